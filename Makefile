@@ -1,0 +1,65 @@
+# Dunwell: `make run` runs the system on a demo loan book; `make test` runs every check and test.
+# Both set everything up themselves: the virtual environment, Kafka (Maven Central jars) and
+# PostgreSQL (Debian packages).
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BOOTSTRAP := .local/bootstrap
+UV := $(BOOTSTRAP)/bin/uv
+UV_VERSION := 0.13.8
+INFRA := deploy/local/with-infra.sh
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export KAFKA_PORT ?= 19092
+
+.PHONY: help venv run test lint typecheck unit kafka-up kafka-down postgres-up postgres-down clean
+
+help:
+	@echo "make run        the whole system on a simulated loan book (Ctrl-C stops it)"
+	@echo "make test       lint, type checks and every test, on a real Kafka broker and PostgreSQL"
+	@echo "make unit       the tests that need no broker or database"
+	@echo "make kafka-up / kafka-down, postgres-up / postgres-down   the local infrastructure"
+
+$(UV):
+	$(PYTHON) -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+venv: $(VENV)/.synced
+
+kafka-up:
+	deploy/local/kafka/kafka.sh up
+
+kafka-down:
+	deploy/local/kafka/kafka.sh down
+
+postgres-up:
+	deploy/local/postgres/postgres.sh up
+
+postgres-down:
+	deploy/local/postgres/postgres.sh down
+
+lint: venv
+	$(VENV)/bin/ruff format --check shared services sandbox tests
+	$(VENV)/bin/ruff check shared services sandbox tests
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+unit: venv
+	$(VENV)/bin/pytest tests/unit tests/component
+
+test: lint typecheck
+	$(INFRA) $(VENV)/bin/pytest
+
+run: venv
+	$(INFRA) $(VENV)/bin/python -m sandbox
+
+clean:
+	deploy/local/kafka/kafka.sh down || true
+	deploy/local/postgres/postgres.sh down || true
+	rm -rf .local $(VENV)

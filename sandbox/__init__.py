@@ -1,0 +1,1 @@
+"""Local stand-ins for what Dunwell cannot reach here: an SMTP inbox, a simulated loan book."""

@@ -1,0 +1,74 @@
+"""A real SMTP server (aiosmtpd) that keeps every message it accepts: the borrowers' inbox."""
+
+from __future__ import annotations
+
+import mailbox
+import socket
+import threading
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+class InboxHandler:
+    """aiosmtpd handler: parses each message, keeps it in memory and (optionally) a Maildir."""
+
+    def __init__(self, maildir: Path | None = None) -> None:
+        self._lock = threading.Lock()
+        self._messages: list[Message] = []
+        self._maildir = _open_maildir(maildir) if maildir else None
+        #: Fault injection: the reply to give the next DATA instead of accepting it.
+        self.refuse_next: str | None = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        with self._lock:
+            refusal, self.refuse_next = self.refuse_next, None
+        if refusal is not None:
+            return refusal
+        message = message_from_bytes(envelope.content)
+        message["X-RcptTo"] = ", ".join(envelope.rcpt_tos)
+        with self._lock:
+            self._messages.append(message)
+            if self._maildir is not None:
+                self._maildir.add(message)
+        return "250 OK: queued"
+
+    def messages(self) -> list[Message]:
+        """Every message accepted so far, oldest first."""
+        with self._lock:
+            return list(self._messages)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _open_maildir(path: Path) -> mailbox.Maildir:
+    for sub in ("tmp", "new", "cur"):
+        (path / sub).mkdir(parents=True, exist_ok=True)
+    return mailbox.Maildir(path, create=False)
+
+
+class SmtpInbox:
+    """Runs the SMTP server in a background thread on 127.0.0.1."""
+
+    def __init__(self, port: int = 0, maildir: Path | None = None) -> None:
+        self.handler = InboxHandler(maildir)
+        self.port = port or free_port()
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> SmtpInbox:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def messages(self) -> list[Message]:
+        return self.handler.messages()

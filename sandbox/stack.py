@@ -1,0 +1,125 @@
+"""Runs Dunwell's three services as real processes on one machine (``make run``, e2e tests)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Final
+
+import aiohttp
+
+SERVICES: Final = ("audit", "notifier", "scheduler")
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """Where the stack's processes connect and listen."""
+
+    bootstrap_servers: str
+    workdir: Path
+    smtp_port: int
+    namespace: str = ""
+    ports: dict[str, int] = field(
+        default_factory=lambda: {"audit": 8082, "notifier": 8081, "scheduler": 8083}
+    )
+    log_level: str = "INFO"
+
+    def env(self, service: str) -> dict[str, str]:
+        """The environment of one service's process."""
+        prefix = f"DUNWELL_{service.upper()}_"
+        env = {
+            prefix + "KAFKA__BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            prefix + "KAFKA__TOPIC_NAMESPACE": self.namespace,
+            prefix + "HTTP_HOST": "127.0.0.1",
+            prefix + "HTTP_PORT": str(self.ports[service]),
+            prefix + "LOG_LEVEL": self.log_level,
+            prefix + "SHUTDOWN_GRACE_S": "10",
+        }
+        if service in ("audit", "notifier"):
+            env[prefix + "DATABASE_URL"] = f"sqlite+aiosqlite:///{self.workdir / service}.db"
+        if service == "notifier":
+            env[prefix + "SMTP_PORT"] = str(self.smtp_port)
+            env[prefix + "VERIFICATION_URL"] = f"http://127.0.0.1:{self.ports['audit']}/verify"
+        if service == "scheduler":
+            env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
+        return env
+
+
+class Stack:
+    """Start, watch and stop the service processes; logs go to ``<workdir>/<service>.log``."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: dict[str, IO[bytes]] = {}
+
+    def start(self, service: str) -> None:
+        """Start one service's process (again, after a kill)."""
+        self.config.workdir.mkdir(parents=True, exist_ok=True)
+        log = (self.config.workdir / f"{service}.log").open("ab")
+        self._logs[service] = log
+        self.processes[service] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", f"services.{service}"],
+            env={**os.environ, **self.config.env(service)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    async def wait_ready(self, service: str, timeout_s: float = 90.0) -> None:
+        """Wait until the service's ``/readyz`` answers 200."""
+        url = f"http://127.0.0.1:{self.config.ports[service]}/readyz"
+        deadline = time.monotonic() + timeout_s
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                if self.processes[service].poll() is not None:
+                    raise RuntimeError(
+                        f"{service} exited with {self.processes[service].returncode}"
+                    )
+                try:
+                    async with session.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
+                        if r.status == 200:
+                            return
+                except (aiohttp.ClientError, TimeoutError):
+                    pass
+                await asyncio.sleep(0.5)
+        raise TimeoutError(f"{service} not ready within {timeout_s} s")
+
+    async def start_all(self) -> None:
+        for service in SERVICES:
+            self.start(service)
+        for service in SERVICES:
+            await self.wait_ready(service)
+
+    def kill(self, service: str) -> None:
+        """SIGKILL one service: no shutdown work at all, as in a crash."""
+        self.processes[service].kill()
+        self.processes[service].wait()
+
+    def stop(self, service: str, timeout_s: float = 30.0) -> int:
+        """SIGTERM one service and wait for it; returns its exit code."""
+        process = self.processes[service]
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self._logs[service].close()
+        return process.returncode
+
+    def stop_all(self) -> dict[str, int]:
+        return {
+            service: self.stop(service)
+            for service in reversed(SERVICES)
+            if service in self.processes
+        }
+
+    def log_text(self, service: str) -> str:
+        return (self.config.workdir / f"{service}.log").read_text(errors="replace")

@@ -1,0 +1,1 @@
+"""Audit: the append-only evidence log of every interaction."""

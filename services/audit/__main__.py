@@ -1,0 +1,20 @@
+"""Run the audit: ``python -m services.audit``."""
+
+from __future__ import annotations
+
+import sys
+
+from services.audit.app import SERVICE, build_app
+from services.audit.settings import Settings
+from shared.logging import configure_logging
+from shared.service import run
+
+
+def main() -> int:
+    settings = Settings()
+    configure_logging(SERVICE, settings.log_level)
+    return run(build_app(settings), host=settings.http_host, port=settings.http_port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

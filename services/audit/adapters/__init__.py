@@ -1,0 +1,1 @@
+"""Adapters of the audit service's ports, one technology each."""

@@ -1,0 +1,1 @@
+"""Adapters of the notifier's ports, one technology each."""

@@ -1,0 +1,1 @@
+"""Scheduler: tracks each loan's arrears and decides when a borrower is to be contacted."""

@@ -1,0 +1,1 @@
+"""Dunwell's shared library: events, topics, settings, Kafka I/O, metrics, logging."""

@@ -1,0 +1,52 @@
+"""Async SQLAlchemy engines for SQLite (default) and PostgreSQL (production)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An engine for ``url``; SQLite gets WAL, synchronous=FULL and a busy timeout.
+
+    :param url: ``sqlite+aiosqlite:///path`` or ``postgresql+psycopg://user@host:port/db``.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside the writer; FULL makes each commit survive power loss.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether a database error is a unique-constraint violation (SQLite or PostgreSQL).
+
+    :param error: the ``IntegrityError`` or its cause.
+    """
+    text = str(error).lower()
+    return "unique" in text or "duplicate key" in text
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime from a column value (SQLite returns naive UTC, PostgreSQL aware).
+
+    :param value: the value read from the database.
+    """
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

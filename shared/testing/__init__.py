@@ -1,0 +1,1 @@
+"""Test support shipped with the library: in-memory adapters, factories, contract-test bases."""

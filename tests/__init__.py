@@ -1,0 +1,1 @@
+"""Dunwell test suite."""

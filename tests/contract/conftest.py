@@ -1,0 +1,1 @@
+"""Contract-test helpers shared by every adapter suite."""

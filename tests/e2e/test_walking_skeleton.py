@@ -1,0 +1,123 @@
+"""End to end on the real broker: overdue event -> contact request -> email -> audit entry."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import aiohttp
+import pytest
+
+from sandbox.loanbook import publish_book
+from shared.events import KafkaRecord
+from shared.kafka import KafkaEventPublisher
+from shared.testing.factories import contact_details, overdue
+from tests.e2e.conftest import System
+from tests.polling import eventually
+
+pytestmark = pytest.mark.broker
+SETTLE_S = 3.0  # after the expected effects appear, how long to watch for duplicates
+
+
+async def audit_entries(system: System, **query: str) -> list[dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(system.url("audit", "/v1/entries"), params=query) as response,
+    ):
+        assert response.status == 200
+        body = await response.json()
+    entries: list[dict[str, Any]] = body["entries"]
+    return entries
+
+
+def emails_to(system: System, address: str) -> list[Any]:
+    return [m for m in system.inbox.messages() if m["X-RcptTo"] == address]
+
+
+async def test_one_overdue_event_gives_exactly_one_email_and_one_audit_entry(
+    system: System,
+) -> None:
+    event = overdue()
+    details = contact_details(event.debtor_id)
+    # Core banking redelivers the overdue event: still one email.
+    book = [("customer", details), ("loan", event), ("loan", event)]
+    await publish_book(system.kafka, book)
+
+    async def delivered() -> bool:
+        return bool(emails_to(system, str(details.email))) and bool(
+            await audit_entries(system, loan_id=event.loan_id)
+        )
+
+    await eventually(delivered)
+    await asyncio.sleep(SETTLE_S)
+    [email] = emails_to(system, str(details.email))
+    body = email.get_payload(decode=True).decode()
+    assert "****5678" in body
+    assert "6222020012345678" not in body
+    [entry] = await audit_entries(system, loan_id=event.loan_id)
+    assert entry["kind"] == "dunwell.interaction.recorded.v1"
+    assert entry["payload"]["kind"] == "message_sent"
+    assert entry["payload"]["provider_message_id"] == email["Message-ID"]
+    assert entry["payload"]["verification_code"] in body
+
+
+async def test_a_malformed_core_banking_event_is_dead_lettered_and_audited(
+    system: System,
+) -> None:
+    publisher = KafkaEventPublisher(system.kafka, service="corebanking")
+    await publisher.start()
+    try:
+        await publisher.publish_record(
+            system.kafka.topics.loan_events,
+            KafkaRecord(
+                key=b"loan-x",
+                value=b'{"type": "corebanking.loan.instalment-overdue.v1"',
+                headers=(("ce_id", b"bad-1"),),
+            ),
+        )
+    finally:
+        await publisher.aclose()
+    # The scheduler keeps going: a valid event after the bad one is still handled.
+    event = overdue()
+    await publish_book(
+        system.kafka, [("customer", contact_details(event.debtor_id)), ("loan", event)]
+    )
+
+    async def dead_letter_audited() -> bool:
+        entries = await audit_entries(system, limit="1000")
+        return any(
+            e["kind"] == "dunwell.dead-letter.v1"
+            and e["payload"]["source"]["topic"] == system.kafka.topics.loan_events
+            for e in entries
+        )
+
+    await eventually(dead_letter_audited)
+    await eventually(lambda: _has_entry(system, event.loan_id))
+    dead = [
+        e
+        for e in await audit_entries(system, limit="1000")
+        if e["kind"] == "dunwell.dead-letter.v1"
+    ]
+    assert dead[0]["payload"]["reason_code"] == "invalid_event"
+    assert dead[0]["payload"]["service"] == "scheduler"
+    assert "missing CloudEvents headers" in dead[0]["payload"]["reason"]
+    metrics = await _text(system.url("scheduler", "/metrics"))
+    assert 'dunwell_dead_letters_total{reason="invalid_event",service="scheduler"' in metrics
+
+
+async def _has_entry(system: System, loan_id: str) -> bool:
+    return bool(await audit_entries(system, loan_id=loan_id))
+
+
+async def _text(url: str) -> str:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return await response.text()
+
+
+async def test_every_service_reports_health_and_metrics(system: System) -> None:
+    for service in ("audit", "notifier", "scheduler"):
+        for path in ("/healthz", "/readyz"):
+            body = json.loads(await _text(system.url(service, path)))
+            assert body["ok"] is True, (service, path)
+        assert "dunwell_" in await _text(system.url(service, "/metrics"))

@@ -1,0 +1,141 @@
+"""The shared consume loop on the real broker: commit, dead-letter, retry, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+from shared import deadletter
+from shared.consumer import ConsumeLoop, ConsumerConfig
+from shared.errors import RetryableError
+from shared.events import KafkaRecord, decode, encode
+from shared.kafka import KafkaEventPublisher, client_options
+from shared.settings import KafkaSettings
+from shared.testing.factories import contact_request
+from shared.topics import dead_letter
+from tests.polling import eventually
+
+pytestmark = pytest.mark.broker
+Handler = Callable[[ConsumerRecord[bytes, bytes]], Awaitable[None]]
+
+
+@pytest.fixture
+async def publisher(kafka: KafkaSettings) -> AsyncIterator[KafkaEventPublisher]:
+    producer = KafkaEventPublisher(kafka, service="test")
+    await producer.start()
+    yield producer
+    await producer.aclose()
+
+
+async def run_until(loop: ConsumeLoop, done: Callable[[], bool], timeout_s: float = 30) -> None:
+    task = asyncio.create_task(loop.run())
+    try:
+        await eventually(done, timeout_s)
+    finally:
+        await loop.stop(grace_s=5)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def started(
+    kafka: KafkaSettings, group: str, handler: Handler, publisher: KafkaEventPublisher
+) -> ConsumeLoop:
+    config = ConsumerConfig(service="test", group_id=group, topics=(kafka.topics.contact_requests,))
+    loop = ConsumeLoop(kafka, config, handler, publisher)
+    await loop.start()
+    return loop
+
+
+async def read_all(
+    kafka: KafkaSettings, topic: str, expect: int
+) -> list[ConsumerRecord[bytes, bytes]]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        **client_options(kafka),
+        auto_offset_reset="earliest",
+        group_id=None,
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        async with asyncio.timeout(30):
+            while len(found) < expect:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    found.extend(records)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_bad_records_are_dead_lettered_and_the_rest_processed_and_committed(
+    kafka: KafkaSettings, publisher: KafkaEventPublisher
+) -> None:
+    topic, group = kafka.topics.contact_requests, f"g-{secrets.token_hex(3)}"
+    first, last = contact_request(debtor_id="d1"), contact_request(debtor_id="d1")
+    await publisher.publish(topic, first)
+    await publisher.publish_record(topic, KafkaRecord(key=b"d1", value=b'{"oops', headers=()))
+    await publisher.publish(topic, last)
+    seen: list[str] = []
+
+    async def handle(record: ConsumerRecord[bytes, bytes]) -> None:
+        seen.append(decode(record.value, list(record.headers)).event_id)
+
+    loop = await started(kafka, group, handle, publisher)
+    await run_until(loop, lambda: len(seen) == 2)
+    assert seen == [first.event_id, last.event_id]
+    [dlq] = await read_all(kafka, dead_letter(topic), expect=1)
+    assert dlq.value == b'{"oops'
+    headers = list(dlq.headers)
+    assert deadletter.header(headers, deadletter.REASON_CODE) == "invalid_event"
+    assert deadletter.header(headers, deadletter.SOURCE_TOPIC) == topic
+
+    # A new member of the same group resumes after the committed offsets.
+    later = contact_request(debtor_id="d1")
+    await publisher.publish(topic, later)
+    resumed: list[str] = []
+
+    async def handle_again(record: ConsumerRecord[bytes, bytes]) -> None:
+        resumed.append(decode(record.value, list(record.headers)).event_id)
+
+    loop = await started(kafka, group, handle_again, publisher)
+    await run_until(loop, lambda: len(resumed) >= 1)
+    assert resumed == [later.event_id]
+
+
+async def test_a_transient_failure_is_retried_without_skipping(
+    kafka: KafkaSettings, publisher: KafkaEventPublisher
+) -> None:
+    topic = kafka.topics.contact_requests
+    events = [contact_request(debtor_id="d2") for _ in range(3)]
+    for event in events:
+        await publisher.publish(topic, event)
+    seen: list[str] = []
+    failures = {events[1].event_id: 2}
+
+    async def flaky(record: ConsumerRecord[bytes, bytes]) -> None:
+        event_id = decode(record.value, list(record.headers)).event_id
+        if failures.get(event_id, 0) > 0:
+            failures[event_id] -= 1
+            raise RetryableError("database briefly unavailable", defer_s=0.1)
+        seen.append(event_id)
+
+    loop = await started(kafka, f"g-{secrets.token_hex(3)}", flaky, publisher)
+    await run_until(loop, lambda: len(seen) == 3)
+    assert seen == [e.event_id for e in events]
+
+
+async def test_published_records_carry_cloudevents_headers(
+    kafka: KafkaSettings, publisher: KafkaEventPublisher
+) -> None:
+    event = contact_request()
+    await publisher.publish(kafka.topics.contact_requests, event)
+    [record] = await read_all(kafka, kafka.topics.contact_requests, expect=1)
+    assert record.key == event.debtor_id.encode()
+    assert dict(record.headers)["ce_source"] == b"/dunwell/test"
+    assert decode(record.value, list(record.headers)) == event
+    assert encode(event, source="/dunwell/test").value == record.value
