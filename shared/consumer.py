@@ -79,6 +79,7 @@ class ConsumeLoop:
         self._idle = asyncio.Event()
         self._idle.set()
         self._stopping = asyncio.Event()
+        self._finished = asyncio.Event()
         self._started = False
         self._last_poll = time.monotonic()
 
@@ -97,6 +98,12 @@ class ConsumeLoop:
 
     async def run(self) -> None:
         """Poll and handle until :meth:`stop`; a bug propagates and ends the service."""
+        try:
+            await self._poll_until_stopped()
+        finally:
+            self._finished.set()
+
+    async def _poll_until_stopped(self) -> None:
         while not self._stopping.is_set():
             batches = await self._consumer.getmany(
                 timeout_ms=500, max_records=self._config.max_batch
@@ -118,10 +125,12 @@ class ConsumeLoop:
         :param grace_s: how long the in-flight batch may take.
         """
         self._stopping.set()
-        try:
-            await asyncio.wait_for(self._idle.wait(), grace_s)
-        except TimeoutError:
-            log.warning("in-flight batch did not finish within the grace period")
+        if self._started:
+            try:
+                # The loop notices within one poll (0.5 s), then finishes its batch and commits.
+                await asyncio.wait_for(self._finished.wait(), grace_s + 1)
+            except TimeoutError:
+                log.warning("in-flight batch did not finish within the grace period")
         await self._consumer.stop()
 
     async def _handle_partition(

@@ -6,9 +6,10 @@ import asyncio
 import logging
 import os
 import signal
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import faust
+from faust.tables.manager import TableManager
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.scheduler.adapters.faust import FaustEventPublisher, TableContactStateStore
@@ -141,6 +142,6 @@ def _add_pages(app: faust.App) -> None:
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
         # Ready once partitions are assigned, tables recovered and streams seeked.
-        recovered = app.tables.recovery.completed.is_set()
+        recovered = cast(TableManager, app.tables).recovery.completed.is_set()
         ready = recovered and not app.rebalancing and not app.in_recovery
         return web.json({"ok": ready}, status=200 if ready else 503)

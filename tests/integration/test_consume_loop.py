@@ -139,3 +139,34 @@ async def test_published_records_carry_cloudevents_headers(
     assert dict(record.headers)["ce_source"] == b"/dunwell/test"
     assert decode(record.value, list(record.headers)) == event
     assert encode(event, source="/dunwell/test").value == record.value
+
+
+async def test_stop_finishes_the_in_flight_record_and_commits_it(
+    kafka: KafkaSettings, publisher: KafkaEventPublisher
+) -> None:
+    topic, group = kafka.topics.contact_requests, f"g-{secrets.token_hex(3)}"
+    first, second = contact_request(debtor_id="d3"), contact_request(debtor_id="d3")
+    await publisher.publish(topic, first)
+    started_handling, finished = asyncio.Event(), []
+
+    async def slow(record: ConsumerRecord[bytes, bytes]) -> None:
+        started_handling.set()
+        await asyncio.sleep(1.0)  # an SMTP call in flight when SIGTERM arrives
+        finished.append(decode(record.value, list(record.headers)).event_id)
+
+    loop = await started(kafka, group, slow, publisher)
+    task = asyncio.create_task(loop.run())
+    await asyncio.wait_for(started_handling.wait(), 30)
+    await loop.stop(grace_s=10)  # stop fetching, finish in-flight, commit, close
+    await asyncio.wait_for(task, 10)
+    assert finished == [first.event_id]
+
+    await publisher.publish(topic, second)
+    resumed: list[str] = []
+
+    async def record_ids(record: ConsumerRecord[bytes, bytes]) -> None:
+        resumed.append(decode(record.value, list(record.headers)).event_id)
+
+    loop = await started(kafka, group, record_ids, publisher)
+    await run_until(loop, lambda: len(resumed) >= 1)
+    assert resumed == [second.event_id], "the in-flight record was not committed at shutdown"
