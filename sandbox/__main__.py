@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sandbox.loanbook import demo_book, publish_book
 from sandbox.smtp import SmtpInbox
-from sandbox.stack import Stack, StackConfig
+from sandbox.stack import LOCAL_TOKENS, Stack, StackConfig
 from shared.kafka import create_topics
 from shared.settings import KafkaSettings
 
@@ -32,7 +32,10 @@ def _print_guide(
         f"Dunwell is running on a simulated book of {args.loans} overdue loans.",
         f"  Kafka broker      {bootstrap}",
         f"  Borrowers' inbox  {args.workdir}/inbox/new  (SMTP on 127.0.0.1:{smtp})",
-        f"  Audit log         http://127.0.0.1:{ports['audit']}/v1/entries",
+        f"  Audit timeline    curl -H 'Authorization: Bearer {LOCAL_TOKENS['auditor']['token']}' "
+        f"'http://127.0.0.1:{ports['audit']}/v1/timeline?debtor_id=<debtor id>'",
+        f"  Verify a message  http://127.0.0.1:{ports['audit']}/verify  (code from an email)",
+        f"  Checkpoint        http://127.0.0.1:{ports['audit']}/v1/checkpoint",
         *(
             f"  {name:<17} http://127.0.0.1:{port}/metrics  /healthz  /readyz"
             for name, port in ports.items()

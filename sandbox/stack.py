@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +16,11 @@ from typing import IO, Final
 import aiohttp
 
 SERVICES: Final = ("audit", "notifier", "scheduler")
+#: Local-only bearer tokens of the audit API (make run prints them).
+LOCAL_TOKENS: Final = {
+    "auditor": {"token": "local-auditor-token", "role": "auditor"},
+    "crm": {"token": "local-agent-token", "role": "agent"},
+}
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,10 @@ class StackConfig:
         }
         if service in ("audit", "notifier"):
             env[prefix + "DATABASE_URL"] = f"sqlite+aiosqlite:///{self.workdir / service}.db"
+        if service == "audit":
+            env[prefix + "API_TOKENS"] = json.dumps(LOCAL_TOKENS)
+            env[prefix + "WITNESS_PATH"] = str(self.workdir / "audit-witness" / "checkpoint")
+            env[prefix + "SELF_CHECK_INTERVAL_S"] = "60"
         if service == "notifier":
             env[prefix + "SMTP_PORT"] = str(self.smtp_port)
             env[prefix + "VERIFICATION_URL"] = f"http://127.0.0.1:{self.ports['audit']}/verify"

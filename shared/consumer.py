@@ -64,9 +64,13 @@ class ConsumeLoop:
         config: ConsumerConfig,
         handler: Handler,
         dead_letters: EventPublisher,
+        flush: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        """:param flush: for group commit: makes what the handler staged durable, once per
+        partition batch, before the batch's offsets are committed."""
         self._config = config
         self._handler = handler
+        self._flush = flush
         self._dead_letters = dead_letters
         self._consumer = AIOKafkaConsumer(
             **client_options(kafka),
@@ -141,8 +145,12 @@ class ConsumeLoop:
             for record in records:
                 await self._handle_one(record)
                 done = record.offset + 1
+            if self._flush is not None:
+                await self._flush()
         except RetryableError as e:
-            failed = done if done is not None else records[0].offset
+            # Without a flush, records before the failure are durable; with one, none are.
+            failed = records[0].offset if self._flush or done is None else done
+            done = None if self._flush else done
             log.warning("transient failure; retrying", extra={"topic": tp.topic, "error": str(e)})
             EVENTS_CONSUMED.labels(self._config.service, tp.topic, "retried").inc()
             self._consumer.seek(tp, failed)

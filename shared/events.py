@@ -148,6 +148,8 @@ class InteractionRecorded(Event):
     provider: Identifier | None = None
     provider_message_id: Annotated[str, StringConstraints(max_length=256)] | None = None
     verification_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{8}$")] | None = None
+    #: What the borrower saw of the account, so the verification page can show it.
+    account_masked: Annotated[str, StringConstraints(pattern=r"^\*{4}\d{4}$")] | None = None
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 
     def partition_key(self) -> str:

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import logging
 from collections.abc import AsyncIterator
+from contextlib import suppress
+from pathlib import Path
 from typing import Final
 
 from aiohttp import web
 from aiokafka import ConsumerRecord
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.api import add_routes, store_key
-from services.audit.handlers import record
-from services.audit.settings import Settings
+from services.audit.api import AuditApi, add_routes, api_key
+from services.audit.auth import RateLimit
+from services.audit.checkpoint import VerifierKey, raw_public_key
+from services.audit.checkpointer import Checkpointer, Signer
+from services.audit.handlers import IngestBuffer, entry_for_record
+from services.audit.log import EvidenceLog
+from services.audit.selfcheck import run_self_check
+from services.audit.settings import PublishedKey, Settings
+from services.audit.witness import FileWitness, HttpTimestamper, Timestamper
 from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.database import create_engine
 from shared.health import Health, add_ops_routes
@@ -19,50 +31,136 @@ from shared.kafka import KafkaEventPublisher
 from shared.service import consumer_context
 
 SERVICE: Final = "audit"
+log = logging.getLogger(__name__)
 publisher_key: Final = web.AppKey("publisher", KafkaEventPublisher)
+buffer_key: Final = web.AppKey("ingest_buffer", IngestBuffer)
+
+
+def signer_for(settings: Settings) -> Signer:
+    return Signer(settings.origin, Ed25519PrivateKey.from_private_bytes(settings.signing_seed()))
+
+
+def published_keys(settings: Settings, signer: Signer) -> tuple[PublishedKey, ...]:
+    """The key history plus the current key: what a verifier needs for every checkpoint."""
+    current = PublishedKey(
+        name=signer.name,
+        public_key=base64.b64encode(raw_public_key(signer.private)).decode(),
+        valid_from=settings.signing_key_valid_from,
+    )
+    return (*settings.key_history, current)
+
+
+def verifier_keys(keys: tuple[PublishedKey, ...]) -> tuple[VerifierKey, ...]:
+    return tuple(VerifierKey(k.name, base64.b64decode(k.public_key)) for k in keys)
+
+
+def timestamper_for(settings: Settings) -> Timestamper | None:
+    if not settings.tsa_url:
+        return None
+    return HttpTimestamper(
+        settings.tsa_url, Path(settings.tsa_ca_file) if settings.tsa_ca_file else None
+    )
 
 
 def build_app(settings: Settings) -> web.Application:
-    """The audit service: ops endpoints, the read API, the store and the consume loop."""
-    app = web.Application()
+    """The audit service: ops endpoints, the API, the log, checkpoints, self-check, ingestion."""
+    app = web.Application(client_max_size=1024**2)
     health = Health()
     add_ops_routes(app, health)
     add_routes(app)
+    signer = signer_for(settings)
+    keys = published_keys(settings, signer)
+    trusted = verifier_keys(keys)
+    witness = FileWitness(Path(settings.witness_path))
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
+        if settings.uses_development_secrets():
+            log.warning("audit runs with development keys: set MASTER_KEY and SIGNING_KEY")
         engine = create_engine(settings.database_url)
         store = SqlAuditStore(engine)
-        await store.create_schema()
+        await store.migrate()
+        evidence = EvidenceLog(store, settings.master_key_bytes())
+        await evidence.load()
+        roots = await asyncio.to_thread(_read_text, settings.tsa_ca_file)
+        app[api_key] = AuditApi(
+            settings,
+            evidence,
+            store,
+            keys,
+            trusted,
+            witness,
+            roots,
+            RateLimit(settings.verify_rate_per_minute),
+        )
+        app[buffer_key] = IngestBuffer(evidence)
         publisher = KafkaEventPublisher(settings.kafka, service=SERVICE)
         await publisher.start()
-        app[store_key], app[publisher_key] = store, publisher
+        app[publisher_key] = publisher
         health.readiness["database"] = store.ping
+        checkpointer = Checkpointer(
+            evidence, store, signer, settings.origin, witness, trusted, timestamper_for(settings)
+        )
+        tasks = [
+            asyncio.create_task(
+                checkpointer.run(settings.checkpoint_interval_s, settings.checkpoint_every)
+            ),
+            asyncio.create_task(
+                _self_checks(store, trusted, witness, settings.self_check_interval_s)
+            ),
+        ]
         yield
+        for task in tasks:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        with suppress(Exception):
+            await checkpointer.checkpoint()  # cover what was appended since the last one
         await publisher.aclose()
         await engine.dispose()
 
     async def consume(app: web.Application) -> ConsumeLoop:
-        store = app[store_key]
+        buffer = app[buffer_key]
 
-        async def handle(rec: ConsumerRecord[bytes, bytes]) -> None:
-            await record(
-                store,
-                topic=rec.topic,
-                value=rec.value,
-                headers=list(rec.headers),
-                timestamp_ms=rec.timestamp,
+        async def stage(rec: ConsumerRecord[bytes, bytes]) -> None:
+            buffer.stage(
+                entry_for_record(
+                    topic=rec.topic,
+                    value=rec.value,
+                    headers=list(rec.headers),
+                    timestamp_ms=rec.timestamp,
+                )
             )
 
         topics = settings.kafka.topics
         config = ConsumerConfig(
             service=SERVICE,
             group_id=settings.group_id,
-            topics=(topics.interactions, *topics.dead_letters()),
+            max_batch=settings.batch_max,
+            topics=(
+                topics.contact_requests,
+                topics.delinquency,
+                topics.tasks,
+                topics.interactions,
+                topics.replies,
+                *topics.dead_letters(),
+            ),
         )
-        loop = ConsumeLoop(settings.kafka, config, handle, app[publisher_key])
+        loop = ConsumeLoop(settings.kafka, config, stage, app[publisher_key], flush=buffer.flush)
         await loop.start()
         return loop
 
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(consumer_context(consume, health, settings.shutdown_grace_s))
     return app
+
+
+def _read_text(path: str | None) -> str | None:
+    return Path(path).read_text() if path else None
+
+
+async def _self_checks(
+    store: SqlAuditStore, trusted: tuple[VerifierKey, ...], witness: FileWitness, interval_s: float
+) -> None:
+    while True:
+        await asyncio.sleep(interval_s)
+        await run_self_check(store, trusted, witness)

@@ -1,4 +1,4 @@
-"""Pure audit rules: what one log entry holds, built from an event or a dead-lettered record."""
+"""Pure audit rules: what one log entry holds and the exact bytes its leaf commits to."""
 
 from __future__ import annotations
 
@@ -7,16 +7,29 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Final
 
 from shared import deadletter
-from shared.events import AnyEvent, derived_event_id
+from shared.events import AnyEvent, InteractionRecorded, derived_event_id
 
-DEAD_LETTER_KIND = "dunwell.dead-letter.v1"
+LEAF_FORMAT: Final = 1
+DEAD_LETTER_KIND: Final = "dunwell.dead-letter.v1"
+PLAINTEXT_READ_KIND: Final = "dunwell.audit.plaintext-read.v1"
+SYSTEM_KEY: Final = "system"
+
+
+@dataclass(frozen=True)
+class VerificationNotice:
+    """What the public verification page may say about a message."""
+
+    code: str
+    channel: str
+    account_masked: str | None
 
 
 @dataclass(frozen=True)
 class NewEntry:
-    """One leaf of the evidence log, before it is stored."""
+    """One interaction to append, before it is sealed and given an index."""
 
     event_id: str
     kind: str
@@ -25,24 +38,64 @@ class NewEntry:
     loan_id: str | None
     occurred_at: datetime
     payload: bytes
+    notice: VerificationNotice | None = None
+
+    @property
+    def key_ref(self) -> str:
+        """Whose data key seals the payload: erasing it erases exactly this debtor's content."""
+        return f"debtor:{self.debtor_id}" if self.debtor_id else SYSTEM_KEY
 
 
 @dataclass(frozen=True)
-class StoredEntry:
-    """A stored leaf: its dense index and when the log took it."""
+class LeafData:
+    """The committed metadata of a leaf (parsed from its canonical bytes)."""
 
     index: int
-    recorded_at: datetime
-    entry: NewEntry
+    event_id: str
+    kind: str
+    topic: str
+    debtor_id: str | None
+    loan_id: str | None
+    occurred_at: str
+    recorded_at: str
+    key_ref: str
+    ciphertext_sha256: str
+    commitment: str
+    prev_for_debtor: int | None
+    prev_for_loan: int | None
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    """Canonical JSON: sorted keys, no spaces, UTF-8; the same document gives the same bytes."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def encode_leaf(leaf: LeafData) -> bytes:
+    return canonical({"v": LEAF_FORMAT, **leaf.__dict__})
+
+
+def decode_leaf(data: bytes) -> LeafData:
+    """Parse a leaf's canonical bytes; ``ValueError`` unless they are what ``encode_leaf`` wrote."""
+    try:
+        document = json.loads(data)
+        version = document.pop("v")
+        leaf = LeafData(**document)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise ValueError("leaf data is not a Dunwell leaf") from e
+    if version != LEAF_FORMAT or encode_leaf(leaf) != data:
+        raise ValueError("leaf data is not in canonical form")
+    return leaf
 
 
 def entry_for_event(event: AnyEvent, *, topic: str, raw: bytes) -> NewEntry:
-    """The log entry of a Dunwell event, keeping its bytes exactly as published.
-
-    :param event: the decoded event.
-    :param topic: where it was read.
-    :param raw: the record value.
-    """
+    """The log entry of a Dunwell event, keeping its bytes exactly as published."""
+    notice = None
+    if (
+        isinstance(event, InteractionRecorded)
+        and event.kind == "message_sent"
+        and (event.verification_code)
+    ):
+        notice = VerificationNotice(event.verification_code, event.channel, event.account_masked)
     return NewEntry(
         event_id=event.event_id,
         kind=event.type,
@@ -51,6 +104,7 @@ def entry_for_event(event: AnyEvent, *, topic: str, raw: bytes) -> NewEntry:
         loan_id=getattr(event, "loan_id", None),
         occurred_at=event.occurred_at,
         payload=raw,
+        notice=notice,
     )
 
 
@@ -61,11 +115,6 @@ def entry_for_dead_letter(
 
     The bytes themselves stay in the dead-letter topic: they may hold personal data the log
     could not classify.
-
-    :param topic: the dead-letter topic.
-    :param value: the record value as it failed.
-    :param headers: its headers, including the dead-letter reason headers.
-    :param timestamp: the dead-letter record's timestamp.
     """
     body = value or b""
     source = deadletter.header(headers, deadletter.SOURCE_TOPIC) or "unknown"
@@ -86,5 +135,21 @@ def entry_for_dead_letter(
         debtor_id=None,
         loan_id=None,
         occurred_at=timestamp,
-        payload=json.dumps(payload, sort_keys=True).encode(),
+        payload=canonical(payload),
+    )
+
+
+def entry_for_plaintext_read(
+    *, reader: str, purpose: str, indexes: Sequence[int], at: datetime, read_id: str
+) -> NewEntry:
+    """The log entry that records who read which entries' plaintext, and why."""
+    payload = {"reader": reader, "purpose": purpose, "leaf_indexes": list(indexes)}
+    return NewEntry(
+        event_id=read_id,
+        kind=PLAINTEXT_READ_KIND,
+        topic="audit.reads",
+        debtor_id=None,
+        loan_id=None,
+        occurred_at=at,
+        payload=canonical(payload),
     )

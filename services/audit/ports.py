@@ -1,25 +1,90 @@
-"""The audit service's storage port."""
+"""The evidence log's storage port and the rows it keeps."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
-from services.audit.domain import NewEntry, StoredEntry
+from services.audit.tree import Node
+
+
+@dataclass(frozen=True)
+class LeafRow:
+    index: int
+    event_id: str
+    kind: str
+    debtor_id: str | None
+    loan_id: str | None
+    leaf_data: bytes
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    size: int
+    root: bytes
+    note: str
+    signed_at: datetime
+    timestamp_token: bytes | None = None
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    code: str
+    leaf_index: int
+    sent_at: datetime
+    channel: str
+    account_masked: str | None
+
+
+@dataclass(frozen=True)
+class AppendBatch:
+    """Everything one group commit writes, atomically."""
+
+    leaves: Sequence[LeafRow]
+    nodes: Mapping[Node, bytes]
+    codes: Sequence[CodeRow] = ()
+    new_keys: Mapping[str, bytes] = field(default_factory=dict)  # key_ref -> wrapped key
 
 
 class AuditStore(Protocol):
-    """Append-only, idempotent by event id, with dense indexes from 0."""
+    """Append-only storage of the evidence log (SQLite, PostgreSQL, memory)."""
 
-    async def append(self, entry: NewEntry) -> tuple[int, bool]:
-        """Store ``entry``; returns its index and whether it is new (a redelivery is a no-op)."""
+    async def size(self) -> int: ...
+
+    async def append(self, batch: AppendBatch) -> None:
+        """Write a batch atomically; :class:`~shared.errors.RetryableError` if its indexes or ids
+        are taken (another writer), the caller reloads and retries."""
         ...
 
-    async def entries(
-        self, *, debtor_id: str | None = None, loan_id: str | None = None, limit: int = 100
-    ) -> list[StoredEntry]:
-        """Entries in index order, filtered by debtor or loan."""
+    async def known_ids(self, event_ids: Collection[str]) -> dict[str, int]: ...
+
+    async def last_indexes(
+        self, debtor_ids: Collection[str], loan_ids: Collection[str]
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        """The latest leaf index of each debtor and each loan (for completeness chains)."""
         ...
 
-    async def size(self) -> int:
-        """How many entries the log holds."""
+    async def nodes(self, keys: Collection[Node]) -> dict[Node, bytes]: ...
+
+    async def leaves(self, indexes: Collection[int]) -> list[LeafRow]: ...
+
+    async def leaves_between(self, start: int, end: int) -> list[LeafRow]: ...
+
+    async def case_leaves(
+        self, *, debtor_id: str | None, loan_id: str | None, limit: int, kind: str | None = None
+    ) -> list[LeafRow]: ...
+
+    async def add_checkpoint(self, checkpoint: CheckpointRow) -> None: ...
+
+    async def checkpoints(self, *, latest_only: bool = False) -> list[CheckpointRow]: ...
+
+    async def wrapped_key(self, key_ref: str) -> tuple[bool, bytes | None]:
+        """Whether the key exists, and its wrapped bytes (None once erased)."""
         ...
+
+    async def erase_key(self, key_ref: str, at: datetime) -> bool: ...
+
+    async def find_code(self, code: str) -> CodeRow | None: ...

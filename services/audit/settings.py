@@ -2,9 +2,46 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
+
+Role = Literal["agent", "auditor"]
+
+
+def _dev_secret(label: str) -> SecretStr:
+    """A fixed development value; production sets every secret (the service warns otherwise)."""
+    return SecretStr(base64.b64encode(hashlib.sha256(label.encode()).digest()).decode())
+
+
+class ApiToken(BaseModel):
+    """One bearer token and what it may do."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token: SecretStr
+    role: Role
+
+
+class PublishedKey(BaseModel):
+    """A log public key from the key history (earlier keys stay published after rotation)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    public_key: str  # base64 of the raw 32-byte Ed25519 key
+    valid_from: datetime
+    valid_until: datetime | None = None
+
+
+DEV_MASTER_KEY = _dev_secret("dunwell local development master key")
+DEV_SIGNING_KEY = _dev_secret("dunwell local development signing key")
 
 
 class Settings(BaseServiceSettings):
@@ -17,3 +54,44 @@ class Settings(BaseServiceSettings):
     http_port: int = 8082
     group_id: str = "dunwell-audit"
     database_url: str = "sqlite+aiosqlite:///.local/audit.db"
+    #: The log's identity, first line of every checkpoint and the signing key's name.
+    origin: str = "bank.example/dunwell-audit"
+    #: base64 of the 32-byte AES master key that wraps every debtor's data key.
+    master_key: SecretStr = DEV_MASTER_KEY
+    #: base64 of the 32-byte Ed25519 private key (seed) that signs checkpoints.
+    signing_key: SecretStr = DEV_SIGNING_KEY
+    signing_key_valid_from: datetime = datetime(2026, 1, 1).astimezone()
+    #: Earlier public keys, still published so that old checkpoints verify.
+    key_history: tuple[PublishedKey, ...] = ()
+    checkpoint_interval_s: float = Field(default=1.0, gt=0)
+    checkpoint_every: int = Field(default=1000, ge=1)
+    #: A file outside the database holding the latest checkpoint, so a restored older database
+    #: is noticed. In production a separate volume or a witness service.
+    witness_path: str = ".local/audit-witness/checkpoint"
+    tsa_url: str | None = None
+    tsa_ca_file: str | None = None
+    #: Collection records are kept at least two years (CN Credit Card Measures Art. 68).
+    retention_days: int = Field(default=3 * 365, ge=730)
+    self_check_interval_s: float = Field(default=300.0, gt=0)
+    #: Bearer tokens by name: {"crm": {"token": "...", "role": "agent"}}.
+    api_tokens: dict[str, ApiToken] = Field(default_factory=dict)
+    institution_name: str = "Example Bank"
+    #: Verification-page lookups per client address per minute.
+    verify_rate_per_minute: int = Field(default=10, ge=1)
+    batch_max: int = Field(default=500, ge=1)
+
+    @field_validator("master_key", "signing_key")
+    @classmethod
+    def _thirty_two_bytes(cls, value: SecretStr) -> SecretStr:
+        if len(base64.b64decode(value.get_secret_value(), validate=True)) != 32:
+            raise ValueError("must be base64 of exactly 32 bytes")
+        return value
+
+    def master_key_bytes(self) -> bytes:
+        return base64.b64decode(self.master_key.get_secret_value())
+
+    def signing_seed(self) -> bytes:
+        return base64.b64decode(self.signing_key.get_secret_value())
+
+    def uses_development_secrets(self) -> bool:
+        return self.master_key == DEV_MASTER_KEY or self.signing_key == DEV_SIGNING_KEY

@@ -160,6 +160,7 @@ async def _record(
         provider=provider,
         provider_message_id=provider_message_id,
         verification_code=code,
+        account_masked=request.account_masked,
         reason=reason,
     )
     await ctx.publisher.publish(ctx.interactions_topic, interaction)

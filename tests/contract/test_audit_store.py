@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,21 +10,11 @@ import pytest
 
 from services.audit.adapters.memory import InMemoryAuditStore
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.domain import NewEntry
-from services.audit.ports import AuditStore
+from services.audit.ports import AppendBatch, AuditStore, CheckpointRow, CodeRow, LeafRow
 from shared.database import create_engine
+from shared.errors import RetryableError
 
-
-def entry(debtor: str = "d1", loan: str = "l1") -> NewEntry:
-    return NewEntry(
-        event_id=f"evt-{secrets.token_hex(6)}",
-        kind="dunwell.interaction.recorded.v1",
-        topic="dunwell.interactions.v1",
-        debtor_id=debtor,
-        loan_id=loan,
-        occurred_at=datetime(2026, 3, 4, 9, 30, tzinfo=UTC),
-        payload=b'{"a": 1}',
-    )
+NOW = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
@@ -39,36 +28,78 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         url = request.getfixturevalue("postgres_database")
     engine = create_engine(url)
     sql = SqlAuditStore(engine)
-    await sql.create_schema()
+    await sql.migrate()
+    await sql.migrate()  # idempotent
     yield sql
     await engine.dispose()
 
 
-class TestAuditStoreContract:
-    async def test_indexes_are_dense_from_zero(self, store: AuditStore) -> None:
-        indexes = [(await store.append(entry()))[0] for _ in range(5)]
-        assert indexes == [0, 1, 2, 3, 4]
-        assert await store.size() == 5
+def row(index: int, debtor: str = "d1", loan: str = "l1") -> LeafRow:
+    return LeafRow(index, f"evt-{index}", "k", debtor, loan, b"leaf %d" % index, b"ct %d" % index)
 
-    async def test_a_redelivered_event_is_a_no_op(self, store: AuditStore) -> None:
-        first = entry()
-        assert await store.append(first) == (0, True)
-        assert await store.append(first) == (0, False)
+
+def batch(*rows: LeafRow, codes: tuple[CodeRow, ...] = ()) -> AppendBatch:
+    return AppendBatch(
+        rows,
+        {(0, r.index): bytes(32) for r in rows},
+        codes,
+        {f"debtor:{r.debtor_id}-{r.index}": b"w" * 40 for r in rows},
+    )
+
+
+class TestAuditStoreContract:
+    async def test_rows_nodes_and_size(self, store: AuditStore) -> None:
+        assert await store.size() == 0
+        await store.append(batch(row(0), row(1)))
+        await store.append(batch(row(2)))
+        assert await store.size() == 3
+        assert [r.index for r in await store.leaves_between(0, 10)] == [0, 1, 2]
+        assert await store.leaves([2, 0]) == [row(0), row(2)]
+        assert await store.nodes([(0, 1), (0, 9)]) == {(0, 1): bytes(32)}
+
+    async def test_a_taken_index_or_event_id_is_a_conflict(self, store: AuditStore) -> None:
+        await store.append(batch(row(0)))
+        with pytest.raises(RetryableError):
+            await store.append(batch(row(0)))
+        duplicate_id = LeafRow(1, "evt-0", "k", "d", "l", b"x", b"y")
+        with pytest.raises(RetryableError):
+            await store.append(AppendBatch([duplicate_id], {(0, 1): bytes(32)}))
         assert await store.size() == 1
 
-    async def test_entries_keep_bytes_and_times_exactly(self, store: AuditStore) -> None:
-        original = entry()
-        await store.append(original)
-        [stored] = await store.entries()
-        assert stored.entry == original
-        assert stored.recorded_at.tzinfo is not None
+    async def test_known_ids_and_last_indexes(self, store: AuditStore) -> None:
+        await store.append(batch(row(0, "d1", "l1"), row(1, "d2", "l1"), row(2, "d1", "l2")))
+        assert await store.known_ids(["evt-1", "nope"]) == {"evt-1": 1}
+        by_debtor, by_loan = await store.last_indexes(["d1", "d2", "d3"], ["l1"])
+        assert by_debtor == {"d1": 2, "d2": 1}
+        assert by_loan == {"l1": 1}
 
-    async def test_entries_filter_by_debtor_and_loan_in_index_order(
-        self, store: AuditStore
-    ) -> None:
-        await store.append(entry("d1", "l1"))
-        await store.append(entry("d2", "l2"))
-        await store.append(entry("d1", "l3"))
-        assert [e.index for e in await store.entries(debtor_id="d1")] == [0, 2]
-        assert [e.index for e in await store.entries(loan_id="l2")] == [1]
-        assert [e.index for e in await store.entries(limit=2)] == [0, 1]
+    async def test_case_leaves_in_index_order(self, store: AuditStore) -> None:
+        await store.append(batch(row(0, "d1", "l1"), row(1, "d2", "l2"), row(2, "d1", "l3")))
+        found = await store.case_leaves(debtor_id="d1", loan_id=None, limit=10)
+        assert [r.index for r in found] == [0, 2]
+        assert [
+            r.index for r in await store.case_leaves(debtor_id=None, loan_id="l2", limit=10)
+        ] == [1]
+
+    async def test_checkpoints(self, store: AuditStore) -> None:
+        for size in (3, 1, 2):
+            await store.add_checkpoint(CheckpointRow(size, bytes(32), f"note {size}", NOW, None))
+        assert [c.size for c in await store.checkpoints()] == [1, 2, 3]
+        [latest] = await store.checkpoints(latest_only=True)
+        assert (latest.size, latest.note, latest.signed_at) == (3, "note 3", NOW)
+        with pytest.raises(RetryableError):
+            await store.add_checkpoint(CheckpointRow(3, bytes(32), "again", NOW, b"token"))
+
+    async def test_data_keys_are_erased_not_deleted(self, store: AuditStore) -> None:
+        await store.append(AppendBatch([row(0)], {(0, 0): bytes(32)}, (), {"debtor:d1": b"w"}))
+        assert await store.wrapped_key("debtor:d1") == (True, b"w")
+        assert await store.wrapped_key("debtor:nobody") == (False, None)
+        assert await store.erase_key("debtor:d1", NOW) is True
+        assert await store.wrapped_key("debtor:d1") == (True, None)
+        assert await store.erase_key("debtor:d1", NOW) is False
+
+    async def test_verification_codes(self, store: AuditStore) -> None:
+        code = CodeRow("ABCD2345", 0, NOW, "email", "****1234")
+        await store.append(batch(row(0), codes=(code,)))
+        assert await store.find_code("ABCD2345") == code
+        assert await store.find_code("ZZZZ9999") is None

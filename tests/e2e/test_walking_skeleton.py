@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from sandbox.loanbook import publish_book
+from sandbox.stack import LOCAL_TOKENS
 from shared.events import KafkaRecord
 from shared.kafka import KafkaEventPublisher
 from shared.testing.factories import contact_details, overdue
@@ -20,15 +21,19 @@ pytestmark = pytest.mark.broker
 SETTLE_S = 3.0  # after the expected effects appear, how long to watch for duplicates
 
 
+AUDITOR = {"Authorization": f"Bearer {LOCAL_TOKENS['auditor']['token']}"}
+
+
 async def audit_entries(system: System, **query: str) -> list[dict[str, Any]]:
+    """The audit timeline, without the entries that record the test's own reads."""
     async with (
-        aiohttp.ClientSession() as session,
-        session.get(system.url("audit", "/v1/entries"), params=query) as response,
+        aiohttp.ClientSession(headers=AUDITOR) as session,
+        session.get(system.url("audit", "/v1/timeline"), params=query) as response,
     ):
         assert response.status == 200
         body = await response.json()
     entries: list[dict[str, Any]] = body["entries"]
-    return entries
+    return [e for e in entries if e["kind"] != "dunwell.audit.plaintext-read.v1"]
 
 
 def emails_to(system: System, address: str) -> list[Any]:
@@ -45,9 +50,8 @@ async def test_one_overdue_event_gives_exactly_one_email_and_one_audit_entry(
     await publish_book(system.kafka, book)
 
     async def delivered() -> bool:
-        return bool(emails_to(system, str(details.email))) and bool(
-            await audit_entries(system, loan_id=event.loan_id)
-        )
+        entries = await audit_entries(system, loan_id=event.loan_id)
+        return bool(emails_to(system, str(details.email))) and len(entries) >= 2
 
     await eventually(delivered)
     await asyncio.sleep(SETTLE_S)
@@ -55,11 +59,15 @@ async def test_one_overdue_event_gives_exactly_one_email_and_one_audit_entry(
     body = email.get_payload(decode=True).decode()
     assert "****5678" in body
     assert "6222020012345678" not in body
-    [entry] = await audit_entries(system, loan_id=event.loan_id)
-    assert entry["kind"] == "dunwell.interaction.recorded.v1"
-    assert entry["payload"]["kind"] == "message_sent"
-    assert entry["payload"]["provider_message_id"] == email["Message-ID"]
-    assert entry["payload"]["verification_code"] in body
+    entries = await audit_entries(system, loan_id=event.loan_id)
+    assert sorted(e["kind"] for e in entries) == [
+        "dunwell.contact.requested.v1",
+        "dunwell.interaction.recorded.v1",
+    ]
+    [entry] = [e for e in entries if e["kind"] == "dunwell.interaction.recorded.v1"]
+    assert entry["content"]["kind"] == "message_sent"
+    assert entry["content"]["provider_message_id"] == email["Message-ID"]
+    assert entry["content"]["verification_code"] in body
 
 
 async def test_a_malformed_core_banking_event_is_dead_lettered_and_audited(
@@ -85,10 +93,10 @@ async def test_a_malformed_core_banking_event_is_dead_lettered_and_audited(
     )
 
     async def dead_letter_audited() -> bool:
-        entries = await audit_entries(system, limit="1000")
+        entries = await audit_entries(system, kind="dunwell.dead-letter.v1")
         return any(
             e["kind"] == "dunwell.dead-letter.v1"
-            and e["payload"]["source"]["topic"] == system.kafka.topics.loan_events
+            and e["content"]["source"]["topic"] == system.kafka.topics.loan_events
             for e in entries
         )
 
@@ -96,12 +104,12 @@ async def test_a_malformed_core_banking_event_is_dead_lettered_and_audited(
     await eventually(lambda: _has_entry(system, event.loan_id))
     dead = [
         e
-        for e in await audit_entries(system, limit="1000")
+        for e in await audit_entries(system, kind="dunwell.dead-letter.v1")
         if e["kind"] == "dunwell.dead-letter.v1"
     ]
-    assert dead[0]["payload"]["reason_code"] == "invalid_event"
-    assert dead[0]["payload"]["service"] == "scheduler"
-    assert "missing CloudEvents headers" in dead[0]["payload"]["reason"]
+    assert dead[0]["content"]["reason_code"] == "invalid_event"
+    assert dead[0]["content"]["service"] == "scheduler"
+    assert "missing CloudEvents headers" in dead[0]["content"]["reason"]
     metrics = await _text(system.url("scheduler", "/metrics"))
     assert 'dunwell_dead_letters_total{reason="invalid_event",service="scheduler"' in metrics
 

@@ -1,54 +1,70 @@
-"""Audit store on SQLAlchemy Core: SQLite by default, PostgreSQL in production."""
+"""The evidence log on SQLAlchemy Core: SQLite by default, PostgreSQL in production."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    func,
-    insert,
-    select,
-)
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.audit.domain import NewEntry, StoredEntry
-from shared.database import as_utc, is_unique_violation
+from services.audit.adapters.schema import (
+    checkpoints,
+    data_keys,
+    leaves,
+    nodes,
+    verification_codes,
+)
+from services.audit.ports import AppendBatch, CheckpointRow, CodeRow, LeafRow
+from services.audit.tree import Node
+from shared.database import as_utc
 from shared.errors import RetryableError
 
-metadata = MetaData()
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_CHUNK = 500  # keys per IN (...) query
 
-entries = Table(
-    "audit_entries",
-    metadata,
-    Column("leaf_index", BigInteger, primary_key=True, autoincrement=False),  # dense, from 0
-    Column("event_id", String(128), nullable=False, unique=True),
-    Column("kind", String(128), nullable=False),
-    Column("topic", String(255), nullable=False),
-    Column("debtor_id", String(128), index=True),
-    Column("loan_id", String(128), index=True),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Column("payload", LargeBinary, nullable=False),
-)
+
+def _run_migrations(connection: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _leaf(row: Any) -> LeafRow:
+    return LeafRow(
+        index=int(row.leaf_index),
+        event_id=row.event_id,
+        kind=row.kind,
+        debtor_id=row.debtor_id,
+        loan_id=row.loan_id,
+        leaf_data=bytes(row.leaf_data),
+        ciphertext=bytes(row.ciphertext),
+    )
+
+
+def _chunks(values: Collection[Any]) -> list[list[Any]]:
+    items = list(values)
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
 class SqlAuditStore:
-    """:class:`~services.audit.ports.AuditStore` in one table with dense leaf indexes."""
+    """:class:`~services.audit.ports.AuditStore` on one relational database."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def create_schema(self) -> None:
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def migrate(self) -> None:
         async with self._engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+            await conn.run_sync(_run_migrations)
 
     async def ping(self) -> bool:
         try:
@@ -58,72 +74,209 @@ class SqlAuditStore:
             return False
         return True
 
-    async def append(self, entry: NewEntry) -> tuple[int, bool]:
+    async def size(self) -> int:
+        async with self._engine.connect() as conn:
+            last = (await conn.execute(select(func.max(leaves.c.leaf_index)))).scalar_one()
+        return 0 if last is None else int(last) + 1
+
+    async def append(self, batch: AppendBatch) -> None:
         try:
             async with self._engine.begin() as conn:
-                existing = await self._index_of(conn, entry.event_id)
-                if existing is not None:
-                    return existing, False
-                last = (await conn.execute(select(func.max(entries.c.leaf_index)))).scalar_one()
-                index = 0 if last is None else int(last) + 1
-                await conn.execute(
-                    insert(entries).values(
-                        leaf_index=index,
-                        event_id=entry.event_id,
-                        kind=entry.kind,
-                        topic=entry.topic,
-                        debtor_id=entry.debtor_id,
-                        loan_id=entry.loan_id,
-                        occurred_at=entry.occurred_at.astimezone(UTC),
-                        recorded_at=datetime.now(UTC),
-                        payload=entry.payload,
+                if batch.new_keys:
+                    now = datetime.now(UTC)
+                    await conn.execute(
+                        insert(data_keys),
+                        [
+                            {"key_ref": ref, "wrapped_key": wrapped, "created_at": now}
+                            for ref, wrapped in batch.new_keys.items()
+                        ],
                     )
+                await conn.execute(
+                    insert(leaves),
+                    [
+                        {
+                            "leaf_index": r.index,
+                            "event_id": r.event_id,
+                            "kind": r.kind,
+                            "debtor_id": r.debtor_id,
+                            "loan_id": r.loan_id,
+                            "leaf_data": r.leaf_data,
+                            "ciphertext": r.ciphertext,
+                        }
+                        for r in batch.leaves
+                    ],
                 )
-                return index, True
+                await conn.execute(
+                    insert(nodes),
+                    [
+                        {"level": level, "node_index": index, "hash": digest}
+                        for (level, index), digest in batch.nodes.items()
+                    ],
+                )
+                if batch.codes:
+                    await conn.execute(
+                        insert(verification_codes),
+                        [
+                            {
+                                "code": c.code,
+                                "leaf_index": c.leaf_index,
+                                "sent_at": c.sent_at,
+                                "channel": c.channel,
+                                "account_masked": c.account_masked,
+                            }
+                            for c in batch.codes
+                        ],
+                    )
         except IntegrityError as e:
-            if not is_unique_violation(e):
-                raise
-            # Another writer took the index or the id first: the caller retries the record.
-            raise RetryableError("concurrent append; retrying", defer_s=0.05) from e
+            raise RetryableError("append conflicted with another writer", defer_s=0.1) from e
         except OperationalError as e:
             raise RetryableError(f"audit store unavailable: {type(e).__name__}") from e
 
-    @staticmethod
-    async def _index_of(conn: AsyncConnection, event_id: str) -> int | None:
-        found = await conn.execute(
-            select(entries.c.leaf_index).where(entries.c.event_id == event_id)
-        )
-        value = found.scalar_one_or_none()
-        return None if value is None else int(value)
+    async def known_ids(self, event_ids: Collection[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        async with self._engine.connect() as conn:
+            for chunk in _chunks(event_ids):
+                rows = await conn.execute(
+                    select(leaves.c.event_id, leaves.c.leaf_index).where(
+                        leaves.c.event_id.in_(chunk)
+                    )
+                )
+                found.update({r.event_id: int(r.leaf_index) for r in rows})
+        return found
 
-    async def entries(
-        self, *, debtor_id: str | None = None, loan_id: str | None = None, limit: int = 100
-    ) -> list[StoredEntry]:
-        query = select(entries).order_by(entries.c.leaf_index).limit(limit)
+    async def last_indexes(
+        self, debtor_ids: Collection[str], loan_ids: Collection[str]
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        async with self._engine.connect() as conn:
+            by_debtor = await self._max_by(conn, leaves.c.debtor_id, debtor_ids)
+            by_loan = await self._max_by(conn, leaves.c.loan_id, loan_ids)
+        return by_debtor, by_loan
+
+    @staticmethod
+    async def _max_by(conn: Any, column: Any, values: Collection[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(values):
+            rows = await conn.execute(
+                select(column, func.max(leaves.c.leaf_index))
+                .where(column.in_(chunk))
+                .group_by(column)
+            )
+            found.update({r[0]: int(r[1]) for r in rows})
+        return found
+
+    async def nodes(self, keys: Collection[Node]) -> dict[Node, bytes]:
+        found: dict[Node, bytes] = {}
+        by_level: dict[int, list[int]] = {}
+        for level, index in keys:
+            by_level.setdefault(level, []).append(index)
+        async with self._engine.connect() as conn:
+            for level, indexes in by_level.items():
+                for chunk in _chunks(indexes):
+                    rows = await conn.execute(
+                        select(nodes.c.node_index, nodes.c.hash).where(
+                            nodes.c.level == level, nodes.c.node_index.in_(chunk)
+                        )
+                    )
+                    found.update({(level, int(r.node_index)): bytes(r.hash) for r in rows})
+        return found
+
+    async def leaves(self, indexes: Collection[int]) -> list[LeafRow]:
+        found: list[LeafRow] = []
+        async with self._engine.connect() as conn:
+            for chunk in _chunks(indexes):
+                rows = await conn.execute(select(leaves).where(leaves.c.leaf_index.in_(chunk)))
+                found.extend(_leaf(r) for r in rows)
+        return sorted(found, key=lambda r: r.index)
+
+    async def leaves_between(self, start: int, end: int) -> list[LeafRow]:
+        query = (
+            select(leaves)
+            .where(leaves.c.leaf_index >= start, leaves.c.leaf_index < end)
+            .order_by(leaves.c.leaf_index)
+        )
+        async with self._engine.connect() as conn:
+            return [_leaf(r) for r in await conn.execute(query)]
+
+    async def case_leaves(
+        self, *, debtor_id: str | None, loan_id: str | None, limit: int, kind: str | None = None
+    ) -> list[LeafRow]:
+        query = select(leaves).order_by(leaves.c.leaf_index).limit(limit)
         if debtor_id is not None:
-            query = query.where(entries.c.debtor_id == debtor_id)
+            query = query.where(leaves.c.debtor_id == debtor_id)
         if loan_id is not None:
-            query = query.where(entries.c.loan_id == loan_id)
+            query = query.where(leaves.c.loan_id == loan_id)
+        if kind is not None:
+            query = query.where(leaves.c.kind == kind)
+        async with self._engine.connect() as conn:
+            return [_leaf(r) for r in await conn.execute(query)]
+
+    async def add_checkpoint(self, checkpoint: CheckpointRow) -> None:
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(
+                    insert(checkpoints).values(
+                        tree_size=checkpoint.size,
+                        root=checkpoint.root,
+                        note=checkpoint.note,
+                        signed_at=checkpoint.signed_at,
+                        timestamp_token=checkpoint.timestamp_token,
+                    )
+                )
+        except IntegrityError as e:
+            raise RetryableError("a checkpoint of this size exists already") from e
+
+    async def checkpoints(self, *, latest_only: bool = False) -> list[CheckpointRow]:
+        query = select(checkpoints).order_by(
+            checkpoints.c.tree_size.desc() if latest_only else checkpoints.c.tree_size
+        )
+        if latest_only:
+            query = query.limit(1)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
-            StoredEntry(
-                index=int(row.leaf_index),
-                recorded_at=as_utc(row.recorded_at),
-                entry=NewEntry(
-                    event_id=row.event_id,
-                    kind=row.kind,
-                    topic=row.topic,
-                    debtor_id=row.debtor_id,
-                    loan_id=row.loan_id,
-                    occurred_at=as_utc(row.occurred_at),
-                    payload=bytes(row.payload),
-                ),
+            CheckpointRow(
+                size=int(r.tree_size),
+                root=bytes(r.root),
+                note=r.note,
+                signed_at=as_utc(r.signed_at),
+                timestamp_token=bytes(r.timestamp_token) if r.timestamp_token else None,
             )
-            for row in rows
+            for r in rows
         ]
 
-    async def size(self) -> int:
+    async def wrapped_key(self, key_ref: str) -> tuple[bool, bytes | None]:
         async with self._engine.connect() as conn:
-            last = (await conn.execute(select(func.max(entries.c.leaf_index)))).scalar_one()
-        return 0 if last is None else int(last) + 1
+            row = (
+                await conn.execute(
+                    select(data_keys.c.wrapped_key).where(data_keys.c.key_ref == key_ref)
+                )
+            ).one_or_none()
+        if row is None:
+            return False, None
+        return True, bytes(row.wrapped_key) if row.wrapped_key is not None else None
+
+    async def erase_key(self, key_ref: str, at: datetime) -> bool:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                update(data_keys)
+                .where(data_keys.c.key_ref == key_ref, data_keys.c.wrapped_key.is_not(None))
+                .values(wrapped_key=None, erased_at=at)
+            )
+        return bool(result.rowcount)
+
+    async def find_code(self, code: str) -> CodeRow | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(verification_codes).where(verification_codes.c.code == code)
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        return CodeRow(
+            code=row.code,
+            leaf_index=int(row.leaf_index),
+            sent_at=as_utc(row.sent_at),
+            channel=row.channel,
+            account_masked=row.account_masked,
+        )

@@ -1,0 +1,93 @@
+"""The borrower's verification page: is this message really from the bank? (zh-CN / en)."""
+
+from __future__ import annotations
+
+import html
+from typing import Final
+
+TEXTS: Final = {
+    "zh-CN": {
+        "title": "核实催收信息",
+        "intro": "请输入短信或邮件中的核验码，确认该信息是否由{institution}发出。",
+        "code": "核验码",
+        "check": "核实",
+        "genuine": "该信息由{institution}于 {date} 通过{channel}发出，账户 {account}。",
+        "unknown": "未找到该核验码。请勿按该信息付款，并拨打银行官方电话核实。",
+        "limited": "查询过于频繁，请稍后再试。",
+        "channels": {"sms": "短信", "email": "电子邮件", "wechat": "微信"},
+        "other": "English",
+    },
+    "en": {
+        "title": "Verify a collection message",
+        "intro": "Enter the verification code from the SMS or email to check that "
+        "{institution} sent it.",
+        "code": "Verification code",
+        "check": "Check",
+        "genuine": "{institution} sent this message on {date} by {channel}, account {account}.",
+        "unknown": "This code is not known. Do not pay on the strength of that message; call the "
+        "bank's official number instead.",
+        "limited": "Too many checks; please try again in a minute.",
+        "channels": {"sms": "SMS", "email": "email", "wechat": "WeChat"},
+        "other": "中文",
+    },
+}
+
+
+def language(query: str | None, accept: str | None) -> str:
+    """``?lang=`` first, then the browser's preference; Chinese by default."""
+    if query in TEXTS:
+        return query
+    if accept and accept.lower().startswith("en"):
+        return "en"
+    return "zh-CN"
+
+
+def render(lang: str, institution: str) -> str:
+    """The page; the lookup runs in the browser against ``POST /v1/verify``."""
+    t = TEXTS[lang]
+    esc = html.escape
+    other = "en" if lang == "zh-CN" else "zh-CN"
+    messages = {
+        k: esc(str(t[k]).replace("{institution}", institution))
+        for k in ("genuine", "unknown", "limited")
+    }
+    channels = t["channels"]
+    assert isinstance(channels, dict)  # noqa: S101 - TEXTS is a constant
+    return f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(str(t["title"]))}</title>
+<style>
+body{{font-family:system-ui,sans-serif;margin:0;padding:1rem;max-width:32rem;margin:auto}}
+input,button{{font-size:1.2rem;padding:.6rem;width:100%;box-sizing:border-box;margin:.4rem 0}}
+#result{{margin-top:1rem;padding:.8rem;border-radius:.4rem}}
+.genuine{{background:#e6f4ea}} .unknown{{background:#fdecea}}
+</style></head><body>
+<h1>{esc(str(t["title"]))}</h1>
+<p>{esc(str(t["intro"]).replace("{institution}", institution))}</p>
+<form id="form"><label for="code">{esc(str(t["code"]))}</label>
+<input id="code" name="code" maxlength="16" autocomplete="off" autocapitalize="characters" required>
+<button type="submit">{esc(str(t["check"]))}</button></form>
+<div id="result" role="status" aria-live="polite"></div>
+<p><a href="?lang={other}">{esc(str(t["other"]))}</a></p>
+<script>
+const M = {{genuine: "{messages["genuine"]}", unknown: "{messages["unknown"]}",
+  limited: "{messages["limited"]}"}};
+const C = {{sms: "{esc(channels["sms"])}", email: "{esc(channels["email"])}",
+  wechat: "{esc(channels["wechat"])}"}};
+document.getElementById("form").addEventListener("submit", async (event) => {{
+  event.preventDefault();
+  const out = document.getElementById("result");
+  const code = document.getElementById("code").value.trim().toUpperCase();
+  const r = await fetch("/v1/verify", {{method: "POST", headers: {{"Content-Type":
+    "application/json"}}, body: JSON.stringify({{code}})}});
+  if (r.status === 429) {{ out.className = "unknown"; out.textContent = M.limited; return; }}
+  const body = await r.json();
+  if (body.genuine) {{
+    out.className = "genuine";
+    out.textContent = M.genuine.replace("{{date}}", body.sent_on)
+      .replace("{{channel}}", C[body.channel] || body.channel)
+      .replace("{{account}}", body.account_masked || "");
+  }} else {{ out.className = "unknown"; out.textContent = M.unknown; }}
+}});
+</script></body></html>"""

@@ -1,0 +1,69 @@
+"""What agents' systems append over HTTP: call logs, visit records, recording hashes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+from services.audit.domain import NewEntry, canonical
+from shared.events import Identifier, derived_event_id
+
+Text = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    record_id: Identifier
+    debtor_id: Identifier
+    loan_id: Identifier | None = None
+    agent_id: Identifier
+
+
+class CallLogged(_Record):
+    kind: Literal["call_logged"]
+    started_at: AwareDatetime
+    duration_s: int = Field(ge=0, le=24 * 3600)
+    summary: Text
+    borrower_feedback: Text = ""
+
+
+class VisitRecorded(_Record):
+    kind: Literal["visit_recorded"]
+    visited_at: AwareDatetime
+    place: Annotated[str, StringConstraints(max_length=300)]
+    outcome: Annotated[str, StringConstraints(max_length=100)]
+    summary: Text
+
+
+class RecordingHashed(_Record):
+    kind: Literal["recording_hashed"]
+    call_record_id: Identifier
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    duration_s: int = Field(ge=0, le=24 * 3600)
+    recorded_at: AwareDatetime
+
+
+AgentRecord = Annotated[CallLogged | VisitRecorded | RecordingHashed, Field(discriminator="kind")]
+RECORDS: TypeAdapter[AgentRecord] = TypeAdapter(AgentRecord)
+
+
+def entry_for_record(record: AgentRecord, *, source: str) -> NewEntry:
+    """The log entry of an agent's record; its id derives from the source and record id, so a
+    resubmission is a no-op."""
+    occurred = (
+        getattr(record, "started_at", None)
+        or getattr(record, "visited_at", None)
+        or (getattr(record, "recorded_at", None) or datetime.now(UTC))
+    )
+    return NewEntry(
+        event_id=derived_event_id("agent", source, record.record_id),
+        kind=f"dunwell.agent.{record.kind}.v1",
+        topic=f"http:{source}",
+        debtor_id=record.debtor_id,
+        loan_id=record.loan_id,
+        occurred_at=occurred,
+        payload=canonical(record.model_dump(mode="json")),
+    )

@@ -1,0 +1,168 @@
+"""Re-verify the stored tree from its leaves: every row, node and checkpoint, naming where."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from services.audit import tree
+from services.audit.checkpoint import NoteError, VerifierKey, open_note
+from services.audit.domain import decode_leaf
+from services.audit.merkle import leaf_hash, node_hash
+from services.audit.metrics import (
+    SELF_CHECK_FAILURES,
+    SELF_CHECK_FIRST_BAD_INDEX,
+    SELF_CHECK_OK,
+    SELF_CHECK_SECONDS,
+)
+from services.audit.ports import AuditStore, CheckpointRow, LeafRow
+from services.audit.witness import Witness
+
+log = logging.getLogger(__name__)
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: the first leaf index it affects (None when not tied to one) and what."""
+
+    index: int | None
+    problem: str
+
+
+@dataclass
+class _Pass:
+    """State of one pass over the leaves: recomputed nodes and roots at each size."""
+
+    nodes: dict[tree.Node, bytes] = field(default_factory=dict)
+    roots: dict[int, bytes] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _row_problem(row: LeafRow, expected_index: int) -> str | None:
+    if row.index != expected_index:
+        return f"index {expected_index} is missing (next stored row is {row.index})"
+    try:
+        leaf = decode_leaf(row.leaf_data)
+    except ValueError:
+        return "leaf data changed (not canonical)"
+    if leaf.index != row.index:
+        return f"row holds the leaf of index {leaf.index}: reordered or duplicated"
+    if leaf.event_id != row.event_id or leaf.kind != row.kind:
+        return "row columns differ from the leaf data"
+    if hashlib.sha256(row.ciphertext).hexdigest() != leaf.ciphertext_sha256:
+        return "content changed (ciphertext hash differs)"
+    return None
+
+
+async def self_check(
+    store: AuditStore, keys: Sequence[VerifierKey], witness: Witness | None = None
+) -> list[Finding]:
+    """Check the whole log; findings are ordered by leaf index, the first one first."""
+    size, state = await store.size(), _Pass()
+    wanted_sizes = {c.size for c in await store.checkpoints()}
+    for start in range(0, size, CHUNK):
+        rows = await store.leaves_between(start, min(size, start + CHUNK))
+        await _check_chunk(store, rows, start, min(size, start + CHUNK), wanted_sizes, state)
+        if state.findings:
+            break
+    await _check_checkpoints(await store.checkpoints(), keys, state, size)
+    if witness is not None:
+        await _check_witness(witness, keys, state, size)
+    return sorted(state.findings, key=lambda f: (f.index is None, f.index or 0))
+
+
+async def _check_chunk(
+    store: AuditStore,
+    rows: list[LeafRow],
+    start: int,
+    end: int,
+    sizes: set[int],
+    state: _Pass,
+) -> None:
+    expected = start
+    stored = await store.nodes({n for i in range(start, end) for n in tree.completed_by(i)})
+    for row in rows:
+        problem = _row_problem(row, expected)
+        if problem:
+            state.findings.append(Finding(expected, problem))
+            return
+        for node in tree.completed_by(row.index):
+            level, index = node
+            digest = (
+                leaf_hash(row.leaf_data)
+                if level == 0
+                else node_hash(
+                    state.nodes[(level - 1, 2 * index)], state.nodes[(level - 1, 2 * index + 1)]
+                )
+            )
+            if stored.get(node) != digest:
+                state.findings.append(Finding(index << level, f"stored tree node {node} differs"))
+                return
+            state.nodes[node] = digest
+        expected += 1
+        if expected in sizes:
+            state.roots[expected] = tree.fold(
+                [state.nodes[n] for n in tree.covering_nodes(0, expected)]
+            )
+    if expected != end:
+        state.findings.append(Finding(expected, f"index {expected} is missing"))
+
+
+async def _check_checkpoints(
+    checkpoints: Sequence[CheckpointRow], keys: Sequence[VerifierKey], state: _Pass, size: int
+) -> None:
+    for row in checkpoints:
+        try:
+            signed = open_note(row.note, keys)
+        except NoteError as e:
+            state.findings.append(Finding(None, f"checkpoint {row.size}: signature wrong ({e})"))
+            continue
+        if (signed.size, signed.root) != (row.size, row.root):
+            state.findings.append(Finding(None, f"checkpoint {row.size}: columns differ from note"))
+        elif row.size > size:
+            state.findings.append(Finding(size, f"log rolled back below checkpoint {row.size}"))
+        elif row.size in state.roots and state.roots[row.size] != row.root:
+            state.findings.append(Finding(None, f"tree differs from checkpoint {row.size}"))
+
+
+async def _check_witness(
+    witness: Witness, keys: Sequence[VerifierKey], state: _Pass, size: int
+) -> None:
+    note = await witness.latest()
+    if note is None:
+        return
+    try:
+        witnessed = open_note(note, keys)
+    except NoteError as e:
+        state.findings.append(Finding(None, f"witnessed checkpoint unreadable: {e}"))
+        return
+    if witnessed.size > size:
+        state.findings.append(
+            Finding(size, f"log rolled back: {size} entries stored, {witnessed.size} witnessed")
+        )
+        return
+    covering = tree.covering_nodes(0, witnessed.size)
+    if all(n in state.nodes for n in covering):
+        root = tree.fold([state.nodes[n] for n in covering])
+        if root != witnessed.root:
+            state.findings.append(Finding(None, f"tree differs from witnessed {witnessed.size}"))
+
+
+async def run_self_check(
+    store: AuditStore, keys: Sequence[VerifierKey], witness: Witness | None
+) -> list[Finding]:
+    """One self-check with its metrics and an error log line naming where."""
+    started = time.monotonic()
+    findings = await self_check(store, keys, witness)
+    SELF_CHECK_SECONDS.observe(time.monotonic() - started)
+    SELF_CHECK_OK.set(0 if findings else 1)
+    first = next((f.index for f in findings if f.index is not None), -1)
+    SELF_CHECK_FIRST_BAD_INDEX.set(first)
+    if findings:
+        SELF_CHECK_FAILURES.inc()
+        log.error("self-check failed: %s", findings[0].problem, extra={"first_bad_index": first})
+    return findings
