@@ -13,12 +13,13 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export KAFKA_PORT ?= 19092
 
-.PHONY: help venv run test lint typecheck unit kafka-up kafka-down postgres-up postgres-down clean
+.PHONY: help venv run test bench lint typecheck unit browser kafka-up kafka-down postgres-up postgres-down clean
 
 help:
 	@echo "make run        the whole system on a simulated loan book (Ctrl-C stops it)"
 	@echo "make test       lint, type checks and every test, on a real Kafka broker and PostgreSQL"
 	@echo "make unit       the tests that need no broker or database"
+	@echo "make bench      the benchmarks, each beside its baseline (bench/results/latest.json)"
 	@echo "make kafka-up / kafka-down, postgres-up / postgres-down   the local infrastructure"
 
 $(UV):
@@ -44,8 +45,8 @@ postgres-down:
 	deploy/local/postgres/postgres.sh down
 
 lint: venv
-	$(VENV)/bin/ruff format --check shared services sandbox tests
-	$(VENV)/bin/ruff check shared services sandbox tests
+	$(VENV)/bin/ruff format --check shared services sandbox tests bench
+	$(VENV)/bin/ruff check shared services sandbox tests bench
 
 typecheck: venv
 	$(VENV)/bin/mypy
@@ -53,8 +54,14 @@ typecheck: venv
 unit: venv
 	$(VENV)/bin/pytest tests/unit tests/component
 
-test: lint typecheck
+browser:
+	deploy/local/chromium.sh >/dev/null
+
+test: lint typecheck browser
 	$(INFRA) $(VENV)/bin/pytest
+
+bench: venv
+	$(INFRA) $(VENV)/bin/python -m bench
 
 run: venv
 	$(INFRA) $(VENV)/bin/python -m sandbox

@@ -110,6 +110,7 @@ class Stack:
         """SIGKILL one service: no shutdown work at all, as in a crash."""
         self.processes[service].kill()
         self.processes[service].wait()
+        self._logs[service].close()
 
     def stop(self, service: str, timeout_s: float = 30.0) -> int:
         """SIGTERM one service and wait for it; returns its exit code."""
@@ -121,7 +122,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        self._logs[service].close()
+        if not self._logs[service].closed:
+            self._logs[service].close()
         return process.returncode
 
     def stop_all(self) -> dict[str, int]:

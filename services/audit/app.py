@@ -7,6 +7,7 @@ import base64
 import logging
 from collections.abc import AsyncIterator
 from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -107,6 +108,7 @@ def build_app(settings: Settings) -> web.Application:
             asyncio.create_task(
                 _self_checks(store, trusted, witness, settings.self_check_interval_s)
             ),
+            asyncio.create_task(_retention(evidence, timedelta(days=settings.retention_days))),
         ]
         yield
         for task in tasks:
@@ -156,6 +158,15 @@ def build_app(settings: Settings) -> web.Application:
 
 def _read_text(path: str | None) -> str | None:
     return Path(path).read_text() if path else None
+
+
+async def _retention(evidence: EvidenceLog, retention: timedelta) -> None:
+    """Once a day: erase the content of debtors quiet for the whole retention period."""
+    while True:
+        erased = await evidence.erase_expired(datetime.now(UTC), retention)
+        if erased:
+            log.info("retention erased debtors' content", extra={"debtors": len(erased)})
+        await asyncio.sleep(24 * 3600)
 
 
 async def _self_checks(

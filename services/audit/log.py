@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from services.audit import sealing, tree
 from services.audit.domain import LeafData, NewEntry, decode_leaf, encode_leaf
@@ -29,6 +30,29 @@ class Opened:
     tampered: bool = False
 
 
+LAST_INDEX_CACHE = 200_000
+
+
+class LruIndex:
+    """A bounded map from debtor or loan to its latest leaf index."""
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._items: OrderedDict[str, int] = OrderedDict()
+
+    def get(self, key: str) -> int | None:
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        return None
+
+    def put(self, key: str, index: int) -> None:
+        self._items[key] = index
+        self._items.move_to_end(key)
+        while len(self._items) > self._capacity:
+            self._items.popitem(last=False)
+
+
 class EvidenceLog:
     """Appends entries in batches and answers proofs from O(log n) stored nodes.
 
@@ -43,6 +67,9 @@ class EvidenceLog:
         self._keys: dict[str, bytes] = {}
         self._size = 0
         self._frontier: dict[Node, bytes] = {}
+        # Latest leaf of each recently seen debtor and loan (the completeness chain's links),
+        # so that a batch asks the store only about the ones it has not seen.
+        self._last: LruIndex = LruIndex(LAST_INDEX_CACHE)
 
     @property
     def size(self) -> int:
@@ -56,6 +83,7 @@ class EvidenceLog:
         if len(found) != len(wanted):
             raise RuntimeError("stored tree nodes are missing: run the self-check")
         self._size, self._frontier = size, found
+        self._last = LruIndex(LAST_INDEX_CACHE)
 
     def root(self) -> bytes:
         """The root of the whole tree as it stands."""
@@ -87,10 +115,9 @@ class EvidenceLog:
         return [known[e.event_id] for e in entries]
 
     async def _write(self, entries: list[NewEntry], now: datetime) -> dict[str, int]:
-        by_debtor, by_loan = await self._store.last_indexes(
-            {e.debtor_id for e in entries if e.debtor_id}, {e.loan_id for e in entries if e.loan_id}
-        )
-        new_keys: dict[str, bytes] = {}
+        by_debtor, by_loan = await self._last_indexes(entries)
+        new_keys: dict[str, tuple[bytes, bytes]] = {}
+        await self._load_keys({e.key_ref for e in entries} - self._keys.keys())
         rows: list[LeafRow] = []
         codes: list[CodeRow] = []
         nodes = dict(self._frontier)
@@ -118,8 +145,15 @@ class EvidenceLog:
                     )
                 )
                 nodes[node] = added[node] = digest
-        await self._store.append(AppendBatch(rows, added, codes, new_keys))
+        wrapped = {ref: pair[1] for ref, pair in new_keys.items()}
+        await self._store.append(AppendBatch(rows, added, codes, wrapped))
+        self._keys.update({ref: pair[0] for ref, pair in new_keys.items()})
         self._size += len(rows)
+        for row in rows:
+            if row.debtor_id:
+                self._last.put(f"d:{row.debtor_id}", row.index)
+            if row.loan_id:
+                self._last.put(f"l:{row.loan_id}", row.index)
         self._frontier = {n: nodes[n] for n in tree.covering_nodes(0, self._size)}
         return {row.event_id: row.index for row in rows}
 
@@ -130,9 +164,9 @@ class EvidenceLog:
         now: datetime,
         by_debtor: dict[str, int],
         by_loan: dict[str, int],
-        new_keys: dict[str, bytes],
+        new_keys: dict[str, tuple[bytes, bytes]],
     ) -> LeafRow:
-        data_key = await self._data_key(entry.key_ref, new_keys)
+        data_key = self._data_key(entry.key_ref, new_keys)
         sealed = sealing.seal(data_key, entry.payload, associated=entry.event_id.encode())
         leaf = LeafData(
             index=index,
@@ -161,23 +195,41 @@ class EvidenceLog:
             entry.loan_id,
             encode_leaf(leaf),
             sealed.ciphertext,
+            now,
         )
 
-    async def _data_key(self, ref: str, new_keys: dict[str, bytes]) -> bytes:
+    async def _last_indexes(
+        self, entries: Sequence[NewEntry]
+    ) -> tuple[dict[str, int], dict[str, int]]:
+        debtors = {f"d:{e.debtor_id}": e.debtor_id for e in entries if e.debtor_id}
+        loans = {f"l:{e.loan_id}": e.loan_id for e in entries if e.loan_id}
+        cached = {k: v for k in (*debtors, *loans) if (v := self._last.get(k)) is not None}
+        by_debtor, by_loan = await self._store.last_indexes(
+            {d for k, d in debtors.items() if k not in cached},
+            {lo for k, lo in loans.items() if k not in cached},
+        )
+        by_debtor.update({debtors[k]: v for k, v in cached.items() if k in debtors})
+        by_loan.update({loans[k]: v for k, v in cached.items() if k in loans})
+        return by_debtor, by_loan
+
+    async def _load_keys(self, refs: set[str]) -> None:
+        """Unwrap the batch's existing data keys with one query; an erased key seals no more."""
+        for ref, wrapped in (await self._store.wrapped_keys(refs)).items():
+            if wrapped is None:
+                raise ContentErased(
+                    f"the data key {ref} was erased; nothing more is sealed with it"
+                )
+            self._keys[ref] = sealing.unwrap_key(self._master, wrapped)
+
+    def _data_key(self, ref: str, new_keys: dict[str, tuple[bytes, bytes]]) -> bytes:
+        """The key for ``ref``; a new one is kept in ``new_keys`` (plain, wrapped) until the
+        batch that stores its wrapped form is durable."""
         if ref in self._keys:
             return self._keys[ref]
-        exists, wrapped = await self._store.wrapped_key(ref)
-        if exists and wrapped is None:
-            raise ContentErased(
-                f"the data key {ref} was erased; nothing more may be sealed with it"
-            )
-        if wrapped is None:
+        if ref not in new_keys:
             key = sealing.new_data_key()
-            new_keys[ref] = sealing.wrap_key(self._master, key)
-        else:
-            key = sealing.unwrap_key(self._master, wrapped)
-        self._keys[ref] = key
-        return key
+            new_keys[ref] = (key, sealing.wrap_key(self._master, key))
+        return new_keys[ref][0]
 
     async def open(self, rows: Sequence[LeafRow]) -> list[Opened]:
         """Decrypt stored entries (the caller logs the read)."""
@@ -204,6 +256,16 @@ class EvidenceLog:
                 continue
             opened.append(Opened(row, leaf, content.plaintext, content.salt))
         return opened
+
+    async def erase_expired(self, now: datetime, retention: timedelta) -> list[str]:
+        """Erase the keys of debtors with no entry within the retention period.
+
+        :returns: the debtors whose content was erased.
+        """
+        expired = await self._store.inactive_debtors(now - retention)
+        for debtor in expired:
+            await self.erase(f"debtor:{debtor}", now)
+        return expired
 
     async def erase(self, key_ref: str, at: datetime) -> bool:
         """Erase a data key: its entries become unreadable, their proofs stay valid."""

@@ -19,6 +19,7 @@ class LeafRow:
     loan_id: str | None
     leaf_data: bytes
     ciphertext: bytes
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,14 @@ class AuditStore(Protocol):
         """Whether the key exists, and its wrapped bytes (None once erased)."""
         ...
 
+    async def wrapped_keys(self, key_refs: Collection[str]) -> dict[str, bytes | None]:
+        """The keys that exist among ``key_refs`` (None for an erased one)."""
+        ...
+
     async def erase_key(self, key_ref: str, at: datetime) -> bool: ...
+
+    async def inactive_debtors(self, before: datetime) -> list[str]:
+        """Debtors whose latest entry was recorded before ``before`` and whose key is not erased."""
+        ...
 
     async def find_code(self, code: str) -> CodeRow | None: ...

@@ -94,8 +94,10 @@ class TestAuditStoreContract:
         await store.append(AppendBatch([row(0)], {(0, 0): bytes(32)}, (), {"debtor:d1": b"w"}))
         assert await store.wrapped_key("debtor:d1") == (True, b"w")
         assert await store.wrapped_key("debtor:nobody") == (False, None)
+        assert await store.wrapped_keys(["debtor:d1", "debtor:x"]) == {"debtor:d1": b"w"}
         assert await store.erase_key("debtor:d1", NOW) is True
         assert await store.wrapped_key("debtor:d1") == (True, None)
+        assert await store.wrapped_keys(["debtor:d1"]) == {"debtor:d1": None}
         assert await store.erase_key("debtor:d1", NOW) is False
 
     async def test_verification_codes(self, store: AuditStore) -> None:
@@ -103,3 +105,24 @@ class TestAuditStoreContract:
         await store.append(batch(row(0), codes=(code,)))
         assert await store.find_code("ABCD2345") == code
         assert await store.find_code("ZZZZ9999") is None
+
+    async def test_inactive_debtors_are_those_quiet_since_the_cutoff(
+        self, store: AuditStore
+    ) -> None:
+        old, recent = datetime(2023, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+        rows = [
+            LeafRow(0, "a", "k", "quiet", None, b"x", b"y", old),
+            LeafRow(1, "b", "k", "busy", None, b"x", b"y", old),
+            LeafRow(2, "c", "k", "busy", None, b"x", b"y", recent),
+        ]
+        await store.append(
+            AppendBatch(
+                rows,
+                {(0, i): bytes(32) for i in range(3)},
+                (),
+                {"debtor:quiet": b"w", "debtor:busy": b"w"},
+            )
+        )
+        assert await store.inactive_debtors(datetime(2024, 1, 1, tzinfo=UTC)) == ["quiet"]
+        await store.erase_key("debtor:quiet", recent)
+        assert await store.inactive_debtors(datetime(2024, 1, 1, tzinfo=UTC)) == []

@@ -7,7 +7,7 @@ import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -234,3 +234,18 @@ async def test_a_bundle_signed_by_another_key_is_refused(filled: Log) -> None:
     stranger = VerifierKey(ORIGIN, Ed25519PrivateKey.generate().public_key().public_bytes_raw())
     with pytest.raises(BundleInvalid, match="signature"):
         verify_bundle(await filled.bundle("d1"), (stranger,))
+
+
+async def test_retention_erases_only_debtors_quiet_for_the_whole_period(tmp_path: Path) -> None:
+    log = await open_log(tmp_path / "audit.db")
+    long_ago = datetime(2023, 1, 1, tzinfo=UTC)
+    await log.log.append([entry(i) for i in range(9)], now=long_ago)  # d0, d1, d2
+    await log.log.append([entry(100)], now=datetime(2026, 3, 1, tzinfo=UTC))  # d1 again
+    await log.checkpointer.checkpoint()
+    erased = await log.log.erase_expired(datetime(2026, 3, 2, tzinfo=UTC), timedelta(days=730))
+    assert sorted(erased) == ["d0", "d2"]
+    gone = await log.bundle("d0")
+    assert all(e["plaintext"] is None for e in gone["entries"])
+    verify_bundle(gone, TRUSTED)  # the proofs outlive the content
+    kept = await log.bundle("d1")
+    assert all(e["plaintext"] is not None for e in kept["entries"])

@@ -86,11 +86,27 @@ class InMemoryAuditStore:
     async def wrapped_key(self, key_ref: str) -> tuple[bool, bytes | None]:
         return key_ref in self.keys, self.keys.get(key_ref)
 
+    async def wrapped_keys(self, key_refs: Collection[str]) -> dict[str, bytes | None]:
+        return {k: self.keys[k] for k in key_refs if k in self.keys}
+
     async def erase_key(self, key_ref: str, at: datetime) -> bool:
         if self.keys.get(key_ref) is None:
             return False
         self.keys[key_ref] = None
         return True
+
+    async def inactive_debtors(self, before: datetime) -> list[str]:
+        latest: dict[str, datetime] = {}
+        for row in self.rows.values():
+            if row.debtor_id and row.recorded_at:
+                latest[row.debtor_id] = max(
+                    row.recorded_at, latest.get(row.debtor_id, row.recorded_at)
+                )
+        return sorted(
+            d
+            for d, at in latest.items()
+            if at < before and self.keys.get(f"debtor:{d}", b"") is not None
+        )
 
     async def find_code(self, code: str) -> CodeRow | None:
         return self.codes.get(code)

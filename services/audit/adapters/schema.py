@@ -27,6 +27,7 @@ leaves = Table(
     Column("loan_id", String(128), index=True),
     Column("leaf_data", LargeBinary, nullable=False),
     Column("ciphertext", LargeBinary, nullable=False),
+    Column("recorded_at", DateTime(timezone=True)),
 )
 
 #: Hashes of complete subtrees: (level, index) covers 2^level leaves.

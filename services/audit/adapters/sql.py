@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -45,6 +45,7 @@ def _leaf(row: Any) -> LeafRow:
         loan_id=row.loan_id,
         leaf_data=bytes(row.leaf_data),
         ciphertext=bytes(row.ciphertext),
+        recorded_at=as_utc(row.recorded_at) if row.recorded_at else None,
     )
 
 
@@ -102,6 +103,7 @@ class SqlAuditStore:
                             "loan_id": r.loan_id,
                             "leaf_data": r.leaf_data,
                             "ciphertext": r.ciphertext,
+                            "recorded_at": r.recorded_at,
                         }
                         for r in batch.leaves
                     ],
@@ -166,18 +168,15 @@ class SqlAuditStore:
 
     async def nodes(self, keys: Collection[Node]) -> dict[Node, bytes]:
         found: dict[Node, bytes] = {}
-        by_level: dict[int, list[int]] = {}
-        for level, index in keys:
-            by_level.setdefault(level, []).append(index)
         async with self._engine.connect() as conn:
-            for level, indexes in by_level.items():
-                for chunk in _chunks(indexes):
-                    rows = await conn.execute(
-                        select(nodes.c.node_index, nodes.c.hash).where(
-                            nodes.c.level == level, nodes.c.node_index.in_(chunk)
-                        )
+            for chunk in _chunks(keys):
+                # One row-value IN query per chunk: a proof is a single round trip.
+                rows = await conn.execute(
+                    select(nodes.c.level, nodes.c.node_index, nodes.c.hash).where(
+                        tuple_(nodes.c.level, nodes.c.node_index).in_(chunk)
                     )
-                    found.update({(level, int(r.node_index)): bytes(r.hash) for r in rows})
+                )
+                found.update({(int(r.level), int(r.node_index)): bytes(r.hash) for r in rows})
         return found
 
     async def leaves(self, indexes: Collection[int]) -> list[LeafRow]:
@@ -255,6 +254,20 @@ class SqlAuditStore:
             return False, None
         return True, bytes(row.wrapped_key) if row.wrapped_key is not None else None
 
+    async def wrapped_keys(self, key_refs: Collection[str]) -> dict[str, bytes | None]:
+        found: dict[str, bytes | None] = {}
+        async with self._engine.connect() as conn:
+            for chunk in _chunks(key_refs):
+                rows = await conn.execute(
+                    select(data_keys.c.key_ref, data_keys.c.wrapped_key).where(
+                        data_keys.c.key_ref.in_(chunk)
+                    )
+                )
+                found.update(
+                    {r.key_ref: bytes(r.wrapped_key) if r.wrapped_key else None for r in rows}
+                )
+        return found
+
     async def erase_key(self, key_ref: str, at: datetime) -> bool:
         async with self._engine.begin() as conn:
             result = await conn.execute(
@@ -263,6 +276,23 @@ class SqlAuditStore:
                 .values(wrapped_key=None, erased_at=at)
             )
         return bool(result.rowcount)
+
+    async def inactive_debtors(self, before: datetime) -> list[str]:
+        latest = (
+            select(leaves.c.debtor_id)
+            .where(leaves.c.debtor_id.is_not(None))
+            .group_by(leaves.c.debtor_id)
+            .having(func.max(leaves.c.recorded_at) < before)
+        )
+        async with self._engine.connect() as conn:
+            debtors = [r[0] for r in await conn.execute(latest)]
+            erased = {
+                r[0]
+                for r in await conn.execute(
+                    select(data_keys.c.key_ref).where(data_keys.c.wrapped_key.is_(None))
+                )
+            }
+        return [d for d in debtors if f"debtor:{d}" not in erased]
 
     async def find_code(self, code: str) -> CodeRow | None:
         async with self._engine.connect() as conn:

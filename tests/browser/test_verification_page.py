@@ -1,0 +1,110 @@
+"""The borrower's verification page in headless Chromium, on a phone-sized screen."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from sandbox.smtp import free_port
+from services.audit.adapters.memory import InMemoryAuditStore
+from services.audit.api import AuditApi, add_routes, api_key
+from services.audit.auth import RateLimit
+from services.audit.checkpointer import Signer
+from services.audit.domain import NewEntry, VerificationNotice
+from services.audit.log import EvidenceLog
+from services.audit.settings import PublishedKey, Settings
+from tests.browser.cdp import headless_page
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def site(tmp_path: Path) -> AsyncIterator[str]:
+    store = InMemoryAuditStore()
+    evidence = EvidenceLog(store, b"m" * 32)
+    await evidence.load()
+    await evidence.append(
+        [
+            NewEntry(
+                "e1",
+                "dunwell.interaction.recorded.v1",
+                "t",
+                "d1",
+                "l1",
+                datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
+                b"{}",
+                VerificationNotice("ABCD2345", "sms", "****5678"),
+            )
+        ]
+    )
+    signer = Signer("bank.example/dunwell-audit", Ed25519PrivateKey.generate())
+    settings = Settings(institution_name="Example Bank", verify_rate_per_minute=5)
+    key = PublishedKey(
+        name=signer.name,
+        public_key=base64.b64encode(signer.key.public_key).decode(),
+        valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    app = web.Application()
+    app[api_key] = AuditApi(
+        settings,
+        evidence,
+        store,
+        (key,),
+        (signer.key,),
+        None,
+        None,
+        RateLimit(settings.verify_rate_per_minute),
+    )
+    add_routes(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield f"http://127.0.0.1:{port}/verify"
+    await runner.cleanup()
+
+
+async def check(page: object, code: str) -> str:
+    from tests.browser.cdp import Page
+
+    assert isinstance(page, Page)
+    await page.evaluate(f"document.getElementById('code').value = '{code}'")
+    await page.evaluate("document.getElementById('result').textContent = ''")
+    await page.evaluate("document.querySelector('button').click()")
+    await page.wait_for("document.getElementById('result').textContent.length > 0")
+    text: str = await page.evaluate("document.getElementById('result').textContent")
+    return text
+
+
+async def test_a_borrower_checks_a_genuine_and_a_fake_code_in_chinese(
+    site: str, tmp_path: Path
+) -> None:
+    async with headless_page() as page:
+        await page.goto(site)
+        assert await page.evaluate("document.documentElement.lang") == "zh-CN"
+        genuine = await check(page, "abcd2345")
+        assert "Example Bank" in genuine
+        assert "2026-03-04" in genuine
+        assert "短信" in genuine
+        assert "****5678" in genuine
+        fake = await check(page, "ZZZZ9999")
+        assert "未找到" in fake
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "the page must fit a phone screen without sideways scrolling"
+        await page.screenshot(tmp_path / "verify-zh.png")
+        assert (tmp_path / "verify-zh.png").stat().st_size > 1000
+
+
+async def test_the_english_page_and_the_rate_limit(site: str) -> None:
+    async with headless_page() as page:
+        await page.goto(site + "?lang=en")
+        assert "Verify" in await page.evaluate("document.title")
+        answers = [await check(page, "ABCD2345") for _ in range(6)]
+        assert "Example Bank sent this message on 2026-03-04 by SMS" in answers[0]
+        assert "Too many checks" in answers[-1]

@@ -1,0 +1,239 @@
+"""The audit API in-process: roles, appends, proofs, bundles, the public verification lookup."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from services.audit import merkle
+from services.audit.adapters.memory import InMemoryAuditStore
+from services.audit.api import AuditApi, add_routes, api_key
+from services.audit.auth import RateLimit
+from services.audit.checkpoint import open_note
+from services.audit.checkpointer import Checkpointer, Signer
+from services.audit.domain import NewEntry, VerificationNotice
+from services.audit.log import EvidenceLog
+from services.audit.openapi import OPENAPI
+from services.audit.settings import ApiToken, PublishedKey, Settings
+from services.audit.verifier import verify_bundle
+from services.audit.witness import FileWitness
+
+Client = TestClient[web.Request, web.Application]
+AGENT = {"Authorization": "Bearer agent-secret"}
+AUDITOR = {"Authorization": "Bearer auditor-secret"}
+SIGNER = Signer("bank.example/dunwell-audit", Ed25519PrivateKey.generate())
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], tmp_path: Any
+) -> tuple[Client, AuditApi, Checkpointer]:
+    settings = Settings(
+        api_tokens={
+            "crm": ApiToken(token="agent-secret", role="agent"),
+            "audit-team": ApiToken(token="auditor-secret", role="auditor"),
+        },
+        verify_rate_per_minute=3,
+    )
+    store = InMemoryAuditStore()
+    evidence = EvidenceLog(store, b"m" * 32)
+    await evidence.load()
+    published = (
+        PublishedKey(
+            name=SIGNER.name,
+            public_key=base64.b64encode(SIGNER.key.public_key).decode(),
+            valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+        ),
+    )
+    witness = FileWitness(tmp_path / "witness")
+    api = AuditApi(
+        settings,
+        evidence,
+        store,
+        published,
+        (SIGNER.key,),
+        witness,
+        None,
+        RateLimit(settings.verify_rate_per_minute),
+    )
+    app = web.Application()
+    app[api_key] = api
+    add_routes(app)
+    checkpointer = Checkpointer(evidence, store, SIGNER, SIGNER.name, witness, (SIGNER.key,))
+    return await aiohttp_client(app), api, checkpointer
+
+
+CALL = {
+    "kind": "call_logged",
+    "record_id": "call-1",
+    "debtor_id": "d1",
+    "loan_id": "l1",
+    "agent_id": "agent-7",
+    "started_at": "2026-03-04T10:00:00+08:00",
+    "duration_s": 95,
+    "summary": "Borrower asked for an instalment plan",
+    "borrower_feedback": "will pay half",
+}
+
+
+class TestRoles:
+    @pytest.mark.parametrize(
+        ("method", "path"),
+        [
+            ("POST", "/v1/records"),
+            ("GET", "/v1/timeline?debtor_id=d1"),
+            ("GET", "/v1/entries/0"),
+            ("GET", "/v1/proofs/consistency?from=1&to=1"),
+            ("POST", "/v1/bundles"),
+        ],
+    )
+    async def test_no_token_is_401(self, client: Any, method: str, path: str) -> None:
+        http, _, _ = client
+        response = await http.request(method, path, json={})
+        assert response.status == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+    async def test_an_unknown_token_is_401(self, client: Any) -> None:
+        http, _, _ = client
+        response = await http.get(
+            "/v1/timeline?debtor_id=d1", headers={"Authorization": "Bearer guessed"}
+        )
+        assert response.status == 401
+
+    async def test_an_agent_cannot_read_and_an_auditor_cannot_append(self, client: Any) -> None:
+        http, _, _ = client
+        assert (await http.get("/v1/timeline?debtor_id=d1", headers=AGENT)).status == 403
+        assert (
+            await http.post("/v1/bundles", json={"debtor_id": "d1"}, headers=AGENT)
+        ).status == 403
+        assert (await http.post("/v1/records", json=CALL, headers=AUDITOR)).status == 403
+
+    async def test_public_endpoints_need_no_token(self, client: Any) -> None:
+        http, _, _ = client
+        assert (await http.get("/v1/keys")).status == 200
+        assert (await http.get("/verify")).status == 200
+        assert (await http.get("/openapi.json")).status == 200
+        assert (await http.post("/v1/verify", json={"code": "ABCD2345"})).status == 200
+
+
+class TestAgentsAndAuditors:
+    async def test_append_then_read_then_prove(self, client: Any) -> None:
+        http, api, checkpointer = client
+        first = await http.post("/v1/records", json=CALL, headers=AGENT)
+        assert (first.status, await first.json()) == (201, {"leaf_index": 0})
+        again = await http.post("/v1/records", json=CALL, headers=AGENT)
+        assert (again.status, await again.json()) == (200, {"leaf_index": 0})
+        timeline = await (await http.get("/v1/timeline?debtor_id=d1", headers=AUDITOR)).json()
+        [entry] = timeline["entries"]
+        assert entry["content"]["summary"] == CALL["summary"]
+        await checkpointer.checkpoint()
+        body = await (await http.get("/v1/entries/0", headers=AUDITOR)).json()
+        note = await (await http.get("/v1/checkpoint")).text()
+        signed = open_note(note, [SIGNER.key])
+        merkle.verify_inclusion(
+            base64.b64decode(body["leaf_hash"]),
+            0,
+            signed.size,
+            [base64.b64decode(h) for h in body["inclusion_proof"]],
+            signed.root,
+        )
+        assert api.log.size >= 3  # the record and two logged reads
+
+    async def test_an_invalid_record_is_422_with_the_field(self, client: Any) -> None:
+        http, _, _ = client
+        response = await http.post("/v1/records", json={**CALL, "duration_s": -1}, headers=AGENT)
+        assert response.status == 422
+        assert "duration_s" in response.reason
+
+    async def test_consistency_proof_between_two_sizes(self, client: Any) -> None:
+        http, _, _ = client
+        for n in range(5):
+            await http.post("/v1/records", json={**CALL, "record_id": f"c{n}"}, headers=AGENT)
+        body = await (await http.get("/v1/proofs/consistency?from=2&to=5", headers=AUDITOR)).json()
+        merkle.verify_consistency(
+            2,
+            5,
+            base64.b64decode(body["root1"]),
+            base64.b64decode(body["root2"]),
+            [base64.b64decode(h) for h in body["proof"]],
+        )
+        bad = await http.get("/v1/proofs/consistency?from=0&to=5", headers=AUDITOR)
+        assert bad.status == 400
+
+    async def test_an_exported_bundle_verifies_and_the_export_is_logged(self, client: Any) -> None:
+        http, api, checkpointer = client
+        await http.post("/v1/records", json=CALL, headers=AGENT)
+        assert (
+            await http.post("/v1/bundles", json={"debtor_id": "d1"}, headers=AUDITOR)
+        ).status == 404  # nothing checkpointed yet
+        await checkpointer.checkpoint()
+        response = await http.post("/v1/bundles", json={"debtor_id": "d1"}, headers=AUDITOR)
+        bundle = await response.json()
+        verify_bundle(bundle, [SIGNER.key])
+        reads = await api.store.case_leaves(
+            debtor_id=None, loan_id=None, limit=10, kind="dunwell.audit.plaintext-read.v1"
+        )
+        assert reads
+
+
+class TestPublicVerification:
+    async def test_a_genuine_code_reveals_only_what_the_borrower_needs(self, client: Any) -> None:
+        http, api, _ = client
+        await api.log.append(
+            [
+                NewEntry(
+                    "e1",
+                    "dunwell.interaction.recorded.v1",
+                    "t",
+                    "d1",
+                    "l1",
+                    datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
+                    b"{}",
+                    VerificationNotice("ABCD2345", "sms", "****5678"),
+                )
+            ]
+        )
+        body = await (await http.post("/v1/verify", json={"code": "abcd2345"})).json()
+        assert body == {
+            "genuine": True,
+            "sent_on": "2026-03-04",
+            "channel": "sms",
+            "institution": "Example Bank",
+            "account_masked": "****5678",
+        }
+        unknown = await (await http.post("/v1/verify", json={"code": "ZZZZ9999"})).json()
+        assert unknown == {"genuine": False}
+
+    async def test_lookups_are_rate_limited(self, client: Any) -> None:
+        http, _, _ = client
+        statuses = [
+            (await http.post("/v1/verify", json={"code": "ABCD2345"})).status for _ in range(5)
+        ]
+        assert statuses == [200, 200, 200, 429, 429]
+
+    async def test_a_malformed_code_is_400(self, client: Any) -> None:
+        http, _, _ = client
+        assert (await http.post("/v1/verify", json={"code": "<script>"})).status == 400
+        assert (await http.post("/v1/verify", data=b"not json")).status == 400
+
+
+def test_the_openapi_document_names_every_route() -> None:
+    paths = set(OPENAPI["paths"])
+    assert {
+        "/v1/records",
+        "/v1/timeline",
+        "/v1/entries/{index}",
+        "/v1/proofs/consistency",
+        "/v1/checkpoint",
+        "/v1/keys",
+        "/v1/bundles",
+        "/v1/verify",
+        "/verify",
+    } <= paths
