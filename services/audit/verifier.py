@@ -15,7 +15,7 @@ from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_
 
 from services.audit import merkle, sealing
 from services.audit.checkpoint import Checkpoint, NoteError, VerifierKey, open_note
-from services.audit.domain import decode_leaf
+from services.audit.domain import LeafData, decode_leaf
 
 SUPPORTED_VERSIONS = (1,)
 
@@ -135,13 +135,19 @@ def _verify_entries(
     present = {int(e.get("leaf_index", -1)) for e in entries}
     for entry in sorted(entries, key=lambda e: int(e.get("leaf_index", -1))):
         index = int(entry["leaf_index"])
-        _verify_entry(entry, index, checkpoint, present, chain)
+        leaf = _verify_entry(entry, index, checkpoint, present, chain)
+        content = (
+            "content matches"
+            if entry.get("plaintext") is not None
+            else ("content erased or withheld; the proof holds")
+        )
+        report.ok(f"entry {index}: {leaf.kind} at {leaf.occurred_at}: {content}")
     report.ok(f"{len(entries)} entries: content, commitments and inclusion proofs hold")
 
 
 def _verify_entry(
     entry: dict[str, Any], index: int, checkpoint: Checkpoint, present: set[int], chain: str
-) -> None:
+) -> LeafData:
     data = _bytes(entry["leaf_data"], "leaf data", index)
     try:
         leaf = decode_leaf(data)
@@ -171,3 +177,4 @@ def _verify_entry(
         )
     except ValueError as e:
         raise BundleInvalid(f"proof wrong: {e}", index) from e
+    return leaf

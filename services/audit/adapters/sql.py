@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, func, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -170,11 +170,13 @@ class SqlAuditStore:
         found: dict[Node, bytes] = {}
         async with self._engine.connect() as conn:
             for chunk in _chunks(keys):
-                # One row-value IN query per chunk: a proof is a single round trip.
+                # One query per chunk, a proof is one round trip. OR of key equalities, not a
+                # row-value IN: SQLite answers the IN form with a full table scan.
+                wanted = or_(
+                    *(and_(nodes.c.level == lv, nodes.c.node_index == ix) for lv, ix in chunk)
+                )
                 rows = await conn.execute(
-                    select(nodes.c.level, nodes.c.node_index, nodes.c.hash).where(
-                        tuple_(nodes.c.level, nodes.c.node_index).in_(chunk)
-                    )
+                    select(nodes.c.level, nodes.c.node_index, nodes.c.hash).where(wanted)
                 )
                 found.update({(int(r.level), int(r.node_index)): bytes(r.hash) for r in rows})
         return found

@@ -1,0 +1,151 @@
+"""Events Dunwell's own services publish: contact requests, interactions, tasks, replies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.eventbase import Channel, Currency, Event, Identifier, Money
+
+
+class ContactRequested(Event):
+    """Scheduler: a collection message is due for a debtor (no contact details, only references)."""
+
+    type: Literal["dunwell.contact.requested.v1"] = "dunwell.contact.requested.v1"
+    loan_id: Identifier
+    debtor_id: Identifier
+    episode: int = Field(ge=1)
+    step: Identifier
+    template_id: Identifier
+    channels: tuple[Channel, ...] = Field(min_length=1)
+    account_masked: Annotated[str, StringConstraints(pattern=r"^\*{4}\d{4}$")]
+    amount_due: Money
+    currency: Currency
+    due_date: date
+    days_past_due: int = Field(ge=0)
+    pay_by: date
+    purpose: Literal["overdue_notice", "pre_due_reminder", "visit_notice"] = "overdue_notice"
+    appointment: date | None = None
+    place: Annotated[str, StringConstraints(max_length=300)] | None = None
+
+    def partition_key(self) -> str:
+        return self.debtor_id
+
+
+InteractionKind = Literal[
+    "message_sent",  # the provider accepted the message
+    "send_blocked",  # the compliance gate or a missing contact point stopped it
+    "send_uncertain",  # a previous attempt may have reached the provider; not resent
+    "send_failed",  # the provider refused it for good
+]
+
+
+class InteractionRecorded(Event):
+    """Notifier: something happened between Dunwell and a borrower; evidence for the audit log."""
+
+    type: Literal["dunwell.interaction.recorded.v1"] = "dunwell.interaction.recorded.v1"
+    debtor_id: Identifier
+    loan_id: Identifier | None = None
+    request_id: Identifier | None = None
+    channel: Channel
+    kind: InteractionKind
+    provider: Identifier | None = None
+    provider_message_id: Annotated[str, StringConstraints(max_length=256)] | None = None
+    verification_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{8}$")] | None = None
+    #: What the borrower saw of the account, so the verification page can show it.
+    account_masked: Annotated[str, StringConstraints(pattern=r"^\*{4}\d{4}$")] | None = None
+    reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    def partition_key(self) -> str:
+        return self.debtor_id
+
+
+class DebtStatement(BaseModel):
+    """What is owed, itemised: what a borrower and an agent need to talk about the same number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    as_of: date
+    currency: Currency
+    principal: Money
+    interest: Money
+    fees: Money
+    penalties: Money
+    paid: Money
+    total_outstanding: Money
+    days_past_due: int = Field(ge=0)
+
+
+class PlanInstalment(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    due_date: date
+    amount: Money
+
+
+class _LoanOutput(Event):
+    loan_id: Identifier
+    debtor_id: Identifier
+
+    def partition_key(self) -> str:
+        return self.loan_id
+
+
+class DelinquencyRangeChanged(_LoanOutput):
+    """Scheduler: a loan moved into another delinquency range (or out of delinquency)."""
+
+    type: Literal["dunwell.delinquency.range-changed.v1"] = "dunwell.delinquency.range-changed.v1"
+    episode: int = Field(ge=1)
+    from_range: Identifier | None
+    to_range: Identifier | None
+    days_past_due: int = Field(ge=0)
+    as_of: date
+
+
+TaskKind = Literal[
+    "extension_request", "instalment_request", "dispute", "field_visit", "promise_broken"
+]
+
+
+class AgentTaskOpened(_LoanOutput):
+    """Scheduler: an agent must act (a borrower's request, a broken promise, a field visit)."""
+
+    type: Literal["dunwell.task.opened.v1"] = "dunwell.task.opened.v1"
+    kind: TaskKind
+    episode: int = Field(ge=1)
+    due_by: date
+    statement: DebtStatement | None = None
+    proposed_plan: tuple[PlanInstalment, ...] = ()
+    appointment: date | None = None
+    place: Annotated[str, StringConstraints(max_length=300)] | None = None
+
+
+class PromiseToPayResolved(_LoanOutput):
+    """Scheduler: a promise to pay fell due and was kept or broken."""
+
+    type: Literal["dunwell.promise.resolved.v1"] = "dunwell.promise.resolved.v1"
+    promised_amount: Money
+    promised_by: date
+    outcome: Literal["kept", "broken"]
+
+
+ReplyIntent = Literal[
+    "opt_out", "extension_request", "instalment_request", "dispute", "promise_to_pay", "other"
+]
+
+
+class BorrowerReplied(Event):
+    """Notifier: a borrower answered (SMS, WeChat, email); classified, without the text."""
+
+    type: Literal["dunwell.reply.received.v1"] = "dunwell.reply.received.v1"
+    debtor_id: Identifier
+    loan_id: Identifier | None = None
+    channel: Channel
+    intent: ReplyIntent
+    promised_amount: Money | None = None
+    promised_by: date | None = None
+
+    def partition_key(self) -> str:
+        return self.debtor_id
