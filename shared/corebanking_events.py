@@ -141,3 +141,16 @@ class LoanWrittenOff(_LoanEvent):
 
 class LoanClosed(_LoanEvent):
     type: Literal["corebanking.loan.closed.v1"] = "corebanking.loan.closed.v1"
+
+
+class BusinessDayClosed(Event):
+    """Core banking finished its close of business for ``business_date`` (one per partition).
+
+    The scheduler's daily sweep runs on it: days past due advance, due steps fire.
+    """
+
+    type: Literal["corebanking.business-day.closed.v1"] = "corebanking.business-day.closed.v1"
+    business_date: date
+
+    def partition_key(self) -> str:
+        return self.business_date.isoformat()

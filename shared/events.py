@@ -18,6 +18,7 @@ from cloudevents.core.v1.event import CloudEvent
 from pydantic import Field, TypeAdapter, ValidationError
 
 from shared.corebanking_events import (
+    BusinessDayClosed,
     ChargeApplied,
     ContactDetailsChanged,
     DelinquencyPaused,
@@ -69,6 +70,7 @@ CoreBankingEvent = (
     | DelinquencyResumed
     | LoanWrittenOff
     | LoanClosed
+    | BusinessDayClosed
 )
 DunwellEvent = (
     ContactRequested
@@ -172,6 +174,7 @@ __all__ = [
     "AgentTaskOpened",
     "AnyEvent",
     "BorrowerReplied",
+    "BusinessDayClosed",
     "Channel",
     "ChargeApplied",
     "ContactDetailsChanged",

@@ -1,0 +1,65 @@
+"""The scheduler's input boundary: one record in, one typed loan event out.
+
+Personal attributes a strategy must not see (gender, age, occupation, …) are dropped here, before
+validation, so a core system that sends them changes nothing downstream. Fineract's Avro records
+are recognised by their single-object marker and mapped by the Fineract adapter.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from prometheus_client import Counter
+
+from services.scheduler.planner import LoanInput
+from services.scheduler.strategy import _PROTECTED_RE
+from shared.errors import InvalidEvent
+from shared.events import AnyEvent, BusinessDayClosed, decode
+
+PROTECTED_DROPPED = Counter(
+    "scheduler_protected_fields_dropped",
+    "Personal attributes removed from core-banking input before any decision.",
+)
+AVRO_MARKER = b"\xc3\x01"
+
+
+def strip_protected(document: Any) -> Any:
+    """The document without any key that names a protected attribute (at any depth)."""
+    if isinstance(document, dict):
+        kept = {}
+        for key, value in document.items():
+            if _PROTECTED_RE.search(str(key)):
+                PROTECTED_DROPPED.inc()
+                continue
+            kept[key] = strip_protected(value)
+        return kept
+    if isinstance(document, list):
+        return [strip_protected(item) for item in document]
+    return document
+
+
+def decode_json(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> AnyEvent:
+    """Our JSON events, protected attributes removed first."""
+    if not value:
+        raise InvalidEvent("empty record value")
+    try:
+        document = json.loads(value)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidEvent(f"body is not JSON: {type(e).__name__}") from e
+    return decode(json.dumps(strip_protected(document)).encode(), headers)
+
+
+def decode_loan_record(
+    value: bytes | None,
+    headers: Sequence[tuple[str, bytes]],
+    fineract: Callable[[bytes], LoanInput | BusinessDayClosed | None],
+) -> LoanInput | BusinessDayClosed | None:
+    """The loan event a record carries; None for a Fineract event Dunwell does not use."""
+    if value and value.startswith(AVRO_MARKER):
+        return fineract(value)
+    event = decode_json(value, headers)
+    if not isinstance(event, (*LoanInput.__args__, BusinessDayClosed)):  # type: ignore[attr-defined]
+        raise InvalidEvent(f"unexpected event type {event.type} on the loan-events topic")
+    return event  # type: ignore[return-value]

@@ -1,0 +1,171 @@
+"""A loan as the scheduler tracks it: schedule, payments, arrears, days past due, pauses.
+
+Pure: no I/O. The state is a frozen pydantic model so that the faust table can keep it as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from services.scheduler.calendar import BusinessCalendar
+from shared.events import DebtStatement, ScheduledInstalment
+
+ZERO = Decimal(0)
+PARTS = ("penalties", "fees", "interest", "principal")  # the order payments settle them
+
+
+class Instalment(BaseModel):
+    """One instalment: what fell due and what has been paid of each part."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    fees: Decimal = ZERO
+    penalties: Decimal = ZERO
+    paid_principal: Decimal = ZERO
+    paid_interest: Decimal = ZERO
+    paid_fees: Decimal = ZERO
+    paid_penalties: Decimal = ZERO
+
+    def owed(self, part: str) -> Decimal:
+        return Decimal(getattr(self, part)) - Decimal(getattr(self, f"paid_{part}"))
+
+    @property
+    def outstanding(self) -> Decimal:
+        return sum((self.owed(p) for p in PARTS), ZERO)
+
+
+class Pause(BaseModel):
+    """An agreed extension: no ageing, no escalation from ``start`` to ``end`` (inclusive)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: date
+    end: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+class Promise(BaseModel):
+    """A borrower's promise to pay ``amount`` by ``by``; ``paid_before`` is what was paid then."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: Decimal
+    by: date
+    paid_before: Decimal
+
+
+class Loan(BaseModel):
+    """Everything the scheduler remembers about one loan."""
+
+    model_config = ConfigDict(frozen=True)
+
+    loan_id: str
+    debtor_id: str
+    account_masked: str
+    product: str
+    currency: str
+    instalments: tuple[Instalment, ...] = ()
+    paid_total: Decimal = ZERO
+    pauses: tuple[Pause, ...] = ()
+    promise: Promise | None = None
+    hold_until: date | None = None  # a borrower's request awaits an agent
+    status: Literal["active", "closed", "written_off"] = "active"
+    episode: int = 0
+    in_episode: bool = False
+    fired: frozenset[str] = frozenset()
+    range_id: str | None = None
+    partition: int = 0
+
+
+def schedule(instalments: Sequence[ScheduledInstalment]) -> tuple[Instalment, ...]:
+    return tuple(
+        Instalment(
+            number=i.number,
+            due_date=i.due_date,
+            principal=i.principal,
+            interest=i.interest,
+            fees=i.fees,
+            penalties=i.penalties,
+        )
+        for i in sorted(instalments, key=lambda i: i.number)
+    )
+
+
+def past_due(loan: Loan, as_of: date, calendar: BusinessCalendar) -> list[Instalment]:
+    """Instalments with something unpaid whose (business-day) due date has passed."""
+    return [
+        i
+        for i in loan.instalments
+        if i.outstanding > 0 and calendar.roll_forward(i.due_date) < as_of
+    ]
+
+
+def arrears(loan: Loan, as_of: date, calendar: BusinessCalendar) -> Decimal:
+    return sum((i.outstanding for i in past_due(loan, as_of, calendar)), ZERO)
+
+
+def paused_days(pauses: Iterable[Pause], start: date, end: date) -> int:
+    """How many days of (start, end] fall inside a pause (overlapping pauses counted once)."""
+    days = {start + timedelta(days=n) for n in range(1, (end - start).days + 1)}
+    return sum(1 for day in days if any(p.covers(day) for p in pauses))
+
+
+def days_past_due(loan: Loan, as_of: date, calendar: BusinessCalendar) -> int:
+    """Days since the oldest unpaid instalment's business-day due date, less paused days.
+
+    Paid on (or before) the due date, or on the next business day when the due date is a
+    holiday: 0. Leap days count like any other day.
+    """
+    overdue = past_due(loan, as_of, calendar)
+    if not overdue:
+        return 0
+    due = calendar.roll_forward(min(i.due_date for i in overdue))
+    return max(0, (as_of - due).days - paused_days(loan.pauses, due, as_of))
+
+
+def allocate(instalments: Sequence[Instalment], amount: Decimal) -> tuple[Instalment, ...]:
+    """Apply a payment oldest instalment first; within one, penalties, fees, interest, principal.
+    Anything left after the last instalment is an overpayment the bank refunds or holds."""
+    settled: list[Instalment] = []
+    for instalment in instalments:
+        changes: dict[str, Decimal] = {}
+        for part in PARTS:
+            take = min(amount, instalment.owed(part))
+            if take > 0:
+                changes[f"paid_{part}"] = Decimal(getattr(instalment, f"paid_{part}")) + take
+                amount -= take
+        settled.append(instalment.model_copy(update=changes))
+    return tuple(settled)
+
+
+def statement(loan: Loan, as_of: date, calendar: BusinessCalendar) -> DebtStatement:
+    """The itemised debt statement of everything past due, with what has been paid."""
+    overdue = past_due(loan, as_of, calendar)
+    totals = {p: sum((i.owed(p) for i in overdue), ZERO) for p in PARTS}
+    return DebtStatement(
+        as_of=as_of,
+        currency=loan.currency,
+        principal=totals["principal"],
+        interest=totals["interest"],
+        fees=totals["fees"],
+        penalties=totals["penalties"],
+        paid=loan.paid_total,
+        total_outstanding=sum(totals.values(), ZERO),
+        days_past_due=days_past_due(loan, as_of, calendar),
+    )
+
+
+def remaining_balance(loan: Loan) -> Decimal:
+    """Everything still owed on the loan, due or not."""
+    return sum((i.outstanding for i in loan.instalments), ZERO)

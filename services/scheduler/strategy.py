@@ -1,0 +1,211 @@
+"""The contact strategy: declarative, versioned, validated at load, blind to who the borrower is.
+
+A strategy reads a typed set of financial facts only. A strategy file that so much as mentions
+a protected attribute (gender, age, occupation, ethnicity, …) is refused at load.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any, Final
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.errors import ConfigurationError
+from shared.events import Channel
+
+#: Attributes no collection decision may depend on (equal treatment; CBA-2026, ECOA/Reg B).
+PROTECTED: Final = (
+    "gender",
+    "sex",
+    "age",
+    r"birth\w*",
+    "dob",
+    "occupation",
+    "job",
+    "profession",
+    "employer",
+    r"ethnic\w*",
+    "race",
+    "nationality",
+    r"religio\w*",
+    "marital",
+    r"pregnan\w*",
+    r"disab\w*",
+    "health",
+    "political",
+    "union",
+    "orientation",
+    "education",
+    "hukou",
+    "household_registration",
+)
+# Whole words (an underscore separates words: "age_band" is refused, "agency" is not).
+_PROTECTED_RE: Final = re.compile(
+    r"(?<![a-z])(" + "|".join(PROTECTED) + r")(?![a-z])", re.IGNORECASE
+)
+
+
+class StrategyError(ConfigurationError):
+    """The strategy file is refused; the message says where and why."""
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RangeSpec(_Closed):
+    id: str = Field(pattern=r"^[\w-]+$")
+    classification: str = ""
+    min_days: int = Field(ge=1)
+    max_days: int | None = Field(default=None, ge=1)
+
+    def contains(self, days: int) -> bool:
+        return self.min_days <= days and (self.max_days is None or days <= self.max_days)
+
+
+class AmountBand(_Closed):
+    min: Decimal = Decimal(0)
+    max: Decimal | None = None
+
+    def contains(self, amount: Decimal) -> bool:
+        return self.min <= amount and (self.max is None or amount < self.max)
+
+
+class Step(_Closed):
+    id: str = Field(pattern=r"^[\w-]+$")
+    at_days: int = Field(ge=1)
+    template: str
+    channels: tuple[Channel, ...] = Field(min_length=1)
+
+
+class Rule(_Closed):
+    id: str = Field(pattern=r"^[\w-]+$")
+    range: str
+    amount_band: AmountBand = AmountBand()
+    products: tuple[str, ...] = ("*",)
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+    def applies(self, facts: Facts) -> bool:
+        return (
+            facts.range_id == self.range
+            and self.amount_band.contains(facts.overdue_amount)
+            and ("*" in self.products or facts.product in self.products)
+        )
+
+
+class PreDue(_Closed):
+    id: str = Field(pattern=r"^[\w-]+$")
+    days_before: int = Field(ge=0, le=30)
+    template: str
+    channels: tuple[Channel, ...] = Field(min_length=1)
+
+
+class FieldVisit(_Closed):
+    min_outstanding: Decimal = Field(gt=0)
+    from_range: str
+    days_ahead: int = Field(ge=1)
+    template: str
+    channels: tuple[Channel, ...] = Field(min_length=1)
+    place: str
+    plan_instalments: int = Field(default=6, ge=1, le=60)
+
+
+class Strategy(_Closed):
+    version: str
+    pay_within_days: int = Field(default=7, ge=1)
+    ranges: tuple[RangeSpec, ...] = Field(min_length=1)
+    rules: tuple[Rule, ...] = ()
+    pre_due: tuple[PreDue, ...] = ()
+    field_visit: FieldVisit | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Strategy:
+        check_ranges(self.ranges)
+        known = {r.id for r in self.ranges}
+        for rule in self.rules:
+            if rule.range not in known:
+                raise ValueError(f"rule {rule.id} refers to unknown range {rule.range}")
+            if len({s.id for s in rule.steps}) != len(rule.steps):
+                raise ValueError(f"rule {rule.id} has two steps with one id")
+        if self.field_visit and self.field_visit.from_range not in known:
+            raise ValueError(f"field_visit refers to unknown range {self.field_visit.from_range}")
+        return self
+
+    def range_for(self, days: int) -> RangeSpec | None:
+        return next((r for r in self.ranges if r.contains(days)), None)
+
+    def rank(self, range_id: str) -> int:
+        return [r.id for r in self.ranges].index(range_id)
+
+
+class Facts(BaseModel):
+    """Everything a strategy may know about a loan: financial facts, nothing about the person."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    days_past_due: int
+    range_id: str | None
+    overdue_amount: Decimal
+    outstanding_balance: Decimal
+    product: str
+    currency: str
+
+
+def check_ranges(ranges: tuple[RangeSpec, ...]) -> None:
+    """Fineract's rules: min ≤ max, no overlaps, only the last range open-ended."""
+    ordered = sorted(ranges, key=lambda r: r.min_days)
+    for previous, current in pairwise(ordered):
+        if previous.max_days is None:
+            raise ValueError(f"range {previous.id} is open-ended but is not the last")
+        if current.min_days <= previous.max_days:
+            raise ValueError(f"ranges {previous.id} and {current.id} overlap")
+    for r in ordered:
+        if r.max_days is not None and r.max_days < r.min_days:
+            raise ValueError(f"range {r.id} ends before it starts")
+    if len({r.id for r in ranges}) != len(ranges):
+        raise ValueError("two ranges share an id")
+
+
+def _walk(node: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield f"{path}.{key}".lstrip("."), str(key)
+            yield from _walk(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for n, item in enumerate(node):
+            yield from _walk(item, f"{path}[{n}]")
+    elif isinstance(node, str):
+        yield path.lstrip("."), node
+
+
+def refuse_protected(document: Any) -> None:
+    """Refuse any key or value that names a protected attribute, saying where."""
+    for where, text in _walk(document, ""):
+        found = _PROTECTED_RE.search(text)
+        if found:
+            raise StrategyError(
+                f"strategy refers to the protected attribute '{found.group(1)}' at {where}: "
+                "collection decisions may use financial facts only"
+            )
+
+
+def load_strategy(text: str) -> Strategy:
+    """Parse and validate a strategy YAML document (fairness first, then the schema)."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise StrategyError(f"strategy is not valid YAML: {e}") from e
+    refuse_protected(document)
+    try:
+        return Strategy.model_validate(document)
+    except ValidationError as e:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'strategy'}: {err['msg']}"
+            for err in e.errors()
+        )
+        raise StrategyError(f"strategy refused: {reasons}") from e

@@ -1,0 +1,1 @@
+"""Builders for scheduler unit tests."""
