@@ -1,16 +1,28 @@
-"""A simulated loan book: customers with contact details and instalments falling overdue."""
+"""A simulated loan book: realistic borrowers over simulated business days.
+
+Kinds of borrower: on-time payers, late payers who cure, chronic arrears, large debts (field
+visits), and borrowers granted an extension (a delinquency pause). Every id derives from the
+run name, so a rerun with the same name republishes the same events and changes nothing.
+"""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from shared.events import (
+    BusinessDayClosed,
     ContactDetailsChanged,
+    DelinquencyPaused,
     Event,
     InstalmentFellOverdue,
+    LoanOpened,
+    RepaymentPosted,
+    ScheduledInstalment,
     derived_event_id,
     encode,
 )
@@ -18,21 +30,175 @@ from shared.kafka import KafkaEventPublisher
 from shared.settings import KafkaSettings
 
 SOURCE = "/corebanking/simulator"
+Kind = Literal["customer", "loan", "close"]
+Behaviour = Literal["on_time", "late_then_cure", "chronic", "large_debt", "extension"]
+BEHAVIOURS: tuple[tuple[Behaviour, int], ...] = (
+    ("on_time", 50),
+    ("late_then_cure", 20),
+    ("chronic", 15),
+    ("large_debt", 5),
+    ("extension", 10),
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to publish: to core banking's customer or loan topic, or a close of business
+    to one partition of the loan topic."""
+
+    kind: Kind
+    event: Event
+    partition: int | None = None
+
+
+def _moment(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), UTC)
+
+
+def _monthly(start: date, months: int) -> list[date]:
+    return [
+        date(
+            start.year + (start.month - 1 + n) // 12,
+            (start.month - 1 + n) % 12 + 1,
+            min(start.day, 28),
+        )
+        for n in range(months)
+    ]
+
+
+@dataclass(frozen=True)
+class Borrower:
+    n: int
+    behaviour: Behaviour
+    run: str
+    first_due: date
+    instalment: Decimal
+
+    @property
+    def loan(self) -> str:
+        return f"{self.run}-L{self.n:06d}"
+
+    @property
+    def debtor(self) -> str:
+        return f"{self.run}-D{self.n:06d}"
+
+    def opening(self, day: date) -> list[Item]:
+        principal = (self.instalment * Decimal("0.95")).quantize(Decimal("0.01"))
+        schedule = tuple(
+            ScheduledInstalment(
+                number=k + 1,
+                due_date=due,
+                principal=principal,
+                interest=self.instalment - principal,
+            )
+            for k, due in enumerate(_monthly(self.first_due, 6))
+        )
+        contact = ContactDetailsChanged(
+            event_id=derived_event_id(self.run, "contact", self.debtor),
+            occurred_at=_moment(day, 1),
+            debtor_id=self.debtor,
+            email=f"borrower{self.n}@{self.run}.example",
+            locale="en",
+        )
+        opened = LoanOpened(
+            event_id=derived_event_id(self.run, "opened", self.loan),
+            occurred_at=_moment(day, 1),
+            loan_id=self.loan,
+            debtor_id=self.debtor,
+            account_number=f"62220200{self.n:08d}",
+            product="personal-loan",
+            currency="CNY",
+            principal=principal * 6,
+            schedule=schedule,
+        )
+        return [Item("customer", contact), Item("loan", opened)]
+
+    def payments(self, day: date) -> list[Item]:
+        """What this borrower pays (or is granted) on ``day``."""
+        dues = _monthly(self.first_due, 6)
+        delay = {"on_time": 0, "late_then_cure": 12, "extension": 20}.get(self.behaviour)
+        items: list[Item] = []
+        if self.behaviour == "extension" and day == dues[0] + timedelta(days=5):
+            items.append(
+                Item(
+                    "loan",
+                    DelinquencyPaused(
+                        event_id=derived_event_id(self.run, "pause", self.loan),
+                        occurred_at=_moment(day, 3),
+                        loan_id=self.loan,
+                        debtor_id=self.debtor,
+                        start=day,
+                        end=day + timedelta(days=14),
+                    ),
+                )
+            )
+        if delay is not None and any(day == due + timedelta(days=delay) for due in dues):
+            items.append(
+                Item(
+                    "loan",
+                    RepaymentPosted(
+                        event_id=derived_event_id(self.run, "pay", self.loan, day.isoformat()),
+                        occurred_at=_moment(day, 4),
+                        loan_id=self.loan,
+                        debtor_id=self.debtor,
+                        amount=self.instalment,
+                        value_date=day,
+                    ),
+                )
+            )
+        return items
+
+
+def borrowers(loans: int, *, seed: int, run: str, start: date) -> list[Borrower]:
+    rng = random.Random(seed)  # noqa: S311 - simulation data, not security
+    kinds = [b for b, weight in BEHAVIOURS for _ in range(weight)]
+    found = []
+    for n in range(loans):
+        behaviour = kinds[rng.randrange(len(kinds))]
+        amount = (
+            Decimal(rng.randrange(800, 5000))
+            if behaviour != "large_debt"
+            else (Decimal(rng.randrange(30_000, 60_000)))
+        )
+        first_due = start + timedelta(days=rng.randrange(1, 28))
+        found.append(Borrower(n, behaviour, run, first_due, amount))
+    return found
+
+
+def simulated_book(
+    loans: int,
+    *,
+    days: int = 60,
+    seed: int = 7,
+    run: str = "demo",
+    start: date | None = None,
+    partitions: int = 4,
+) -> Iterator[Item]:
+    """The book's events in business-date order, a close of business after each day."""
+    start = start or datetime.now(UTC).date() - timedelta(days=days)
+    book = borrowers(loans, seed=seed, run=run, start=start)
+    for borrower in book:
+        yield from borrower.opening(start)
+    for offset in range(days + 1):
+        day = start + timedelta(days=offset)
+        for borrower in book:
+            yield from borrower.payments(day)
+        for partition in range(partitions):
+            yield Item(
+                "close",
+                BusinessDayClosed(
+                    event_id=derived_event_id(run, "close", day.isoformat(), str(partition)),
+                    occurred_at=_moment(day, 12),
+                    business_date=day,
+                ),
+                partition,
+            )
 
 
 def demo_book(
     loans: int, *, seed: int = 7, run: str = "demo", today: date | None = None
 ) -> Iterator[tuple[str, Event]]:
-    """Events of a small book: each debtor's contact details, then an overdue instalment.
-
-    Yields ``("customer" | "loan", event)`` pairs; ids derive from ``run`` so a rerun with the
-    same run name republishes the same events (and changes nothing downstream).
-
-    :param loans: how many loans (one debtor each).
-    :param seed: random seed for amounts and days past due.
-    :param run: a name that keeps this book's ids apart from other runs.
-    :param today: the simulated business date.
-    """
+    """A minimal book for smoke runs: each debtor's contact details and one overdue instalment."""
     rng = random.Random(seed)  # noqa: S311 - simulation data, not security
     today = today or datetime.now(UTC).date()
     now = datetime.now(UTC)
@@ -46,7 +212,6 @@ def demo_book(
                 debtor_id=debtor,
                 email=f"borrower{n}@{run}.example",
                 locale="en",
-                timezone="Asia/Shanghai",
             ),
         )
         dpd = rng.choice([1, 3, 7, 15, 31, 61])
@@ -68,21 +233,29 @@ def demo_book(
         )
 
 
-async def publish_book(kafka: KafkaSettings, book: Iterable[tuple[str, Event]]) -> int:
-    """Publish a book's events to core banking's topics, as core banking would.
-
-    :param kafka: where to publish.
-    :param book: ``(kind, event)`` pairs from :func:`demo_book`.
-    :returns: how many events were published.
-    """
+async def publish_items(kafka: KafkaSettings, items: Iterable[Item]) -> int:
+    """Publish a simulated book as core banking would."""
     publisher = KafkaEventPublisher(kafka, service="simulator")
     await publisher.start()
     count = 0
     try:
-        for kind, event in book:
-            topic = kafka.topics.customer_events if kind == "customer" else kafka.topics.loan_events
-            await publisher.publish_record(topic, encode(event, source=SOURCE))
+        for item in items:
+            topic = (
+                kafka.topics.customer_events
+                if item.kind == "customer"
+                else (kafka.topics.loan_events)
+            )
+            await publisher.publish_record(
+                topic, encode(item.event, source=SOURCE), partition=item.partition
+            )
             count += 1
     finally:
         await publisher.aclose()
     return count
+
+
+async def publish_book(kafka: KafkaSettings, book: Iterable[tuple[str, Event]]) -> int:
+    """Publish ``(kind, event)`` pairs (see :func:`demo_book`)."""
+    return await publish_items(
+        kafka, (Item("customer" if kind == "customer" else "loan", event) for kind, event in book)
+    )

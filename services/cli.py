@@ -14,10 +14,12 @@ import click
 from pydantic_settings import SettingsConfigDict
 from tqdm import tqdm
 
-from sandbox.loanbook import demo_book, publish_book
+from sandbox.loanbook import publish_items, simulated_book
 from sandbox.smtp import SmtpInbox
 from services.audit.checkpoint import VerifierKey
 from services.audit.verifier import BundleInvalid, verify_bundle
+from services.scheduler.fineract.mapping import to_event as fineract_event
+from shared.errors import InvalidEvent
 from shared.kafka import create_topics
 from shared.logging import configure_logging
 from shared.settings import BaseServiceSettings
@@ -58,20 +60,18 @@ def create_topics_command(settings: CliSettings, partitions: int) -> None:
 
 @main.command()
 @click.option("--loans", default=100, show_default=True, help="How many loans.")
-@click.option(
-    "--run", "run_name", default="demo", show_default=True, help="Name that keeps ids apart."
-)
+@click.option("--days", default=60, show_default=True, help="Simulated business days, to today.")
+@click.option("--run", "run_name", default="demo", show_default=True, help="Keeps ids apart.")
 @click.option("--seed", default=7, show_default=True)
+@click.option("--partitions", default=4, show_default=True, help="Partitions of the loan topic.")
 @click.pass_obj
-def simulate(settings: CliSettings, loans: int, run_name: str, seed: int) -> None:
-    """Publish a simulated loan book to core banking's topics."""
-    book = tqdm(
-        demo_book(loans, seed=seed, run=run_name),
-        total=2 * loans,
-        desc="publishing loan book",
-        unit="event",
-    )
-    asyncio.run(publish_book(settings.kafka, book))
+def simulate(
+    settings: CliSettings, loans: int, days: int, run_name: str, seed: int, partitions: int
+) -> None:
+    """Publish a simulated loan book (openings, payments, pauses, daily closes of business)."""
+    items = list(simulated_book(loans, days=days, seed=seed, run=run_name, partitions=partitions))
+    progress = tqdm(items, desc="publishing loan book", unit="event")
+    asyncio.run(publish_items(settings.kafka, progress))
 
 
 @main.group()
@@ -127,3 +127,30 @@ def verify(bundle: IO[bytes], keys_file: IO[bytes] | None) -> None:
     for line in report.lines:
         click.echo(line)
     click.echo("VERIFIED")
+
+
+@main.group()
+def fineract() -> None:
+    """Apache Fineract external events."""
+
+
+@fineract.command("decode")
+@click.argument("source", type=click.File("rb"), default="-")
+@click.option(
+    "--loan-id",
+    type=int,
+    default=None,
+    help="The record's Kafka key (the loan id), for events whose payload lacks it.",
+)
+def fineract_decode(source: IO[bytes], loan_id: int | None) -> None:
+    """Print the Dunwell event one raw Fineract Kafka value (file or stdin) maps to, as JSON."""
+    key = loan_id.to_bytes(8, "big", signed=True) if loan_id is not None else None
+    try:
+        event = fineract_event(source.read(), key)
+    except InvalidEvent as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    if event is None:
+        click.echo("error: a Fineract event Dunwell reads but does not act on", err=True)
+        sys.exit(1)
+    click.echo(event.model_dump_json(indent=2))

@@ -24,7 +24,9 @@ class EventPublisher(Protocol):
 
     async def publish(self, topic: str, event: Event) -> None: ...
 
-    async def publish_record(self, topic: str, record: KafkaRecord) -> None: ...
+    async def publish_record(
+        self, topic: str, record: KafkaRecord, partition: int | None = None
+    ) -> None: ...
 
 
 def client_options(settings: KafkaSettings) -> dict[str, Any]:
@@ -75,12 +77,18 @@ class KafkaEventPublisher:
     async def publish(self, topic: str, event: Event) -> None:
         await self.publish_record(topic, encode(event, source=self._source))
 
-    async def publish_record(self, topic: str, record: KafkaRecord) -> None:
+    async def publish_record(
+        self, topic: str, record: KafkaRecord, partition: int | None = None
+    ) -> None:
         try:
             # aiokafka has no max.block.ms: bound the wait for the broker's acknowledgement here.
             await asyncio.wait_for(
                 self._producer.send_and_wait(
-                    topic, value=record.value, key=record.key, headers=list(record.headers)
+                    topic,
+                    value=record.value,
+                    key=record.key,
+                    headers=list(record.headers),
+                    partition=partition,
                 ),
                 self._send_timeout_s,
             )

@@ -18,10 +18,14 @@ TASKS = "dunwell.tasks.v1"
 INTERACTIONS = "dunwell.interactions.v1"
 #: Notifier -> scheduler and audit: what borrowers answered, keyed by debtor id.
 REPLIES = "dunwell.replies.v1"
+#: The scheduler's own input, keyed by loan id like the loan events (replies re-keyed by loan,
+#: daily sweep ticks sent to every partition); not read by other services.
+SCHEDULER_COMMANDS = "dunwell.scheduler.loan-commands.v1"
 
 DLQ_SUFFIX = ".dlq"
 
 ALL_TOPICS: tuple[str, ...] = (
+    SCHEDULER_COMMANDS,
     LOAN_EVENTS,
     CUSTOMER_EVENTS,
     CONTACT_REQUESTS,
@@ -81,6 +85,10 @@ class Topics:
     @property
     def replies(self) -> str:
         return self.name(REPLIES)
+
+    @property
+    def scheduler_commands(self) -> str:
+        return self.name(SCHEDULER_COMMANDS)
 
     def all(self) -> tuple[str, ...]:
         """Every topic, with its dead-letter topic after it."""

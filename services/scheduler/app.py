@@ -1,4 +1,4 @@
-"""Composition root of the scheduler: settings in, a faust app with its agent and pages out."""
+"""Composition root of the scheduler: settings in, a faust app with its agents and pages out."""
 
 from __future__ import annotations
 
@@ -6,17 +6,24 @@ import asyncio
 import logging
 import os
 import signal
+from datetime import UTC, date, datetime, time
 from typing import Any, Final, cast
+from zoneinfo import ZoneInfo
 
 import faust
 from faust.tables.manager import TableManager
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.scheduler.adapters.faust import FaustEventPublisher, TableContactStateStore
-from services.scheduler.domain import ContactPolicy
+from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore
+from services.scheduler.calendar import BusinessCalendar, read_calendar
 from services.scheduler.handlers import SERVICE, LoanRecord, SchedulerContext, handle_loan_record
+from services.scheduler.metrics import LOANS_TRACKED
+from services.scheduler.planner import Context
 from services.scheduler.settings import Settings
-from shared.errors import RetryableError
+from services.scheduler.strategy import load_strategy
+from shared.deadletter import send_to_dead_letter
+from shared.errors import PermanentError, RetryableError
+from shared.events import BorrowerReplied, BusinessDayClosed, KafkaRecord, decode, encode
 from shared.kafka import EventPublisher
 from shared.logging import logging_config
 from shared.settings import KafkaSettings
@@ -26,7 +33,7 @@ MAX_RETRY_PAUSE_S: Final = 30.0
 
 
 class Outcome:
-    """Set when the agent died of a bug, so the process exits non-zero."""
+    """Set when an agent died of a bug, so the process exits non-zero."""
 
     failed = False
 
@@ -46,13 +53,20 @@ def broker_options(kafka: KafkaSettings) -> dict[str, Any]:
     return options
 
 
+def plan_context(settings: Settings) -> Context:
+    """The strategy and calendar, loaded and validated: a bad file stops the service here."""
+    strategy = load_strategy(settings.strategy_file.read_text(encoding="utf-8"))
+    calendar = read_calendar(settings.calendar_file.read_text(encoding="utf-8"))
+    return Context(strategy, calendar)
+
+
 def create_app(
     settings: Settings, outcome: Outcome | None = None, publisher: EventPublisher | None = None
 ) -> faust.App:
     """Build the scheduler's faust app; nothing connects until the worker starts it.
 
     :param settings: the scheduler's settings.
-    :param outcome: set when the agent dies of a bug.
+    :param outcome: set when an agent dies of a bug.
     :param publisher: replaces the faust producer (component tests).
     """
     topics = settings.kafka.topics
@@ -70,6 +84,8 @@ def create_app(
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication_factor,
         producer_acks=-1,
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=2.0,
         web_port=settings.http_port,
         web_bind=settings.http_host,
         # /table would serve loan state over HTTP; the other views are debugging aids.
@@ -79,22 +95,36 @@ def create_app(
         web_stats_enabled=False,
         logging_config=logging_config(SERVICE, settings.log_level),
     )
-    loan_events = app.topic(topics.loan_events, key_serializer="raw", value_serializer="raw")
-    states = app.Table("contact-state", default=None, partitions=settings.topic_partitions)
-    ctx = SchedulerContext(
-        states=TableContactStateStore(states),
-        publisher=publisher or FaustEventPublisher(app, service=SERVICE),
-        topics=topics,
-        policy=ContactPolicy(settings.notice_template_id, settings.pay_within_days),
+    plan = plan_context(settings)
+    table = app.Table("loans", default=None, partitions=settings.topic_partitions)
+    # A substitute publisher means no broker (component tests): nothing to flush then.
+    loans = TableLoanStore(table, app.producer.flush if publisher is None else _nothing_to_flush)
+    out = publisher or FaustEventPublisher(app, service=SERVICE)
+    ctx = SchedulerContext(loans=loans, publisher=out, topics=topics, plan=plan)
+    loan_topics = app.topic(
+        topics.loan_events, topics.scheduler_commands, key_serializer="raw", value_serializer="raw"
     )
+    replies = app.topic(topics.replies, key_serializer="raw", value_serializer="raw")
 
-    @app.agent(loan_events, name="track-loans")
+    @app.agent(loan_topics, name="track-loans")
     async def track_loans(stream: Any) -> None:
         async for event in stream.events():
             await _handle_with_retry(_loan_record(event), ctx, outcome)
+            LOANS_TRACKED.set(len(loans))
 
+    @app.agent(replies, name="route-replies")
+    async def route_replies(stream: Any) -> None:
+        async for event in stream.events():
+            await _route_reply(_loan_record(event), ctx)
+
+    if settings.sweep_at is not None:
+        _add_daily_close(app, settings, plan.calendar, out)
     _add_pages(app)
     return app
+
+
+async def _nothing_to_flush() -> None:
+    return None
 
 
 def _loan_record(event: Any) -> LoanRecord:
@@ -127,6 +157,58 @@ async def _handle_with_retry(record: LoanRecord, ctx: SchedulerContext, outcome:
             outcome.failed = True
             os.kill(os.getpid(), signal.SIGTERM)
             raise
+
+
+async def _route_reply(record: LoanRecord, ctx: SchedulerContext) -> None:
+    """Replies are keyed by debtor; the loan they concern is re-keyed onto the command topic."""
+    try:
+        reply = decode(record.value, record.headers)
+    except PermanentError as e:
+        await send_to_dead_letter(
+            ctx.publisher,
+            key=record.key,
+            value=record.value,
+            headers=record.headers,
+            source=(record.topic, record.partition, record.offset),
+            error=e,
+            service=SERVICE,
+        )
+        return
+    if isinstance(reply, BorrowerReplied) and reply.loan_id:
+        forwarded = KafkaRecord(
+            key=reply.loan_id.encode(), value=record.value or b"", headers=tuple(record.headers)
+        )
+        await ctx.publisher.publish_record(ctx.topics.scheduler_commands, forwarded)
+
+
+def _add_daily_close(
+    app: faust.App, settings: Settings, calendar: BusinessCalendar, publisher: EventPublisher
+) -> None:
+    """Without a close-of-business event from core banking, the leader sends one per partition
+    each day at ``sweep_at`` local time (a repeat is harmless: sweeps are idempotent)."""
+    swept: list[date] = []
+    sweep_at = settings.sweep_at
+    assert sweep_at is not None  # noqa: S101 - checked by the caller
+
+    @app.timer(30.0, on_leader=True)  # type: ignore[untyped-decorator]
+    async def close_business_day() -> None:
+        now = datetime.now(UTC)
+        today = calendar.business_date(now)
+        if (swept and swept[-1] == today) or _local_time(now, calendar) < sweep_at:
+            return
+        for partition in range(settings.topic_partitions):
+            close = BusinessDayClosed(
+                event_id=f"close-{today}-{partition}", occurred_at=now, business_date=today
+            )
+            record = encode(close, source="/dunwell/scheduler")
+            await publisher.publish_record(
+                settings.kafka.topics.scheduler_commands, record, partition=partition
+            )
+        swept.append(today)
+
+
+def _local_time(now: datetime, calendar: BusinessCalendar) -> time:
+    return now.astimezone(ZoneInfo(calendar.time_zone)).time()
 
 
 def _add_pages(app: faust.App) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 
 from prometheus_client import Counter
 
-from services.scheduler.planner import LoanInput
-from services.scheduler.strategy import _PROTECTED_RE
+from services.scheduler.planner import LOAN_INPUTS, LoanInput
+from services.scheduler.strategy import PROTECTED_PATTERN
 from shared.errors import InvalidEvent
-from shared.events import AnyEvent, BusinessDayClosed, decode
+from shared.events import AnyEvent, BusinessDayClosed, Event, decode
 
 PROTECTED_DROPPED = Counter(
     "scheduler_protected_fields_dropped",
@@ -30,7 +30,7 @@ def strip_protected(document: Any) -> Any:
     if isinstance(document, dict):
         kept = {}
         for key, value in document.items():
-            if _PROTECTED_RE.search(str(key)):
+            if PROTECTED_PATTERN.search(str(key)):
                 PROTECTED_DROPPED.inc()
                 continue
             kept[key] = strip_protected(value)
@@ -54,12 +54,16 @@ def decode_json(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> An
 def decode_loan_record(
     value: bytes | None,
     headers: Sequence[tuple[str, bytes]],
-    fineract: Callable[[bytes], LoanInput | BusinessDayClosed | None],
+    fineract: Callable[[bytes], Event | None],
 ) -> LoanInput | BusinessDayClosed | None:
     """The loan event a record carries; None for a Fineract event Dunwell does not use."""
     if value and value.startswith(AVRO_MARKER):
-        return fineract(value)
-    event = decode_json(value, headers)
-    if not isinstance(event, (*LoanInput.__args__, BusinessDayClosed)):  # type: ignore[attr-defined]
-        raise InvalidEvent(f"unexpected event type {event.type} on the loan-events topic")
+        event: Event | None = fineract(value)
+        if event is None:
+            return None
+    else:
+        event = decode_json(value, headers)
+    if not isinstance(event, (*LOAN_INPUTS, BusinessDayClosed)):
+        kind = getattr(event, "type", type(event).__name__)
+        raise InvalidEvent(f"unexpected event type {kind} on the loan-events topic")
     return event  # type: ignore[return-value]

@@ -86,6 +86,10 @@ class Loan(BaseModel):
     fired: frozenset[str] = frozenset()
     range_id: str | None = None
     partition: int = 0
+    #: The last source offset applied, per topic: a record replayed after a crash is skipped.
+    applied: dict[str, int] = {}
+    #: Ids of the latest events applied: a duplicate sent by the source is skipped.
+    recent_ids: tuple[str, ...] = ()
 
 
 def schedule(instalments: Sequence[ScheduledInstalment]) -> tuple[Instalment, ...]:

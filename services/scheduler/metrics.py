@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Final
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS_PUBLISHED: Final = Counter(
-    "scheduler_contact_requests_published",
-    "Contact requests published, by template.",
-    ["template"],
+    "scheduler_contact_requests_published", "Contact requests published, by template.", ["template"]
 )
+SWEPT: Final = Counter("scheduler_loans_swept", "Loans aged by a close-of-business sweep.")
+SWEEP_SECONDS: Final = Histogram(
+    "scheduler_sweep_duration_seconds",
+    "Time to sweep one partition's loans.",
+    buckets=(0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900),
+)
+LOANS_TRACKED: Final = Gauge("scheduler_loans_tracked", "Loans in this worker's tables.")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import time
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
+
+CONFIG = Path(__file__).resolve().parent / "config"
 
 
 class Settings(BaseServiceSettings):
@@ -23,6 +28,12 @@ class Settings(BaseServiceSettings):
     #: Partitions of the faust changelog topics; must match the loan-events topic.
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication_factor: int = Field(default=1, ge=1)
-    #: Days the borrower is given to pay, counted from the day the notice is decided.
-    pay_within_days: int = Field(default=7, ge=1)
-    notice_template_id: str = "overdue-notice-v1"
+    #: How soon the group notices a dead worker (faust's default is 60 s). With static membership
+    #: (KAFKA__GROUP_INSTANCE_ID from the pod name) a restart inside it causes no rebalance.
+    session_timeout_s: float = Field(default=10.0, ge=6.0)
+    #: The contact strategy (YAML) and the bank's business calendar (YAML).
+    strategy_file: Path = CONFIG / "strategy.yaml"
+    calendar_file: Path = CONFIG / "calendar-cn.yaml"
+    #: Local time (in the calendar's time zone) of the daily sweep when core banking sends no
+    #: close-of-business event; empty to rely on core banking's alone.
+    sweep_at: time | None = time(18, 0)

@@ -45,7 +45,7 @@ PROTECTED: Final = (
     "household_registration",
 )
 # Whole words (an underscore separates words: "age_band" is refused, "agency" is not).
-_PROTECTED_RE: Final = re.compile(
+PROTECTED_PATTERN: Final = re.compile(
     r"(?<![a-z])(" + "|".join(PROTECTED) + r")(?![a-z])", re.IGNORECASE
 )
 
@@ -186,7 +186,7 @@ def _walk(node: Any, path: str) -> Iterator[tuple[str, str]]:
 def refuse_protected(document: Any) -> None:
     """Refuse any key or value that names a protected attribute, saying where."""
     for where, text in _walk(document, ""):
-        found = _PROTECTED_RE.search(text)
+        found = PROTECTED_PATTERN.search(text)
         if found:
             raise StrategyError(
                 f"strategy refers to the protected attribute '{found.group(1)}' at {where}: "

@@ -15,7 +15,9 @@ class InMemoryEventPublisher:
     async def publish(self, topic: str, event: Event) -> None:
         await self.publish_record(topic, encode(event, source=self._source))
 
-    async def publish_record(self, topic: str, record: KafkaRecord) -> None:
+    async def publish_record(
+        self, topic: str, record: KafkaRecord, partition: int | None = None
+    ) -> None:
         self.records.setdefault(topic, []).append(record)
 
     def events(self, topic: str) -> list[AnyEvent]:

@@ -1,9 +1,12 @@
-"""The scheduler's faust agent, driven through ``test_context`` with the memory store."""
+"""The scheduler's faust agents, driven through ``test_context`` with the memory store."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,16 +14,25 @@ import pytest
 from services.scheduler.app import create_app
 from services.scheduler.settings import Settings
 from shared import deadletter
-from shared.events import ContactRequested, encode
+from shared.events import (
+    BusinessDayClosed,
+    ContactRequested,
+    DelinquencyRangeChanged,
+    Event,
+    encode,
+)
 from shared.testing.factories import overdue
 from shared.testing.memory import InMemoryEventPublisher
 from shared.topics import dead_letter
+from tests.support.fineract import loan_key, repayment_due
+
+REQUESTS, RANGES = "dunwell.contact-requests.v1", "dunwell.delinquency.v1"
 
 
 @pytest.fixture
 async def scheduler() -> AsyncIterator[tuple[Any, InMemoryEventPublisher]]:
     publisher = InMemoryEventPublisher()
-    app = create_app(Settings(store="memory://"), publisher=publisher)
+    app = create_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
     app.loop = asyncio.get_running_loop()
     app.finalize()
     app.flow_control.resume()
@@ -29,8 +41,12 @@ async def scheduler() -> AsyncIterator[tuple[Any, InMemoryEventPublisher]]:
         yield context, publisher
 
 
-async def put(context: Any, value: bytes, headers: list[tuple[str, bytes]]) -> None:
-    await context.put(value=value, key=b"k", headers=headers)
+async def put(context: Any, event: Event | bytes, key: bytes = b"k") -> None:
+    if isinstance(event, bytes):
+        await context.put(value=event, key=key, headers=[])
+        return
+    record = encode(event, source="/corebanking")
+    await context.put(value=record.value, key=record.key, headers=list(record.headers))
 
 
 async def test_an_overdue_event_publishes_one_contact_request(
@@ -38,23 +54,88 @@ async def test_an_overdue_event_publishes_one_contact_request(
 ) -> None:
     context, publisher = scheduler
     event = overdue()
-    record = encode(event, source="/corebanking")
-    await put(context, record.value, list(record.headers))
-    await put(context, record.value, list(record.headers))  # redelivered
-    requests = publisher.events("dunwell.contact-requests.v1")
-    assert len(requests) == 1
-    assert isinstance(requests[0], ContactRequested)
-    assert requests[0].loan_id == event.loan_id
+    await put(context, event)
+    await put(context, event)  # redelivered
+    [request] = publisher.events(REQUESTS)
+    assert isinstance(request, ContactRequested)
+    assert (request.loan_id, request.step, request.account_masked) == (
+        event.loan_id,
+        "early-notice",
+        "****5678",
+    )
+    [changed] = publisher.events(RANGES)
+    assert isinstance(changed, DelinquencyRangeChanged)
+    assert changed.to_range == "early"
+
+
+async def test_close_of_business_advances_the_loan(
+    scheduler: tuple[Any, InMemoryEventPublisher],
+) -> None:
+    context, publisher = scheduler
+    await put(context, overdue())
+    close = BusinessDayClosed(
+        event_id="cob-1",
+        occurred_at=datetime(2026, 3, 10, 12, tzinfo=UTC),
+        business_date=date(2026, 3, 10),
+    )
+    await put(context, close)
+    steps = [e.step for e in publisher.events(REQUESTS) if isinstance(e, ContactRequested)]
+    assert steps == ["early-notice", "early-reminder"]
+
+
+async def test_fineract_bytes_go_through_the_running_agent(
+    scheduler: tuple[Any, InMemoryEventPublisher],
+) -> None:
+    context, publisher = scheduler
+    value = repayment_due(
+        "LoanRepaymentOverdueBusinessEvent", 4711, 1, date(2026, 3, 10), "1050", date(2026, 3, 13)
+    )
+    await put(context, value, key=loan_key(4711))
+    [request] = publisher.events(REQUESTS)
+    assert isinstance(request, ContactRequested)
+    assert (request.loan_id, request.amount_due) == ("4711", Decimal(1050))
 
 
 async def test_a_malformed_event_is_dead_lettered_and_the_agent_goes_on(
     scheduler: tuple[Any, InMemoryEventPublisher],
 ) -> None:
     context, publisher = scheduler
-    await put(context, b"{not json", [("ce_id", b"x")])
-    good = encode(overdue(), source="/corebanking")
-    await put(context, good.value, list(good.headers))
-    dlq = publisher.records[dead_letter("corebanking.loan-events.v1")]
-    assert [r.value for r in dlq] == [b"{not json"]
-    assert deadletter.header(list(dlq[0].headers), deadletter.REASON_CODE) == "invalid_event"
-    assert len(publisher.events("dunwell.contact-requests.v1")) == 1
+    await context.put(value=b"{not json", key=b"k", headers=[("ce_id", b"x")])
+    await put(context, overdue())
+    # test_context() names a multi-topic channel "<internal>"; on Kafka it is the source topic.
+    [topic] = [t for t in publisher.records if t.endswith(".dlq")]
+    assert topic == dead_letter(topic.removesuffix(".dlq"))
+    [dlq] = publisher.records[topic]
+    assert dlq.value == b"{not json"
+    assert deadletter.header(list(dlq.headers), deadletter.REASON_CODE) == "invalid_event"
+    assert len(publisher.events(REQUESTS)) == 1
+
+
+async def test_protected_attributes_change_nothing(
+    scheduler: tuple[Any, InMemoryEventPublisher],
+) -> None:
+    """Counterfactual: two borrowers alike in everything financial, unlike in gender, age and
+    occupation, get the same requests."""
+    context, publisher = scheduler
+    outputs = []
+    for n, person in enumerate(
+        (
+            {"gender": "F", "age": 61, "occupation": "farmer"},
+            {"gender": "M", "age": 24, "occupation": "lawyer"},
+        )
+    ):
+        event = overdue(loan_id=f"cf-loan-{n}", debtor_id=f"cf-debtor-{n}")
+        record = encode(event, source="/corebanking")
+        body = {**json.loads(record.value), **person, "date_of_birth": "1965-01-01"}
+        await context.put(
+            value=json.dumps(body).encode(), key=record.key, headers=list(record.headers)
+        )
+        outputs.append(
+            [
+                e.model_dump(exclude={"event_id", "loan_id", "debtor_id"})
+                for e in publisher.events(REQUESTS)
+                if getattr(e, "loan_id", None) == event.loan_id
+            ]
+        )
+    assert outputs[0]
+    assert outputs[0] == outputs[1]

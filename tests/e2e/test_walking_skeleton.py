@@ -51,7 +51,7 @@ async def test_one_overdue_event_gives_exactly_one_email_and_one_audit_entry(
 
     async def delivered() -> bool:
         entries = await audit_entries(system, loan_id=event.loan_id)
-        return bool(emails_to(system, str(details.email))) and len(entries) >= 2
+        return bool(emails_to(system, str(details.email))) and len(entries) >= 3
 
     await eventually(delivered)
     await asyncio.sleep(SETTLE_S)
@@ -62,6 +62,7 @@ async def test_one_overdue_event_gives_exactly_one_email_and_one_audit_entry(
     entries = await audit_entries(system, loan_id=event.loan_id)
     assert sorted(e["kind"] for e in entries) == [
         "dunwell.contact.requested.v1",
+        "dunwell.delinquency.range-changed.v1",
         "dunwell.interaction.recorded.v1",
     ]
     [entry] = [e for e in entries if e["kind"] == "dunwell.interaction.recorded.v1"]
@@ -109,7 +110,7 @@ async def test_a_malformed_core_banking_event_is_dead_lettered_and_audited(
     ]
     assert dead[0]["content"]["reason_code"] == "invalid_event"
     assert dead[0]["content"]["service"] == "scheduler"
-    assert "missing CloudEvents headers" in dead[0]["content"]["reason"]
+    assert "body is not JSON" in dead[0]["content"]["reason"]
     metrics = await _text(system.url("scheduler", "/metrics"))
     assert 'dunwell_dead_letters_total{reason="invalid_event",service="scheduler"' in metrics
 

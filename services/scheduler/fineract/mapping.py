@@ -33,9 +33,12 @@ Payload = dict[str, Any]
 
 def _base(message: Payload, loan_id: Any) -> dict[str, Any]:
     created = datetime.fromisoformat(message["createdAt"]).replace(tzinfo=UTC)
-    return {"event_id": derived_event_id("fineract", message["idempotencyKey"]),
-            "occurred_at": created, "loan_id": str(loan_id),
-            "debtor_id": f"fineract-loan-{loan_id}"}
+    return {
+        "event_id": derived_event_id("fineract", message["idempotencyKey"]),
+        "occurred_at": created,
+        "loan_id": str(loan_id),
+        "debtor_id": f"fineract-loan-{loan_id}",
+    }
 
 
 def _currency(payload: Payload) -> str:
@@ -49,9 +52,13 @@ def _money(value: Decimal | None) -> Decimal:
 
 def _due(message: Payload, p: Payload) -> Event:
     i = p["installment"]
-    return InstalmentDue(**_base(message, p["loanId"]), instalment_number=i["installmentNumber"],
-                         due_date=date.fromisoformat(i["installmentDueDate"]),
-                         amount_due=_money(i["totalAmountDue"]), currency=_currency(p))
+    return InstalmentDue(
+        **_base(message, p["loanId"]),
+        instalment_number=i["installmentNumber"],
+        due_date=date.fromisoformat(i["installmentDueDate"]),
+        amount_due=_money(i["totalAmountDue"]),
+        currency=_currency(p),
+    )
 
 
 def _overdue(message: Payload, p: Payload) -> Event:
@@ -60,15 +67,23 @@ def _overdue(message: Payload, p: Payload) -> Event:
     business = date.fromisoformat(message["businessDate"])
     account = "".join(ch for ch in p["loanAccountNo"] if ch.isdigit()).rjust(6, "0")
     return InstalmentFellOverdue(
-        **_base(message, p["loanId"]), account_number=account, product="fineract-loan",
-        instalment_number=i["installmentNumber"], due_date=due,
-        amount_due=_money(i["totalAmountDue"]), currency=_currency(p),
-        days_past_due=max(1, (business - due).days))
+        **_base(message, p["loanId"]),
+        account_number=account,
+        product="fineract-loan",
+        instalment_number=i["installmentNumber"],
+        due_date=due,
+        amount_due=_money(i["totalAmountDue"]),
+        currency=_currency(p),
+        days_past_due=max(1, (business - due).days),
+    )
 
 
 def _repayment(message: Payload, p: Payload) -> Event:
-    return RepaymentPosted(**_base(message, p["loanId"]), amount=_money(p["amount"]),
-                           value_date=date.fromisoformat(p["date"]))
+    return RepaymentPosted(
+        **_base(message, p["loanId"]),
+        amount=_money(p["amount"]),
+        value_date=date.fromisoformat(p["date"]),
+    )
 
 
 def _pause(message: Payload, p: Payload, key_loan: int | None = None) -> Event:

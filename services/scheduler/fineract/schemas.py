@@ -1,4 +1,4 @@
-"""Fineract's Avro schemas, parsed once, with the ``bigdecimal`` substitution Fineract's build makes.
+"""Fineract's Avro schemas, parsed once, with the ``bigdecimal`` substitution of its build.
 
 Fineract's schemas name the type ``"bigdecimal"``; its build replaces it with bytes of logical
 type decimal (precision 20, scale 8) before generating code, and the writer-schema fingerprint

@@ -25,15 +25,38 @@ def at(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
 
 
-def opened(loan_id: str = "loan-1", *, first_due: date = date(2026, 3, 10), count: int = 3,
-           principal: str = "1000", interest: str = "50", opened_on: date = date(2026, 2, 10),
-           debtor_id: str = "debtor-1", product: str = "personal-loan") -> LoanOpened:
+def opened(
+    loan_id: str = "loan-1",
+    *,
+    first_due: date = date(2026, 3, 10),
+    count: int = 3,
+    principal: str = "1000",
+    interest: str = "50",
+    opened_on: date = date(2026, 2, 10),
+    debtor_id: str = "debtor-1",
+    product: str = "personal-loan",
+) -> LoanOpened:
     schedule = tuple(
-        ScheduledInstalment(number=n + 1, due_date=date(first_due.year + (first_due.month + n - 1)
-                                                         // 12, (first_due.month + n - 1) % 12 + 1,
-                                                         first_due.day),
-                            principal=Decimal(principal), interest=Decimal(interest))
-        for n in range(count))
-    return LoanOpened(event_id=f"open-{loan_id}", occurred_at=at(opened_on), loan_id=loan_id,
-                      debtor_id=debtor_id, account_number="6222020012345678", product=product,
-                      currency="CNY", principal=Decimal(principal) * count, schedule=schedule)
+        ScheduledInstalment(
+            number=n + 1,
+            due_date=date(
+                first_due.year + (first_due.month + n - 1) // 12,
+                (first_due.month + n - 1) % 12 + 1,
+                first_due.day,
+            ),
+            principal=Decimal(principal),
+            interest=Decimal(interest),
+        )
+        for n in range(count)
+    )
+    return LoanOpened(
+        event_id=f"open-{loan_id}",
+        occurred_at=at(opened_on),
+        loan_id=loan_id,
+        debtor_id=debtor_id,
+        account_number="6222020012345678",
+        product=product,
+        currency="CNY",
+        principal=Decimal(principal) * count,
+        schedule=schedule,
+    )

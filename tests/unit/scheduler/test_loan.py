@@ -16,9 +16,18 @@ def loan_after(*payments: tuple[date, str], **kwargs: object) -> L.Loan:
     state = apply(None, opened(**kwargs), CONTEXT).loan  # type: ignore[arg-type]
     assert state is not None
     for n, (day, amount) in enumerate(payments):
-        state = apply(state, RepaymentPosted(
-            event_id=f"pay-{n}", occurred_at=at(day), loan_id=state.loan_id,
-            debtor_id=state.debtor_id, amount=Decimal(amount), value_date=day), CONTEXT).loan
+        state = apply(
+            state,
+            RepaymentPosted(
+                event_id=f"pay-{n}",
+                occurred_at=at(day),
+                loan_id=state.loan_id,
+                debtor_id=state.debtor_id,
+                amount=Decimal(amount),
+                value_date=day,
+            ),
+            CONTEXT,
+        ).loan
         assert state is not None
     return state
 
@@ -53,8 +62,9 @@ class TestDaysPastDue:
         loan = loan_after(first_due=date(2026, 10, 1), opened_on=date(2026, 9, 1))
         assert L.days_past_due(loan, date(2026, 10, 6), CALENDAR) == 0
         assert L.days_past_due(loan, date(2026, 10, 7), CALENDAR) == 1
-        paid_late_but_in_time = loan_after((date(2026, 10, 6), "1050"),
-                                           first_due=date(2026, 10, 1), opened_on=date(2026, 9, 1))
+        paid_late_but_in_time = loan_after(
+            (date(2026, 10, 6), "1050"), first_due=date(2026, 10, 1), opened_on=date(2026, 9, 1)
+        )
         assert L.days_past_due(paid_late_but_in_time, date(2026, 10, 8), CALENDAR) == 0
 
     def test_a_working_weekend_is_a_business_day(self) -> None:
@@ -68,15 +78,18 @@ class TestDaysPastDue:
         assert L.days_past_due(plain, date(2027, 3, 1), CALENDAR) == 3
 
     def test_paused_days_do_not_count(self) -> None:
-        loan = loan_after().model_copy(update={"pauses": (
-            L.Pause(start=date(2026, 3, 20), end=date(2026, 3, 29)),)})
+        loan = loan_after().model_copy(
+            update={"pauses": (L.Pause(start=date(2026, 3, 20), end=date(2026, 3, 29)),)}
+        )
         assert L.days_past_due(loan, date(2026, 3, 19), CALENDAR) == 9
         assert L.days_past_due(loan, date(2026, 3, 25), CALENDAR) == 9
         assert L.days_past_due(loan, date(2026, 4, 2), CALENDAR) == 13
 
     def test_overlapping_pauses_count_once(self) -> None:
-        pauses = (L.Pause(start=date(2026, 3, 12), end=date(2026, 3, 15)),
-                  L.Pause(start=date(2026, 3, 14), end=date(2026, 3, 16)))
+        pauses = (
+            L.Pause(start=date(2026, 3, 12), end=date(2026, 3, 15)),
+            L.Pause(start=date(2026, 3, 14), end=date(2026, 3, 16)),
+        )
         assert L.paused_days(pauses, date(2026, 3, 10), date(2026, 3, 20)) == 5
 
     def test_an_open_ended_pause_stops_ageing(self) -> None:
@@ -87,11 +100,20 @@ class TestDaysPastDue:
 class TestStatement:
     def test_itemises_what_is_past_due_and_what_was_paid(self) -> None:
         loan = loan_after((date(2026, 3, 12), "30"))
-        loan = loan.model_copy(update={"instalments": tuple(
-            i.model_copy(update={"penalties": Decimal(5)}) if i.number == 1 else i
-            for i in loan.instalments)})
+        loan = loan.model_copy(
+            update={
+                "instalments": tuple(
+                    i.model_copy(update={"penalties": Decimal(5)}) if i.number == 1 else i
+                    for i in loan.instalments
+                )
+            }
+        )
         s = L.statement(loan, date(2026, 3, 20), CALENDAR)
         assert (s.principal, s.interest, s.penalties, s.paid) == (
-            Decimal(1000), Decimal(20), Decimal(5), Decimal(30))
+            Decimal(1000),
+            Decimal(20),
+            Decimal(5),
+            Decimal(30),
+        )
         assert s.total_outstanding == Decimal(1025)
         assert s.days_past_due == 10

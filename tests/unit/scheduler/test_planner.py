@@ -53,9 +53,20 @@ class Book:
         return found
 
     def pay(self, day: date, amount: str) -> list[Event]:
-        return self.take(apply(self.loan, RepaymentPosted(
-            event_id=f"pay-{day}-{amount}", occurred_at=at(day), loan_id=self.loan.loan_id,
-            debtor_id=self.loan.debtor_id, amount=Decimal(amount), value_date=day), CONTEXT))
+        return self.take(
+            apply(
+                self.loan,
+                RepaymentPosted(
+                    event_id=f"pay-{day}-{amount}",
+                    occurred_at=at(day),
+                    loan_id=self.loan.loan_id,
+                    debtor_id=self.loan.debtor_id,
+                    amount=Decimal(amount),
+                    value_date=day,
+                ),
+                CONTEXT,
+            )
+        )
 
     def event(self, event: Event) -> list[Event]:
         return self.take(apply(self.loan, event, CONTEXT))  # type: ignore[arg-type]
@@ -75,7 +86,10 @@ class TestEscalation:
         assert steps(book.outputs) == ["early-notice", "early-reminder", "early-final"]
         notice = book.requests()[0]
         assert (notice.days_past_due, notice.amount_due, notice.account_masked) == (
-            1, Decimal(1050), "****5678")
+            1,
+            Decimal(1050),
+            "****5678",
+        )
         assert notice.pay_by == date(2026, 3, 18)
 
     def test_sweeping_a_day_twice_changes_nothing(self) -> None:
@@ -93,13 +107,17 @@ class TestEscalation:
     def test_a_late_start_sends_only_the_latest_due_step(self) -> None:
         book = Book()
         assert steps(book.days(START + timedelta(days=16), START + timedelta(days=16))) == [
-            "early-final"]
+            "early-final"
+        ]
 
     def test_range_changes_are_published(self) -> None:
         book = Book()
         book.days(START, START + timedelta(days=31))
-        ranges = [(e.from_range, e.to_range) for e in book.outputs
-                  if isinstance(e, DelinquencyRangeChanged)]
+        ranges = [
+            (e.from_range, e.to_range)
+            for e in book.outputs
+            if isinstance(e, DelinquencyRangeChanged)
+        ]
         assert ranges == [(None, "early"), ("early", "middle")]
 
 
@@ -108,8 +126,9 @@ class TestCureAndEpisodes:
         book = Book()
         book.days(START, START + timedelta(days=3))
         cured = book.pay(START + timedelta(days=3), "1050")
-        assert [(e.from_range, e.to_range) for e in cured
-                if isinstance(e, DelinquencyRangeChanged)] == [("early", None)]
+        assert [
+            (e.from_range, e.to_range) for e in cured if isinstance(e, DelinquencyRangeChanged)
+        ] == [("early", None)]
         book.days(START + timedelta(days=4), date(2026, 4, 12))  # instalment 2 due 10 April
         notices = [r for r in book.requests() if r.step == "early-notice"]
         assert [r.episode for r in notices] == [1, 2]
@@ -118,11 +137,24 @@ class TestCureAndEpisodes:
     def test_a_restructure_that_covers_the_arrears_cures(self) -> None:
         book = Book()
         book.days(START, START + timedelta(days=5))
-        new = tuple(ScheduledInstalment(number=10 + n, due_date=date(2026, 5 + n, 10),
-                                        principal=Decimal(700), interest=Decimal(20))
-                    for n in range(3))
-        book.event(LoanRescheduled(event_id="r1", occurred_at=at(START + timedelta(days=6)),
-                                   loan_id="loan-1", debtor_id="debtor-1", schedule=new))
+        new = tuple(
+            ScheduledInstalment(
+                number=10 + n,
+                due_date=date(2026, 5 + n, 10),
+                principal=Decimal(700),
+                interest=Decimal(20),
+            )
+            for n in range(3)
+        )
+        book.event(
+            LoanRescheduled(
+                event_id="r1",
+                occurred_at=at(START + timedelta(days=6)),
+                loan_id="loan-1",
+                debtor_id="debtor-1",
+                schedule=new,
+            )
+        )
         assert not book.loan.in_episode
         assert L.days_past_due(book.loan, START + timedelta(days=7), CONTEXT.calendar) == 0
 
@@ -131,10 +163,16 @@ class TestHolds:
     def test_a_pause_across_a_range_boundary_stops_ageing_and_escalation(self) -> None:
         book = Book()
         book.days(START, START + timedelta(days=25))
-        book.event(DelinquencyPaused(event_id="p1", occurred_at=at(START + timedelta(days=26)),
-                                     loan_id="loan-1", debtor_id="debtor-1",
-                                     start=START + timedelta(days=26),
-                                     end=START + timedelta(days=45)))
+        book.event(
+            DelinquencyPaused(
+                event_id="p1",
+                occurred_at=at(START + timedelta(days=26)),
+                loan_id="loan-1",
+                debtor_id="debtor-1",
+                start=START + timedelta(days=26),
+                end=START + timedelta(days=45),
+            )
+        )
         during = book.days(START + timedelta(days=26), START + timedelta(days=45))
         assert steps(during) == []
         assert book.loan.range_id == "early"  # 25 days, still early after 20 paused days
@@ -144,9 +182,14 @@ class TestHolds:
     def test_an_extension_request_holds_escalation_and_opens_an_agent_task(self) -> None:
         book = Book()
         book.days(START, START + timedelta(days=2))
-        reply = BorrowerReplied(event_id="reply-1", occurred_at=at(START + timedelta(days=2)),
-                                debtor_id="debtor-1", loan_id="loan-1", channel="sms",
-                                intent="extension_request")
+        reply = BorrowerReplied(
+            event_id="reply-1",
+            occurred_at=at(START + timedelta(days=2)),
+            debtor_id="debtor-1",
+            loan_id="loan-1",
+            channel="sms",
+            intent="extension_request",
+        )
         [task] = [e for e in book.event(reply) if isinstance(e, AgentTaskOpened)]
         assert task.kind == "extension_request"
         assert task.statement is not None
@@ -156,10 +199,18 @@ class TestHolds:
     def test_a_kept_promise(self) -> None:
         book = Book()
         book.days(START, START + timedelta(days=2))
-        book.event(BorrowerReplied(event_id="reply-2", occurred_at=at(START + timedelta(days=2)),
-                                   debtor_id="debtor-1", loan_id="loan-1", channel="sms",
-                                   intent="promise_to_pay", promised_amount=Decimal(500),
-                                   promised_by=START + timedelta(days=6)))
+        book.event(
+            BorrowerReplied(
+                event_id="reply-2",
+                occurred_at=at(START + timedelta(days=2)),
+                debtor_id="debtor-1",
+                loan_id="loan-1",
+                channel="sms",
+                intent="promise_to_pay",
+                promised_amount=Decimal(500),
+                promised_by=START + timedelta(days=6),
+            )
+        )
         assert steps(book.days(START + timedelta(days=3), START + timedelta(days=6))) == []
         book.pay(START + timedelta(days=5), "500")
         outcome = book.days(START + timedelta(days=7), START + timedelta(days=7))
@@ -169,10 +220,18 @@ class TestHolds:
     def test_a_broken_promise_opens_a_task_and_escalation_resumes(self) -> None:
         book = Book()
         book.days(START, START + timedelta(days=2))
-        book.event(BorrowerReplied(event_id="reply-3", occurred_at=at(START + timedelta(days=2)),
-                                   debtor_id="debtor-1", loan_id="loan-1", channel="wechat",
-                                   intent="promise_to_pay", promised_amount=Decimal(500),
-                                   promised_by=START + timedelta(days=5)))
+        book.event(
+            BorrowerReplied(
+                event_id="reply-3",
+                occurred_at=at(START + timedelta(days=2)),
+                debtor_id="debtor-1",
+                loan_id="loan-1",
+                channel="wechat",
+                intent="promise_to_pay",
+                promised_amount=Decimal(500),
+                promised_by=START + timedelta(days=5),
+            )
+        )
         outcome = book.days(START + timedelta(days=6), START + timedelta(days=7))
         assert [e.outcome for e in outcome if isinstance(e, PromiseToPayResolved)] == ["broken"]
         assert [e.kind for e in outcome if isinstance(e, AgentTaskOpened)] == ["promise_broken"]
@@ -180,8 +239,11 @@ class TestHolds:
 
     def test_a_written_off_loan_is_never_contacted_again(self) -> None:
         book = Book()
-        book.event(LoanWrittenOff(event_id="w", occurred_at=at(START), loan_id="loan-1",
-                                  debtor_id="debtor-1"))
+        book.event(
+            LoanWrittenOff(
+                event_id="w", occurred_at=at(START), loan_id="loan-1", debtor_id="debtor-1"
+            )
+        )
         assert book.days(START, START + timedelta(days=40)) == []
 
 
@@ -190,8 +252,10 @@ class TestPreDue:
         book = Book()
         events = book.days(date(2026, 3, 1), START)
         [reminder] = [e for e in events if isinstance(e, ContactRequested)]
-        assert (reminder.purpose, reminder.occurred_at.date()) == ("pre_due_reminder",
-                                                                   date(2026, 3, 7))
+        assert (reminder.purpose, reminder.occurred_at.date()) == (
+            "pre_due_reminder",
+            date(2026, 3, 7),
+        )
         assert reminder.days_past_due == 0
 
     def test_no_courtesy_reminder_during_an_episode(self) -> None:
@@ -211,8 +275,9 @@ class TestFieldVisit:
         assert task.statement is not None
         assert task.statement.total_outstanding == Decimal("81600")
         assert sum(p.amount for p in task.proposed_plan) == Decimal("81600")
-        [notice] = [e for e in events if isinstance(e, ContactRequested)
-                    and e.purpose == "visit_notice"]
+        [notice] = [
+            e for e in events if isinstance(e, ContactRequested) and e.purpose == "visit_notice"
+        ]
         assert (notice.appointment, notice.place) == (task.appointment, task.place)
 
     def test_a_small_debt_gets_no_visit(self) -> None:

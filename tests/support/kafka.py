@@ -1,0 +1,28 @@
+"""Reading a whole topic from the real broker, for end-to-end checks."""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from shared.kafka import client_options
+from shared.settings import KafkaSettings
+
+
+async def read_topic(kafka: KafkaSettings, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of ``topic`` up to its current end."""
+    consumer = AIOKafkaConsumer(**client_options(kafka), enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        cluster = await consumer._client.fetch_all_metadata()
+        partitions = cluster.partitions_for_topic(topic) or set()
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        ends = await consumer.end_offsets(assigned)
+        found: list[ConsumerRecord[bytes, bytes]] = []
+        while [tp for tp in assigned if await consumer.position(tp) < ends[tp]]:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                found.extend(records)
+        return found
+    finally:
+        await consumer.stop()
