@@ -5,15 +5,21 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import audit_bench
+from bench import audit_bench, scheduler_bench
 from bench.common import record
 
 
 def main() -> int:
-    figures = asyncio.run(audit_bench.main(audit_bench.parse([])))
-    record("audit", figures)
-    for name, value in figures.items():
-        print(f"audit {name}: {value}")
+    sections = {
+        "scheduler": lambda: asyncio.run(scheduler_bench.main()),
+        "audit": lambda: asyncio.run(audit_bench.main(audit_bench.parse([]))),
+    }
+    chosen = sys.argv[1:] or list(sections)
+    for name in chosen:
+        figures = sections[name]()
+        record(name, figures)
+        for key, value in figures.items():
+            print(f"{name} {key}: {value}")
     return 0
 
 
