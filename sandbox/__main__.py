@@ -10,7 +10,7 @@ import signal
 import time
 from pathlib import Path
 
-from sandbox.loanbook import demo_book, publish_book
+from sandbox.loanbook import publish_items, simulated_book
 from sandbox.smtp import SmtpInbox
 from sandbox.stack import LOCAL_TOKENS, Stack, StackConfig
 from shared.kafka import create_topics
@@ -29,7 +29,7 @@ def _print_guide(
     args: argparse.Namespace, bootstrap: str, smtp: int, ports: dict[str, int]
 ) -> None:
     lines = [
-        f"Dunwell is running on a simulated book of {args.loans} overdue loans.",
+        f"Dunwell is running on a simulated book of {args.loans} loans (the last 45 days).",
         f"  Kafka broker      {bootstrap}",
         f"  Borrowers' inbox  {args.workdir}/inbox/new  (SMTP on 127.0.0.1:{smtp})",
         f"  Audit timeline    curl -H 'Authorization: Bearer {LOCAL_TOKENS['auditor']['token']}' "
@@ -65,7 +65,8 @@ async def _main(args: argparse.Namespace) -> None:
         await stack.start_all()
         # A fresh run name each time: ids derive from it, so every run shows new messages.
         run_name = time.strftime("demo%Y%m%d%H%M%S")
-        await publish_book(kafka, demo_book(args.loans, run=run_name))
+        # The last 45 business days of a book, up to today: notices, reminders, cures, visits.
+        await publish_items(kafka, simulated_book(args.loans, days=45, run=run_name))
         _print_guide(args, bootstrap, inbox.port, stack.config.ports)
         await stop.wait()
     finally:

@@ -131,7 +131,9 @@ def _loan_record(event: Any) -> LoanRecord:
     message = event.message
     headers = message.headers or []
     pairs = list(headers.items()) if isinstance(headers, dict) else list(headers)
+    stamp = message.timestamp
     return LoanRecord(
+        timestamp=float(stamp) if isinstance(stamp, int | float) else None,
         key=message.key,
         value=message.value,
         headers=pairs,

@@ -25,7 +25,7 @@ from shared.events import (
     PromiseToPayResolved,
 )
 from shared.kafka import EventPublisher
-from shared.metrics import EVENTS_CONSUMED
+from shared.metrics import CONSUMER_LAG_SECONDS, EVENTS_CONSUMED
 from shared.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class LoanRecord:
     topic: str
     partition: int
     offset: int
+    timestamp: float | None = None  # seconds since the epoch, as Kafka stamped the record
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ async def handle_loan_record(record: LoanRecord, ctx: SchedulerContext) -> None:
     Outputs are published (and acknowledged) before the loan's new state is written, so a crash
     in between republishes the same deterministic events rather than losing them.
     """
+    if record.timestamp is not None:
+        CONSUMER_LAG_SECONDS.labels(SERVICE, record.topic).observe(
+            max(0.0, time.time() - record.timestamp)
+        )
     try:
         event = decode_loan_record(
             record.value, record.headers, lambda value: fineract_event(value, record.key)

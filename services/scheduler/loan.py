@@ -41,8 +41,16 @@ class Instalment(BaseModel):
     @property
     def outstanding(self) -> Decimal:
         # Written out rather than summed over owed(): the daily sweep calls this millions of times.
-        return (self.principal + self.interest + self.fees + self.penalties
-                - self.paid_principal - self.paid_interest - self.paid_fees - self.paid_penalties)
+        return (
+            self.principal
+            + self.interest
+            + self.fees
+            + self.penalties
+            - self.paid_principal
+            - self.paid_interest
+            - self.paid_fees
+            - self.paid_penalties
+        )
 
 
 class Pause(BaseModel):

@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -139,3 +139,19 @@ async def test_protected_attributes_change_nothing(
         )
     assert outputs[0]
     assert outputs[0] == outputs[1]
+
+
+async def test_the_production_store_keeps_loans_on_disk(tmp_path: Any) -> None:
+    """rocksdb:// (RocksDB through rocksdict), the store the scheduler runs with in production."""
+    publisher = InMemoryEventPublisher()
+    settings = Settings(store="rocksdb://", datadir=str(tmp_path), sweep_at=None)
+    app = create_app(settings, publisher=publisher)
+    app.loop = asyncio.get_running_loop()
+    app.finalize()
+    app.flow_control.resume()
+    async with app.agents["track-loans"].test_context() as context:
+        await put(context, overdue())
+        store = cast(Any, app.tables["loans"]).data
+        assert type(store).__module__ == "faust.stores.rocksdb"
+        assert store.use_rocksdict
+    assert len(publisher.events(REQUESTS)) == 1

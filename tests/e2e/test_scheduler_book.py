@@ -7,6 +7,7 @@ import asyncio
 import secrets
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,11 @@ from services.scheduler.app import plan_context
 from services.scheduler.loan import Loan
 from services.scheduler.planner import apply, pre_due, sweep
 from services.scheduler.settings import Settings
-from shared.events import BusinessDayClosed, ContactRequested, decode
-from shared.kafka import create_topics
+from shared.events import BusinessDayClosed, ContactRequested, KafkaRecord, decode
+from shared.kafka import KafkaEventPublisher, create_topics
 from shared.settings import KafkaSettings
 from tests.polling import eventually
+from tests.support.fineract import loan_key, repayment_due
 from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.broker
@@ -114,3 +116,29 @@ async def test_a_book_yields_exactly_the_expected_requests_across_a_restart(
 
 async def _some_requests(kafka: KafkaSettings) -> bool:
     return len(await published_requests(kafka)) > 5
+
+
+async def test_fineract_bytes_go_through_the_running_scheduler(
+    scheduler: tuple[Stack, KafkaSettings],
+) -> None:
+    stack, kafka = scheduler
+    stack.start("scheduler")
+    await stack.wait_ready("scheduler")
+    value = repayment_due(
+        "LoanRepaymentOverdueBusinessEvent", 4711, 1, date(2026, 3, 10), "1050", date(2026, 3, 13)
+    )
+    publisher = KafkaEventPublisher(kafka, service="fineract")
+    await publisher.start()
+    try:
+        await publisher.publish_record(
+            kafka.topics.loan_events, KafkaRecord(key=loan_key(4711), value=value, headers=())
+        )
+    finally:
+        await publisher.aclose()
+
+    async def requested() -> bool:
+        return any(r.loan_id == "4711" for r in await published_requests(kafka))
+
+    await eventually(requested, 60)
+    [request] = [r for r in await published_requests(kafka) if r.loan_id == "4711"]
+    assert (request.amount_due, request.step) == (Decimal("1050"), "early-notice")
