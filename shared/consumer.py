@@ -78,6 +78,8 @@ class ConsumeLoop:
             group_instance_id=kafka.group_instance_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            # The scheduler publishes in Kafka transactions: never act on an aborted one.
+            isolation_level="read_committed",
             client_id=f"dunwell-{config.service}",
         )
         self._idle = asyncio.Event()

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -52,3 +53,16 @@ def as_utc(value: datetime) -> datetime:
     :param value: the value read from the database.
     """
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def ping(engine: AsyncEngine) -> bool:
+    """Whether the database answers (readiness).
+
+    :param engine: the service's engine.
+    """
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(select(1))
+    except OperationalError:
+        return False
+    return True

@@ -16,12 +16,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore
 from services.scheduler.calendar import BusinessCalendar, read_calendar
-from services.scheduler.handlers import SERVICE, LoanRecord, SchedulerContext, handle_loan_record
+from services.scheduler.handlers import (
+    SERVICE,
+    LoanRecord,
+    SchedulerContext,
+    dead_letter,
+    handle_loan_record,
+)
 from services.scheduler.metrics import LOANS_TRACKED
 from services.scheduler.planner import Context
 from services.scheduler.settings import Settings
 from services.scheduler.strategy import load_strategy
-from shared.deadletter import send_to_dead_letter
 from shared.errors import PermanentError, RetryableError
 from shared.events import BorrowerReplied, BusinessDayClosed, KafkaRecord, decode, encode
 from shared.kafka import EventPublisher
@@ -78,7 +83,7 @@ def create_app(
         store=settings.store,
         datadir=settings.datadir,
         autodiscover=False,
-        processing_guarantee="at_least_once",
+        processing_guarantee=settings.processing_guarantee,
         consumer_auto_offset_reset="earliest",
         consumer_group_instance_id=settings.kafka.group_instance_id,
         topic_partitions=settings.topic_partitions,
@@ -166,15 +171,7 @@ async def _route_reply(record: LoanRecord, ctx: SchedulerContext) -> None:
     try:
         reply = decode(record.value, record.headers)
     except PermanentError as e:
-        await send_to_dead_letter(
-            ctx.publisher,
-            key=record.key,
-            value=record.value,
-            headers=record.headers,
-            source=(record.topic, record.partition, record.offset),
-            error=e,
-            service=SERVICE,
-        )
+        await dead_letter(record, e, ctx)
         return
     if isinstance(reply, BorrowerReplied) and reply.loan_id:
         forwarded = KafkaRecord(

@@ -53,6 +53,19 @@ class SchedulerContext:
     plan: Context
 
 
+async def dead_letter(record: LoanRecord, error: PermanentError, ctx: SchedulerContext) -> None:
+    """Send a record the scheduler cannot use to its topic's dead-letter topic."""
+    await send_to_dead_letter(
+        ctx.publisher,
+        key=record.key,
+        value=record.value,
+        headers=record.headers,
+        source=(record.topic, record.partition, record.offset),
+        error=error,
+        service=SERVICE,
+    )
+
+
 def destination(event: Event, topics: Topics) -> str:
     """Where each kind of decision is published."""
     if isinstance(event, ContactRequested):
@@ -79,15 +92,7 @@ async def handle_loan_record(record: LoanRecord, ctx: SchedulerContext) -> None:
             record.value, record.headers, lambda value: fineract_event(value, record.key)
         )
     except PermanentError as e:
-        await send_to_dead_letter(
-            ctx.publisher,
-            key=record.key,
-            value=record.value,
-            headers=record.headers,
-            source=(record.topic, record.partition, record.offset),
-            error=e,
-            service=SERVICE,
-        )
+        await dead_letter(record, e, ctx)
         return
     if isinstance(event, BusinessDayClosed):
         await sweep_partition(event, record, ctx)

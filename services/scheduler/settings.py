@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -31,6 +32,9 @@ class Settings(BaseServiceSettings):
     #: How soon the group notices a dead worker (faust's default is 60 s). With static membership
     #: (KAFKA__GROUP_INSTANCE_ID from the pod name) a restart inside it causes no rebalance.
     session_timeout_s: float = Field(default=10.0, ge=6.0)
+    #: exactly_once: table changelog writes, published decisions and source offsets commit in one
+    #: Kafka transaction, so a crash can never leave the state behind the committed offsets.
+    processing_guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
     #: The contact strategy (YAML) and the bank's business calendar (YAML).
     strategy_file: Path = CONFIG / "strategy.yaml"
     calendar_file: Path = CONFIG / "calendar-cn.yaml"

@@ -15,6 +15,7 @@ from services.scheduler.app import create_app
 from services.scheduler.settings import Settings
 from shared import deadletter
 from shared.events import (
+    BorrowerReplied,
     BusinessDayClosed,
     ContactRequested,
     DelinquencyRangeChanged,
@@ -155,3 +156,25 @@ async def test_the_production_store_keeps_loans_on_disk(tmp_path: Any) -> None:
         assert type(store).__module__ == "faust.stores.rocksdb"
         assert store.use_rocksdict
     assert len(publisher.events(REQUESTS)) == 1
+
+
+async def test_a_reply_is_rekeyed_by_loan_onto_the_command_topic() -> None:
+    publisher = InMemoryEventPublisher()
+    app = create_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
+    app.loop = asyncio.get_running_loop()
+    app.finalize()
+    app.flow_control.resume()
+    reply = BorrowerReplied(
+        event_id="reply-1",
+        occurred_at=datetime(2026, 3, 5, tzinfo=UTC),
+        debtor_id="debtor-1",
+        loan_id="loan-9",
+        channel="sms",
+        intent="extension_request",
+    )
+    async with app.agents["route-replies"].test_context() as context:
+        record = encode(reply, source="/dunwell/notifier")
+        await context.put(value=record.value, key=record.key, headers=list(record.headers))
+    [forwarded] = publisher.records["dunwell.scheduler.loan-commands.v1"]
+    assert forwarded.key == b"loan-9"
+    assert forwarded.value == record.value

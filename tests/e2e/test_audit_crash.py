@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from sandbox.smtp import free_port
-from sandbox.stack import LOCAL_TOKENS, SERVICES, Stack, StackConfig
+from sandbox.stack import LOCAL_TOKENS, Stack
 from services.audit.adapters.sql import SqlAuditStore
 from services.audit.app import published_keys, signer_for, verifier_keys
 from services.audit.selfcheck import self_check
@@ -19,10 +17,11 @@ from services.audit.settings import Settings
 from services.audit.witness import FileWitness
 from shared.database import create_engine
 from shared.events import InteractionRecorded
-from shared.kafka import KafkaEventPublisher, create_topics
+from shared.kafka import KafkaEventPublisher
 from shared.settings import KafkaSettings
 from shared.testing.factories import contact_request
 from tests.polling import eventually
+from tests.support.stack import isolated_stack
 
 pytestmark = pytest.mark.broker
 EVENTS = 3000
@@ -31,18 +30,7 @@ AUDITOR = {"Authorization": f"Bearer {LOCAL_TOKENS['auditor']['token']}"}
 
 @pytest.fixture
 def audit_only(broker: str, tmp_path: Path) -> Iterator[tuple[Stack, KafkaSettings]]:
-    namespace = f"crash{secrets.token_hex(3)}"
-    kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
-    asyncio.run(create_topics(kafka, kafka.topics.all(), partitions=4))
-    stack = Stack(
-        StackConfig(
-            bootstrap_servers=broker,
-            workdir=tmp_path,
-            smtp_port=free_port(),
-            namespace=namespace,
-            ports={s: free_port() for s in SERVICES},
-        )
-    )
+    stack, kafka = isolated_stack(broker, tmp_path, "crash")
     yield stack, kafka
     stack.stop_all()
 

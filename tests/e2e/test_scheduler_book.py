@@ -4,7 +4,6 @@ when the scheduler is killed mid-run and restarted."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -13,18 +12,18 @@ from pathlib import Path
 import pytest
 
 from sandbox.loanbook import Item, publish_items, simulated_book
-from sandbox.smtp import free_port
-from sandbox.stack import SERVICES, Stack, StackConfig
+from sandbox.stack import Stack
 from services.scheduler.app import plan_context
 from services.scheduler.loan import Loan
 from services.scheduler.planner import apply, pre_due, sweep
 from services.scheduler.settings import Settings
 from shared.events import BusinessDayClosed, ContactRequested, KafkaRecord, decode
-from shared.kafka import KafkaEventPublisher, create_topics
+from shared.kafka import KafkaEventPublisher
 from shared.settings import KafkaSettings
 from tests.polling import eventually
 from tests.support.fineract import loan_key, repayment_due
 from tests.support.kafka import read_topic
+from tests.support.stack import isolated_stack
 
 pytestmark = pytest.mark.broker
 LOANS, DAYS, START = 40, 75, date(2026, 1, 5)
@@ -61,18 +60,7 @@ def expected_requests(items: list[Item]) -> set[str]:
 
 @pytest.fixture
 def scheduler(broker: str, tmp_path: Path) -> Iterator[tuple[Stack, KafkaSettings]]:
-    namespace = f"book{secrets.token_hex(3)}"
-    kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
-    asyncio.run(create_topics(kafka, kafka.topics.all(), partitions=4))
-    stack = Stack(
-        StackConfig(
-            bootstrap_servers=broker,
-            workdir=tmp_path,
-            smtp_port=free_port(),
-            namespace=namespace,
-            ports={s: free_port() for s in SERVICES},
-        )
-    )
+    stack, kafka = isolated_stack(broker, tmp_path, "book")
     yield stack, kafka
     stack.stop_all()
 

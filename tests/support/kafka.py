@@ -10,7 +10,12 @@ from shared.settings import KafkaSettings
 
 async def read_topic(kafka: KafkaSettings, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of ``topic`` up to its current end."""
-    consumer = AIOKafkaConsumer(**client_options(kafka), enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        **client_options(kafka),
+        enable_auto_commit=False,
+        group_id=None,
+        isolation_level="read_committed",
+    )
     await consumer.start()
     try:
         cluster = await consumer._client.fetch_all_metadata()

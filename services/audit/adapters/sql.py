@@ -22,7 +22,7 @@ from services.audit.adapters.schema import (
 )
 from services.audit.ports import AppendBatch, CheckpointRow, CodeRow, LeafRow
 from services.audit.tree import Node
-from shared.database import as_utc
+from shared.database import as_utc, ping
 from shared.errors import RetryableError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -68,12 +68,7 @@ class SqlAuditStore:
             await conn.run_sync(_run_migrations)
 
     async def ping(self) -> bool:
-        try:
-            async with self._engine.connect() as conn:
-                await conn.execute(select(1))
-        except OperationalError:
-            return False
-        return True
+        return await ping(self._engine)
 
     async def size(self) -> int:
         async with self._engine.connect() as conn:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notifier.domain import ContactPoint
 from services.notifier.ports import LedgerEntry, SendStatus
-from shared.database import is_unique_violation
+from shared.database import is_unique_violation, ping
 from shared.errors import RetryableError
 
 metadata = MetaData()
@@ -51,12 +51,7 @@ class SqlNotifierStore:
             await conn.run_sync(metadata.create_all)
 
     async def ping(self) -> bool:
-        try:
-            async with self._engine.connect() as conn:
-                await conn.execute(select(1))
-        except OperationalError:
-            return False
-        return True
+        return await ping(self._engine)
 
     async def claim(self, key: str, *, debtor_id: str, channel: str) -> tuple[LedgerEntry, bool]:
         row = {
