@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export KAFKA_PORT ?= 19092
 
-.PHONY: help venv run test bench lint typecheck unit browser kafka-up kafka-down postgres-up postgres-down clean
+.PHONY: help venv run test bench lint typecheck unit browser tools kafka-up kafka-down postgres-up postgres-down clean
 
 help:
 	@echo "make run        the whole system on a simulated loan book (Ctrl-C stops it)"
@@ -57,7 +57,10 @@ unit: venv
 browser:
 	deploy/local/chromium.sh >/dev/null
 
-test: lint typecheck browser
+tools: browser
+	deploy/local/prometheus.sh
+
+test: lint typecheck tools
 	$(INFRA) $(VENV)/bin/pytest
 
 bench: venv

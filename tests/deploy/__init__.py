@@ -1,0 +1,1 @@
+"""Tests: the Kubernetes manifests, alert rules and dashboards, validated offline."""
