@@ -69,14 +69,17 @@ class Stack:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: dict[str, IO[bytes]] = {}
 
-    def start(self, service: str) -> None:
-        """Start one service's process (again, after a kill)."""
+    def start(self, service: str, extra_env: dict[str, str] | None = None) -> None:
+        """Start one service's process (again, after a kill).
+
+        :param extra_env: settings that override the stack's for this process.
+        """
         self.config.workdir.mkdir(parents=True, exist_ok=True)
         log = (self.config.workdir / f"{service}.log").open("ab")
         self._logs[service] = log
         self.processes[service] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", f"services.{service}"],
-            env={**os.environ, **self.config.env(service)},
+            env={**os.environ, **self.config.env(service), **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -4,6 +4,7 @@ when the scheduler is killed mid-run and restarted."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.loanbook import Item, publish_items, simulated_book
+from sandbox.loanbook import Item, publish_book, publish_items, simulated_book
 from sandbox.stack import Stack
 from services.scheduler.app import plan_context
 from services.scheduler.loan import Loan
@@ -20,7 +21,9 @@ from services.scheduler.settings import Settings
 from shared.events import BusinessDayClosed, ContactRequested, KafkaRecord, decode
 from shared.kafka import KafkaEventPublisher
 from shared.settings import KafkaSettings
+from shared.testing.factories import overdue
 from tests.polling import eventually
+from tests.support.acl import grant
 from tests.support.fineract import loan_key, repayment_due
 from tests.support.kafka import read_topic
 from tests.support.stack import isolated_stack
@@ -130,3 +133,37 @@ async def test_fineract_bytes_go_through_the_running_scheduler(
     await eventually(requested, 60)
     [request] = [r for r in await published_requests(kafka) if r.loan_id == "4711"]
     assert (request.amount_due, request.step) == (Decimal("1050"), "early-notice")
+
+
+async def test_the_scheduler_authenticates_with_scram(broker: str, tmp_path: Path) -> None:
+    """faust too: the scheduler works through the SASL listener with its user's ACLs only."""
+    stack, kafka = await asyncio.to_thread(isolated_stack, broker, tmp_path, "sasl")
+    namespace, app = kafka.topic_namespace, f"dunwell-scheduler-{kafka.topic_namespace}"
+    for resource in (
+        ("--resource-pattern-type", "prefixed", "--topic", f"{namespace}."),
+        ("--resource-pattern-type", "prefixed", "--topic", app),
+        ("--resource-pattern-type", "prefixed", "--group", app),
+        ("--resource-pattern-type", "prefixed", "--transactional-id", app),
+        ("--cluster",),
+    ):
+        grant("User:dunwell-scheduler", "--operation", "All", *resource)
+    port = os.environ.get("KAFKA_SASL_PORT", "19094")
+    extra = {
+        "DUNWELL_SCHEDULER_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{port}",
+        "DUNWELL_SCHEDULER_KAFKA__SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "DUNWELL_SCHEDULER_KAFKA__SASL_MECHANISM": "SCRAM-SHA-512",
+        "DUNWELL_SCHEDULER_KAFKA__SASL_USERNAME": "dunwell-scheduler",
+        "DUNWELL_SCHEDULER_KAFKA__SASL_PASSWORD": "scheduler-secret",
+    }
+    try:
+        stack.start("scheduler", extra_env=extra)
+        await stack.wait_ready("scheduler")
+        event = overdue()
+        await publish_book(kafka, [("loan", event)])
+
+        async def requested() -> bool:
+            return any(r.loan_id == event.loan_id for r in await published_requests(kafka))
+
+        await eventually(requested, 60)
+    finally:
+        stack.stop_all()
