@@ -107,7 +107,13 @@ async def timeline(request: web.Request) -> web.Response:
     if not 1 <= limit <= MAX_LIMIT:
         raise web.HTTPBadRequest(reason=f"limit must be between 1 and {MAX_LIMIT}")
     entries = await read_case(
-        api.log, api.store, debtor_id=debtor, loan_id=loan, reader=who.name, limit=limit
+        api.log,
+        api.store,
+        debtor_id=debtor,
+        loan_id=loan,
+        reader=who.name,
+        limit=limit,
+        kind=kind,
     )
     return web.json_response({"entries": entries})
 

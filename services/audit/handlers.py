@@ -108,9 +108,11 @@ async def read_case(
     loan_id: str | None,
     reader: str,
     limit: int,
+    kind: str | None = None,
 ) -> list[dict[str, Any]]:
-    """A case's timeline, decrypted for an auditor, the read itself logged."""
-    rows = await store.case_leaves(debtor_id=debtor_id, loan_id=loan_id, limit=limit)
+    """A case's timeline (or every entry of one kind), decrypted for an auditor, the read itself
+    logged."""
+    rows = await store.case_leaves(debtor_id=debtor_id, loan_id=loan_id, limit=limit, kind=kind)
     opened = await log_.open(rows)
     await log_plaintext_read(
         log_,

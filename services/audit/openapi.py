@@ -73,7 +73,7 @@ OPENAPI: Final[dict[str, Any]] = {
                 "A case's decrypted timeline (role: auditor); the read is logged",
                 {"200": {"description": "Entries in index order"}, **_AUTHED},
                 security=_AUTH,
-                parameters=[_q("debtor_id"), _q("loan_id"), _q("limit")],
+                parameters=[_q("debtor_id"), _q("loan_id"), _q("kind"), _q("limit")],
             )
         },
         "/v1/entries/{index}": {

@@ -146,6 +146,27 @@ class TestAgentsAndAuditors:
         )
         assert api.log.size >= 3  # the record and two logged reads
 
+    async def test_the_timeline_filters_by_kind(self, client: Any) -> None:
+        http, _, _ = client
+        await http.post("/v1/records", json=CALL, headers=AGENT)
+        visit = {
+            "kind": "visit_recorded",
+            "record_id": "visit-1",
+            "debtor_id": "d1",
+            "agent_id": "agent-7",
+            "visited_at": "2026-03-05T10:00:00+08:00",
+            "place": "branch",
+            "outcome": "met",
+            "summary": "agreed a plan",
+        }
+        await http.post("/v1/records", json=visit, headers=AGENT)
+        body = await (
+            await http.get("/v1/timeline?kind=dunwell.agent.visit_recorded.v1", headers=AUDITOR)
+        ).json()
+        assert [e["kind"] for e in body["entries"]] == ["dunwell.agent.visit_recorded.v1"]
+        both = await (await http.get("/v1/timeline?debtor_id=d1", headers=AUDITOR)).json()
+        assert len(both["entries"]) == 2
+
     async def test_an_invalid_record_is_422_with_the_field(self, client: Any) -> None:
         http, _, _ = client
         response = await http.post("/v1/records", json={**CALL, "duration_s": -1}, headers=AGENT)
