@@ -154,3 +154,18 @@ class BusinessDayClosed(Event):
 
     def partition_key(self) -> str:
         return self.business_date.isoformat()
+
+
+#: Core banking's events about one loan (keyed by loan id on the loan-events topic).
+LoanEvent = (
+    LoanOpened
+    | InstalmentFellOverdue
+    | InstalmentDue
+    | RepaymentPosted
+    | ChargeApplied
+    | LoanRescheduled
+    | DelinquencyPaused
+    | DelinquencyResumed
+    | LoanWrittenOff
+    | LoanClosed
+)

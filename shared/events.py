@@ -26,6 +26,7 @@ from shared.corebanking_events import (
     InstalmentDue,
     InstalmentFellOverdue,
     LoanClosed,
+    LoanEvent,
     LoanOpened,
     LoanRescheduled,
     LoanWrittenOff,
@@ -58,20 +59,7 @@ MAX_EVENT_BYTES: Final = 256 * 1024
 CONTENT_TYPE: Final = "application/json"
 REQUIRED_HEADERS: Final = ("ce_id", "ce_type", "ce_source", "ce_specversion")
 
-CoreBankingEvent = (
-    InstalmentFellOverdue
-    | ContactDetailsChanged
-    | LoanOpened
-    | InstalmentDue
-    | RepaymentPosted
-    | ChargeApplied
-    | LoanRescheduled
-    | DelinquencyPaused
-    | DelinquencyResumed
-    | LoanWrittenOff
-    | LoanClosed
-    | BusinessDayClosed
-)
+CoreBankingEvent = LoanEvent | ContactDetailsChanged | BusinessDayClosed
 DunwellEvent = (
     ContactRequested
     | InteractionRecorded
@@ -192,6 +180,7 @@ __all__ = [
     "InteractionRecorded",
     "KafkaRecord",
     "LoanClosed",
+    "LoanEvent",
     "LoanOpened",
     "LoanRescheduled",
     "LoanWrittenOff",

@@ -17,9 +17,9 @@ from shared.events import (
     DelinquencyPaused,
     DelinquencyResumed,
     Event,
-    InstalmentDue,
     InstalmentFellOverdue,
     LoanClosed,
+    LoanEvent,
     LoanOpened,
     LoanRescheduled,
     LoanWrittenOff,
@@ -29,20 +29,9 @@ from shared.redaction import mask_account
 
 __all__ = ["LOAN_INPUTS", "Context", "Decision", "LoanInput", "apply", "pre_due", "sweep"]
 
-LoanInput = (
-    LoanOpened
-    | InstalmentFellOverdue
-    | InstalmentDue
-    | RepaymentPosted
-    | ChargeApplied
-    | LoanRescheduled
-    | DelinquencyPaused
-    | DelinquencyResumed
-    | LoanWrittenOff
-    | LoanClosed
-    | BorrowerReplied
-)
-LOAN_INPUTS = LoanInput.__args__
+#: What the planner applies to a loan: core banking's loan events and the borrower's replies.
+LoanInput = LoanEvent | BorrowerReplied
+LOAN_INPUTS = (*LoanEvent.__args__, BorrowerReplied)
 HOLD_DAYS = 7  # how long a borrower's request holds escalation while an agent answers
 
 

@@ -2,66 +2,25 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiohttp import web
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sandbox.smtp import free_port
-from services.audit.adapters.memory import InMemoryAuditStore
-from services.audit.api import AuditApi, add_routes, api_key
-from services.audit.auth import RateLimit
-from services.audit.checkpointer import Signer
-from services.audit.domain import NewEntry, VerificationNotice
-from services.audit.log import EvidenceLog
-from services.audit.settings import PublishedKey, Settings
+from services.audit.settings import Settings
 from tests.browser.cdp import headless_page
+from tests.support.audit import audit_app, sent_message
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 async def site(tmp_path: Path) -> AsyncIterator[str]:
-    store = InMemoryAuditStore()
-    evidence = EvidenceLog(store, b"m" * 32)
-    await evidence.load()
-    await evidence.append(
-        [
-            NewEntry(
-                "e1",
-                "dunwell.interaction.recorded.v1",
-                "t",
-                "d1",
-                "l1",
-                datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
-                b"{}",
-                VerificationNotice("ABCD2345", "sms", "****5678"),
-            )
-        ]
-    )
-    signer = Signer("bank.example/dunwell-audit", Ed25519PrivateKey.generate())
     settings = Settings(institution_name="Example Bank", verify_rate_per_minute=5)
-    key = PublishedKey(
-        name=signer.name,
-        public_key=base64.b64encode(signer.key.public_key).decode(),
-        valid_from=datetime(2026, 1, 1, tzinfo=UTC),
-    )
-    app = web.Application()
-    app[api_key] = AuditApi(
-        settings,
-        evidence,
-        store,
-        (key,),
-        (signer.key,),
-        None,
-        None,
-        RateLimit(settings.verify_rate_per_minute),
-    )
-    add_routes(app)
+    app, api, _ = await audit_app(settings, tmp_path)
+    await api.log.append([sent_message()])
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()

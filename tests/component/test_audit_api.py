@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,17 +12,13 @@ from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.audit import merkle
-from services.audit.adapters.memory import InMemoryAuditStore
-from services.audit.api import AuditApi, add_routes, api_key
-from services.audit.auth import RateLimit
+from services.audit.api import AuditApi
 from services.audit.checkpoint import open_note
 from services.audit.checkpointer import Checkpointer, Signer
-from services.audit.domain import NewEntry, VerificationNotice
-from services.audit.log import EvidenceLog
 from services.audit.openapi import OPENAPI
-from services.audit.settings import ApiToken, PublishedKey, Settings
+from services.audit.settings import ApiToken, Settings
 from services.audit.verifier import verify_bundle
-from services.audit.witness import FileWitness
+from tests.support.audit import audit_app, sent_message
 
 Client = TestClient[web.Request, web.Application]
 AGENT = {"Authorization": "Bearer agent-secret"}
@@ -42,31 +37,9 @@ async def client(
         },
         verify_rate_per_minute=3,
     )
-    store = InMemoryAuditStore()
-    evidence = EvidenceLog(store, b"m" * 32)
-    await evidence.load()
-    published = (
-        PublishedKey(
-            name=SIGNER.name,
-            public_key=base64.b64encode(SIGNER.key.public_key).decode(),
-            valid_from=datetime(2026, 1, 1, tzinfo=UTC),
-        ),
-    )
-    witness = FileWitness(tmp_path / "witness")
-    api = AuditApi(
-        settings,
-        evidence,
-        store,
-        published,
-        (SIGNER.key,),
-        witness,
-        None,
-        RateLimit(settings.verify_rate_per_minute),
-    )
-    app = web.Application()
-    app[api_key] = api
-    add_routes(app)
-    checkpointer = Checkpointer(evidence, store, SIGNER, SIGNER.name, witness, (SIGNER.key,))
+    app, api, _ = await audit_app(settings, tmp_path, SIGNER)
+    assert api.witness is not None
+    checkpointer = Checkpointer(api.log, api.store, SIGNER, SIGNER.name, api.witness, (SIGNER.key,))
     return await aiohttp_client(app), api, checkpointer
 
 
@@ -207,20 +180,7 @@ class TestAgentsAndAuditors:
 class TestPublicVerification:
     async def test_a_genuine_code_reveals_only_what_the_borrower_needs(self, client: Any) -> None:
         http, api, _ = client
-        await api.log.append(
-            [
-                NewEntry(
-                    "e1",
-                    "dunwell.interaction.recorded.v1",
-                    "t",
-                    "d1",
-                    "l1",
-                    datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
-                    b"{}",
-                    VerificationNotice("ABCD2345", "sms", "****5678"),
-                )
-            ]
-        )
+        await api.log.append([sent_message()])
         body = await (await http.post("/v1/verify", json={"code": "abcd2345"})).json()
         assert body == {
             "genuine": True,
