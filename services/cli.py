@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO
 
 import click
+from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
 from tqdm import tqdm
 
@@ -18,6 +19,9 @@ from sandbox.loanbook import publish_items, simulated_book
 from sandbox.smtp import SmtpInbox
 from services.audit.checkpoint import VerifierKey
 from services.audit.verifier import BundleInvalid, verify_bundle
+from services.notifier.policy.engine import evaluate
+from services.notifier.policy.pack import PackInvalid, load_pack
+from services.notifier.policy.scenario import Scenario
 from services.scheduler.fineract.mapping import to_event as fineract_event
 from shared.errors import InvalidEvent
 from shared.kafka import create_topics
@@ -154,3 +158,56 @@ def fineract_decode(source: IO[bytes], loan_id: int | None) -> None:
         click.echo("error: a Fineract event Dunwell reads but does not act on", err=True)
         sys.exit(1)
     click.echo(event.model_dump_json(indent=2))
+
+
+@main.group()
+def policy() -> None:
+    """The compliance gate's policy packs, for compliance officers."""
+
+
+@policy.command("evaluate")
+@click.option(
+    "--pack",
+    "packs",
+    multiple=True,
+    default=("cn",),
+    show_default=True,
+    help="cn, us or a pack file; repeat to combine packs (the most restrictive wins).",
+)
+def policy_evaluate(packs: tuple[str, ...]) -> None:
+    """Read one scenario JSON on stdin, print the gate's decision JSON."""
+    try:
+        loaded = [load_pack(p) for p in packs]
+    except PackInvalid as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    raw = sys.stdin.buffer.read()
+    try:
+        scenario = Scenario.model_validate_json(raw)
+    except ValidationError as e:
+        click.echo(f"error: not a valid scenario: {_validation_summary(e)}", err=True)
+        sys.exit(2)
+    decision = evaluate(loaded, scenario)
+    click.echo(json.dumps(decision.public(), ensure_ascii=False))
+
+
+@policy.command("check")
+@click.argument("packs", nargs=-1, required=True)
+def policy_check(packs: tuple[str, ...]) -> None:
+    """Validate packs (cn, us or files): print each one's id, version and hash, or the problem."""
+    failed = False
+    for name in packs:
+        try:
+            click.echo(load_pack(name).label)
+        except PackInvalid as e:
+            click.echo(f"error: {e}", err=True)
+            failed = True
+    sys.exit(1 if failed else 0)
+
+
+def _validation_summary(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(p) for p in item["loc"]) or "document"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)

@@ -1,0 +1,1 @@
+"""The compliance gate: versioned policy packs evaluated at dispatch time (pure, no I/O)."""

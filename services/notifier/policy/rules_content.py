@@ -1,0 +1,89 @@
+"""Content rules applied to the rendered text: required elements, banned content, PII, length."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from services.notifier.policy.content import normalise, sms_segments, squeeze
+from services.notifier.policy.pack import (
+    ContentBannedRule,
+    ContentRequiredRule,
+    LengthRule,
+    Pack,
+    PiiRule,
+    RecipientRule,
+)
+from services.notifier.policy.scenario import Outcome, RuleResult, Scenario
+
+
+@dataclass(frozen=True)
+class _Text:
+    raw: str
+    legible: str  # NFKC: what the borrower reads
+    folded: str  # normalised for matching evasions
+    squeezed: str  # normalised, without spaces or punctuation between characters
+
+
+def content_results(pack: Pack, scenario: Scenario) -> Iterable[RuleResult]:
+    """Every content rule of ``pack`` that the scenario's text breaks (none without a text)."""
+    if scenario.text is None:
+        return
+    raw = scenario.text
+    text = _Text(raw, unicodedata.normalize("NFKC", raw), normalise(raw), squeeze(raw))
+    for recipient in pack.of_type(RecipientRule):
+        yield from _third_party(pack, recipient, scenario, text)
+    for required in pack.of_type(ContentRequiredRule):
+        yield from _required(pack, required, scenario, text)
+    for banned in pack.of_type(ContentBannedRule):
+        yield from _banned(pack, banned, scenario, text)
+    for pii in pack.of_type(PiiRule):
+        for name, pattern in pii.patterns.items():
+            if pack.compiled[pattern].search(text.legible):
+                yield RuleResult(pii.id, Outcome.BLOCK, f"unmasked {name}")
+    for length in pack.of_type(LengthRule):
+        segments = sms_segments(text.raw)
+        if scenario.channel == length.channel and segments > length.max_segments:
+            reason = f"{segments} SMS segments, at most {length.max_segments}"
+            yield RuleResult(length.id, Outcome.BLOCK, reason)
+
+
+def _third_party(
+    pack: Pack, rule: RecipientRule, scenario: Scenario, text: _Text
+) -> Iterable[RuleResult]:
+    if scenario.recipient.role in rule.allowed_roles:
+        return
+    if any(pack.compiled[p].search(text.folded) for p in rule.debt_fact_patterns):
+        yield RuleResult(rule.id, Outcome.BLOCK, "debt facts in a message to a third party")
+
+
+def _required(
+    pack: Pack, rule: ContentRequiredRule, scenario: Scenario, text: _Text
+) -> Iterable[RuleResult]:
+    if scenario.channel not in rule.channels or scenario.recipient.role not in rule.roles:
+        return
+    for name, element in rule.elements.items():
+        if not any(pack.compiled[p].search(text.legible) for p in element.patterns):
+            yield RuleResult(rule.id, Outcome.BLOCK, f"required element missing: {name}")
+            continue
+        value = scenario.expected.get(element.expected or "")
+        if value is not None and value not in text.legible:
+            yield RuleResult(rule.id, Outcome.BLOCK, f"{name} does not match the debt")
+
+
+def _banned(
+    pack: Pack, rule: ContentBannedRule, scenario: Scenario, text: _Text
+) -> Iterable[RuleResult]:
+    for category, terms in rule.terms.items():
+        for term in terms:
+            wanted = squeeze(term)
+            if not wanted or wanted not in text.squeezed:
+                continue
+            if term not in rule.attestation_terms:
+                yield RuleResult(rule.id, Outcome.BLOCK, f"banned {category}: '{term}'")
+            elif not scenario.attested:
+                yield RuleResult(rule.id, Outcome.ESCALATE, f"legal reference '{term}' unattested")
+    for category, patterns in rule.patterns.items():
+        if any(pack.compiled[p].search(text.folded) for p in patterns):
+            yield RuleResult(rule.id, Outcome.BLOCK, f"banned {category}")
