@@ -22,12 +22,15 @@ class InboxHandler:
         self._maildir = _open_maildir(maildir) if maildir else None
         #: Fault injection: the reply to give the next DATA instead of accepting it.
         self.refuse_next: str | None = None
+        self._peers: set[object] = set()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
         with self._lock:
             refusal, self.refuse_next = self.refuse_next, None
         if refusal is not None:
             return refusal
+        with self._lock:
+            self._peers.add(session.peer)
         message = message_from_bytes(envelope.content)
         message["X-RcptTo"] = ", ".join(envelope.rcpt_tos)
         with self._lock:
@@ -40,6 +43,12 @@ class InboxHandler:
         """Every message accepted so far, oldest first."""
         with self._lock:
             return list(self._messages)
+
+    @property
+    def sessions(self) -> int:
+        """How many SMTP connections delivered messages."""
+        with self._lock:
+            return len(self._peers)
 
 
 def free_port() -> int:

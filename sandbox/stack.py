@@ -35,6 +35,9 @@ class StackConfig:
         default_factory=lambda: {"audit": 8082, "notifier": 8081, "scheduler": 8083}
     )
     log_level: str = "INFO"
+    #: The notifier's gate clock starts here: a weekday morning in Shanghai, in a year the
+    #: holiday calendar covers, so demos and tests behave the same at any hour.
+    notifier_clock_start: str = "2026-11-30T09:00:00+08:00"
 
     def env(self, service: str) -> dict[str, str]:
         """The environment of one service's process."""
@@ -56,6 +59,8 @@ class StackConfig:
         if service == "notifier":
             env[prefix + "SMTP_PORT"] = str(self.smtp_port)
             env[prefix + "VERIFICATION_URL"] = f"http://127.0.0.1:{self.ports['audit']}/verify"
+            env[prefix + "CLOCK_START"] = self.notifier_clock_start
+            env[prefix + "DEFERRAL_POLL_S"] = "1"
         if service == "scheduler":
             env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
         return env

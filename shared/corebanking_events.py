@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.eventbase import Currency, Event, Identifier, Money
 
@@ -31,6 +31,16 @@ class InstalmentFellOverdue(Event):
         return self.loan_id
 
 
+class ContactConsent(BaseModel):
+    """The debtor agreed to contact outside the default rules, with stored evidence."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    channel: Literal["sms", "email", "wechat", "voice"]
+    until: AwareDatetime
+    evidence: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
 class ContactDetailsChanged(Event):
     """Core banking: a customer's contact points changed (the notifier's directory input)."""
 
@@ -43,8 +53,28 @@ class ContactDetailsChanged(Event):
         | None
     ) = None
     mobile: Annotated[str, StringConstraints(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
+    #: The debtor's openid under the bank's official account (never a group or a personal account).
+    wechat_openid: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{20,64}$")] | None = (
+        None
+    )
     locale: Literal["zh-CN", "en"] = "zh-CN"
     timezone: Annotated[str, StringConstraints(max_length=64)] = "Asia/Shanghai"
+    #: Further candidate zones when the location is uncertain (the gate intersects windows).
+    other_timezones: tuple[Annotated[str, StringConstraints(max_length=64)], ...] = ()
+    #: Whose contact points these are and how the bank obtained them (compliance ref. CN-TP-4).
+    role: Literal["debtor", "guarantor", "authorised_agent", "other"] = "debtor"
+    provenance: Literal[
+        "contract",
+        "borrower_provided",
+        "borrower_authorised",
+        "lawful_public",
+        "reserved_contact_person",
+        "credit_bureau_authorised",
+        "address_book_scrape",
+        "purchased_list",
+        "unknown",
+    ] = "contract"
+    consents: tuple[ContactConsent, ...] = ()
 
     def partition_key(self) -> str:
         return self.debtor_id

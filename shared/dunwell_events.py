@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.eventbase import Channel, Currency, Event, Identifier, Money
 
@@ -39,6 +39,10 @@ InteractionKind = Literal[
     "send_blocked",  # the compliance gate or a missing contact point stopped it
     "send_uncertain",  # a previous attempt may have reached the provider; not resent
     "send_failed",  # the provider refused it for good
+    "send_deferred",  # the compliance gate put it off until a permitted time
+    "send_escalated",  # the compliance gate wants a human to review it
+    "delivery_reported",  # the provider reported delivery (or its failure)
+    "reply_received",  # the borrower replied (opt-out, plan request, dispute, promise)
 ]
 
 
@@ -57,6 +61,13 @@ class InteractionRecorded(Event):
     #: What the borrower saw of the account, so the verification page can show it.
     account_masked: Annotated[str, StringConstraints(pattern=r"^\*{4}\d{4}$")] | None = None
     reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+    #: The compliance gate's decision: pack ``id@version#hash``, rules that fired, deferral time.
+    policy_pack: Annotated[str, StringConstraints(max_length=200)] | None = None
+    rules: tuple[Annotated[str, StringConstraints(max_length=64)], ...] = ()
+    deferred_until: AwareDatetime | None = None
+    #: SHA-256 of the rendered message, so the evidence proves what was sent without holding it.
+    content_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    template: Annotated[str, StringConstraints(max_length=100)] | None = None
 
     def partition_key(self) -> str:
         return self.debtor_id

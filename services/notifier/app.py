@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Final
 
 from aiohttp import web
@@ -10,13 +14,16 @@ from aiokafka import ConsumerRecord
 
 from services.notifier.adapters.smtp import SmtpMailer
 from services.notifier.adapters.sql import SqlNotifierStore
-from services.notifier.domain import Institution
+from services.notifier.deferrals import run_dispatcher
 from services.notifier.handlers import SendContext, record_contact_details, send_contact_request
+from services.notifier.policy.pack import load_pack
+from services.notifier.ports import ChannelClient
 from services.notifier.settings import Settings
+from services.notifier.templates import TEMPLATES_FILE, Institution, TemplateRegistry
 from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.database import create_engine
 from shared.errors import InvalidEvent
-from shared.events import ContactDetailsChanged, ContactRequested, decode
+from shared.events import Channel, ContactDetailsChanged, ContactRequested, decode
 from shared.health import Health, add_ops_routes
 from shared.kafka import KafkaEventPublisher
 from shared.service import consumer_context
@@ -24,6 +31,7 @@ from shared.service import consumer_context
 SERVICE: Final = "notifier"
 store_key: Final = web.AppKey("store", SqlNotifierStore)
 publisher_key: Final = web.AppKey("publisher", KafkaEventPublisher)
+context_key: Final = web.AppKey("context", SendContext)
 
 
 def institution(settings: Settings) -> Institution:
@@ -37,36 +45,60 @@ def institution(settings: Settings) -> Institution:
     )
 
 
+def clock(settings: Settings) -> Callable[[], datetime]:
+    """The gate's clock: real time, or real time shifted to start at ``clock_start``."""
+    if settings.clock_start is None:
+        return lambda: datetime.now(UTC)
+    offset = settings.clock_start - datetime.now(UTC)
+    return lambda: datetime.now(UTC) + offset
+
+
 def build_app(settings: Settings) -> web.Application:
-    """The notifier: ops endpoints, the store, the publisher and the consume loop."""
+    """The notifier: ops endpoints, the store, the gate, the channels and the consume loop."""
     app = web.Application()
     health = Health()
     add_ops_routes(app, health)
+    # Packs and templates are loaded before anything starts: an invalid one stops the service.
+    packs = [load_pack(p) for p in settings.policy_packs]
+    templates = TemplateRegistry.load(Path(settings.templates_file or TEMPLATES_FILE))
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         store = SqlNotifierStore(engine)
-        await store.create_schema()
+        await store.migrate()
         publisher = KafkaEventPublisher(settings.kafka, service=SERVICE)
         await publisher.start()
+        mailer = SmtpMailer(settings)
+        channels: dict[Channel, ChannelClient] = {"email": mailer}
         app[store_key], app[publisher_key] = store, publisher
+        app[context_key] = SendContext(
+            store=store,
+            channels=channels,
+            templates=templates,
+            packs=packs,
+            publisher=publisher,
+            interactions_topic=settings.kafka.topics.interactions,
+            institution=institution(settings),
+            verification_secret=settings.verification_secret.get_secret_value().encode(),
+            clock=clock(settings),
+        )
         health.readiness["database"] = store.ping
         yield
+        await mailer.aclose()
         await publisher.aclose()
         await engine.dispose()
 
+    async def dispatcher(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_dispatcher(app[context_key], stop, settings.deferral_poll_s))
+        yield
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, settings.shutdown_grace_s)
+
     async def consume(app: web.Application) -> ConsumeLoop:
         topics = settings.kafka.topics
-        ctx = SendContext(
-            directory=app[store_key],
-            ledger=app[store_key],
-            mailer=SmtpMailer(settings),
-            publisher=app[publisher_key],
-            interactions_topic=topics.interactions,
-            institution=institution(settings),
-            verification_secret=settings.verification_secret.get_secret_value().encode(),
-            mail_domain=settings.mail_from.rpartition("@")[2] or "localhost",
-        )
+        ctx = app[context_key]
 
         async def handle(record: ConsumerRecord[bytes, bytes]) -> None:
             event = decode(record.value, list(record.headers))
@@ -75,7 +107,7 @@ def build_app(settings: Settings) -> web.Application:
             elif (
                 isinstance(event, ContactDetailsChanged) and record.topic == topics.customer_events
             ):
-                await record_contact_details(event, directory=ctx.directory)
+                await record_contact_details(event, store=ctx.store)
             else:
                 raise InvalidEvent(f"unexpected event type {event.type} on this topic")
 
@@ -89,5 +121,6 @@ def build_app(settings: Settings) -> web.Application:
         return loop
 
     app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(dispatcher)
     app.cleanup_ctx.append(consumer_context(consume, health, settings.shutdown_grace_s))
     return app

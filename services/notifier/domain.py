@@ -1,48 +1,16 @@
-"""Pure notifier rules: who may be contacted, what a message must say, its verification code."""
+"""Pure notifier rules: send keys, verification codes, what the gate is asked."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
+from datetime import datetime
 
+from services.notifier.policy.scenario import Scenario
+from services.notifier.ports import DirectoryEntry, GateFacts
+from services.notifier.templates import Institution, Rendered
 from shared.events import Channel, ContactRequested
-
-
-@dataclass(frozen=True)
-class ContactPoint:
-    """How to reach one debtor, as the directory knows it."""
-
-    debtor_id: str
-    email: str | None
-    mobile: str | None
-    locale: str
-    timezone: str
-
-
-@dataclass(frozen=True)
-class Institution:
-    """What every collection message says about the bank itself."""
-
-    name: str
-    payment_instructions: str
-    complaint_channel: str
-    privacy_notice_url: str
-    verification_url: str
-    official_hotline: str
-
-
-@dataclass(frozen=True)
-class RenderedMessage:
-    """A message ready for a channel."""
-
-    subject: str
-    body: str
-
-
-class NoContactPoint(Exception):
-    """The debtor has no contact point on the requested channel."""
 
 
 def send_key(request_id: str, channel: Channel) -> str:
@@ -61,43 +29,45 @@ def verification_code(secret: bytes, request_id: str, channel: Channel) -> str:
     return base64.b32encode(digest)[:8].decode()
 
 
-def email_address(contact: ContactPoint | None) -> str:
-    """The debtor's email address or :class:`NoContactPoint`."""
-    if contact is None or not contact.email:
-        raise NoContactPoint("no email contact point for the debtor")
-    return contact.email
+def contact_point_id(channel: Channel, address: str) -> str:
+    """A stable, non-reversible id of a contact point, for per-number caps without the number."""
+    return hashlib.sha256(f"{channel}:{address.strip().lower()}".encode()).hexdigest()[:32]
 
 
-def render_email(request: ContactRequested, institution: Institution, code: str) -> RenderedMessage:
-    """The overdue notice: what is owed, how and by when to pay, where to complain, how to verify.
+def message_text(message: Rendered, channel: Channel) -> str:
+    """What the borrower reads: the subject counts for email."""
+    return f"{message.subject}\n{message.body}" if channel == "email" else message.body
 
-    :param request: what to say.
-    :param institution: who says it.
-    :param code: the message's verification code.
-    """
-    amount = f"{request.currency} {request.amount_due:,.2f}"
-    subject = (
-        f"{institution.name}: payment of {amount} is overdue on account {request.account_masked}"
+
+def gate_scenario(
+    request: ContactRequested,
+    channel: Channel,
+    entry: DirectoryEntry,
+    facts: GateFacts,
+    message: Rendered,
+    *,
+    institution: Institution,
+    code: str,
+    now: datetime,
+) -> Scenario:
+    """The question the compliance gate answers for one send, at dispatch time."""
+    address = entry.address(channel) or ""
+    return Scenario(
+        now=now,
+        channel=channel,
+        debtor={"timezones": list(entry.timezones), "state": "reachable"},
+        recipient={"role": entry.role, "provenance": entry.provenance},
+        history=facts.history,
+        opt_outs=facts.opt_outs,
+        consents=list(entry.consents),
+        debt_id=request.loan_id,
+        text=message_text(message, channel),
+        contact_point=contact_point_id(channel, address),
+        expected={
+            "institution": institution.name,
+            "account_masked": request.account_masked[-4:],
+            "amount_due": f"{request.amount_due:,.2f}",
+            "pay_by": request.pay_by.isoformat(),
+            "verification_code": code,
+        },
     )
-    body = "\n".join(
-        [
-            "Dear customer,",
-            "",
-            f"The instalment of {amount} on your loan account {request.account_masked}, "
-            f"due on {request.due_date.isoformat()}, is {request.days_past_due} day(s) overdue.",
-            f"Please pay by {request.pay_by.isoformat()} "
-            f"through {institution.payment_instructions}.",
-            "Pay only through these official channels; "
-            "the bank never asks you to pay a personal account.",
-            "If you cannot pay in full, reply or call us "
-            "to discuss an extension or instalment plan.",
-            "",
-            f"Complaints: {institution.complaint_channel}",
-            f"Privacy notice: {institution.privacy_notice_url}",
-            f"Verify this message: {institution.verification_url} code {code}, "
-            f"or call {institution.official_hotline}.",
-            "",
-            institution.name,
-        ]
-    )
-    return RenderedMessage(subject=subject, body=body)

@@ -1,19 +1,44 @@
-"""The notifier's own metrics. Labels: channel, provider, outcome; never a customer identifier."""
+"""The notifier's own metrics. Labels: channel, provider, outcome, rule; never a customer id."""
 
 from __future__ import annotations
 
 from typing import Final
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 MESSAGES: Final = Counter(
     "notifier_messages",
-    "Contact requests handled per channel, by outcome.",
-    ["channel", "outcome"],  # outcome: sent | blocked | uncertain | failed | duplicate
+    "Sends handled per channel, by outcome.",
+    # sent | blocked | defer | escalate | uncertain | failed | exhausted | duplicate
+    ["channel", "outcome"],
+)
+GATE_DECISIONS: Final = Counter(
+    "notifier_gate_decisions",
+    "Compliance-gate decisions per channel, by outcome (allow, defer, block, escalate).",
+    ["channel", "outcome"],
+)
+GATE_RULES: Final = Counter(
+    "notifier_gate_rule_hits",
+    "Times a policy rule stopped or put off a send, by rule id.",
+    ["rule"],
+)
+DEFERRED_BACKLOG: Final = Gauge(
+    "notifier_deferred_sends",
+    "Sends waiting for a permitted time (seen by the deferral dispatcher).",
 )
 PROVIDER_SECONDS: Final = Histogram(
     "notifier_provider_request_duration_seconds",
-    "Time the provider took to accept a message.",
-    ["provider"],
+    "Time the channel took to accept a message, retries and failover included.",
+    ["channel"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+PROVIDER_CALLS: Final = Counter(
+    "notifier_provider_calls",
+    "Calls to a provider, by result (ok, retryable, refused, uncertain, circuit_open).",
+    ["provider", "result"],
+)
+CALLBACKS: Final = Counter(
+    "notifier_callbacks",
+    "Provider callbacks received, by provider and result (accepted, duplicate, rejected).",
+    ["provider", "result"],
 )

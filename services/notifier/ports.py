@@ -1,14 +1,17 @@
-"""The notifier's ports: mail out, the send ledger, the contact directory."""
+"""The notifier's ports: channels out, the directory, the send ledger and the gate's store."""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from services.notifier.domain import ContactPoint, RenderedMessage
+from services.notifier.policy.scenario import Consent, Contact, Decision, GateChannel, Role
+from services.notifier.templates import Locale, Rendered
 from shared.errors import ServiceError
+from shared.events import Channel
 
 
 class DeliveryUncertain(ServiceError):
@@ -20,8 +23,10 @@ class SendStatus(enum.StrEnum):
 
     PENDING = "pending"  # claimed; the provider may or may not have been called
     SENT = "sent"  # the provider accepted it
-    UNCERTAIN = "uncertain"  # found pending after a crash; never blindly resent
-    FAILED = "failed"  # the provider refused it permanently
+    UNCERTAIN = "uncertain"  # may have reached the provider; reconcile, never resend blindly
+    FAILED = "failed"  # the provider refused it for good
+    BLOCKED = "blocked"  # the compliance gate refused it
+    ESCALATED = "escalated"  # the compliance gate handed it to a human
 
 
 @dataclass(frozen=True)
@@ -29,35 +34,116 @@ class LedgerEntry:
     key: str
     status: SendStatus
     provider_message_id: str | None = None
+    provider: str | None = None
 
 
-class Mailer(Protocol):
-    """Sends one email; returns the provider's message id."""
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """How to reach one debtor, as the directory knows it (fed by core banking)."""
 
-    async def send(self, to: str, message: RenderedMessage, *, message_id: str) -> str: ...
+    debtor_id: str
+    email: str | None = None
+    mobile: str | None = None
+    wechat_openid: str | None = None
+    locale: Locale = "zh-CN"
+    timezones: tuple[str, ...] = ("Asia/Shanghai",)
+    role: Role = "debtor"
+    provenance: str = "contract"
+    consents: tuple[Consent, ...] = ()
+
+    def address(self, channel: Channel) -> str | None:
+        return {"email": self.email, "sms": self.mobile, "wechat": self.wechat_openid}[channel]
 
 
-class SendLedger(Protocol):
-    """One row per (request, channel), written before the provider is called."""
+@dataclass(frozen=True)
+class GateFacts:
+    """What the gate reads about a debtor, inside the reservation's transaction."""
 
-    async def claim(self, key: str, *, debtor_id: str, channel: str) -> tuple[LedgerEntry, bool]:
-        """Create a PENDING row, or return the existing one; the flag says whether it is new."""
-        ...
+    history: list[Contact]
+    opt_outs: list[GateChannel]
 
-    async def settle(
-        self, key: str, status: SendStatus, provider_message_id: str | None = None
-    ) -> None:
-        """Record what became of a claimed send."""
-        ...
 
-    async def release(self, key: str) -> None:
-        """Drop a PENDING claim the provider certainly did not act on, so a retry may send."""
-        ...
+@dataclass(frozen=True)
+class GateTicket:
+    """One (request, channel) send asking the gate for a slot."""
+
+    key: str
+    debtor_id: str
+    debt_id: str
+    channel: Channel
+    contact_point: str  # a hash of the address, never the address itself
+    at: datetime
+    request: bytes = field(repr=False)  # the request, kept if the send is deferred
+
+
+@dataclass(frozen=True)
+class Deferral:
+    key: str
+    channel: Channel
+    due_at: datetime
+    request: bytes = field(repr=False)
+
+
+class AlreadyDecided(Exception):
+    """Another worker claimed this send first; replay what the ledger says."""
+
+
+class ChannelClient(Protocol):
+    """One outbound channel; returns (provider name, provider message id)."""
+
+    async def send(
+        self, address: str, message: Rendered, *, key: str, message_id: str
+    ) -> tuple[str, str]: ...
 
 
 class ContactDirectory(Protocol):
-    """The debtor's contact points, fed by core banking's customer events."""
+    async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None: ...
 
-    async def upsert(self, contact: ContactPoint, *, as_of: datetime) -> None: ...
+    async def get(self, debtor_id: str) -> DirectoryEntry | None: ...
 
-    async def get(self, debtor_id: str) -> ContactPoint | None: ...
+
+class SendLedger(Protocol):
+    """One row per (request, channel), written before any provider is called."""
+
+    async def entry(self, key: str) -> LedgerEntry | None: ...
+
+    async def settle(
+        self,
+        key: str,
+        status: SendStatus,
+        provider_message_id: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        """Record what became of a claimed send; a SENT send's reservation becomes a contact."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Drop a PENDING claim and its reservation: the provider certainly did not act on it."""
+        ...
+
+
+class GateStore(Protocol):
+    async def decide(self, ticket: GateTicket, judge: Callable[[GateFacts], Decision]) -> Decision:
+        """Atomically per debtor: read the facts, judge, and act on the decision.
+
+        ALLOW reserves the contact against every cap and claims the ledger row; DEFER keeps the
+        request until the decision's time; BLOCK and ESCALATE settle the ledger row. Raises
+        :class:`AlreadyDecided` when the ledger already holds the key.
+        """
+        ...
+
+    async def record_contact(self, debtor_id: str, contact: Contact, *, key: str) -> bool:
+        """A contact made by another sender or channel (dialler, agency); idempotent by key."""
+        ...
+
+    async def record_opt_out(self, debtor_id: str, channel: GateChannel, at: datetime) -> None: ...
+
+    async def due_deferrals(self, now: datetime, limit: int) -> list[Deferral]: ...
+
+    async def finish_deferral(self, deferral: Deferral) -> None:
+        """Forget a deferral that was acted on (unless it was deferred again meanwhile)."""
+        ...
+
+
+class NotifierStore(ContactDirectory, SendLedger, GateStore, Protocol):
+    """Everything the notifier keeps, as one database provides it."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import AwareDatetime, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import BaseServiceSettings
@@ -20,6 +20,15 @@ class Settings(BaseServiceSettings):
     http_port: int = 8081
     group_id: str = "dunwell-notifier"
     database_url: str = "sqlite+aiosqlite:///.local/notifier.db"
+    #: Policy packs in force (cn, us or files); several combine, the most restrictive wins.
+    policy_packs: tuple[str, ...] = ("cn",)
+    #: The approved-template registry (default: the one shipped with the notifier).
+    templates_file: str | None = None
+    #: How often the deferral dispatcher looks for sends that are now allowed.
+    deferral_poll_s: float = 5.0
+    #: Sandbox and tests only: the gate's clock starts at this instant and runs in real time
+    #: (for demos at any hour, and reproducible end-to-end runs). Never set in production.
+    clock_start: AwareDatetime | None = None
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     smtp_security: Literal["none", "starttls", "tls"] = "none"

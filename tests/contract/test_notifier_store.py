@@ -1,36 +1,37 @@
-"""One contract for the notifier's ledger and directory: memory, SQLite, PostgreSQL."""
+"""One contract for the notifier's store: memory, SQLite, PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 
-from services.notifier.adapters.memory import InMemoryContactDirectory, InMemorySendLedger
+from services.notifier.adapters.memory import InMemoryNotifierStore
 from services.notifier.adapters.sql import SqlNotifierStore
-from services.notifier.domain import ContactPoint
-from services.notifier.ports import ContactDirectory, SendLedger, SendStatus
+from services.notifier.policy.engine import evaluate
+from services.notifier.policy.pack import load_pack
+from services.notifier.policy.scenario import Consent, Contact, Decision, Outcome, Scenario
+from services.notifier.ports import (
+    AlreadyDecided,
+    DirectoryEntry,
+    GateFacts,
+    GateTicket,
+    NotifierStore,
+    SendStatus,
+)
 from shared.database import create_engine
 
-
-class Store(SendLedger, ContactDirectory, Protocol):
-    """Both ports, as the SQL adapter provides them."""
-
-
-class MemoryStore(InMemorySendLedger, InMemoryContactDirectory):
-    def __init__(self) -> None:
-        InMemorySendLedger.__init__(self)
-        InMemoryContactDirectory.__init__(self)
+NOW = datetime(2026, 3, 4, 4, 0, tzinfo=UTC)  # noon in Shanghai, a Wednesday
+ALLOW = Decision(outcome=Outcome.ALLOW)
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[NotifierStore]:
     if request.param == "memory":
-        yield MemoryStore()
+        yield InMemoryNotifierStore()
         return
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path}/notifier.db"
@@ -38,56 +39,178 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         url = request.getfixturevalue("postgres_database")
     engine = create_engine(url)
     sql = SqlNotifierStore(engine)
-    await sql.create_schema()
+    await sql.migrate()
+    await sql.migrate()  # migrating twice is harmless
     yield sql
     await engine.dispose()
 
 
-class TestSendLedgerContract:
-    async def test_the_first_claim_wins_and_later_ones_see_it(self, store: Store) -> None:
-        entry, new = await store.claim("r1|email", debtor_id="d1", channel="email")
-        assert (entry.status, new) == (SendStatus.PENDING, True)
-        again, new = await store.claim("r1|email", debtor_id="d1", channel="email")
-        assert (again.status, new) == (SendStatus.PENDING, False)
+def ticket(key: str, debtor: str = "d1", at: datetime = NOW, channel: str = "sms") -> GateTicket:
+    return GateTicket(key, debtor, "loan-1", channel, "cp-1", at, b'{"request": 1}')  # type: ignore[arg-type]
 
-    async def test_concurrent_claims_give_exactly_one_winner(self, store: Store) -> None:
-        results = await asyncio.gather(
-            *(store.claim("r2|email", debtor_id="d1", channel="email") for _ in range(8))
-        )
-        assert sum(new for _, new in results) == 1
 
-    async def test_a_settled_send_is_reported_to_later_claims(self, store: Store) -> None:
-        await store.claim("r3|email", debtor_id="d1", channel="email")
-        await store.settle("r3|email", SendStatus.SENT, "<m1@bank.example>")
-        entry, new = await store.claim("r3|email", debtor_id="d1", channel="email")
-        assert (entry.status, entry.provider_message_id, new) == (
+def sms_cap(facts: GateFacts) -> Decision:
+    """The real China pack deciding an SMS at NOW for debtor d1 with the stored facts."""
+    scenario = Scenario(
+        now=NOW,
+        channel="sms",
+        debtor={"timezones": ["Asia/Shanghai"]},
+        recipient={"role": "debtor", "provenance": "contract"},
+        history=facts.history,
+        opt_outs=facts.opt_outs,
+        debt_id="loan-1",
+    )
+    return evaluate([load_pack("cn")], scenario)
+
+
+def recorder(seen: list[GateFacts]) -> Callable[[GateFacts], Decision]:
+    """A judge that allows and keeps the facts it was shown."""
+
+    def judge(facts: GateFacts) -> Decision:
+        seen.append(facts)
+        return ALLOW
+
+    return judge
+
+
+class TestLedger:
+    async def test_allow_claims_the_send_and_a_second_decision_is_refused(
+        self, store: NotifierStore
+    ) -> None:
+        assert (await store.decide(ticket("r1|sms"), lambda _: ALLOW)).outcome is Outcome.ALLOW
+        entry = await store.entry("r1|sms")
+        assert entry is not None
+        assert entry.status is SendStatus.PENDING
+        with pytest.raises(AlreadyDecided):
+            await store.decide(ticket("r1|sms"), lambda _: ALLOW)
+
+    async def test_concurrent_decisions_on_one_key_give_exactly_one_claim(
+        self, store: NotifierStore
+    ) -> None:
+        async def attempt() -> bool:
+            try:
+                await store.decide(ticket("r2|sms"), lambda _: ALLOW)
+            except AlreadyDecided:
+                return False
+            return True
+
+        results = await asyncio.gather(*(attempt() for _ in range(8)))
+        assert sum(results) == 1
+
+    async def test_settle_records_the_provider_and_sent_contacts_count(
+        self, store: NotifierStore
+    ) -> None:
+        await store.decide(ticket("r3|sms"), lambda _: ALLOW)
+        await store.settle("r3|sms", SendStatus.SENT, "biz-123", "aliyun")
+        entry = await store.entry("r3|sms")
+        assert entry is not None
+        assert (entry.status, entry.provider_message_id, entry.provider) == (
             SendStatus.SENT,
-            "<m1@bank.example>",
-            False,
+            "biz-123",
+            "aliyun",
         )
+        seen: list[GateFacts] = []
+        await store.decide(ticket("r4|sms"), recorder(seen))
+        assert [c.kind for c in seen[0].history] == ["message_sent"]
 
-    async def test_release_frees_a_pending_claim_only(self, store: Store) -> None:
-        await store.claim("r4|email", debtor_id="d1", channel="email")
-        await store.release("r4|email")
-        assert (await store.claim("r4|email", debtor_id="d1", channel="email"))[1] is True
-        await store.settle("r4|email", SendStatus.SENT, "m")
-        await store.release("r4|email")
-        assert (await store.claim("r4|email", debtor_id="d1", channel="email"))[1] is False
+    async def test_release_forgets_the_claim_and_its_reservation(
+        self, store: NotifierStore
+    ) -> None:
+        await store.decide(ticket("r5|sms"), lambda _: ALLOW)
+        await store.release("r5|sms")
+        assert await store.entry("r5|sms") is None
+        seen: list[GateFacts] = []
+        await store.decide(ticket("r5|sms"), recorder(seen))
+        assert seen[0].history == []
+
+    async def test_a_refused_send_does_not_count(self, store: NotifierStore) -> None:
+        await store.decide(ticket("r6|sms"), lambda _: ALLOW)
+        await store.settle("r6|sms", SendStatus.FAILED)
+        seen: list[GateFacts] = []
+        await store.decide(ticket("r7|sms"), recorder(seen))
+        assert seen[0].history == []
+
+    async def test_block_and_escalate_settle_the_ledger(self, store: NotifierStore) -> None:
+        await store.decide(ticket("r8|sms"), lambda _: Decision(outcome=Outcome.BLOCK))
+        await store.decide(ticket("r9|sms"), lambda _: Decision(outcome=Outcome.ESCALATE))
+        blocked, escalated = await store.entry("r8|sms"), await store.entry("r9|sms")
+        assert blocked is not None
+        assert escalated is not None
+        assert (blocked.status, escalated.status) == (SendStatus.BLOCKED, SendStatus.ESCALATED)
 
 
-class TestContactDirectoryContract:
-    async def test_upsert_then_get(self, store: Store) -> None:
-        contact = ContactPoint("d1", "a@borrower.example", None, "en", "Asia/Shanghai")
-        await store.upsert(contact, as_of=datetime(2026, 1, 1, tzinfo=UTC))
-        assert await store.get("d1") == contact
+class TestReservations:
+    async def test_racing_workers_cannot_both_take_the_last_slot(
+        self, store: NotifierStore
+    ) -> None:
+        # One SMS already sent today: one slot of the two per 24 hours is left.
+        await store.decide(ticket("first|sms"), sms_cap)
+        await store.settle("first|sms", SendStatus.SENT, "m1", "aliyun")
+        decisions = await asyncio.gather(
+            *(store.decide(ticket(f"racer-{i}|sms"), sms_cap) for i in range(6))
+        )
+        outcomes = sorted(d.outcome.value for d in decisions)
+        assert outcomes == ["ALLOW"] + ["DEFER"] * 5
+
+    async def test_contacts_by_other_senders_count_once_each(self, store: NotifierStore) -> None:
+        contact = Contact(
+            at=NOW - timedelta(hours=1),
+            channel="sms",
+            kind="message_sent",
+            sender="agency-3",
+            debt_id="loan-9",
+        )
+        assert await store.record_contact("d1", contact, key="agency-3:77")
+        assert not await store.record_contact("d1", contact, key="agency-3:77")
+        seen: list[GateFacts] = []
+        await store.decide(ticket("r10|sms"), recorder(seen))
+        assert [(c.sender, c.debt_id) for c in seen[0].history] == [("agency-3", "loan-9")]
+
+    async def test_opt_outs_are_read_by_the_gate(self, store: NotifierStore) -> None:
+        await store.record_opt_out("d1", "sms", NOW)
+        await store.record_opt_out("d1", "sms", NOW)
+        decision = await store.decide(ticket("r11|sms"), sms_cap)
+        assert decision.outcome is Outcome.BLOCK
+        assert decision.rules == ["CN-OPTOUT"]
+
+
+class TestDeferrals:
+    async def test_a_deferral_is_kept_until_due_and_leased_once(self, store: NotifierStore) -> None:
+        until = NOW + timedelta(hours=2)
+        defer = Decision(outcome=Outcome.DEFER, until=until)
+        await store.decide(ticket("r12|sms"), lambda _: defer)
+        assert await store.entry("r12|sms") is None
+        assert await store.due_deferrals(NOW, 10) == []
+        [due] = await store.due_deferrals(until, 10)
+        assert (due.key, due.channel, due.request) == ("r12|sms", "sms", b'{"request": 1}')
+        assert await store.due_deferrals(until, 10) == []  # leased to the first taker
+        await store.finish_deferral(due)
+        assert await store.due_deferrals(until + timedelta(minutes=5), 10) == []
+
+    async def test_a_deferral_deferred_again_is_not_forgotten(self, store: NotifierStore) -> None:
+        first = Decision(outcome=Outcome.DEFER, until=NOW + timedelta(hours=1))
+        await store.decide(ticket("r13|sms"), lambda _: first)
+        [due] = await store.due_deferrals(NOW + timedelta(hours=1), 10)
+        later = Decision(outcome=Outcome.DEFER, until=NOW + timedelta(hours=20))
+        await store.decide(ticket("r13|sms"), lambda _: later)
+        await store.finish_deferral(due)
+        [again] = await store.due_deferrals(NOW + timedelta(hours=20), 10)
+        assert again.due_at == NOW + timedelta(hours=20)
+
+
+class TestDirectory:
+    async def test_an_older_entry_never_overwrites_a_newer_one(self, store: NotifierStore) -> None:
+        consent = Consent(channel="sms", until=NOW + timedelta(days=3), evidence="rec-9")
+        newer = DirectoryEntry(
+            "d2",
+            email="new@borrower.example",
+            timezones=("Asia/Shanghai", "Asia/Urumqi"),
+            consents=(consent,),
+            role="guarantor",
+            provenance="borrower_provided",
+        )
+        older = DirectoryEntry("d2", email="old@borrower.example")
+        await store.upsert(newer, as_of=NOW)
+        await store.upsert(older, as_of=NOW - timedelta(days=1))
+        assert await store.get("d2") == newer
         assert await store.get("nobody") is None
-
-    async def test_only_a_newer_update_wins(self, store: Store) -> None:
-        new = ContactPoint("d2", "new@borrower.example", None, "en", "UTC")
-        old = ContactPoint("d2", "old@borrower.example", None, "en", "UTC")
-        await store.upsert(new, as_of=datetime(2026, 2, 1, tzinfo=UTC))
-        await store.upsert(old, as_of=datetime(2026, 1, 1, tzinfo=UTC))
-        assert await store.get("d2") == new
-        newest = ContactPoint("d2", "newest@borrower.example", "+8613800000000", "zh-CN", "UTC")
-        await store.upsert(newest, as_of=datetime(2026, 3, 1, tzinfo=UTC))
-        assert await store.get("d2") == newest

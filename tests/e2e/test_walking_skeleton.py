@@ -40,7 +40,7 @@ def emails_to(system: System, address: str) -> list[Any]:
     return [m for m in system.inbox.messages() if m["X-RcptTo"] == address]
 
 
-async def test_one_overdue_event_gives_exactly_one_email_and_one_audit_entry(
+async def test_one_overdue_event_gives_exactly_one_email_and_its_audit_entries(
     system: System,
 ) -> None:
     event = overdue()
@@ -51,7 +51,7 @@ async def test_one_overdue_event_gives_exactly_one_email_and_one_audit_entry(
 
     async def delivered() -> bool:
         entries = await audit_entries(system, loan_id=event.loan_id)
-        return bool(emails_to(system, str(details.email))) and len(entries) >= 3
+        return bool(emails_to(system, str(details.email))) and len(entries) >= 4
 
     await eventually(delivered)
     await asyncio.sleep(SETTLE_S)
@@ -60,13 +60,20 @@ async def test_one_overdue_event_gives_exactly_one_email_and_one_audit_entry(
     assert "****5678" in body
     assert "6222020012345678" not in body
     entries = await audit_entries(system, loan_id=event.loan_id)
+    # The request asks for SMS and email; this debtor has no mobile, so SMS is blocked.
     assert sorted(e["kind"] for e in entries) == [
         "dunwell.contact.requested.v1",
         "dunwell.delinquency.range-changed.v1",
         "dunwell.interaction.recorded.v1",
+        "dunwell.interaction.recorded.v1",
     ]
-    [entry] = [e for e in entries if e["kind"] == "dunwell.interaction.recorded.v1"]
+    interactions = [e for e in entries if e["kind"] == "dunwell.interaction.recorded.v1"]
+    by_channel = {e["content"]["channel"]: e["content"] for e in interactions}
+    assert by_channel["sms"]["kind"] == "send_blocked"
+    assert by_channel["sms"]["reason"] == "no sms contact point"
+    entry = {"content": by_channel["email"]}
     assert entry["content"]["kind"] == "message_sent"
+    assert entry["content"]["policy_pack"].startswith("cn.bank.consumer@")
     assert entry["content"]["provider_message_id"] == email["Message-ID"]
     assert entry["content"]["verification_code"] in body
 

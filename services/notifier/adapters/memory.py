@@ -1,57 +1,144 @@
-"""In-memory ledger, directory and mailer: first-class adapters for unit tests."""
+"""In-memory notifier store and channel: first-class adapters for unit and contract tests."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from services.notifier.domain import ContactPoint, RenderedMessage
-from services.notifier.ports import LedgerEntry, SendStatus
+from services.notifier.policy.scenario import Contact, Decision, GateChannel, Outcome
+from services.notifier.ports import (
+    AlreadyDecided,
+    Deferral,
+    DirectoryEntry,
+    GateFacts,
+    GateTicket,
+    LedgerEntry,
+    SendStatus,
+)
+from services.notifier.templates import Rendered
+
+_TERMINAL = {Outcome.BLOCK: SendStatus.BLOCKED, Outcome.ESCALATE: SendStatus.ESCALATED}
 
 
-class InMemorySendLedger:
+class InMemoryNotifierStore:
+    """The whole :class:`~services.notifier.ports.NotifierStore` in dictionaries."""
+
     def __init__(self) -> None:
-        self.rows: dict[str, LedgerEntry] = {}
+        self.ledger: dict[str, LedgerEntry] = {}
+        self.contacts: dict[str, tuple[datetime, DirectoryEntry]] = {}
+        self.log: dict[str, tuple[str, Contact, bool]] = {}  # key -> (debtor, contact, reserved)
+        self.opt_outs: dict[str, set[GateChannel]] = defaultdict(set)
+        self.deferrals: dict[str, tuple[Deferral, datetime | None]] = {}
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def claim(self, key: str, *, debtor_id: str, channel: str) -> tuple[LedgerEntry, bool]:
-        if key in self.rows:
-            return self.rows[key], False
-        self.rows[key] = LedgerEntry(key, SendStatus.PENDING)
-        return self.rows[key], True
-
-    async def settle(
-        self, key: str, status: SendStatus, provider_message_id: str | None = None
-    ) -> None:
-        self.rows[key] = LedgerEntry(key, status, provider_message_id)
-
-    async def release(self, key: str) -> None:
-        if key in self.rows and self.rows[key].status is SendStatus.PENDING:
-            del self.rows[key]
-
-
-class InMemoryContactDirectory:
-    def __init__(self) -> None:
-        self.contacts: dict[str, tuple[datetime, ContactPoint]] = {}
-
-    async def upsert(self, contact: ContactPoint, *, as_of: datetime) -> None:
+    async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None:
         current = self.contacts.get(contact.debtor_id)
         if current is None or current[0] < as_of:
             self.contacts[contact.debtor_id] = (as_of, contact)
 
-    async def get(self, debtor_id: str) -> ContactPoint | None:
+    async def get(self, debtor_id: str) -> DirectoryEntry | None:
         found = self.contacts.get(debtor_id)
         return found[1] if found else None
 
+    async def entry(self, key: str) -> LedgerEntry | None:
+        return self.ledger.get(key)
 
-class InMemoryMailer:
+    async def settle(
+        self,
+        key: str,
+        status: SendStatus,
+        provider_message_id: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        self.ledger[key] = LedgerEntry(key, status, provider_message_id, provider)
+        if key in self.log and status is SendStatus.SENT:
+            debtor, contact, _ = self.log[key]
+            self.log[key] = (debtor, contact, False)
+        elif status is SendStatus.FAILED:
+            self.log.pop(key, None)
+
+    async def release(self, key: str) -> None:
+        if key in self.ledger and self.ledger[key].status is SendStatus.PENDING:
+            del self.ledger[key]
+            self.log.pop(key, None)
+
+    async def decide(self, ticket: GateTicket, judge: Callable[[GateFacts], Decision]) -> Decision:
+        async with self._locks[ticket.debtor_id]:
+            if ticket.key in self.ledger:
+                raise AlreadyDecided(ticket.key)
+            since = ticket.at - timedelta(days=9)
+            history = [
+                c for d, c, _ in self.log.values() if d == ticket.debtor_id and c.at >= since
+            ]
+            facts = GateFacts(history, sorted(self.opt_outs[ticket.debtor_id]))
+            await asyncio.sleep(0)  # let a racing worker interleave, as a database would
+            decision = judge(facts)
+            self._act(ticket, decision)
+            return decision
+
+    def _act(self, ticket: GateTicket, decision: Decision) -> None:
+        if decision.outcome is Outcome.DEFER and decision.until is not None:
+            deferral = Deferral(ticket.key, ticket.channel, decision.until, ticket.request)
+            self.deferrals[ticket.key] = (deferral, None)
+            return
+        self.ledger[ticket.key] = LedgerEntry(
+            ticket.key, _TERMINAL.get(decision.outcome, SendStatus.PENDING)
+        )
+        if decision.outcome is Outcome.ALLOW:
+            contact = Contact(
+                at=ticket.at,
+                channel=ticket.channel,
+                kind="message_sent",
+                sender="bank",
+                debt_id=ticket.debt_id,
+                contact_point=ticket.contact_point,
+            )
+            self.log[ticket.key] = (ticket.debtor_id, contact, True)
+
+    async def record_contact(self, debtor_id: str, contact: Contact, *, key: str) -> bool:
+        async with self._locks[debtor_id]:
+            if key in self.log:
+                return False
+            self.log[key] = (debtor_id, contact, False)
+            return True
+
+    async def record_opt_out(self, debtor_id: str, channel: GateChannel, at: datetime) -> None:
+        self.opt_outs[debtor_id].add(channel)
+
+    async def due_deferrals(self, now: datetime, limit: int) -> list[Deferral]:
+        due = sorted(
+            (
+                d
+                for d, lease in self.deferrals.values()
+                if d.due_at <= now and (lease is None or lease < now)
+            ),
+            key=lambda d: d.due_at,
+        )[:limit]
+        for d in due:
+            self.deferrals[d.key] = (d, now + timedelta(seconds=60))
+        return due
+
+    async def finish_deferral(self, deferral: Deferral) -> None:
+        current = self.deferrals.get(deferral.key)
+        if current is not None and current[0].due_at == deferral.due_at:
+            del self.deferrals[deferral.key]
+
+
+class InMemoryChannel:
     """Keeps what it was asked to send; ``fail_with`` makes the next send raise."""
 
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, RenderedMessage, str]] = []
+    def __init__(self, provider: str = "memory") -> None:
+        self.provider = provider
+        self.sent: list[tuple[str, Rendered, str]] = []
         self.fail_with: Exception | None = None
 
-    async def send(self, to: str, message: RenderedMessage, *, message_id: str) -> str:
+    async def send(
+        self, address: str, message: Rendered, *, key: str, message_id: str
+    ) -> tuple[str, str]:
         if self.fail_with is not None:
             error, self.fail_with = self.fail_with, None
             raise error
-        self.sent.append((to, message, message_id))
-        return message_id
+        self.sent.append((address, message, key))
+        return self.provider, message_id

@@ -1,15 +1,16 @@
-"""SMTP mailer on aiosmtplib: proper MIME, UTF-8 subject, our own Message-ID."""
+"""Email over SMTP (aiosmtplib): one persistent connection, STARTTLS or TLS, proper MIME."""
 
 from __future__ import annotations
 
+import asyncio
 from email.message import EmailMessage
 from email.utils import formatdate
 
 import aiosmtplib
 
-from services.notifier.domain import RenderedMessage
 from services.notifier.ports import DeliveryUncertain
 from services.notifier.settings import Settings
+from services.notifier.templates import Rendered
 from shared.errors import PermanentError, RetryableError
 
 
@@ -20,39 +21,78 @@ class MessageRefused(PermanentError):
 
 
 class SmtpMailer:
-    """:class:`~services.notifier.ports.Mailer` over SMTP (plain, STARTTLS or implicit TLS)."""
+    """:class:`~services.notifier.ports.ChannelClient` for email.
+
+    The connection is opened once and reused; it is reopened when the server has closed it.
+    Sends are serialised on it (SMTP runs one transaction at a time per connection).
+    """
+
+    provider = "smtp"
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._smtp: aiosmtplib.SMTP | None = None
+        self._lock = asyncio.Lock()
+        self._domain = settings.mail_from.rpartition("@")[2] or "localhost"
 
-    async def send(self, to: str, message: RenderedMessage, *, message_id: str) -> str:
+    def _client(self) -> aiosmtplib.SMTP:
         s = self._settings
+        return aiosmtplib.SMTP(
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_username,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            use_tls=s.smtp_security == "tls",
+            start_tls=s.smtp_security == "starttls",
+            timeout=s.smtp_timeout_s,
+        )
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self._smtp is not None and self._smtp.is_connected:
+            return self._smtp
+        self._smtp = self._client()
+        try:
+            await self._smtp.connect()
+        except (aiosmtplib.SMTPException, OSError) as e:
+            self._smtp = None
+            raise RetryableError(f"SMTP unavailable: {type(e).__name__}", defer_s=2.0) from e
+        return self._smtp
+
+    def _mail(self, to: str, message: Rendered, message_id: str) -> EmailMessage:
         mail = EmailMessage()
-        mail["From"] = s.mail_from
+        mail["From"] = self._settings.mail_from
         mail["To"] = to
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False)
-        mail["Message-ID"] = message_id
+        mail["Message-ID"] = f"<{message_id}@{self._domain}>"
         mail.set_content(message.body, charset="utf-8")
-        try:
-            await aiosmtplib.send(
-                mail,
-                hostname=s.smtp_host,
-                port=s.smtp_port,
-                username=s.smtp_username,
-                password=s.smtp_password.get_secret_value() if s.smtp_password else None,
-                use_tls=s.smtp_security == "tls",
-                start_tls=s.smtp_security == "starttls",
-                timeout=s.smtp_timeout_s,
-            )
-        except aiosmtplib.SMTPResponseException as e:
-            if 500 <= e.code < 600:
-                raise MessageRefused(f"SMTP {e.code}") from e
-            raise RetryableError(f"SMTP {e.code}", defer_s=5.0) from e
-        except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError, OSError) as e:
-            # No session was established: the message certainly was not accepted.
-            raise RetryableError(f"SMTP unavailable: {type(e).__name__}", defer_s=2.0) from e
-        except aiosmtplib.SMTPException as e:
-            # The session broke mid-transaction: the server may have accepted the message.
-            raise DeliveryUncertain(f"SMTP session lost: {type(e).__name__}") from e
-        return message_id
+        return mail
+
+    async def send(
+        self, address: str, message: Rendered, *, key: str, message_id: str
+    ) -> tuple[str, str]:
+        mail = self._mail(address, message, message_id)
+        async with self._lock:
+            smtp = await self._connected()
+            try:
+                await smtp.send_message(mail)
+            except aiosmtplib.SMTPServerDisconnected as e:
+                self._smtp = None
+                # The session broke mid-transaction: the server may have accepted the message.
+                raise DeliveryUncertain(f"SMTP session lost: {type(e).__name__}") from e
+            except aiosmtplib.SMTPResponseException as e:
+                if 500 <= e.code < 600:
+                    raise MessageRefused(f"SMTP {e.code}") from e
+                raise RetryableError(f"SMTP {e.code}", defer_s=5.0) from e
+            except aiosmtplib.SMTPException as e:
+                self._smtp = None
+                raise DeliveryUncertain(f"SMTP session lost: {type(e).__name__}") from e
+        return self.provider, str(mail["Message-ID"])
+
+    async def aclose(self) -> None:
+        if self._smtp is not None and self._smtp.is_connected:
+            try:
+                await self._smtp.quit()
+            except aiosmtplib.SMTPException:
+                self._smtp.close()
+        self._smtp = None

@@ -1,142 +1,326 @@
-"""Ledger and contact directory on SQLAlchemy Core: SQLite by default, PostgreSQL in production."""
+"""The notifier's store on SQLAlchemy Core: SQLite by default, PostgreSQL in production."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert, select, update
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.notifier.domain import ContactPoint
-from services.notifier.ports import LedgerEntry, SendStatus
-from shared.database import is_unique_violation, ping
+from services.notifier.adapters.schema import (
+    contact_log,
+    deferrals,
+    directory,
+    gate_locks,
+    opt_outs,
+    send_ledger,
+)
+from services.notifier.policy.scenario import Consent, Contact, Decision, GateChannel, Outcome
+from services.notifier.ports import (
+    AlreadyDecided,
+    Deferral,
+    DirectoryEntry,
+    GateFacts,
+    GateTicket,
+    LedgerEntry,
+    SendStatus,
+)
+from shared.database import as_utc, is_unique_violation, ping
 from shared.errors import RetryableError
 
-metadata = MetaData()
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+#: How far back the gate reads a debtor's contacts: the longest cap window plus a day.
+HISTORY_DAYS = 9
+LEASE = timedelta(seconds=60)
+_TERMINAL = {Outcome.BLOCK: SendStatus.BLOCKED, Outcome.ESCALATE: SendStatus.ESCALATED}
 
-send_ledger = Table(
-    "send_ledger",
-    metadata,
-    Column("send_key", String(300), primary_key=True),  # request id | channel
-    Column("debtor_id", String(128), nullable=False, index=True),
-    Column("channel", String(16), nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("provider_message_id", String(256)),
-    Column("claimed_at", DateTime(timezone=True), nullable=False),
-    Column("settled_at", DateTime(timezone=True)),
-)
 
-contact_points = Table(
-    "contact_points",
-    metadata,
-    Column("debtor_id", String(128), primary_key=True),
-    Column("email", String(254)),
-    Column("mobile", String(32)),
-    Column("locale", String(16), nullable=False),
-    Column("timezone", String(64), nullable=False),
-    Column("as_of", DateTime(timezone=True), nullable=False),
-)
+def _run_migrations(connection: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _entry_json(entry: DirectoryEntry) -> str:
+    data = asdict(entry)
+    data["consents"] = [c.model_dump(mode="json") for c in entry.consents]
+    return json.dumps(data)
+
+
+def _entry(text: str) -> DirectoryEntry:
+    data = json.loads(text)
+    data["timezones"] = tuple(data["timezones"])
+    data["consents"] = tuple(Consent.model_validate(c) for c in data["consents"])
+    return DirectoryEntry(**data)
+
+
+def _contact(row: Any) -> Contact:
+    return Contact(
+        at=as_utc(row.at),
+        channel=row.channel,
+        kind=row.kind,
+        sender=row.sender,
+        debt_id=row.debt_id,
+        contact_point=row.contact_point,
+    )
 
 
 class SqlNotifierStore:
-    """:class:`SendLedger` and :class:`ContactDirectory` in one relational database."""
+    """:class:`~services.notifier.ports.NotifierStore` in one relational database."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
 
-    async def create_schema(self) -> None:
+    async def migrate(self) -> None:
         async with self._engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+            await conn.run_sync(_run_migrations)
 
     async def ping(self) -> bool:
         return await ping(self._engine)
 
-    async def claim(self, key: str, *, debtor_id: str, channel: str) -> tuple[LedgerEntry, bool]:
-        row = {
-            "send_key": key,
-            "debtor_id": debtor_id,
-            "channel": channel,
-            "status": SendStatus.PENDING.value,
-            "claimed_at": datetime.now(UTC),
-        }
-        try:
-            async with self._engine.begin() as conn:
-                await conn.execute(insert(send_ledger).values(**row))
-            return LedgerEntry(key, SendStatus.PENDING), True
-        except IntegrityError as e:
-            if not is_unique_violation(e):
-                raise
-        except OperationalError as e:
-            raise RetryableError(f"ledger unavailable: {type(e).__name__}") from e
-        return await self._existing(key), False
+    # -- directory ---------------------------------------------------------------------------
 
-    async def _existing(self, key: str) -> LedgerEntry:
+    async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None:
+        values = {"debtor_id": contact.debtor_id, "entry": _entry_json(contact), "as_of": as_of}
+        stmt = self._dialect.insert(directory).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[directory.c.debtor_id],
+            set_={"entry": stmt.excluded.entry, "as_of": stmt.excluded.as_of},
+            where=directory.c.as_of < stmt.excluded.as_of,  # an older event never wins
+        )
+        async with self._guard() as conn:
+            await conn.execute(stmt)
+
+    async def get(self, debtor_id: str) -> DirectoryEntry | None:
         async with self._engine.connect() as conn:
-            found = (
+            text = (
                 await conn.execute(
-                    select(send_ledger.c.status, send_ledger.c.provider_message_id).where(
-                        send_ledger.c.send_key == key
-                    )
+                    select(directory.c.entry).where(directory.c.debtor_id == debtor_id)
                 )
-            ).one()
-        return LedgerEntry(key, SendStatus(found.status), found.provider_message_id)
+            ).scalar_one_or_none()
+        return None if text is None else _entry(text)
+
+    # -- ledger ------------------------------------------------------------------------------
+
+    async def entry(self, key: str) -> LedgerEntry | None:
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(select(send_ledger).where(send_ledger.c.send_key == key))
+            ).one_or_none()
+        if row is None:
+            return None
+        return LedgerEntry(key, SendStatus(row.status), row.provider_message_id, row.provider)
 
     async def settle(
-        self, key: str, status: SendStatus, provider_message_id: str | None = None
+        self,
+        key: str,
+        status: SendStatus,
+        provider_message_id: str | None = None,
+        provider: str | None = None,
     ) -> None:
-        async with self._engine.begin() as conn:
+        async with self._guard() as conn:
             await conn.execute(
                 update(send_ledger)
                 .where(send_ledger.c.send_key == key)
                 .values(
                     status=status.value,
                     provider_message_id=provider_message_id,
+                    provider=provider,
                     settled_at=datetime.now(UTC),
                 )
             )
+            if status is SendStatus.SENT:
+                await conn.execute(
+                    update(contact_log)
+                    .where(contact_log.c.contact_key == key)
+                    .values(reserved=False)
+                )
+            elif status is SendStatus.FAILED:  # refused by the provider: it does not count
+                await conn.execute(delete(contact_log).where(contact_log.c.contact_key == key))
 
     async def release(self, key: str) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
+        async with self._guard() as conn:
+            gone = await conn.execute(
                 delete(send_ledger).where(
                     send_ledger.c.send_key == key, send_ledger.c.status == SendStatus.PENDING.value
                 )
             )
+            if gone.rowcount:
+                await conn.execute(delete(contact_log).where(contact_log.c.contact_key == key))
 
-    async def upsert(self, contact: ContactPoint, *, as_of: datetime) -> None:
-        values = {
-            "debtor_id": contact.debtor_id,
-            "email": contact.email,
-            "mobile": contact.mobile,
-            "locale": contact.locale,
-            "timezone": contact.timezone,
-            "as_of": as_of.astimezone(UTC),
-        }
-        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(contact_points).values(**values)
+    # -- gate --------------------------------------------------------------------------------
+
+    async def decide(self, ticket: GateTicket, judge: Callable[[GateFacts], Decision]) -> Decision:
+        try:
+            async with self._guard() as conn:
+                await self._lock(conn, ticket.debtor_id)
+                if await self._claimed(conn, ticket.key):
+                    raise AlreadyDecided(ticket.key)
+                decision = judge(await self._facts(conn, ticket))
+                await self._act(conn, ticket, decision)
+                return decision
+        except IntegrityError as e:
+            if is_unique_violation(e):
+                raise AlreadyDecided(ticket.key) from e
+            raise
+
+    async def _lock(self, conn: AsyncConnection, debtor_id: str) -> None:
+        stmt = self._dialect.insert(gate_locks).values(debtor_id=debtor_id, version=1)
         stmt = stmt.on_conflict_do_update(
-            index_elements=[contact_points.c.debtor_id],
-            set_={k: stmt.excluded[k] for k in values if k != "debtor_id"},
-            where=contact_points.c.as_of < stmt.excluded.as_of,  # an older event never wins
+            index_elements=[gate_locks.c.debtor_id], set_={"version": gate_locks.c.version + 1}
         )
-        async with self._engine.begin() as conn:
+        await conn.execute(stmt)
+
+    async def _claimed(self, conn: AsyncConnection, key: str) -> bool:
+        found = await conn.execute(
+            select(send_ledger.c.send_key).where(send_ledger.c.send_key == key)
+        )
+        return found.first() is not None
+
+    async def _facts(self, conn: AsyncConnection, ticket: GateTicket) -> GateFacts:
+        since = ticket.at - timedelta(days=HISTORY_DAYS)
+        rows = await conn.execute(
+            select(contact_log).where(
+                contact_log.c.debtor_id == ticket.debtor_id, contact_log.c.at >= since
+            )
+        )
+        outs = await conn.execute(
+            select(opt_outs.c.channel).where(opt_outs.c.debtor_id == ticket.debtor_id)
+        )
+        return GateFacts(history=[_contact(r) for r in rows], opt_outs=list(outs.scalars()))
+
+    async def _act(self, conn: AsyncConnection, ticket: GateTicket, decision: Decision) -> None:
+        if decision.outcome is Outcome.DEFER and decision.until is not None:
+            stmt = self._dialect.insert(deferrals).values(
+                send_key=ticket.key,
+                channel=ticket.channel,
+                due_at=decision.until,
+                request=ticket.request,
+            )
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[deferrals.c.send_key],
+                set_={"due_at": stmt.excluded.due_at, "lease_until": None},
+            )
+            await conn.execute(stmt)
+            return
+        status = _TERMINAL.get(decision.outcome, SendStatus.PENDING)
+        await conn.execute(
+            insert(send_ledger).values(
+                send_key=ticket.key,
+                debtor_id=ticket.debtor_id,
+                channel=ticket.channel,
+                status=status.value,
+                claimed_at=ticket.at,
+            )
+        )
+        if decision.outcome is Outcome.ALLOW:
+            await conn.execute(
+                insert(contact_log).values(
+                    contact_key=ticket.key,
+                    debtor_id=ticket.debtor_id,
+                    debt_id=ticket.debt_id,
+                    channel=ticket.channel,
+                    kind="message_sent",
+                    sender="bank",
+                    contact_point=ticket.contact_point,
+                    at=ticket.at,
+                    reserved=True,
+                )
+            )
+
+    async def record_contact(self, debtor_id: str, contact: Contact, *, key: str) -> bool:
+        stmt = (
+            self._dialect.insert(contact_log)
+            .values(
+                contact_key=key,
+                debtor_id=debtor_id,
+                debt_id=contact.debt_id,
+                channel=contact.channel,
+                kind=contact.kind,
+                sender=contact.sender,
+                contact_point=contact.contact_point,
+                at=contact.at,
+                reserved=False,
+            )
+            .on_conflict_do_nothing(index_elements=[contact_log.c.contact_key])
+            .returning(contact_log.c.contact_key)
+        )
+        async with self._guard() as conn:
+            await self._lock(conn, debtor_id)
+            return (await conn.execute(stmt)).first() is not None
+
+    async def record_opt_out(self, debtor_id: str, channel: GateChannel, at: datetime) -> None:
+        stmt = (
+            self._dialect.insert(opt_outs)
+            .values(debtor_id=debtor_id, channel=channel, at=at)
+            .on_conflict_do_nothing(index_elements=[opt_outs.c.debtor_id, opt_outs.c.channel])
+        )
+        async with self._guard() as conn:
+            await self._lock(conn, debtor_id)
             await conn.execute(stmt)
 
-    async def get(self, debtor_id: str) -> ContactPoint | None:
-        async with self._engine.connect() as conn:
-            row = (
+    async def due_deferrals(self, now: datetime, limit: int) -> list[Deferral]:
+        """Lease up to ``limit`` due deferrals to this worker for :data:`LEASE`."""
+        async with self._guard() as conn:
+            rows = (
                 await conn.execute(
-                    select(contact_points).where(contact_points.c.debtor_id == debtor_id)
+                    select(deferrals)
+                    .where(
+                        deferrals.c.due_at <= now,
+                        or_(deferrals.c.lease_until.is_(None), deferrals.c.lease_until < now),
+                    )
+                    .order_by(deferrals.c.due_at)
+                    .limit(limit)
                 )
-            ).one_or_none()
-        if row is None:
-            return None
-        return ContactPoint(
-            debtor_id=row.debtor_id,
-            email=row.email,
-            mobile=row.mobile,
-            locale=row.locale,
-            timezone=row.timezone,
-        )
+            ).all()
+            leased: list[Deferral] = []
+            for row in rows:
+                taken = await conn.execute(
+                    update(deferrals)
+                    .where(
+                        deferrals.c.send_key == row.send_key,
+                        or_(deferrals.c.lease_until.is_(None), deferrals.c.lease_until < now),
+                    )
+                    .values(lease_until=now + LEASE)
+                )
+                if taken.rowcount:
+                    leased.append(
+                        Deferral(row.send_key, row.channel, as_utc(row.due_at), bytes(row.request))
+                    )
+        return leased
+
+    async def finish_deferral(self, deferral: Deferral) -> None:
+        async with self._guard() as conn:
+            await conn.execute(
+                delete(deferrals).where(
+                    and_(
+                        deferrals.c.send_key == deferral.key,
+                        deferrals.c.due_at == deferral.due_at,
+                    )
+                )
+            )
+
+    def _guard(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        return _transaction(self._engine)
+
+
+@asynccontextmanager
+async def _transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A write transaction whose connection failures become retryable errors."""
+    try:
+        async with engine.begin() as conn:
+            yield conn
+    except OperationalError as e:
+        raise RetryableError(f"notifier database unavailable: {type(e).__name__}") from e

@@ -1,47 +1,62 @@
-"""Sending a contact request exactly once, whatever happens around the provider call."""
+"""Sending a contact request through the gate, exactly once, whatever happens around the call."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from services.notifier.adapters.memory import (
-    InMemoryContactDirectory,
-    InMemoryMailer,
-    InMemorySendLedger,
-)
+from services.notifier.adapters.memory import InMemoryChannel, InMemoryNotifierStore
+from services.notifier.deferrals import dispatch_due
 from services.notifier.domain import send_key
-from services.notifier.handlers import SendContext, record_contact_details, send_contact_request
-from services.notifier.ports import DeliveryUncertain, SendStatus
+from services.notifier.handlers import (
+    DeliveryExhausted,
+    SendContext,
+    record_contact_details,
+    send_contact_request,
+)
+from services.notifier.policy.pack import load_pack
+from services.notifier.ports import DeliveryUncertain, GateTicket, SendStatus
+from services.notifier.templates import TemplateRegistry
 from shared.errors import PermanentError, RetryableError
 from shared.events import InteractionRecorded
 from shared.testing.factories import contact_details, contact_request
 from shared.testing.memory import InMemoryEventPublisher
-from tests.unit.notifier.test_domain import BANK
+from tests.unit.notifier.test_templates import BANK
 
 TOPIC = "dunwell.interactions.v1"
+WEDNESDAY_NOON = datetime(2026, 3, 4, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 
 
 class Fixture:
     def __init__(self) -> None:
-        self.directory = InMemoryContactDirectory()
-        self.ledger = InMemorySendLedger()
-        self.mailer = InMemoryMailer()
+        self.store = InMemoryNotifierStore()
+        self.email = InMemoryChannel("smtp")
+        self.sms = InMemoryChannel("aliyun")
         self.publisher = InMemoryEventPublisher()
+        self.now = WEDNESDAY_NOON
         self.ctx = SendContext(
-            directory=self.directory,
-            ledger=self.ledger,
-            mailer=self.mailer,
+            store=self.store,
+            channels={"email": self.email, "sms": self.sms},
+            templates=TemplateRegistry.load(),
+            packs=[load_pack("cn")],
             publisher=self.publisher,
             interactions_topic=TOPIC,
             institution=BANK,
             verification_secret=b"secret",
-            mail_domain="bank.example",
+            clock=lambda: self.now,
         )
+
+    async def debtor(self, debtor_id: str, **fields: object) -> None:
+        details = contact_details(debtor_id, mobile="+8613800000001", **fields)
+        await record_contact_details(details, store=self.store)
 
     def interactions(self) -> list[InteractionRecorded]:
         found = self.publisher.events(TOPIC)
-        assert all(isinstance(e, InteractionRecorded) for e in found)
         return [e for e in found if isinstance(e, InteractionRecorded)]
+
+    def kinds(self) -> list[str]:
+        return [i.kind for i in self.interactions()]
 
 
 @pytest.fixture
@@ -49,76 +64,188 @@ def f() -> Fixture:
     return Fixture()
 
 
-class TestSendContactRequest:
-    async def test_sends_one_email_and_records_it(self, f: Fixture) -> None:
+class TestSend:
+    async def test_sends_one_email_and_records_the_decision(self, f: Fixture) -> None:
         request = contact_request()
-        await record_contact_details(contact_details(request.debtor_id), directory=f.directory)
+        await f.debtor(request.debtor_id)
         await send_contact_request(request, f.ctx)
-        [(to, message, _)] = f.mailer.sent
+        [(to, message, _)] = f.email.sent
         assert to == f"{request.debtor_id}@borrower.example"
         assert "****5678" in message.body
         [interaction] = f.interactions()
         assert interaction.kind == "message_sent"
-        assert interaction.request_id == request.event_id
         assert interaction.verification_code is not None
         assert interaction.verification_code in message.body
+        assert interaction.policy_pack is not None
+        assert interaction.policy_pack.startswith("cn.bank.consumer@2026.1.0#")
+        assert interaction.content_sha256 == message.sha256
+        assert interaction.template == "overdue-notice-v1@1"
 
-    async def test_a_redelivered_request_is_not_sent_again(self, f: Fixture) -> None:
-        request = contact_request()
-        await record_contact_details(contact_details(request.debtor_id), directory=f.directory)
+    async def test_each_channel_is_sent_once(self, f: Fixture) -> None:
+        request = contact_request(channels=("sms", "email"))
+        await f.debtor(request.debtor_id)
         await send_contact_request(request, f.ctx)
         await send_contact_request(request, f.ctx)
-        assert len(f.mailer.sent) == 1
-        # The interaction is re-published with the same id: the audit log keeps it once.
-        assert len({i.event_id for i in f.interactions()}) == 1
+        assert len(f.sms.sent) == 1
+        assert len(f.email.sent) == 1
+        assert len({i.event_id for i in f.interactions()}) == 2
 
     async def test_no_contact_point_blocks_and_records_why(self, f: Fixture) -> None:
         await send_contact_request(contact_request(), f.ctx)
-        assert f.mailer.sent == []
+        assert f.email.sent == []
         [interaction] = f.interactions()
         assert interaction.kind == "send_blocked"
+        assert interaction.reason == "no email contact point"
 
-    async def test_provider_unavailable_releases_the_claim_for_a_retry(self, f: Fixture) -> None:
-        request = contact_request()
-        await record_contact_details(contact_details(request.debtor_id), directory=f.directory)
-        f.mailer.fail_with = RetryableError("connection refused")
-        with pytest.raises(RetryableError):
-            await send_contact_request(request, f.ctx)
+    async def test_a_channel_not_configured_blocks(self, f: Fixture) -> None:
+        request = contact_request(channels=("wechat",))
+        await f.debtor(request.debtor_id, wechat_openid="o" + "x" * 27)
         await send_contact_request(request, f.ctx)
-        assert len(f.mailer.sent) == 1
+        assert f.kinds() == ["send_blocked"]
+
+    async def test_a_third_party_contact_point_is_never_used(self, f: Fixture) -> None:
+        request = contact_request()
+        await f.debtor(request.debtor_id, role="other", provenance="reserved_contact_person")
+        await send_contact_request(request, f.ctx)
+        assert f.email.sent == []
+        [interaction] = f.interactions()
+        assert interaction.kind == "send_blocked"
+        assert interaction.rules == ("CN-TP-1",)
+
+
+class TestGate:
+    async def test_outside_the_window_the_send_is_deferred_then_sent(self, f: Fixture) -> None:
+        request = contact_request()
+        await f.debtor(request.debtor_id)
+        f.now = datetime(2026, 3, 4, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai
+        await send_contact_request(request, f.ctx)
+        assert f.email.sent == []
+        [deferred] = f.interactions()
+        assert deferred.kind == "send_deferred"
+        assert deferred.rules == ("CN-TIME-1",)
+        assert deferred.deferred_until == datetime(2026, 3, 5, 0, 0, tzinfo=UTC)
+        # Redelivery in the night changes nothing; the dispatcher sends at 08:00.
+        await send_contact_request(request, f.ctx)
+        assert await dispatch_due(f.ctx) == 0
+        f.now = datetime(2026, 3, 5, 0, 0, 1, tzinfo=UTC)
+        assert await dispatch_due(f.ctx) == 1
+        assert len(f.email.sent) == 1
+        assert f.kinds()[-1] == "message_sent"
+        assert await dispatch_due(f.ctx) == 0
+
+    async def test_an_opt_out_blocks_the_channel(self, f: Fixture) -> None:
+        request = contact_request(channels=("sms", "email"))
+        await f.debtor(request.debtor_id)
+        await f.store.record_opt_out(request.debtor_id, "sms", f.now)
+        await send_contact_request(request, f.ctx)
+        assert f.sms.sent == []
+        assert len(f.email.sent) == 1
+
+    async def test_the_message_cap_counts_other_senders(self, f: Fixture) -> None:
+        from services.notifier.policy.scenario import Contact
+
+        debtor = "debtor-cap"
+        await f.debtor(debtor)
+        for i, sender in enumerate(["agency-1", "agency-2"]):
+            contact = Contact(
+                at=f.now - timedelta(hours=3 - i),
+                channel="sms",
+                kind="message_sent",
+                sender=sender,
+                debt_id="other-loan",
+            )
+            await f.store.record_contact(debtor, contact, key=f"agency-{i}")
+        await send_contact_request(contact_request(debtor_id=debtor, channels=("sms",)), f.ctx)
+        assert f.sms.sent == []
+        assert f.kinds() == ["send_deferred"]
+
+    async def test_two_workers_racing_for_the_last_slot_send_once(self, f: Fixture) -> None:
+        import asyncio
+
+        debtor = "debtor-race"
+        await f.debtor(debtor)
+        first = contact_request(debtor_id=debtor, channels=("sms",))
+        await send_contact_request(first, f.ctx)  # one of the two daily slots is taken
+        racers = [contact_request(debtor_id=debtor, channels=("sms",)) for _ in range(2)]
+        await asyncio.gather(*(send_contact_request(r, f.ctx) for r in racers))
+        assert len(f.sms.sent) == 2
+        assert sorted(f.kinds()) == ["message_sent", "message_sent", "send_deferred"]
+
+    async def test_banned_content_in_a_template_blocks(self, f: Fixture, tmp_path: object) -> None:
+        from pathlib import Path
+
+        path = Path(str(tmp_path)) / "t.yaml"
+        path.write_text(
+            "templates:\n"
+            "  - id: overdue-notice-v1\n    version: 2\n    purpose: overdue_notice\n"
+            "    approval: {by: x, ref: y, approved_on: 2026-01-01}\n"
+            "    texts:\n      en: {subject: s, email: 'Pay now or we tell the police.', "
+            "sms: s, wechat: w}\n",
+            encoding="utf-8",
+        )
+        ctx = SendContext(**{**f.ctx.__dict__, "templates": TemplateRegistry.load(path)})
+        request = contact_request()
+        await f.debtor(request.debtor_id)
+        await send_contact_request(request, ctx)
+        assert f.email.sent == []
+        [blocked] = f.interactions()
+        assert blocked.kind == "send_blocked"
+        assert set(blocked.rules) == {"CN-CONTENT-REQ", "CN-CONTENT-BAN"}
+
+
+class TestProviderOutcomes:
+    async def test_transient_failure_releases_the_claim_and_dead_letters(self, f: Fixture) -> None:
+        request = contact_request()
+        await f.debtor(request.debtor_id)
+        f.email.fail_with = RetryableError("connection refused")
+        with pytest.raises(DeliveryExhausted):
+            await send_contact_request(request, f.ctx)
+        assert await f.store.entry(send_key(request.event_id, "email")) is None
+        await send_contact_request(request, f.ctx)  # a redrive sends it
+        assert len(f.email.sent) == 1
 
     async def test_a_permanent_refusal_is_recorded_and_not_retried(self, f: Fixture) -> None:
         request = contact_request()
-        await record_contact_details(contact_details(request.debtor_id), directory=f.directory)
-        f.mailer.fail_with = PermanentError("550 mailbox unavailable")
+        await f.debtor(request.debtor_id)
+        f.email.fail_with = PermanentError("550 mailbox unavailable")
         await send_contact_request(request, f.ctx)
         await send_contact_request(request, f.ctx)
-        assert f.mailer.sent == []
-        assert f.ledger.rows[send_key(request.event_id, "email")].status is SendStatus.FAILED
-        assert [i.kind for i in f.interactions()] == ["send_failed"]
+        assert f.email.sent == []
+        entry = await f.store.entry(send_key(request.event_id, "email"))
+        assert entry is not None
+        assert entry.status is SendStatus.FAILED
+        assert f.kinds() == ["send_failed"]
 
     async def test_a_session_lost_mid_send_is_never_resent(self, f: Fixture) -> None:
         request = contact_request()
-        await record_contact_details(contact_details(request.debtor_id), directory=f.directory)
-        f.mailer.fail_with = DeliveryUncertain("connection dropped after DATA")
+        await f.debtor(request.debtor_id)
+        f.email.fail_with = DeliveryUncertain("connection dropped after DATA")
         await send_contact_request(request, f.ctx)
         await send_contact_request(request, f.ctx)
-        assert f.mailer.sent == []
-        assert f.ledger.rows[send_key(request.event_id, "email")].status is SendStatus.UNCERTAIN
-        assert {i.kind for i in f.interactions()} == {"send_uncertain"}
+        assert f.email.sent == []
+        entry = await f.store.entry(send_key(request.event_id, "email"))
+        assert entry is not None
+        assert entry.status is SendStatus.UNCERTAIN
+        assert set(f.kinds()) == {"send_uncertain"}
 
     async def test_a_crash_between_provider_call_and_ledger_update_is_not_resent(
         self, f: Fixture
     ) -> None:
-        # The claim was written, the provider may have been called, then the process died:
+        # The gate claimed the send, the provider may have been called, then the process died:
         # the row is still PENDING when the request is redelivered.
+        from services.notifier.policy.scenario import Decision, Outcome
+
         request = contact_request()
-        await record_contact_details(contact_details(request.debtor_id), directory=f.directory)
-        await f.ledger.claim(send_key(request.event_id, "email"), debtor_id="d", channel="email")
+        await f.debtor(request.debtor_id)
+        key = send_key(request.event_id, "email")
+        ticket = GateTicket(key, request.debtor_id, request.loan_id, "email", "cp", f.now, b"")
+        await f.store.decide(ticket, lambda _: Decision(outcome=Outcome.ALLOW))
         await send_contact_request(request, f.ctx)
-        assert f.mailer.sent == []
-        assert f.ledger.rows[send_key(request.event_id, "email")].status is SendStatus.UNCERTAIN
-        assert [i.kind for i in f.interactions()] == ["send_uncertain"]
+        assert f.email.sent == []
+        entry = await f.store.entry(key)
+        assert entry is not None
+        assert entry.status is SendStatus.UNCERTAIN
+        assert f.kinds() == ["send_uncertain"]
 
 
 class TestDirectory:
@@ -127,8 +254,8 @@ class TestDirectory:
         older = contact_details(
             "d1", email="old@borrower.example", occurred_at=newer.occurred_at.replace(year=2025)
         )
-        await record_contact_details(newer, directory=f.directory)
-        await record_contact_details(older, directory=f.directory)
-        found = await f.directory.get("d1")
+        await record_contact_details(newer, store=f.store)
+        await record_contact_details(older, store=f.store)
+        found = await f.store.get("d1")
         assert found is not None
         assert found.email == "new@borrower.example"

@@ -1,0 +1,80 @@
+"""The notifier's tables (created by the Alembic migrations in ``services/notifier/migrations``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+send_ledger = Table(
+    "notifier_send_ledger",
+    metadata,
+    Column("send_key", String(300), primary_key=True),  # request id | channel
+    Column("debtor_id", String(128), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("provider", String(32)),
+    Column("provider_message_id", String(256)),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("settled_at", DateTime(timezone=True)),
+)
+
+directory = Table(
+    "notifier_directory",
+    metadata,
+    Column("debtor_id", String(128), primary_key=True),
+    Column("entry", Text, nullable=False),  # JSON of the directory entry
+    Column("as_of", DateTime(timezone=True), nullable=False),
+)
+
+#: Every contact with a debtor, by any sender and channel: what the caps count.
+contact_log = Table(
+    "notifier_contact_log",
+    metadata,
+    Column("contact_key", String(300), primary_key=True),
+    Column("debtor_id", String(128), nullable=False, index=True),
+    Column("debt_id", String(128), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("sender", String(64), nullable=False),
+    Column("contact_point", String(64)),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("reserved", Boolean, nullable=False),  # True until the provider accepted it
+)
+
+opt_outs = Table(
+    "notifier_opt_outs",
+    metadata,
+    Column("debtor_id", String(128), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+deferrals = Table(
+    "notifier_deferrals",
+    metadata,
+    Column("send_key", String(300), primary_key=True),
+    Column("channel", String(16), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("request", LargeBinary, nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+)
+
+#: One row per debtor, written first in every gate transaction: it serialises the debtor's
+#: reservations (a row lock in PostgreSQL, the write lock in SQLite).
+gate_locks = Table(
+    "notifier_gate_locks",
+    metadata,
+    Column("debtor_id", String(128), primary_key=True),
+    Column("version", Integer, nullable=False),
+)

@@ -1,0 +1,49 @@
+"""The deferral dispatcher: sends the gate put off go out when they are allowed.
+
+Deferrals are rows in the notifier's database, written in the gate's transaction before the
+request's offset is committed, so a deferred send survives any crash. Each poll leases the due
+rows to this worker and runs them through the same path as a new request: the gate decides
+again, at the new dispatch time, and the ledger still guarantees one send per (request, channel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from services.notifier.handlers import DeliveryExhausted, SendContext, send_on_channel
+from services.notifier.metrics import DEFERRED_BACKLOG
+from shared.errors import RetryableError
+from shared.events import ContactRequested
+
+log = logging.getLogger(__name__)
+
+
+async def dispatch_due(ctx: SendContext, *, limit: int = 100) -> int:
+    """Run every deferral that is due now; returns how many were taken."""
+    due = await ctx.store.due_deferrals(ctx.clock(), limit)
+    DEFERRED_BACKLOG.set(len(due))
+    for deferral in due:
+        request = ContactRequested.model_validate_json(deferral.request)
+        try:
+            await send_on_channel(request, deferral.channel, ctx)
+        except RetryableError:
+            continue  # the lease runs out and a later poll takes it again
+        except DeliveryExhausted:
+            log.warning("deferred send exhausted its retries", extra={"channel": deferral.channel})
+        await ctx.store.finish_deferral(deferral)
+    return len(due)
+
+
+async def run_dispatcher(ctx: SendContext, stop: asyncio.Event, interval_s: float) -> None:
+    """Poll for due deferrals every ``interval_s`` until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            taken = await dispatch_due(ctx)
+        except RetryableError as e:
+            log.warning("deferral poll failed; will retry", extra={"error": str(e)})
+            taken = 0
+        if taken == 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval_s)

@@ -1,0 +1,158 @@
+"""The approved-template registry and sandboxed rendering.
+
+Templates are data, reviewed by compliance, loaded once. Rendering runs in Jinja's sandbox with
+strict undefined values, so a template can neither reach Python objects nor silently drop a value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shared.errors import ConfigurationError
+from shared.events import Channel, ContactRequested
+
+TEMPLATES_FILE = Path(__file__).resolve().parent / "config" / "templates.yaml"
+Locale = Literal["zh-CN", "en"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Approval(_Frozen):
+    by: str
+    ref: str
+    approved_on: date
+
+
+class Texts(_Frozen):
+    subject: str
+    email: str
+    sms: str
+    wechat: str
+
+
+class Template(_Frozen):
+    id: str
+    version: int
+    approval: Approval
+    purpose: Literal["overdue_notice", "pre_due_reminder", "visit_notice"]
+    texts: dict[Locale, Texts]
+
+
+class Registry(_Frozen):
+    templates: list[Template]
+
+
+class TemplateMissing(Exception):
+    """No approved template for this id, channel and locale: nothing is sent."""
+
+
+class RenderFailed(Exception):
+    """The template could not be rendered with the request's values."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message ready for the gate and a channel."""
+
+    template: str  # id@version
+    locale: Locale
+    subject: str
+    body: str
+    #: Named values, for providers that fill their own pre-approved templates (SMS in China).
+    params: dict[str, str]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(f"{self.subject}\n{self.body}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Institution:
+    """What every collection message says about the bank itself."""
+
+    name: str
+    payment_instructions: str
+    complaint_channel: str
+    privacy_notice_url: str
+    verification_url: str
+    official_hotline: str
+
+
+class TemplateRegistry:
+    """Approved templates by id; renders them in a sandbox."""
+
+    def __init__(self, templates: list[Template]) -> None:
+        self._by_id = {t.id: t for t in templates}
+        self._env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+    @classmethod
+    def load(cls, path: Path = TEMPLATES_FILE) -> TemplateRegistry:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            registry = Registry.model_validate(raw)
+        except (OSError, yaml.YAMLError, ValidationError) as e:
+            raise ConfigurationError(f"template registry {path} is invalid: {e}") from e
+        return cls(registry.templates)
+
+    def ids(self) -> list[str]:
+        return sorted(self._by_id)
+
+    def render(
+        self,
+        request: ContactRequested,
+        channel: Channel,
+        locale: Locale,
+        institution: Institution,
+        code: str,
+    ) -> Rendered:
+        """The message for ``request`` on ``channel`` in ``locale``; raises if not approved."""
+        template = self._by_id.get(request.template_id)
+        if template is None:
+            raise TemplateMissing(f"no approved template {request.template_id}")
+        texts = template.texts.get(locale) or template.texts.get("zh-CN")
+        if texts is None:
+            raise TemplateMissing(f"template {template.id} has no {locale} text")
+        values = _values(request, institution, code)
+        try:
+            subject = self._env.from_string(texts.subject).render(values)
+            body = self._env.from_string(getattr(texts, channel)).render(values)
+        except TemplateError as e:
+            raise RenderFailed(f"template {template.id} failed: {type(e).__name__}") from e
+        return Rendered(
+            template=f"{template.id}@{template.version}",
+            locale=locale,
+            subject=subject,
+            body=body,
+            params=values,
+        )
+
+
+def _values(request: ContactRequested, institution: Institution, code: str) -> dict[str, str]:
+    return {
+        "institution": institution.name,
+        "account": request.account_masked,
+        "last4": request.account_masked[-4:],
+        "amount": f"{request.currency} {request.amount_due:,.2f}",
+        "due_date": request.due_date.isoformat(),
+        "days_past_due": str(request.days_past_due),
+        "pay_by": request.pay_by.isoformat(),
+        "payment": institution.payment_instructions,
+        "complaints": institution.complaint_channel,
+        "privacy_url": institution.privacy_notice_url,
+        "verify_url": institution.verification_url,
+        "hotline": institution.official_hotline,
+        "code": code,
+        "appointment": request.appointment.isoformat() if request.appointment else "",
+        "place": request.place or "",
+    }
