@@ -43,6 +43,7 @@ from shared.dunwell_events import (
     InteractionRecorded,
     PlanInstalment,
     PromiseToPayResolved,
+    ReplyIntent,
 )
 from shared.errors import InvalidEvent
 from shared.eventbase import (
@@ -188,6 +189,7 @@ __all__ = [
     "PlanInstalment",
     "PromiseToPayResolved",
     "RepaymentPosted",
+    "ReplyIntent",
     "ScheduledInstalment",
     "decode",
     "derived_event_id",

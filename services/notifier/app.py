@@ -9,21 +9,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+import aiohttp
 from aiohttp import web
 from aiokafka import ConsumerRecord
 
 from services.notifier.adapters.smtp import SmtpMailer
 from services.notifier.adapters.sql import SqlNotifierStore
+from services.notifier.callbacks import CALLBACKS, CallbackContext, CallbackSecrets, callback_routes
+from services.notifier.channels.wiring import build_channels
 from services.notifier.deferrals import run_dispatcher
 from services.notifier.handlers import SendContext, record_contact_details, send_contact_request
 from services.notifier.policy.pack import load_pack
-from services.notifier.ports import ChannelClient
 from services.notifier.settings import Settings
 from services.notifier.templates import TEMPLATES_FILE, Institution, TemplateRegistry
 from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.database import create_engine
 from shared.errors import InvalidEvent
-from shared.events import Channel, ContactDetailsChanged, ContactRequested, decode
+from shared.events import ContactDetailsChanged, ContactRequested, decode
 from shared.health import Health, add_ops_routes
 from shared.kafka import KafkaEventPublisher
 from shared.service import consumer_context
@@ -69,21 +71,39 @@ def build_app(settings: Settings) -> web.Application:
         publisher = KafkaEventPublisher(settings.kafka, service=SERVICE)
         await publisher.start()
         mailer = SmtpMailer(settings)
-        channels: dict[Channel, ChannelClient] = {"email": mailer}
+        session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=settings.provider_timeout_s, connect=3.0)
+        )
+        gate_clock = clock(settings)
         app[store_key], app[publisher_key] = store, publisher
         app[context_key] = SendContext(
             store=store,
-            channels=channels,
+            channels=build_channels(settings, session, mailer, gate_clock),
             templates=templates,
             packs=packs,
             publisher=publisher,
             interactions_topic=settings.kafka.topics.interactions,
             institution=institution(settings),
             verification_secret=settings.verification_secret.get_secret_value().encode(),
-            clock=clock(settings),
+            clock=gate_clock,
+        )
+        app[CALLBACKS] = CallbackContext(
+            store=store,
+            publisher=publisher,
+            interactions_topic=settings.kafka.topics.interactions,
+            replies_topic=settings.kafka.topics.replies,
+            packs=packs,
+            secrets=CallbackSecrets(
+                path_secret=settings.callback_secret.get_secret_value(),
+                twilio_auth_token=settings.twilio_auth_token.get_secret_value(),
+                wechat_token=settings.wechat_callback_token.get_secret_value(),
+                public_base_url=settings.public_base_url,
+            ),
+            clock=gate_clock,
         )
         health.readiness["database"] = store.ping
         yield
+        await session.close()
         await mailer.aclose()
         await publisher.aclose()
         await engine.dispose()
@@ -120,6 +140,7 @@ def build_app(settings: Settings) -> web.Application:
         await loop.start()
         return loop
 
+    app.add_routes(callback_routes())
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(dispatcher)
     app.cleanup_ctx.append(consumer_context(consume, health, settings.shutdown_grace_s))

@@ -34,6 +34,16 @@ def contact_point_id(channel: Channel, address: str) -> str:
     return hashlib.sha256(f"{channel}:{address.strip().lower()}".encode()).hexdigest()[:32]
 
 
+def points_of(entry: DirectoryEntry) -> list[str]:
+    """The contact-point ids of every address in a directory entry."""
+    channels: tuple[Channel, ...] = ("sms", "email", "wechat")
+    return [
+        contact_point_id(channel, address)
+        for channel in channels
+        if (address := entry.address(channel)) is not None
+    ]
+
+
 def message_text(message: Rendered, channel: Channel) -> str:
     """What the borrower reads: the subject counts for email."""
     return f"{message.subject}\n{message.body}" if channel == "email" else message.body

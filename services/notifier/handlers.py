@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services.notifier.channels.errors import SendLater
 from services.notifier.domain import (
     contact_point_id,
     gate_scenario,
@@ -151,10 +152,23 @@ async def send_on_channel(request: ContactRequested, channel: Channel, ctx: Send
             await _replay(ctx, request, channel, settled, code)
         return
     GATE_DECISIONS.labels(channel, decision.outcome.value.lower()).inc()
-    if decision.outcome is Outcome.ALLOW:
-        await _deliver(ctx, request, channel, client, address, message, key, code, decision)
-    else:
+    if decision.outcome is not Outcome.ALLOW:
         await _gated(ctx, request, channel, decision, message)
+        return
+    try:
+        await _deliver(ctx, request, channel, client, address, message, key, code, decision)
+    except SendLater as e:
+        # The provider's quota is spent: give the slot back and keep the send for later.
+        await ctx.store.release(key)
+        later = Decision(
+            outcome=Outcome.DEFER,
+            until=e.until,
+            rules=["PROVIDER-QUOTA"],
+            reasons=[str(e)],
+            packs=decision.packs,
+        )
+        await ctx.store.decide(ticket, lambda _: later)
+        await _gated(ctx, request, channel, later, message)
 
 
 async def _deliver(

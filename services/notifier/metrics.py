@@ -37,7 +37,7 @@ PROVIDER_CALLS: Final = Counter(
     "Calls to a provider, by result (ok, retryable, refused, uncertain, circuit_open).",
     ["provider", "result"],
 )
-CALLBACKS: Final = Counter(
+CALLBACKS_RECEIVED: Final = Counter(
     "notifier_callbacks",
     "Provider callbacks received, by provider and result (accepted, duplicate, rejected).",
     ["provider", "result"],

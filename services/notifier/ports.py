@@ -84,6 +84,16 @@ class Deferral:
     request: bytes = field(repr=False)
 
 
+@dataclass(frozen=True)
+class SentMessage:
+    """What the ledger knows of a send, found from a provider's callback."""
+
+    key: str
+    debtor_id: str
+    loan_id: str | None
+    channel: Channel
+
+
 class AlreadyDecided(Exception):
     """Another worker claimed this send first; replay what the ledger says."""
 
@@ -145,5 +155,23 @@ class GateStore(Protocol):
         ...
 
 
-class NotifierStore(ContactDirectory, SendLedger, GateStore, Protocol):
+class CallbackStore(Protocol):
+    async def find_send(self, provider_message_ids: list[str]) -> SentMessage | None:
+        """The send a provider's message id (or our out-id) belongs to."""
+        ...
+
+    async def find_debtor(self, point_id: str) -> str | None:
+        """The debtor a contact point (by :func:`contact_point_id`) belongs to."""
+        ...
+
+    async def latest_loan(self, debtor_id: str) -> str | None:
+        """The loan of the most recent send to the debtor (what a reply most likely answers)."""
+        ...
+
+    async def first_time(self, callback_key: str, at: datetime) -> bool:
+        """Remember a callback; False when it was seen before (a replay or a retry)."""
+        ...
+
+
+class NotifierStore(ContactDirectory, SendLedger, GateStore, CallbackStore, Protocol):
     """Everything the notifier keeps, as one database provides it."""

@@ -44,3 +44,34 @@ class Settings(BaseServiceSettings):
     official_hotline: str = "95500"
     #: Key for per-message verification codes (HMAC); rotate with the audit service's copy.
     verification_secret: SecretStr = SecretStr("local-development-only")
+
+    #: SMS providers in failover order (aliyun, tencent, twilio); empty: no SMS channel.
+    sms_providers: tuple[Literal["aliyun", "tencent", "twilio"], ...] = ()
+    #: The approved SMS signature (签名), shown by the provider as 【...】.
+    sms_sign_name: str = "Example Bank"
+    aliyun_endpoint: str = "https://dysmsapi.aliyuncs.com"
+    aliyun_access_key_id: str = ""
+    aliyun_access_key_secret: SecretStr = SecretStr("")
+    aliyun_rate_per_s: float = 50.0
+    tencent_endpoint: str = "https://sms.tencentcloudapi.com"
+    tencent_secret_id: str = ""
+    tencent_secret_key: SecretStr = SecretStr("")
+    tencent_sdk_app_id: str = ""
+    tencent_rate_per_s: float = 50.0
+    twilio_endpoint: str = "https://api.twilio.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_from: str = ""
+    twilio_rate_per_s: float = 1.0  # a US long code sends one segment a second
+    #: WeChat Official Account (empty app id: no WeChat channel).
+    wechat_endpoint: str = "https://api.weixin.qq.com"
+    wechat_app_id: str = ""
+    wechat_app_secret: SecretStr = SecretStr("")
+    wechat_callback_token: SecretStr = SecretStr("")
+    wechat_rate_per_s: float = 100.0
+    #: How providers reach the notifier (Twilio signs the full URL), and the secret in the
+    #: Aliyun and Tencent callback paths (they do not sign their pushes).
+    public_base_url: str = "http://127.0.0.1:8081"
+    callback_secret: SecretStr = SecretStr("local-callback-secret")
+    provider_timeout_s: float = 10.0
+    provider_attempts: int = 3

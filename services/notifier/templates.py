@@ -7,7 +7,7 @@ strict undefined values, so a template can neither reach Python objects nor sile
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -47,6 +47,12 @@ class Template(_Frozen):
     approval: Approval
     purpose: Literal["overdue_notice", "pre_due_reminder", "visit_notice"]
     texts: dict[Locale, Texts]
+    #: The values an SMS provider's approved copy takes, in its parameter order.
+    sms_params: list[str] = []
+    #: Each provider's code for its approved copy, per locale.
+    provider_codes: dict[str, dict[Locale, str]] = {}
+    #: WeChat template fields and the value each one shows.
+    wechat_fields: dict[str, str] = {}
 
 
 class Registry(_Frozen):
@@ -71,6 +77,16 @@ class Rendered:
     body: str
     #: Named values, for providers that fill their own pre-approved templates (SMS in China).
     params: dict[str, str]
+    sms_params: tuple[str, ...] = ()
+    provider_codes: dict[str, str] = field(default_factory=dict)
+    wechat_fields: dict[str, str] = field(default_factory=dict)
+
+    def provider_code(self, provider: str) -> str:
+        """The provider's code for this template and locale; raises if it has none."""
+        code = self.provider_codes.get(provider)
+        if code is None:
+            raise TemplateMissing(f"{self.template} has no approved {provider} copy")
+        return code
 
     @property
     def sha256(self) -> str:
@@ -108,6 +124,13 @@ class TemplateRegistry:
     def ids(self) -> list[str]:
         return sorted(self._by_id)
 
+    def template(self, template_id: str) -> Template:
+        """An approved template by id; raises :class:`TemplateMissing` if there is none."""
+        found = self._by_id.get(template_id)
+        if found is None:
+            raise TemplateMissing(f"no approved template {template_id}")
+        return found
+
     def render(
         self,
         request: ContactRequested,
@@ -120,7 +143,8 @@ class TemplateRegistry:
         template = self._by_id.get(request.template_id)
         if template is None:
             raise TemplateMissing(f"no approved template {request.template_id}")
-        texts = template.texts.get(locale) or template.texts.get("zh-CN")
+        locale = locale if locale in template.texts else "zh-CN"
+        texts = template.texts.get(locale)
         if texts is None:
             raise TemplateMissing(f"template {template.id} has no {locale} text")
         values = _values(request, institution, code)
@@ -135,6 +159,11 @@ class TemplateRegistry:
             subject=subject,
             body=body,
             params=values,
+            sms_params=tuple(template.sms_params),
+            provider_codes={
+                p: codes[locale] for p, codes in template.provider_codes.items() if locale in codes
+            },
+            wechat_fields=dict(template.wechat_fields),
         )
 
 

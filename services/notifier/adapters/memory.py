@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from services.notifier.domain import points_of
 from services.notifier.policy.scenario import Contact, Decision, GateChannel, Outcome
 from services.notifier.ports import (
     AlreadyDecided,
@@ -16,8 +17,10 @@ from services.notifier.ports import (
     GateTicket,
     LedgerEntry,
     SendStatus,
+    SentMessage,
 )
 from services.notifier.templates import Rendered
+from shared.events import Channel
 
 _TERMINAL = {Outcome.BLOCK: SendStatus.BLOCKED, Outcome.ESCALATE: SendStatus.ESCALATED}
 
@@ -32,11 +35,36 @@ class InMemoryNotifierStore:
         self.opt_outs: dict[str, set[GateChannel]] = defaultdict(set)
         self.deferrals: dict[str, tuple[Deferral, datetime | None]] = {}
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.points: dict[str, str] = {}
+        self.sends: dict[str, tuple[str, str | None, Channel]] = {}
+        self.seen: set[str] = set()
 
     async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None:
         current = self.contacts.get(contact.debtor_id)
         if current is None or current[0] < as_of:
             self.contacts[contact.debtor_id] = (as_of, contact)
+            for point in points_of(contact):
+                self.points[point] = contact.debtor_id
+
+    async def find_debtor(self, point_id: str) -> str | None:
+        return self.points.get(point_id)
+
+    async def find_send(self, provider_message_ids: list[str]) -> SentMessage | None:
+        for entry in self.ledger.values():
+            if entry.provider_message_id in provider_message_ids:
+                debtor, loan, channel = self.sends[entry.key]
+                return SentMessage(entry.key, debtor, loan, channel)
+        return None
+
+    async def latest_loan(self, debtor_id: str) -> str | None:
+        loans = [loan for d, loan, _ in self.sends.values() if d == debtor_id and loan]
+        return loans[-1] if loans else None
+
+    async def first_time(self, callback_key: str, at: datetime) -> bool:
+        if callback_key in self.seen:
+            return False
+        self.seen.add(callback_key)
+        return True
 
     async def get(self, debtor_id: str) -> DirectoryEntry | None:
         found = self.contacts.get(debtor_id)
@@ -86,6 +114,7 @@ class InMemoryNotifierStore:
         self.ledger[ticket.key] = LedgerEntry(
             ticket.key, _TERMINAL.get(decision.outcome, SendStatus.PENDING)
         )
+        self.sends[ticket.key] = (ticket.debtor_id, ticket.debt_id, ticket.channel)
         if decision.outcome is Outcome.ALLOW:
             contact = Contact(
                 at=ticket.at,

@@ -21,10 +21,11 @@ send_ledger = Table(
     metadata,
     Column("send_key", String(300), primary_key=True),  # request id | channel
     Column("debtor_id", String(128), nullable=False, index=True),
+    Column("loan_id", String(128)),
     Column("channel", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("provider", String(32)),
-    Column("provider_message_id", String(256)),
+    Column("provider_message_id", String(256), index=True),
     Column("claimed_at", DateTime(timezone=True), nullable=False),
     Column("settled_at", DateTime(timezone=True)),
 )
@@ -77,4 +78,20 @@ gate_locks = Table(
     metadata,
     Column("debtor_id", String(128), primary_key=True),
     Column("version", Integer, nullable=False),
+)
+
+#: Where each contact point leads (by its hash, never the address), for inbound replies.
+directory_points = Table(
+    "notifier_directory_points",
+    metadata,
+    Column("point_id", String(64), primary_key=True),
+    Column("debtor_id", String(128), nullable=False),
+)
+
+#: Provider callbacks already taken, so a replayed or repeated callback changes nothing.
+callbacks_seen = Table(
+    "notifier_callbacks_seen",
+    metadata,
+    Column("callback_key", String(300), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
 )

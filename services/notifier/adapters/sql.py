@@ -18,13 +18,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.notifier.adapters.schema import (
+    callbacks_seen,
     contact_log,
     deferrals,
     directory,
+    directory_points,
     gate_locks,
     opt_outs,
     send_ledger,
 )
+from services.notifier.domain import points_of
 from services.notifier.policy.scenario import Consent, Contact, Decision, GateChannel, Outcome
 from services.notifier.ports import (
     AlreadyDecided,
@@ -34,6 +37,7 @@ from services.notifier.ports import (
     GateTicket,
     LedgerEntry,
     SendStatus,
+    SentMessage,
 )
 from shared.database import as_utc, is_unique_violation, ping
 from shared.errors import RetryableError
@@ -99,9 +103,62 @@ class SqlNotifierStore:
             index_elements=[directory.c.debtor_id],
             set_={"entry": stmt.excluded.entry, "as_of": stmt.excluded.as_of},
             where=directory.c.as_of < stmt.excluded.as_of,  # an older event never wins
+        ).returning(directory.c.debtor_id)
+        async with self._guard() as conn:
+            if (await conn.execute(stmt)).first() is None:
+                return
+            for point in points_of(contact):
+                link = self._dialect.insert(directory_points).values(
+                    point_id=point, debtor_id=contact.debtor_id
+                )
+                await conn.execute(
+                    link.on_conflict_do_update(
+                        index_elements=[directory_points.c.point_id],
+                        set_={"debtor_id": link.excluded.debtor_id},
+                    )
+                )
+
+    async def find_debtor(self, point_id: str) -> str | None:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(directory_points.c.debtor_id).where(directory_points.c.point_id == point_id)
+            )
+            return found.scalar_one_or_none()
+
+    async def find_send(self, provider_message_ids: list[str]) -> SentMessage | None:
+        if not provider_message_ids:
+            return None
+        async with self._engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(send_ledger)
+                    .where(send_ledger.c.provider_message_id.in_(provider_message_ids))
+                    .limit(1)
+                )
+            ).one_or_none()
+        if row is None:
+            return None
+        return SentMessage(row.send_key, row.debtor_id, row.loan_id, row.channel)
+
+    async def latest_loan(self, debtor_id: str) -> str | None:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(send_ledger.c.loan_id)
+                .where(send_ledger.c.debtor_id == debtor_id, send_ledger.c.loan_id.is_not(None))
+                .order_by(send_ledger.c.claimed_at.desc())
+                .limit(1)
+            )
+            return found.scalar_one_or_none()
+
+    async def first_time(self, callback_key: str, at: datetime) -> bool:
+        stmt = (
+            self._dialect.insert(callbacks_seen)
+            .values(callback_key=callback_key, at=at)
+            .on_conflict_do_nothing(index_elements=[callbacks_seen.c.callback_key])
+            .returning(callbacks_seen.c.callback_key)
         )
         async with self._guard() as conn:
-            await conn.execute(stmt)
+            return (await conn.execute(stmt)).first() is not None
 
     async def get(self, debtor_id: str) -> DirectoryEntry | None:
         async with self._engine.connect() as conn:
@@ -220,6 +277,7 @@ class SqlNotifierStore:
             insert(send_ledger).values(
                 send_key=ticket.key,
                 debtor_id=ticket.debtor_id,
+                loan_id=ticket.debt_id,
                 channel=ticket.channel,
                 status=status.value,
                 claimed_at=ticket.at,

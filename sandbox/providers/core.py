@@ -1,0 +1,213 @@
+"""The provider sandbox's shared state: what was received, injected faults, callbacks back.
+
+The sandbox checks what a real provider checks (signatures, credentials, approved template
+codes, recipient formats), answers with the provider's own success and error bodies, pushes
+delivery receipts and borrower replies back to the notifier in each provider's callback format,
+and can be told to fail: a share or a count of requests get 5xx, throttling, timeouts (the
+message is taken but no answer comes), WeChat 45009 or an expired token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import random
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from jinja2 import StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from services.notifier.templates import TemplateRegistry
+
+_CODE = re.compile(r"(?:验证码|code)\s*([A-Z2-7]{8})")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What the sandbox accepts; the notifier is configured with the same values locally."""
+
+    aliyun_key_id: str = "LTAI5tSandboxKeyId"
+    aliyun_secret: str = "sandbox-aliyun-secret"  # noqa: S105 - sandbox credentials
+    tencent_secret_id: str = "AKIDsandboxsecretid"  # noqa: S105 - sandbox credentials
+    tencent_secret_key: str = "sandbox-tencent-key"  # noqa: S105 - sandbox credentials
+    tencent_app_id: str = "1400000001"
+    twilio_sid: str = "AC" + "0123456789abcdef" * 2
+    twilio_token: str = "sandbox-twilio-token"  # noqa: S105 - sandbox credentials
+    twilio_from: str = "+15005550006"
+    wechat_app_id: str = "wx5a9e0sandbox01"
+    wechat_secret: str = "sandbox-wechat-secret"  # noqa: S105 - sandbox credentials
+    wechat_token: str = "sandbox-wechat-token"  # noqa: S105 - sandbox credentials
+    sign_name: str = "Example Bank"
+    callback_secret: str = "sandbox-callback-secret"  # noqa: S105 - sandbox credentials
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message a provider accepted, as the borrower's phone shows it."""
+
+    provider: str
+    to: str
+    text: str
+    provider_id: str
+    code: str | None
+    at: str
+
+
+@dataclass
+class Fault:
+    kind: str
+    rate: float = 0.0
+    remaining: int = 0
+
+
+@dataclass
+class SandboxState:
+    credentials: Credentials
+    callback_base: str | None
+    seed: int = 7
+    received: list[Received] = field(default_factory=list)
+    faults: dict[str, Fault] = field(default_factory=dict)
+    calls: Counter[str] = field(default_factory=Counter)
+    nonces: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)  # noqa: S311 - fault injection, not security
+        self.registry = TemplateRegistry.load()
+        self.jinja = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.session: aiohttp.ClientSession | None = None
+
+    def fault(self, provider: str) -> str | None:
+        """The fault to inject into this request, if any."""
+        self.calls[provider] += 1
+        fault = self.faults.get(provider)
+        if fault is None:
+            return None
+        if fault.remaining > 0:
+            fault.remaining -= 1
+            return fault.kind
+        if fault.rate > 0 and self.rng.random() < fault.rate:
+            return fault.kind
+        return None
+
+    def approved_text(self, provider: str, code: str, values: dict[str, str]) -> str | None:
+        """The provider's approved copy for ``code``, filled in; None if the code is unknown."""
+        for template_id in self.registry.ids():
+            template = self.registry.template(template_id)
+            for locale, provider_code in template.provider_codes.get(provider, {}).items():
+                if provider_code == code:
+                    text = template.texts[locale].sms
+                    return self.jinja.from_string(text).render(
+                        values | {"institution": self.credentials.sign_name}
+                    )
+        return None
+
+    def approved_params(self, provider: str, code: str) -> list[str] | None:
+        for template_id in self.registry.ids():
+            template = self.registry.template(template_id)
+            if code in template.provider_codes.get(provider, {}).values():
+                return list(template.sms_params)
+        return None
+
+    def keep(self, provider: str, to: str, text: str, provider_id: str) -> Received:
+        match = _CODE.search(text)
+        item = Received(
+            provider=provider,
+            to=to,
+            text=text,
+            provider_id=provider_id,
+            code=match.group(1) if match else None,
+            at=datetime.now(UTC).isoformat(),
+        )
+        self.received.append(item)
+        return item
+
+    def later(self, coroutine: Any) -> None:
+        """Run a callback to the notifier in the background, as a provider would."""
+        task = asyncio.create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def post(self, url: str, **kwargs: Any) -> None:
+        """Deliver a callback; a notifier that is down simply misses it (providers retry a few
+        times; the notifier reconciles with its ledger)."""
+        if self.session is None:
+            return
+        try:
+            async with self.session.post(url, timeout=aiohttp.ClientTimeout(total=5), **kwargs):
+                pass
+        except (aiohttp.ClientError, TimeoutError):
+            pass
+
+
+#: A "timeout" fault: the provider takes the message but its answer never comes in time.
+HANG_S = 60.0
+
+
+async def hang() -> None:
+    await asyncio.sleep(HANG_S)
+
+
+def fresh_id(prefix: str = "") -> str:
+    return prefix + secrets.token_hex(8)
+
+
+def control_routes(state: SandboxState) -> list[web.RouteDef]:
+    """Fault switches, what was received, and the borrowers' phone page."""
+
+    async def set_fault(request: web.Request) -> web.Response:
+        body = await request.json()
+        state.faults[str(body["provider"])] = Fault(
+            kind=str(body["kind"]),
+            rate=float(body.get("rate", 0.0)),
+            remaining=int(body.get("count", 0)),
+        )
+        return web.json_response({"ok": True})
+
+    async def clear_faults(request: web.Request) -> web.Response:
+        state.faults.clear()
+        return web.json_response({"ok": True})
+
+    async def received(request: web.Request) -> web.Response:
+        return web.json_response([item.__dict__ for item in state.received])
+
+    async def phone(request: web.Request) -> web.Response:
+        by_number: dict[str, list[Received]] = {}
+        for item in state.received:
+            by_number.setdefault(item.to, []).append(item)
+        rows = "".join(
+            f"<section><h2>{html.escape(number)}</h2>"
+            + "".join(
+                f"<article><small>{html.escape(m.at)} · {html.escape(m.provider)}</small>"
+                f"<p>{html.escape(m.text)}</p></article>"
+                for m in messages
+            )
+            + "</section>"
+            for number, messages in sorted(by_number.items())
+        )
+        page = (
+            "<!doctype html><html lang='zh-CN'><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width'>"
+            "<title>Sandbox phones</title><body><h1>What each borrower received</h1>"
+            f"{rows or '<p>No messages yet.</p>'}</body></html>"
+        )
+        return web.Response(text=page, content_type="text/html")
+
+    return [
+        web.post("/_faults", set_fault),
+        web.delete("/_faults", clear_faults),
+        web.get("/_received", received),
+        web.get("/phone", phone),
+    ]
+
+
+def json_error(status: int, body: dict[str, Any]) -> web.Response:
+    return web.Response(status=status, text=json.dumps(body), content_type="application/json")

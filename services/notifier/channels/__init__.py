@@ -1,0 +1,1 @@
+"""Channel clients: each speaks one provider's real wire format."""

@@ -1,0 +1,178 @@
+"""Retries with backoff and jitter (honouring Retry-After), a token bucket per provider, a circuit
+breaker, and failover between providers that never turns an uncertain send into a second one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from aiolimiter import AsyncLimiter
+
+from services.notifier.channels.errors import (
+    CircuitOpen,
+    ProviderMisconfigured,
+    ProviderUnavailable,
+)
+from services.notifier.metrics import PROVIDER_CALLS
+from services.notifier.ports import DeliveryUncertain
+from services.notifier.templates import Rendered
+from shared.errors import PermanentError, RetryableError
+
+log = logging.getLogger(__name__)
+
+
+class ProviderClient(Protocol):
+    """One provider's wire format: a single attempt, no retries."""
+
+    provider: str
+
+    async def attempt(self, address: str, message: Rendered, *, key: str, message_id: str) -> str:
+        """Hand the message to the provider once; return the provider's message id."""
+        ...
+
+    async def reconcile(self, address: str, *, key: str) -> str | None:
+        """After an uncertain attempt: the provider's id if it has the message, else None.
+
+        Raises :class:`DeliveryUncertain` when the provider offers no way to ask.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 3
+    base_s: float = 0.2
+    cap_s: float = 5.0
+    #: A provider asking for a longer pause than this is treated as unavailable for now.
+    max_retry_after_s: float = 30.0
+    #: How long to wait before asking the provider whether an uncertain send arrived.
+    reconcile_after_s: float = 1.0
+
+
+def backoff_s(policy: RetryPolicy, attempt: int, retry_after_s: float | None) -> float:
+    """Full-jitter exponential backoff, or the provider's Retry-After when it gave one."""
+    if retry_after_s is not None:
+        return min(retry_after_s, policy.max_retry_after_s)
+    return random.uniform(0, min(policy.cap_s, policy.base_s * 2**attempt))  # noqa: S311 - jitter
+
+
+class CircuitBreaker:
+    """Opens after ``threshold`` consecutive failures; lets one trial call through after
+    ``reset_s``; closes again on a success."""
+
+    def __init__(
+        self, threshold: int = 5, reset_s: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._threshold, self._reset_s, self._clock = threshold, reset_s, clock
+        self._failures = 0
+        self._opened_at: float | None = None
+
+    @property
+    def open(self) -> bool:
+        if self._opened_at is None:
+            return False
+        # After reset_s the circuit is half-open: one trial call goes through.
+        return self._clock() - self._opened_at < self._reset_s
+
+    def success(self) -> None:
+        self._failures, self._opened_at = 0, None
+
+    def failure(self) -> None:
+        self._failures += 1
+        if self._failures >= self._threshold:
+            self._opened_at = self._clock()
+
+
+class Resilient:
+    """A :class:`~services.notifier.ports.ChannelClient` around one provider client."""
+
+    def __init__(
+        self,
+        client: ProviderClient,
+        *,
+        rate_per_s: float,
+        policy: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.provider = client.provider
+        self._limiter = AsyncLimiter(max(rate_per_s, 1e-3), 1.0)
+        self._policy = policy or RetryPolicy()
+        self.breaker = breaker or CircuitBreaker()
+        self._sleep = sleep
+
+    async def send(
+        self, address: str, message: Rendered, *, key: str, message_id: str
+    ) -> tuple[str, str]:
+        for attempt in range(self._policy.attempts):
+            if self.breaker.open:
+                PROVIDER_CALLS.labels(self.provider, "circuit_open").inc()
+                raise CircuitOpen(f"{self.provider}: circuit open")
+            found = await self._attempt(address, message, key, message_id, attempt)
+            if found is not None:
+                return self.provider, found
+        raise ProviderUnavailable(f"{self.provider}: no attempt succeeded")
+
+    async def _attempt(
+        self, address: str, message: Rendered, key: str, message_id: str, attempt: int
+    ) -> str | None:
+        """One call: the provider's id, or None when another attempt is worth making."""
+        try:
+            async with self._limiter:
+                found = await self.client.attempt(address, message, key=key, message_id=message_id)
+        except RetryableError as e:
+            self.breaker.failure()
+            PROVIDER_CALLS.labels(self.provider, "retryable").inc()
+            if attempt + 1 >= self._policy.attempts:
+                raise
+            await self._sleep(backoff_s(self._policy, attempt, getattr(e, "retry_after_s", None)))
+            return None
+        except DeliveryUncertain:
+            self.breaker.failure()
+            PROVIDER_CALLS.labels(self.provider, "uncertain").inc()
+            # None means the provider confirmed it has nothing: safe to try again.
+            return await self._reconciled(address, key)
+        except PermanentError:
+            self.breaker.success()  # the provider answered; it refused this message
+            PROVIDER_CALLS.labels(self.provider, "refused").inc()
+            raise
+        self.breaker.success()
+        PROVIDER_CALLS.labels(self.provider, "ok").inc()
+        return found
+
+    async def _reconciled(self, address: str, key: str) -> str | None:
+        await self._sleep(self._policy.reconcile_after_s)
+        found = await self.client.reconcile(address, key=key)  # may raise DeliveryUncertain
+        PROVIDER_CALLS.labels(self.provider, "reconciled").inc()
+        return found
+
+
+class Failover:
+    """Tries providers in order. Moves on only when the provider certainly did not take the
+    message (unavailable, circuit open, our configuration refused); an uncertain send or a
+    refused recipient stops here, since trying elsewhere could send it twice or in vain."""
+
+    def __init__(self, members: Sequence[Resilient]) -> None:
+        if not members:
+            raise ValueError("failover needs at least one provider")
+        self.members = list(members)
+
+    async def send(
+        self, address: str, message: Rendered, *, key: str, message_id: str
+    ) -> tuple[str, str]:
+        last: Exception | None = None
+        for member in self.members:
+            try:
+                return await member.send(address, message, key=key, message_id=message_id)
+            except (ProviderUnavailable, ProviderMisconfigured) as e:
+                log.warning("provider failed; failing over", extra={"provider": member.provider})
+                PROVIDER_CALLS.labels(member.provider, "failover").inc()
+                last = e
+        assert last is not None  # noqa: S101 - members is never empty
+        raise last

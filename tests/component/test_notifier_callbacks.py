@@ -1,0 +1,261 @@
+"""Provider callbacks on the notifier's HTTP app: signatures, replays, receipts and replies."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from services.notifier.adapters.memory import InMemoryNotifierStore
+from services.notifier.callbacks import CALLBACKS, CallbackContext, CallbackSecrets, callback_routes
+from services.notifier.channels.signing import twilio_signature, wechat_signature
+from services.notifier.metrics import CALLBACKS_RECEIVED
+from services.notifier.policy.pack import load_pack
+from services.notifier.policy.scenario import Decision, Outcome
+from services.notifier.ports import DirectoryEntry, GateTicket, SendStatus
+from shared.events import BorrowerReplied, InteractionRecorded
+from shared.testing.memory import InMemoryEventPublisher
+
+SECRETS = CallbackSecrets(
+    path_secret="path-secret",
+    twilio_auth_token="twilio-token",
+    wechat_token="wechat-token",
+    public_base_url="https://notifier.bank.example",
+)
+NOW = datetime(2026, 3, 4, 4, 0, tzinfo=UTC)
+OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
+
+
+class Fixture:
+    def __init__(self) -> None:
+        self.store = InMemoryNotifierStore()
+        self.publisher = InMemoryEventPublisher()
+        self.ctx = CallbackContext(
+            store=self.store,
+            publisher=self.publisher,
+            interactions_topic="interactions",
+            replies_topic="replies",
+            packs=[load_pack("cn")],
+            secrets=SECRETS,
+            clock=lambda: NOW,
+        )
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app[CALLBACKS] = self.ctx
+        app.add_routes(callback_routes())
+        return app
+
+    async def sent(self, key: str, provider_id: str, provider: str) -> None:
+        ticket = GateTicket(key, "d1", "loan-1", "sms", "cp", NOW, b"")
+        await self.store.decide(ticket, lambda _: Decision(outcome=Outcome.ALLOW))
+        await self.store.settle(key, SendStatus.SENT, provider_id, provider)
+
+    def interactions(self) -> list[InteractionRecorded]:
+        return [
+            e for e in self.publisher.events("interactions") if isinstance(e, InteractionRecorded)
+        ]
+
+    def replies(self) -> list[BorrowerReplied]:
+        return [e for e in self.publisher.events("replies") if isinstance(e, BorrowerReplied)]
+
+
+@pytest.fixture
+def f() -> Fixture:
+    return Fixture()
+
+
+def rejected(provider: str) -> float:
+    return float(CALLBACKS_RECEIVED.labels(provider, "rejected")._value.get())
+
+
+class TestAliyun:
+    async def test_a_receipt_batch_is_taken_once(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        await f.sent("req-1|sms", "900^abc", "aliyun")
+        client = await aiohttp_client(f.app())
+        batch = [
+            {
+                "biz_id": "900^abc",
+                "out_id": "o1",
+                "success": True,
+                "err_code": "DELIVERED",
+                "report_time": "2026-03-04 12:00:05",
+                "phone_number": "13800000001",
+            }
+        ]
+        for _ in range(2):  # Aliyun retries and may repeat a receipt
+            r = await client.post("/v1/callbacks/aliyun/path-secret/report", json=batch)
+            assert r.status == 200
+            assert await r.json() == {"code": 0, "msg": "接收成功"}
+        [receipt] = f.interactions()
+        assert receipt.kind == "delivery_reported"
+        assert receipt.request_id == "req-1"
+        assert receipt.reason == "delivered: DELIVERED"
+
+    async def test_a_wrong_path_secret_is_not_found_and_counted(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        client = await aiohttp_client(f.app())
+        before = rejected("aliyun")
+        r = await client.post("/v1/callbacks/aliyun/guess/report", json=[])
+        assert r.status == 404
+        assert rejected("aliyun") == before + 1
+
+    async def test_a_body_that_is_not_json_is_a_400(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        client = await aiohttp_client(f.app())
+        r = await client.post("/v1/callbacks/aliyun/path-secret/report", data=b"\xff\xfe")
+        assert r.status == 400
+        assert "not JSON" in (await r.json())["error"]
+
+
+class TestReplies:
+    async def test_an_opt_out_reply_stops_the_channel_and_reaches_the_scheduler(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        await f.store.upsert(DirectoryEntry("d1", mobile="+8613800000001"), as_of=NOW)
+        await f.sent("req-1|sms", "900^abc", "aliyun")
+        client = await aiohttp_client(f.app())
+        item = {"mobile": "13800000001", "nationcode": "86", "text": "TD", "time": 1772600000}
+        r = await client.post("/v1/callbacks/tencent/path-secret/reply", json=item)
+        assert r.status == 200
+        assert f.store.opt_outs["d1"] == {"sms"}
+        [reply] = f.replies()
+        assert (reply.debtor_id, reply.loan_id, reply.intent) == ("d1", "loan-1", "opt_out")
+        assert [i.kind for i in f.interactions()] == ["reply_received"]
+
+    async def test_a_reply_from_an_unknown_number_changes_nothing(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        client = await aiohttp_client(f.app())
+        item = {"mobile": "13900000009", "nationcode": "86", "text": "TD", "time": 1}
+        assert (
+            await client.post("/v1/callbacks/tencent/path-secret/reply", json=item)
+        ).status == 200
+        assert f.replies() == []
+
+
+class TestTwilio:
+    URL = "https://notifier.bank.example/v1/callbacks/twilio/status"
+
+    async def test_a_signed_status_callback_is_taken(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        await f.sent("req-2|sms", "SM123", "twilio")
+        client = await aiohttp_client(f.app())
+        form = {"MessageSid": "SM123", "MessageStatus": "delivered", "To": "+14155550100"}
+        signature = twilio_signature("twilio-token", self.URL, form.items())
+        r = await client.post(
+            "/v1/callbacks/twilio/status", data=form, headers={"X-Twilio-Signature": signature}
+        )
+        assert r.status == 204
+        assert [i.reason for i in f.interactions()] == ["delivered"]
+
+    async def test_a_forged_callback_is_refused_and_counted(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        await f.sent("req-2|sms", "SM123", "twilio")
+        client = await aiohttp_client(f.app())
+        form = {"MessageSid": "SM123", "MessageStatus": "delivered"}
+        signature = twilio_signature("not-the-token", self.URL, form.items())
+        before = rejected("twilio")
+        r = await client.post(
+            "/v1/callbacks/twilio/status", data=form, headers={"X-Twilio-Signature": signature}
+        )
+        assert r.status == 403
+        assert rejected("twilio") == before + 1
+        assert f.interactions() == []
+
+    async def test_a_tampered_field_breaks_the_signature(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        client = await aiohttp_client(f.app())
+        form = {"MessageSid": "SM123", "MessageStatus": "failed"}
+        signature = twilio_signature("twilio-token", self.URL, form.items())
+        form["MessageStatus"] = "delivered"
+        r = await client.post(
+            "/v1/callbacks/twilio/status", data=form, headers={"X-Twilio-Signature": signature}
+        )
+        assert r.status == 403
+
+
+class TestWeChat:
+    def params(self, stamp: int | None = None, nonce: str = "n1") -> dict[str, str]:
+        ts = str(stamp if stamp is not None else int(time.time()))
+        return {
+            "signature": wechat_signature("wechat-token", ts, nonce),
+            "timestamp": ts,
+            "nonce": nonce,
+        }
+
+    def finished(self, msgid: str) -> bytes:
+        return (
+            f"<xml><FromUserName><![CDATA[{OPENID}]]></FromUserName><MsgType><![CDATA[event]]>"
+            f"</MsgType><Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>{msgid}</MsgID>"
+            f"<Status><![CDATA[success]]></Status></xml>"
+        ).encode()
+
+    async def test_url_verification_echoes(self, f: Fixture, aiohttp_client: ClientFactory) -> None:
+        client = await aiohttp_client(f.app())
+        r = await client.get("/v1/callbacks/wechat", params=self.params() | {"echostr": "e42"})
+        assert await r.text() == "e42"
+
+    async def test_a_signed_delivery_event_is_taken(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        await f.sent("req-3|wechat", "2000001", "wechat")
+        client = await aiohttp_client(f.app())
+        r = await client.post(
+            "/v1/callbacks/wechat", params=self.params(), data=self.finished("2000001")
+        )
+        assert await r.text() == "success"
+        assert [i.kind for i in f.interactions()] == ["delivery_reported"]
+
+    @pytest.mark.parametrize("problem", ["signature", "stale", "replay"])
+    async def test_forged_stale_and_replayed_pushes_are_refused(
+        self, f: Fixture, aiohttp_client: ClientFactory, problem: str
+    ) -> None:
+        client = await aiohttp_client(f.app())
+        params = self.params(nonce="once")
+        if problem == "signature":
+            params["signature"] = "0" * 40
+        elif problem == "stale":
+            params = self.params(stamp=int(time.time()) - 3600)
+        else:
+            first = await client.post(
+                "/v1/callbacks/wechat", params=params, data=self.finished("1")
+            )
+            assert first.status == 200
+        before = rejected("wechat")
+        r = await client.post("/v1/callbacks/wechat", params=params, data=self.finished("1"))
+        assert r.status == 403
+        assert rejected("wechat") == before + 1
+
+    async def test_a_text_asking_for_instalments_reaches_the_scheduler(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        await f.store.upsert(DirectoryEntry("d1", wechat_openid=OPENID), as_of=NOW)
+        client = await aiohttp_client(f.app())
+        xml = (
+            f"<xml><FromUserName><![CDATA[{OPENID}]]></FromUserName><CreateTime>1</CreateTime>"
+            "<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[我想申请分期还款]]></Content>"
+            "<MsgId>77</MsgId></xml>"
+        ).encode()
+        r = await client.post("/v1/callbacks/wechat", params=self.params(), data=xml)
+        assert r.status == 200
+        [reply] = f.replies()
+        assert reply.intent == "instalment_request"
+        assert reply.channel == "wechat"
+
+    async def test_malformed_xml_is_a_400(self, f: Fixture, aiohttp_client: ClientFactory) -> None:
+        client = await aiohttp_client(f.app())
+        r = await client.post("/v1/callbacks/wechat", params=self.params(), data=b"<xml><unclosed>")
+        assert r.status == 400

@@ -1,0 +1,301 @@
+"""The channel clients against the provider sandbox: real HTTP, real signatures, injected faults."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+
+from sandbox.providers import Credentials, ProviderSandbox
+from services.notifier.channels.aliyun import AliyunSms
+from services.notifier.channels.errors import (
+    ProviderMisconfigured,
+    ProviderUnavailable,
+    RecipientRefused,
+    SendLater,
+)
+from services.notifier.channels.resilience import Failover, Resilient, RetryPolicy
+from services.notifier.channels.tencent import TencentSms
+from services.notifier.channels.twilio import TwilioSms
+from services.notifier.channels.wechat import TokenCache, WeChatTemplates
+from services.notifier.ports import DeliveryUncertain
+from services.notifier.templates import Institution, Rendered, TemplateRegistry
+from shared.testing.factories import contact_request
+
+CRED = Credentials()
+BANK = Institution(
+    name=CRED.sign_name,
+    payment_instructions="the bank's app",
+    complaint_channel="95500",
+    privacy_notice_url="https://bank.example/privacy",
+    verification_url="https://bank.example/verify",
+    official_hotline="95500",
+)
+FAST = RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05, reconcile_after_s=0.05)
+OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+
+
+def message(code: str = "ABCD2345", locale: str = "zh-CN") -> Rendered:
+    return TemplateRegistry.load().render(contact_request(), "sms", locale, BANK, code)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[ProviderSandbox]:
+    server = await ProviderSandbox().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1.0)) as s:
+        yield s
+
+
+def aliyun(sandbox: ProviderSandbox, session: aiohttp.ClientSession, **kw: str) -> AliyunSms:
+    return AliyunSms(
+        session,
+        endpoint=f"{sandbox.url}/aliyun/",
+        access_key_id=kw.get("key_id", CRED.aliyun_key_id),
+        access_key_secret=kw.get("secret", CRED.aliyun_secret),
+        sign_name=CRED.sign_name,
+    )
+
+
+def tencent(sandbox: ProviderSandbox, session: aiohttp.ClientSession, **kw: str) -> TencentSms:
+    return TencentSms(
+        session,
+        endpoint=f"{sandbox.url}/tencent/",
+        secret_id=CRED.tencent_secret_id,
+        secret_key=kw.get("secret", CRED.tencent_secret_key),
+        sdk_app_id=CRED.tencent_app_id,
+        sign_name=CRED.sign_name,
+    )
+
+
+def twilio(sandbox: ProviderSandbox, session: aiohttp.ClientSession, **kw: str) -> TwilioSms:
+    return TwilioSms(
+        session,
+        endpoint=f"{sandbox.url}/twilio",
+        account_sid=CRED.twilio_sid,
+        auth_token=kw.get("token", CRED.twilio_token),
+        sender=CRED.twilio_from,
+        status_callback=None,
+    )
+
+
+def codes(sandbox: ProviderSandbox) -> list[str | None]:
+    return [m.code for m in sandbox.state.received]
+
+
+class TestAliyun:
+    async def test_a_signed_send_arrives_as_the_approved_text(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        biz_id = await aliyun(sandbox, session).attempt(
+            "+8613800000001", message(), key="r1|sms", message_id="m1"
+        )
+        [received] = sandbox.state.received
+        assert received.provider_id == biz_id
+        assert received.to == "+8613800000001"
+        assert received.text.startswith(f"【{CRED.sign_name}】您尾号5678的贷款")
+        assert received.code == "ABCD2345"
+
+    async def test_a_wrong_secret_is_refused_as_our_misconfiguration(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        with pytest.raises(ProviderMisconfigured, match="SignatureDoesNotMatch"):
+            await aliyun(sandbox, session, secret="wrong").attempt(
+                "+8613800000001", message(), key="k", message_id="m"
+            )
+        assert sandbox.state.received == []
+
+    async def test_an_invalid_number_is_refused_for_good(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        with pytest.raises(RecipientRefused, match="MOBILE_NUMBER_ILLEGAL"):
+            await aliyun(sandbox, session).attempt("+86999", message(), key="k", message_id="m")
+
+    async def test_a_timeout_after_acceptance_is_reconciled_by_out_id_not_resent(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        await sandbox_fault(sandbox, "aliyun", "timeout", count=1)
+        client = Resilient(aliyun(sandbox, session), rate_per_s=100, policy=FAST)
+        provider, found = await client.send(
+            "+8613800000001", message(), key="r9|sms", message_id="m"
+        )
+        assert provider == "aliyun"
+        assert found
+        assert codes(sandbox) == ["ABCD2345"]  # exactly one message reached the phone
+
+
+class TestTencent:
+    async def test_a_tc3_signed_send_is_accepted(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        serial = await tencent(sandbox, session).attempt(
+            "+8613800000002", message(), key="r2|sms", message_id="m2"
+        )
+        [received] = sandbox.state.received
+        assert received.provider_id == serial
+        assert "验证码ABCD2345" in received.text
+
+    async def test_a_wrong_key_fails_the_signature(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        with pytest.raises(ProviderMisconfigured, match=r"AuthFailure\.SignatureFailure"):
+            await tencent(sandbox, session, secret="wrong").attempt(
+                "+8613800000002", message(), key="k", message_id="m"
+            )
+
+    async def test_a_timeout_stays_uncertain_and_is_not_resent(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        await sandbox_fault(sandbox, "tencent", "timeout", count=1)
+        client = Failover(
+            [
+                Resilient(tencent(sandbox, session), rate_per_s=100, policy=FAST),
+                Resilient(aliyun(sandbox, session), rate_per_s=100, policy=FAST),
+            ]
+        )
+        with pytest.raises(DeliveryUncertain):
+            await client.send("+8613800000002", message(), key="r3|sms", message_id="m")
+        # Tencent took it; failing over to Aliyun would have sent it twice.
+        assert [m.provider for m in sandbox.state.received] == ["tencent"]
+
+
+class TestTwilio:
+    async def test_basic_auth_send_and_a_wrong_token(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        sid = await twilio(sandbox, session).attempt(
+            "+14155550100", message(locale="en"), key="k", message_id="m"
+        )
+        assert sid.startswith("SM")
+        with pytest.raises(ProviderMisconfigured, match="401"):
+            await twilio(sandbox, session, token="wrong").attempt(
+                "+14155550100", message(locale="en"), key="k", message_id="m"
+            )
+
+    async def test_429_is_retried_after_retry_after(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        await sandbox_fault(sandbox, "twilio", "429", count=2)
+        waits: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            waits.append(seconds)
+
+        client = Resilient(twilio(sandbox, session), rate_per_s=100, policy=FAST, sleep=sleep)
+        await client.send("+14155550100", message(locale="en"), key="k", message_id="m")
+        assert waits == [1.0, 1.0]  # the sandbox's Retry-After, honoured
+        assert len(sandbox.state.received) == 1
+
+    async def test_an_invalid_number_is_refused(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        with pytest.raises(RecipientRefused, match="21211"):
+            await twilio(sandbox, session).attempt("0415", message(), key="k", message_id="m")
+
+
+class TestFailover:
+    async def test_an_unavailable_provider_fails_over_to_the_next(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        await sandbox_fault(sandbox, "aliyun", "5xx", rate=1.0)
+        client = Failover(
+            [
+                Resilient(aliyun(sandbox, session), rate_per_s=100, policy=FAST),
+                Resilient(tencent(sandbox, session), rate_per_s=100, policy=FAST),
+            ]
+        )
+        provider, _ = await client.send("+8613800000003", message(), key="r4|sms", message_id="m")
+        assert provider == "tencent"
+        assert [m.provider for m in sandbox.state.received] == ["tencent"]
+
+    async def test_every_provider_down_is_unavailable(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        await sandbox_fault(sandbox, "aliyun", "5xx", rate=1.0)
+        await sandbox_fault(sandbox, "tencent", "throttle", rate=1.0)
+        client = Failover(
+            [
+                Resilient(aliyun(sandbox, session), rate_per_s=100, policy=FAST),
+                Resilient(tencent(sandbox, session), rate_per_s=100, policy=FAST),
+            ]
+        )
+        with pytest.raises(ProviderUnavailable):
+            await client.send("+8613800000003", message(), key="r5|sms", message_id="m")
+        assert sandbox.state.received == []
+
+
+class TestWeChat:
+    def client(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> tuple[WeChatTemplates, TokenCache]:
+        tokens = TokenCache(
+            session,
+            endpoint=f"{sandbox.url}/wechat",
+            app_id=CRED.wechat_app_id,
+            app_secret=CRED.wechat_secret,
+        )
+        return WeChatTemplates(
+            session, tokens, endpoint=f"{sandbox.url}/wechat", link_url=None
+        ), tokens
+
+    def wechat_message(self) -> Rendered:
+        return TemplateRegistry.load().render(
+            contact_request(), "wechat", "zh-CN", BANK, "WXCODE23"
+        )
+
+    async def test_the_token_is_fetched_once_and_shared(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        client, tokens = self.client(sandbox, session)
+        for i in range(3):
+            await client.attempt(OPENID, self.wechat_message(), key=f"k{i}", message_id="m")
+        assert tokens.refreshes == 1
+        assert len(sandbox.state.received) == 3
+
+    async def test_an_expired_token_is_refreshed_and_the_send_retried(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        client, tokens = self.client(sandbox, session)
+        await client.attempt(OPENID, self.wechat_message(), key="k1", message_id="m")
+        await sandbox_fault(sandbox, "wechat", "42001", count=1)
+        await client.attempt(OPENID, self.wechat_message(), key="k2", message_id="m")
+        assert tokens.refreshes == 2
+        assert len(sandbox.state.received) == 2
+
+    async def test_the_daily_quota_defers_to_the_next_china_midnight(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        client, _ = self.client(sandbox, session)
+        client._clock = lambda: datetime(2026, 3, 4, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
+        await sandbox_fault(sandbox, "wechat", "45009", count=1)
+        with pytest.raises(SendLater) as deferred:
+            await client.attempt(OPENID, self.wechat_message(), key="k", message_id="m")
+        assert deferred.value.until == datetime(2026, 3, 4, 16, 0, tzinfo=UTC)
+        assert sandbox.state.received == []
+
+    async def test_a_group_or_unknown_recipient_is_refused(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        client, _ = self.client(sandbox, session)
+        with pytest.raises(RecipientRefused, match="40003"):
+            await client.attempt("group@chatroom", self.wechat_message(), key="k", message_id="m")
+
+
+async def sandbox_fault(
+    sandbox: ProviderSandbox, provider: str, kind: str, *, count: int = 0, rate: float = 0.0
+) -> None:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(
+            f"{sandbox.url}/_faults",
+            json={"provider": provider, "kind": kind, "count": count, "rate": rate},
+        ) as r,
+    ):
+        assert r.status == 200
