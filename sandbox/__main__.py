@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
 import time
 from pathlib import Path
 
 from sandbox.loanbook import publish_items, simulated_book
+from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import SmtpInbox
 from sandbox.stack import LOCAL_TOKENS, Stack, StackConfig
 from shared.kafka import create_topics
@@ -22,16 +24,20 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--loans", type=int, default=25, help="loans in the simulated book")
     parser.add_argument("--workdir", type=Path, default=Path(".local/run"))
     parser.add_argument("--smtp-port", type=int, default=2525)
+    parser.add_argument("--providers-port", type=int, default=8090, help="SMS/WeChat sandbox")
     return parser.parse_args()
 
 
 def _print_guide(
-    args: argparse.Namespace, bootstrap: str, smtp: int, ports: dict[str, int]
+    args: argparse.Namespace, bootstrap: str, smtp: int, ports: dict[str, int], providers: str
 ) -> None:
     lines = [
         f"Dunwell is running on a simulated book of {args.loans} loans (the last 45 days).",
         f"  Kafka broker      {bootstrap}",
         f"  Borrowers' inbox  {args.workdir}/inbox/new  (SMTP on 127.0.0.1:{smtp})",
+        f"  Borrowers' phones {providers}/phone  (SMS and WeChat, from the provider sandbox)",
+        f"  Reply as borrower curl -X POST {providers}/_reply -H 'Content-Type: application/json'"
+        ' -d \'{"provider": "aliyun", "from": "+8613800000001", "text": "TD"}\'',
         f"  Audit timeline    curl -H 'Authorization: Bearer {LOCAL_TOKENS['auditor']['token']}' "
         f"'http://127.0.0.1:{ports['audit']}/v1/timeline?debtor_id=<debtor id>'",
         f"  Verify a message  http://127.0.0.1:{ports['audit']}/verify  (code from an email)",
@@ -54,9 +60,11 @@ async def _main(args: argparse.Namespace) -> None:
     kafka = KafkaSettings(bootstrap_servers=bootstrap)
     await create_topics(kafka, kafka.topics.all(), partitions=4)
     inbox = SmtpInbox(port=args.smtp_port, maildir=args.workdir / "inbox").start()
-    stack = Stack(
-        StackConfig(bootstrap_servers=bootstrap, workdir=args.workdir, smtp_port=inbox.port)
-    )
+    config = StackConfig(bootstrap_servers=bootstrap, workdir=args.workdir, smtp_port=inbox.port)
+    providers = BackgroundSandbox(
+        callback_base=f"http://127.0.0.1:{config.ports['notifier']}", port=args.providers_port
+    ).start()
+    stack = Stack(dataclasses.replace(config, providers_url=providers.url))
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -67,13 +75,14 @@ async def _main(args: argparse.Namespace) -> None:
         run_name = time.strftime("demo%Y%m%d%H%M%S")
         # The last 45 business days of a book, up to today: notices, reminders, cures, visits.
         await publish_items(kafka, simulated_book(args.loans, days=45, run=run_name))
-        _print_guide(args, bootstrap, inbox.port, stack.config.ports)
+        _print_guide(args, bootstrap, inbox.port, stack.config.ports, providers.url)
         await stop.wait()
     finally:
         print("stopping ...", flush=True)
         with contextlib.suppress(Exception):
             stack.stop_all()
         inbox.stop()
+        providers.stop()
 
 
 if __name__ == "__main__":

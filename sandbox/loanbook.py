@@ -7,6 +7,7 @@ run name, so a rerun with the same name republishes the same events and changes 
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -39,6 +40,16 @@ BEHAVIOURS: tuple[tuple[Behaviour, int], ...] = (
     ("large_debt", 5),
     ("extension", 10),
 )
+
+
+def sandbox_mobile(n: int) -> str:
+    """A mainland mobile number for borrower ``n`` (the sandbox's providers accept it)."""
+    return f"+86138{n % 10**8:08d}"
+
+
+def sandbox_openid(run: str, n: int) -> str:
+    """An openid-shaped id under the bank's official account for borrower ``n``."""
+    return "o" + hashlib.sha256(f"{run}:{n}".encode()).hexdigest()[:27]
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,8 @@ class Borrower:
             occurred_at=_moment(day, 1),
             debtor_id=self.debtor,
             email=f"borrower{self.n}@{self.run}.example",
+            mobile=sandbox_mobile(self.n),
+            wechat_openid=sandbox_openid(self.run, self.n),
             locale="en",
         )
         opened = LoanOpened(
@@ -211,6 +224,8 @@ def demo_book(
                 occurred_at=now,
                 debtor_id=debtor,
                 email=f"borrower{n}@{run}.example",
+                mobile=sandbox_mobile(n),
+                wechat_openid=sandbox_openid(run, n),
                 locale="en",
             ),
         )

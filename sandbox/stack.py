@@ -15,6 +15,8 @@ from typing import IO, Final
 
 import aiohttp
 
+from sandbox.providers.core import Credentials
+
 SERVICES: Final = ("audit", "notifier", "scheduler")
 #: Local-only bearer tokens of the audit API (make run prints them).
 LOCAL_TOKENS: Final = {
@@ -38,6 +40,9 @@ class StackConfig:
     #: The notifier's gate clock starts here: a weekday morning in Shanghai, in a year the
     #: holiday calendar covers, so demos and tests behave the same at any hour.
     notifier_clock_start: str = "2026-11-30T09:00:00+08:00"
+    #: The provider sandbox (SMS and WeChat); None leaves the notifier with email only.
+    providers_url: str | None = None
+    credentials: Credentials = field(default_factory=Credentials)
 
     def env(self, service: str) -> dict[str, str]:
         """The environment of one service's process."""
@@ -61,9 +66,37 @@ class StackConfig:
             env[prefix + "VERIFICATION_URL"] = f"http://127.0.0.1:{self.ports['audit']}/verify"
             env[prefix + "CLOCK_START"] = self.notifier_clock_start
             env[prefix + "DEFERRAL_POLL_S"] = "1"
+            env[prefix + "PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.ports['notifier']}"
+            env[prefix + "CALLBACK_SECRET"] = self.credentials.callback_secret
+            if self.providers_url:
+                env.update(provider_env(prefix, self.providers_url, self.credentials))
         if service == "scheduler":
             env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
         return env
+
+
+def provider_env(prefix: str, url: str, c: Credentials) -> dict[str, str]:
+    """Point the notifier's SMS (Aliyun, then Tencent) and WeChat clients at the sandbox."""
+    return {
+        prefix + "SMS_PROVIDERS": '["aliyun", "tencent"]',
+        prefix + "SMS_SIGN_NAME": c.sign_name,
+        prefix + "ALIYUN_ENDPOINT": f"{url}/aliyun/",
+        prefix + "ALIYUN_ACCESS_KEY_ID": c.aliyun_key_id,
+        prefix + "ALIYUN_ACCESS_KEY_SECRET": c.aliyun_secret,
+        prefix + "TENCENT_ENDPOINT": f"{url}/tencent/",
+        prefix + "TENCENT_SECRET_ID": c.tencent_secret_id,
+        prefix + "TENCENT_SECRET_KEY": c.tencent_secret_key,
+        prefix + "TENCENT_SDK_APP_ID": c.tencent_app_id,
+        prefix + "TWILIO_ENDPOINT": f"{url}/twilio",
+        prefix + "TWILIO_ACCOUNT_SID": c.twilio_sid,
+        prefix + "TWILIO_AUTH_TOKEN": c.twilio_token,
+        prefix + "TWILIO_FROM": c.twilio_from,
+        prefix + "WECHAT_ENDPOINT": f"{url}/wechat",
+        prefix + "WECHAT_APP_ID": c.wechat_app_id,
+        prefix + "WECHAT_APP_SECRET": c.wechat_secret,
+        prefix + "WECHAT_CALLBACK_TOKEN": c.wechat_token,
+        prefix + "PROVIDER_TIMEOUT_S": "3",
+    }
 
 
 class Stack:

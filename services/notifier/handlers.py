@@ -112,8 +112,7 @@ async def send_on_channel(request: ContactRequested, channel: Channel, ctx: Send
     key = send_key(request.event_id, channel)
     code = verification_code(ctx.verification_secret, request.event_id, channel)
     existing = await ctx.store.entry(key)
-    if existing is not None:
-        await _replay(ctx, request, channel, existing, code)
+    if existing is not None and await _replay(ctx, request, channel, existing, code):
         return
     entry = await ctx.store.get(request.debtor_id)
     address = entry.address(channel) if entry else None
@@ -148,9 +147,9 @@ async def send_on_channel(request: ContactRequested, channel: Channel, ctx: Send
         decision = await ctx.store.decide(ticket, judge)
     except AlreadyDecided:
         settled = await ctx.store.entry(key)
-        if settled is not None:
+        if settled is not None and settled.status is not SendStatus.PENDING:
             await _replay(ctx, request, channel, settled, code)
-        return
+        return  # another worker holds the claim and is sending it now
     GATE_DECISIONS.labels(channel, decision.outcome.value.lower()).inc()
     if decision.outcome is not Outcome.ALLOW:
         await _gated(ctx, request, channel, decision, message)
@@ -183,10 +182,14 @@ async def _deliver(
     decision: Decision,
 ) -> None:
     message_id = str(derived_event_id(key))
+
+    async def attempting(provider: str) -> None:
+        await ctx.store.mark_attempt(key, provider)
+
     try:
         with PROVIDER_SECONDS.labels(channel).time():
             provider, provider_id = await client.send(
-                address, message, key=key, message_id=message_id
+                address, message, key=key, message_id=message_id, attempting=attempting
             )
     except RetryableError as e:
         await ctx.store.release(key)
@@ -249,7 +252,10 @@ async def _blocked(ctx: SendContext, request: ContactRequested, channel: Channel
 
 async def _replay(
     ctx: SendContext, request: ContactRequested, channel: Channel, entry: LedgerEntry, code: str
-) -> None:
+) -> bool:
+    """Answer a redelivered request from the ledger; False when it should be sent after all."""
+    if entry.status is SendStatus.PENDING:
+        return await _recover(ctx, request, channel, entry, code)
     MESSAGES.labels(channel, "duplicate").inc()
     if entry.status is SendStatus.SENT:
         await _record(
@@ -261,8 +267,47 @@ async def _replay(
             provider_message_id=entry.provider_message_id,
             code=code,
         )
-    elif entry.status is SendStatus.PENDING:
-        await _uncertain(ctx, request, channel, entry.key, "found pending after a restart")
+    return True
+
+
+async def _recover(
+    ctx: SendContext, request: ContactRequested, channel: Channel, entry: LedgerEntry, code: str
+) -> bool:
+    """A send found PENDING after a crash between the provider call and the ledger update.
+
+    No provider noted: none was called, so the claim is dropped and the send goes through the
+    gate again. A provider noted: it is asked (by our out-id) whether it has the message; if it
+    has, the send is SENT; if it certainly has not, the send goes through the gate again; if it
+    cannot be asked, the send is UNCERTAIN and a person reconciles it. Never a blind resend.
+    """
+    if entry.provider is None:
+        await ctx.store.release(entry.key)
+        return False
+    directory = await ctx.store.get(request.debtor_id)
+    address = directory.address(channel) if directory else None
+    client = ctx.channels.get(channel)
+    try:
+        if client is None or address is None:
+            raise DeliveryUncertain(f"cannot ask {entry.provider}: channel or address gone")
+        found = await client.reconcile(entry.provider, address, key=entry.key)
+    except DeliveryUncertain as e:
+        await _uncertain(ctx, request, channel, entry.key, f"found pending after a restart; {e}")
+        return True
+    if found is None:
+        await ctx.store.release(entry.key)
+        return False
+    await ctx.store.settle(entry.key, SendStatus.SENT, found, entry.provider)
+    MESSAGES.labels(channel, "reconciled").inc()
+    await _record(
+        ctx,
+        request,
+        channel,
+        "message_sent",
+        provider=entry.provider,
+        provider_message_id=found,
+        code=code,
+    )
+    return True
 
 
 async def _uncertain(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -98,12 +98,38 @@ class AlreadyDecided(Exception):
     """Another worker claimed this send first; replay what the ledger says."""
 
 
+Attempting = Callable[[str], Awaitable[None]]
+
+
+async def no_record(provider: str) -> None:
+    """An :data:`Attempting` hook that records nothing."""
+
+
 class ChannelClient(Protocol):
-    """One outbound channel; returns (provider name, provider message id)."""
+    """One outbound channel."""
 
     async def send(
-        self, address: str, message: Rendered, *, key: str, message_id: str
-    ) -> tuple[str, str]: ...
+        self,
+        address: str,
+        message: Rendered,
+        *,
+        key: str,
+        message_id: str,
+        attempting: Attempting = no_record,
+    ) -> tuple[str, str]:
+        """Hand the message over; return (provider, provider message id).
+
+        ``attempting(provider)`` is awaited before a provider is first called, so the ledger
+        knows whom to ask if the process dies before the answer is recorded.
+        """
+        ...
+
+    async def reconcile(self, provider: str, address: str, *, key: str) -> str | None:
+        """Whether ``provider`` has the message: its id, or None if it certainly has not.
+
+        Raises :class:`DeliveryUncertain` when the provider offers no way to ask.
+        """
+        ...
 
 
 class ContactDirectory(Protocol):
@@ -129,6 +155,10 @@ class SendLedger(Protocol):
 
     async def release(self, key: str) -> None:
         """Drop a PENDING claim and its reservation: the provider certainly did not act on it."""
+        ...
+
+    async def mark_attempt(self, key: str, provider: str) -> None:
+        """Note, before calling it, which provider a PENDING send is being handed to."""
         ...
 
 

@@ -130,6 +130,37 @@ class TestLedger:
         await store.decide(ticket("r7|sms"), recorder(seen))
         assert seen[0].history == []
 
+    async def test_the_provider_being_called_is_noted_on_a_pending_send(
+        self, store: NotifierStore
+    ) -> None:
+        await store.decide(ticket("r14|sms"), lambda _: ALLOW)
+        await store.mark_attempt("r14|sms", "aliyun")
+        entry = await store.entry("r14|sms")
+        assert entry is not None
+        assert (entry.status, entry.provider) == (SendStatus.PENDING, "aliyun")
+
+    async def test_callbacks_find_the_send_the_debtor_and_are_taken_once(
+        self, store: NotifierStore
+    ) -> None:
+        await store.upsert(DirectoryEntry("d3", mobile="+8613800000003"), as_of=NOW)
+        await store.decide(ticket("r15|sms", debtor="d3"), lambda _: ALLOW)
+        await store.settle("r15|sms", SendStatus.SENT, "biz-15", "aliyun")
+        sent = await store.find_send(["nothing", "biz-15"])
+        assert sent is not None
+        assert (sent.key, sent.debtor_id, sent.loan_id, sent.channel) == (
+            "r15|sms",
+            "d3",
+            "loan-1",
+            "sms",
+        )
+        assert await store.find_send(["nothing"]) is None
+        from services.notifier.domain import contact_point_id
+
+        assert await store.find_debtor(contact_point_id("sms", "+8613800000003")) == "d3"
+        assert await store.latest_loan("d3") == "loan-1"
+        assert await store.first_time("aliyun:receipt:biz-15", NOW)
+        assert not await store.first_time("aliyun:receipt:biz-15", NOW)
+
     async def test_block_and_escalate_settle_the_ledger(self, store: NotifierStore) -> None:
         await store.decide(ticket("r8|sms"), lambda _: Decision(outcome=Outcome.BLOCK))
         await store.decide(ticket("r9|sms"), lambda _: Decision(outcome=Outcome.ESCALATE))

@@ -11,13 +11,16 @@ from services.notifier.domain import points_of
 from services.notifier.policy.scenario import Contact, Decision, GateChannel, Outcome
 from services.notifier.ports import (
     AlreadyDecided,
+    Attempting,
     Deferral,
+    DeliveryUncertain,
     DirectoryEntry,
     GateFacts,
     GateTicket,
     LedgerEntry,
     SendStatus,
     SentMessage,
+    no_record,
 )
 from services.notifier.templates import Rendered
 from shared.events import Channel
@@ -86,6 +89,11 @@ class InMemoryNotifierStore:
             self.log[key] = (debtor, contact, False)
         elif status is SendStatus.FAILED:
             self.log.pop(key, None)
+
+    async def mark_attempt(self, key: str, provider: str) -> None:
+        entry = self.ledger.get(key)
+        if entry is not None and entry.status is SendStatus.PENDING:
+            self.ledger[key] = LedgerEntry(key, entry.status, None, provider)
 
     async def release(self, key: str) -> None:
         if key in self.ledger and self.ledger[key].status is SendStatus.PENDING:
@@ -162,12 +170,27 @@ class InMemoryChannel:
         self.provider = provider
         self.sent: list[tuple[str, Rendered, str]] = []
         self.fail_with: Exception | None = None
+        self.askable = False
+        self.known: dict[str, str] = {}  # key -> provider id, for reconciliation
 
     async def send(
-        self, address: str, message: Rendered, *, key: str, message_id: str
+        self,
+        address: str,
+        message: Rendered,
+        *,
+        key: str,
+        message_id: str,
+        attempting: Attempting = no_record,
     ) -> tuple[str, str]:
+        await attempting(self.provider)
         if self.fail_with is not None:
             error, self.fail_with = self.fail_with, None
             raise error
         self.sent.append((address, message, key))
         return self.provider, message_id
+
+    async def reconcile(self, provider: str, address: str, *, key: str) -> str | None:
+        """What the provider knows, if it can be asked (``askable``)."""
+        if not self.askable:
+            raise DeliveryUncertain(f"{provider}: no way to ask")
+        return self.known.get(key)

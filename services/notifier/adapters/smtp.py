@@ -8,7 +8,7 @@ from email.utils import formatdate
 
 import aiosmtplib
 
-from services.notifier.ports import DeliveryUncertain
+from services.notifier.ports import Attempting, DeliveryUncertain, no_record
 from services.notifier.settings import Settings
 from services.notifier.templates import Rendered
 from shared.errors import PermanentError, RetryableError
@@ -69,11 +69,18 @@ class SmtpMailer:
         return mail
 
     async def send(
-        self, address: str, message: Rendered, *, key: str, message_id: str
+        self,
+        address: str,
+        message: Rendered,
+        *,
+        key: str,
+        message_id: str,
+        attempting: Attempting = no_record,
     ) -> tuple[str, str]:
         mail = self._mail(address, message, message_id)
         async with self._lock:
             smtp = await self._connected()
+            await attempting(self.provider)
             try:
                 await smtp.send_message(mail)
             except aiosmtplib.SMTPServerDisconnected as e:
@@ -88,6 +95,10 @@ class SmtpMailer:
                 self._smtp = None
                 raise DeliveryUncertain(f"SMTP session lost: {type(e).__name__}") from e
         return self.provider, str(mail["Message-ID"])
+
+    async def reconcile(self, provider: str, address: str, *, key: str) -> str | None:
+        """SMTP has no way to ask a relay whether it took a message."""
+        raise DeliveryUncertain("smtp: no way to ask whether the message was accepted")
 
     async def aclose(self) -> None:
         if self._smtp is not None and self._smtp.is_connected:

@@ -207,6 +207,17 @@ class SqlNotifierStore:
             elif status is SendStatus.FAILED:  # refused by the provider: it does not count
                 await conn.execute(delete(contact_log).where(contact_log.c.contact_key == key))
 
+    async def mark_attempt(self, key: str, provider: str) -> None:
+        async with self._guard() as conn:
+            await conn.execute(
+                update(send_ledger)
+                .where(
+                    send_ledger.c.send_key == key,
+                    send_ledger.c.status == SendStatus.PENDING.value,
+                )
+                .values(provider=provider)
+            )
+
     async def release(self, key: str) -> None:
         async with self._guard() as conn:
             gone = await conn.execute(

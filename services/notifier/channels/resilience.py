@@ -19,7 +19,7 @@ from services.notifier.channels.errors import (
     ProviderUnavailable,
 )
 from services.notifier.metrics import PROVIDER_CALLS
-from services.notifier.ports import DeliveryUncertain
+from services.notifier.ports import Attempting, DeliveryUncertain, no_record
 from services.notifier.templates import Rendered
 from shared.errors import PermanentError, RetryableError
 
@@ -72,8 +72,7 @@ class CircuitBreaker:
         self._failures = 0
         self._opened_at: float | None = None
 
-    @property
-    def open(self) -> bool:
+    def is_open(self) -> bool:
         if self._opened_at is None:
             return False
         # After reset_s the circuit is half-open: one trial call goes through.
@@ -108,10 +107,20 @@ class Resilient:
         self._sleep = sleep
 
     async def send(
-        self, address: str, message: Rendered, *, key: str, message_id: str
+        self,
+        address: str,
+        message: Rendered,
+        *,
+        key: str,
+        message_id: str,
+        attempting: Attempting = no_record,
     ) -> tuple[str, str]:
+        if self.breaker.is_open():
+            PROVIDER_CALLS.labels(self.provider, "circuit_open").inc()
+            raise CircuitOpen(f"{self.provider}: circuit open")
+        await attempting(self.provider)
         for attempt in range(self._policy.attempts):
-            if self.breaker.open:
+            if self.breaker.is_open():
                 PROVIDER_CALLS.labels(self.provider, "circuit_open").inc()
                 raise CircuitOpen(f"{self.provider}: circuit open")
             found = await self._attempt(address, message, key, message_id, attempt)
@@ -146,6 +155,11 @@ class Resilient:
         PROVIDER_CALLS.labels(self.provider, "ok").inc()
         return found
 
+    async def reconcile(self, provider: str, address: str, *, key: str) -> str | None:
+        if provider != self.provider:
+            raise DeliveryUncertain(f"{provider} is not {self.provider}")
+        return await self.client.reconcile(address, key=key)
+
     async def _reconciled(self, address: str, key: str) -> str | None:
         await self._sleep(self._policy.reconcile_after_s)
         found = await self.client.reconcile(address, key=key)  # may raise DeliveryUncertain
@@ -164,15 +178,29 @@ class Failover:
         self.members = list(members)
 
     async def send(
-        self, address: str, message: Rendered, *, key: str, message_id: str
+        self,
+        address: str,
+        message: Rendered,
+        *,
+        key: str,
+        message_id: str,
+        attempting: Attempting = no_record,
     ) -> tuple[str, str]:
         last: Exception | None = None
         for member in self.members:
             try:
-                return await member.send(address, message, key=key, message_id=message_id)
+                return await member.send(
+                    address, message, key=key, message_id=message_id, attempting=attempting
+                )
             except (ProviderUnavailable, ProviderMisconfigured) as e:
                 log.warning("provider failed; failing over", extra={"provider": member.provider})
                 PROVIDER_CALLS.labels(member.provider, "failover").inc()
                 last = e
         assert last is not None  # noqa: S101 - members is never empty
         raise last
+
+    async def reconcile(self, provider: str, address: str, *, key: str) -> str | None:
+        for member in self.members:
+            if member.provider == provider:
+                return await member.reconcile(provider, address, key=key)
+        raise DeliveryUncertain(f"{provider} is not configured")

@@ -19,7 +19,7 @@ from services.notifier.policy.pack import load_pack
 from services.notifier.ports import DeliveryUncertain, GateTicket, SendStatus
 from services.notifier.templates import TemplateRegistry
 from shared.errors import PermanentError, RetryableError
-from shared.events import InteractionRecorded
+from shared.events import ContactRequested, InteractionRecorded
 from shared.testing.factories import contact_details, contact_request
 from shared.testing.memory import InMemoryEventPublisher
 from tests.unit.notifier.test_templates import BANK
@@ -228,11 +228,10 @@ class TestProviderOutcomes:
         assert entry.status is SendStatus.UNCERTAIN
         assert set(f.kinds()) == {"send_uncertain"}
 
-    async def test_a_crash_between_provider_call_and_ledger_update_is_not_resent(
-        self, f: Fixture
-    ) -> None:
-        # The gate claimed the send, the provider may have been called, then the process died:
-        # the row is still PENDING when the request is redelivered.
+    async def crashed_mid_send(
+        self, f: Fixture, provider: str | None
+    ) -> tuple[ContactRequested, str]:
+        """The gate claimed the send and (maybe) noted a provider, then the process died."""
         from services.notifier.policy.scenario import Decision, Outcome
 
         request = contact_request()
@@ -240,12 +239,51 @@ class TestProviderOutcomes:
         key = send_key(request.event_id, "email")
         ticket = GateTicket(key, request.debtor_id, request.loan_id, "email", "cp", f.now, b"")
         await f.store.decide(ticket, lambda _: Decision(outcome=Outcome.ALLOW))
+        if provider:
+            await f.store.mark_attempt(key, provider)
+        return request, key
+
+    async def test_crash_before_any_provider_was_called_sends_once(self, f: Fixture) -> None:
+        request, key = await self.crashed_mid_send(f, provider=None)
+        await send_contact_request(request, f.ctx)
+        assert len(f.email.sent) == 1
+        entry = await f.store.entry(key)
+        assert entry is not None
+        assert entry.status is SendStatus.SENT
+
+    async def test_crash_with_a_provider_that_cannot_be_asked_is_never_resent(
+        self, f: Fixture
+    ) -> None:
+        request, key = await self.crashed_mid_send(f, provider="smtp")
+        await send_contact_request(request, f.ctx)
         await send_contact_request(request, f.ctx)
         assert f.email.sent == []
         entry = await f.store.entry(key)
         assert entry is not None
         assert entry.status is SendStatus.UNCERTAIN
         assert f.kinds() == ["send_uncertain"]
+
+    async def test_crash_after_the_provider_took_it_is_reconciled_not_resent(
+        self, f: Fixture
+    ) -> None:
+        request, key = await self.crashed_mid_send(f, provider="smtp")
+        f.email.askable, f.email.known[key] = True, "provider-id-7"
+        await send_contact_request(request, f.ctx)
+        assert f.email.sent == []
+        entry = await f.store.entry(key)
+        assert entry is not None
+        assert (entry.status, entry.provider_message_id) == (SendStatus.SENT, "provider-id-7")
+        assert f.kinds() == ["message_sent"]
+
+    async def test_crash_before_the_provider_took_it_is_sent_once(self, f: Fixture) -> None:
+        request, key = await self.crashed_mid_send(f, provider="smtp")
+        f.email.askable = True  # the provider says it has nothing under our key
+        await send_contact_request(request, f.ctx)
+        await send_contact_request(request, f.ctx)
+        assert len(f.email.sent) == 1
+        entry = await f.store.entry(key)
+        assert entry is not None
+        assert entry.status is SendStatus.SENT
 
 
 class TestDirectory:

@@ -64,7 +64,7 @@ def test_backoff_honours_retry_after_up_to_a_ceiling() -> None:
 
 
 def is_open(breaker: CircuitBreaker) -> bool:
-    return breaker.open
+    return breaker.is_open()
 
 
 def test_the_breaker_opens_after_consecutive_failures_and_half_opens_later() -> None:

@@ -1,0 +1,227 @@
+"""End to end on the real broker with the provider sandbox: every (request, channel) reaches
+the borrower once (SMS, email, WeChat), even when the notifier is killed mid-run; receipts and
+replies come back through the providers' callbacks."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from sandbox.loanbook import sandbox_mobile, sandbox_openid
+from sandbox.providers.background import BackgroundSandbox
+from sandbox.smtp import SmtpInbox, free_port
+from sandbox.stack import LOCAL_TOKENS, SERVICES, Stack, StackConfig
+from services.notifier.domain import verification_code
+from shared.events import Channel, ContactRequested
+from shared.kafka import KafkaEventPublisher, create_topics
+from shared.settings import KafkaSettings
+from shared.testing.factories import contact_details, contact_request
+from tests.polling import eventually
+
+pytestmark = pytest.mark.broker
+SECRET = b"local-development-only"  # the notifier's default verification key
+CHANNELS: tuple[Channel, ...] = ("sms", "email", "wechat")
+REQUESTS = 30
+AUDITOR = {"Authorization": f"Bearer {LOCAL_TOKENS['auditor']['token']}"}
+_CODE = re.compile(r"code ([A-Z2-7]{8})")
+
+
+@dataclass
+class Channels:
+    stack: Stack
+    inbox: SmtpInbox
+    providers: BackgroundSandbox
+    kafka: KafkaSettings
+
+    def url(self, service: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.stack.config.ports[service]}{path}"
+
+    def delivered(self) -> Counter[tuple[str, str]]:
+        """(channel, verification code) -> how many times it reached a borrower."""
+        seen: Counter[tuple[str, str]] = Counter()
+        for item in self.providers.received():
+            channel = "wechat" if item.provider == "wechat" else "sms"
+            seen[(channel, item.code or "")] += 1
+        for mail in self.inbox.messages():
+            payload = mail.get_payload(decode=True)
+            body = payload.decode() if isinstance(payload, bytes) else ""
+            for code in _CODE.findall(body):
+                seen[("email", code)] += 1
+        return seen
+
+
+@pytest.fixture(scope="module")
+def channels(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
+    namespace = f"ch{secrets.token_hex(3)}"
+    kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
+    asyncio.run(create_topics(kafka, kafka.topics.all(), partitions=4))
+    ports = {service: free_port() for service in SERVICES}
+    providers = BackgroundSandbox(callback_base=f"http://127.0.0.1:{ports['notifier']}").start()
+    inbox = SmtpInbox().start()
+    workdir: Path = tmp_path_factory.mktemp("channels")
+    stack = Stack(
+        StackConfig(
+            bootstrap_servers=broker,
+            workdir=workdir,
+            smtp_port=inbox.port,
+            namespace=namespace,
+            ports=ports,
+            providers_url=providers.url,
+        )
+    )
+    try:
+        asyncio.run(stack.start_all())
+        yield Channels(stack, inbox, providers, kafka)
+    finally:
+        stack.stop_all()
+        inbox.stop()
+        providers.stop()
+
+
+async def consumed(system: Channels, topic: str) -> float:
+    async with aiohttp.ClientSession() as s, s.get(system.url("notifier", "/metrics")) as r:
+        text = await r.text()
+    pattern = (
+        r'dunwell_events_consumed_total\{[^}]*outcome="processed"[^}]*'
+        rf'topic="{re.escape(topic)}"[^}}]*\}} (\S+)'
+    )
+    return sum(float(v) for v in re.findall(pattern, text))
+
+
+async def timeline(system: Channels, debtor: str) -> list[dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession(headers=AUDITOR) as s,
+        s.get(system.url("audit", "/v1/timeline"), params={"debtor_id": debtor}) as r,
+    ):
+        body = await r.json()
+    entries: list[dict[str, Any]] = body["entries"]
+    return entries
+
+
+async def test_each_request_reaches_each_channel_once_across_a_notifier_kill(
+    channels: Channels,
+) -> None:
+    run = channels.kafka.topic_namespace
+    publisher = KafkaEventPublisher(channels.kafka, service="e2e")
+    await publisher.start()
+    requests: list[ContactRequested] = []
+    try:
+        for n in range(REQUESTS):
+            details = contact_details(
+                f"{run}-D{n}", mobile=sandbox_mobile(n), wechat_openid=sandbox_openid(run, n)
+            )
+            await publisher.publish(channels.kafka.topics.customer_events, details)
+        await eventually(
+            lambda: _at_least(consumed(channels, channels.kafka.topics.customer_events), REQUESTS)
+        )
+        for n in range(REQUESTS):
+            request = contact_request(debtor_id=f"{run}-D{n}", channels=CHANNELS)
+            requests.append(request)
+            await publisher.publish(channels.kafka.topics.contact_requests, request)
+        # Kill the notifier while it is sending, then bring it back.
+        await eventually(lambda: len(channels.providers.received()) >= REQUESTS // 2)
+        channels.stack.kill("notifier")
+        channels.stack.start("notifier")
+        await channels.stack.wait_ready("notifier")
+        expected: dict[tuple[str, str], ContactRequested] = {
+            (c, verification_code(SECRET, r.event_id, c)): r for r in requests for c in CHANNELS
+        }
+        await eventually(lambda: _settled(channels, expected), timeout_s=90)
+    finally:
+        await publisher.aclose()
+    await asyncio.sleep(3)  # any duplicate would have arrived by now
+    delivered = channels.delivered()
+    assert all(count == 1 for count in delivered.values()), "a message reached a borrower twice"
+    # SMS goes through Aliyun, which can be asked by our out-id: nothing is lost there.
+    assert all(delivered[(c, code)] == 1 for (c, code) in expected if c == "sms")
+    missing = [key for key in expected if delivered[key] == 0]
+    assert len(missing) <= 2, missing  # only sends in flight at the kill can be uncertain
+    for channel, code in missing:
+        entries = await timeline(channels, expected[(channel, code)].debtor_id)
+        kinds = {
+            e["content"].get("kind") for e in entries if e["content"].get("channel") == channel
+        }
+        assert "send_uncertain" in kinds, (channel, kinds)
+
+
+async def _at_least(value: Any, wanted: int) -> bool:
+    return bool(await value >= wanted)
+
+
+async def _settled(channels: Channels, expected: dict[tuple[str, str], ContactRequested]) -> bool:
+    delivered = channels.delivered()
+    missing = [key for key in expected if delivered[key] == 0]
+    if not missing:
+        return True
+    if len(missing) > 2:
+        return False
+    for channel, code in missing:
+        entries = await timeline(channels, expected[(channel, code)].debtor_id)
+        if not any(
+            e["content"].get("channel") == channel and e["content"].get("kind") == "send_uncertain"
+            for e in entries
+        ):
+            return False
+    return True
+
+
+async def test_receipts_and_an_opt_out_reply_come_back_through_the_callbacks(
+    channels: Channels,
+) -> None:
+    run = channels.kafka.topic_namespace
+    debtor, n = f"{run}-R1", 900
+    publisher = KafkaEventPublisher(channels.kafka, service="e2e")
+    await publisher.start()
+    try:
+        details = contact_details(
+            debtor, mobile=sandbox_mobile(n), wechat_openid=sandbox_openid(run, n)
+        )
+        await publisher.publish(channels.kafka.topics.customer_events, details)
+        await asyncio.sleep(2)
+        first = contact_request(debtor_id=debtor, channels=("sms",))
+        await publisher.publish(channels.kafka.topics.contact_requests, first)
+
+        async def receipt() -> bool:
+            kinds = [e["content"].get("kind") for e in await timeline(channels, debtor)]
+            return "delivery_reported" in kinds
+
+        await eventually(receipt)
+        async with (
+            aiohttp.ClientSession() as s,
+            s.post(
+                f"{channels.providers.url}/_reply",
+                json={"provider": "aliyun", "from": sandbox_mobile(n), "text": "退订"},
+            ) as r,
+        ):
+            assert r.status == 200
+
+        async def replied() -> bool:
+            kinds = [e["content"].get("kind") for e in await timeline(channels, debtor)]
+            return "reply_received" in kinds
+
+        await eventually(replied)
+        second = contact_request(debtor_id=debtor, channels=("sms",))
+        await publisher.publish(channels.kafka.topics.contact_requests, second)
+
+        async def blocked() -> bool:
+            entries = await timeline(channels, debtor)
+            return any(
+                e["content"].get("request_id") == second.event_id
+                and e["content"].get("kind") == "send_blocked"
+                for e in entries
+            )
+
+        await eventually(blocked)
+    finally:
+        await publisher.aclose()
+    sms_to_debtor = [m for m in channels.providers.received() if m.to == sandbox_mobile(n)]
+    assert len(sms_to_debtor) == 1  # the second request was stopped by the opt-out
