@@ -17,8 +17,10 @@ from services.notifier.adapters.smtp import SmtpMailer
 from services.notifier.adapters.sql import SqlNotifierStore
 from services.notifier.callbacks import CALLBACKS, CallbackContext, CallbackSecrets, callback_routes
 from services.notifier.channels.wiring import build_channels
+from services.notifier.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.deferrals import run_dispatcher
 from services.notifier.handlers import SendContext, record_contact_details, send_contact_request
+from services.notifier.openapi import OPENAPI
 from services.notifier.policy.pack import load_pack
 from services.notifier.settings import Settings
 from services.notifier.templates import TEMPLATES_FILE, Institution, TemplateRegistry
@@ -45,6 +47,10 @@ def institution(settings: Settings) -> Institution:
         verification_url=settings.verification_url,
         official_hotline=settings.official_hotline,
     )
+
+
+async def openapi(_: web.Request) -> web.Response:
+    return web.json_response(OPENAPI)
 
 
 def clock(settings: Settings) -> Callable[[], datetime]:
@@ -101,6 +107,7 @@ def build_app(settings: Settings) -> web.Application:
             ),
             clock=gate_clock,
         )
+        app[CONTACTS] = ContactsApi(store, settings.contacts_token.get_secret_value())
         health.readiness["database"] = store.ping
         yield
         await session.close()
@@ -141,6 +148,8 @@ def build_app(settings: Settings) -> web.Application:
         return loop
 
     app.add_routes(callback_routes())
+    app.add_routes(contact_routes())
+    app.router.add_get("/openapi.json", openapi)
     app.cleanup_ctx.append(resources)
     app.cleanup_ctx.append(dispatcher)
     app.cleanup_ctx.append(consumer_context(consume, health, settings.shutdown_grace_s))

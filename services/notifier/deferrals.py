@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 
 async def dispatch_due(ctx: SendContext, *, limit: int = 100) -> int:
     """Run every deferral that is due now; returns how many were taken."""
+    DEFERRED_BACKLOG.set(await ctx.store.deferred_count())
     due = await ctx.store.due_deferrals(ctx.clock(), limit)
-    DEFERRED_BACKLOG.set(len(due))
     for deferral in due:
         request = ContactRequested.model_validate_json(deferral.request)
         try:

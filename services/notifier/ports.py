@@ -180,6 +180,10 @@ class GateStore(Protocol):
 
     async def due_deferrals(self, now: datetime, limit: int) -> list[Deferral]: ...
 
+    async def deferred_count(self) -> int:
+        """How many sends are waiting for a permitted time."""
+        ...
+
     async def finish_deferral(self, deferral: Deferral) -> None:
         """Forget a deferral that was acted on (unless it was deferred again meanwhile)."""
         ...

@@ -73,5 +73,7 @@ class Settings(BaseServiceSettings):
     #: Aliyun and Tencent callback paths (they do not sign their pushes).
     public_base_url: str = "http://127.0.0.1:8081"
     callback_secret: SecretStr = SecretStr("local-callback-secret")
+    #: Bearer token of the dialler and agencies reporting their contacts (empty: endpoint off).
+    contacts_token: SecretStr = SecretStr("")
     provider_timeout_s: float = 10.0
     provider_attempts: int = 3

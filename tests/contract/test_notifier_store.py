@@ -212,11 +212,13 @@ class TestDeferrals:
         await store.decide(ticket("r12|sms"), lambda _: defer)
         assert await store.entry("r12|sms") is None
         assert await store.due_deferrals(NOW, 10) == []
+        assert await store.deferred_count() == 1
         [due] = await store.due_deferrals(until, 10)
         assert (due.key, due.channel, due.request) == ("r12|sms", "sms", b'{"request": 1}')
         assert await store.due_deferrals(until, 10) == []  # leased to the first taker
         await store.finish_deferral(due)
         assert await store.due_deferrals(until + timedelta(minutes=5), 10) == []
+        assert await store.deferred_count() == 0
 
     async def test_a_deferral_deferred_again_is_not_forgotten(self, store: NotifierStore) -> None:
         first = Decision(outcome=Outcome.DEFER, until=NOW + timedelta(hours=1))

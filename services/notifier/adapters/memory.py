@@ -157,6 +157,9 @@ class InMemoryNotifierStore:
             self.deferrals[d.key] = (d, now + timedelta(seconds=60))
         return due
 
+    async def deferred_count(self) -> int:
+        return len(self.deferrals)
+
     async def finish_deferral(self, deferral: Deferral) -> None:
         current = self.deferrals.get(deferral.key)
         if current is not None and current[0].due_at == deferral.due_at:

@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -369,6 +369,12 @@ class SqlNotifierStore:
                         Deferral(row.send_key, row.channel, as_utc(row.due_at), bytes(row.request))
                     )
         return leased
+
+    async def deferred_count(self) -> int:
+        async with self._engine.connect() as conn:
+            return int(
+                (await conn.execute(select(func.count()).select_from(deferrals))).scalar_one()
+            )
 
     async def finish_deferral(self, deferral: Deferral) -> None:
         async with self._guard() as conn:
