@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import audit_bench, scheduler_bench
+from bench import audit_bench, notifier_bench, scheduler_bench
 from bench.common import record
 
 
@@ -13,6 +13,7 @@ def main() -> int:
     sections = {
         "scheduler": lambda: asyncio.run(scheduler_bench.main()),
         "audit": lambda: asyncio.run(audit_bench.main(audit_bench.parse([]))),
+        "notifier": lambda: asyncio.run(notifier_bench.main()),
     }
     chosen = sys.argv[1:] or list(sections)
     for name in chosen:

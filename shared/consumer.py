@@ -40,6 +40,13 @@ class ConsumerConfig:
     max_retry_pause_s: float = 30.0
     #: Liveness fails when no poll has completed for this long (a stuck loop).
     stall_after_s: float = 120.0
+    #: Handle a batch's partitions concurrently (each partition still in order). Only for
+    #: handlers without a group-commit flush whose records of one key share a partition.
+    concurrent_partitions: bool = False
+    #: Within a partition, handle up to this many keys side by side (each key's records in
+    #: order); a transient failure redelivers the partition's whole batch. Handlers must be
+    #: idempotent and own no ordering across keys. 1: strictly one record after another.
+    key_concurrency: int = 1
 
 
 class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -120,8 +127,13 @@ class ConsumeLoop:
                 continue
             self._idle.clear()
             try:
-                for tp, records in batches.items():
-                    await self._handle_partition(tp, records)
+                if self._config.concurrent_partitions and self._flush is None:
+                    await asyncio.gather(
+                        *(self._handle_partition(tp, records) for tp, records in batches.items())
+                    )
+                else:
+                    for tp, records in batches.items():
+                        await self._handle_partition(tp, records)
             finally:
                 self._idle.set()
 
@@ -144,9 +156,13 @@ class ConsumeLoop:
     ) -> None:
         done: int | None = None
         try:
-            for record in records:
-                await self._handle_one(record)
-                done = record.offset + 1
+            if self._config.key_concurrency > 1 and self._flush is None:
+                await self._handle_by_key(records)
+                done = records[-1].offset + 1
+            else:
+                for record in records:
+                    await self._handle_one(record)
+                    done = record.offset + 1
             if self._flush is not None:
                 await self._flush()
         except RetryableError as e:
@@ -161,6 +177,27 @@ class ConsumeLoop:
             if done is not None:
                 # The next offset to read, as Kafka expects.
                 await self._consumer.commit({tp: done})
+
+    async def _handle_by_key(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        groups: dict[bytes | None, list[ConsumerRecord[bytes, bytes]]] = {}
+        for record in records:
+            groups.setdefault(record.key, []).append(record)
+        slots = asyncio.Semaphore(self._config.key_concurrency)
+
+        async def in_order(group: list[ConsumerRecord[bytes, bytes]]) -> None:
+            async with slots:
+                for record in group:
+                    await self._handle_one(record)
+
+        outcomes = await asyncio.gather(
+            *(in_order(g) for g in groups.values()), return_exceptions=True
+        )
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        bugs = [f for f in failures if not isinstance(f, RetryableError)]
+        if bugs:
+            raise bugs[0]
+        if failures:
+            raise failures[0]
 
     async def _handle_one(self, record: ConsumerRecord[bytes, bytes]) -> None:
         service, topic = self._config.service, record.topic

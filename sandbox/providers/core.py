@@ -15,6 +15,7 @@ import json
 import random
 import re
 import secrets
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +60,7 @@ class Received:
     provider_id: str
     code: str | None
     at: str
+    received_at: float = 0.0  # time.time(), for latency measurements
 
 
 @dataclass
@@ -77,6 +79,8 @@ class SandboxState:
     faults: dict[str, Fault] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
     nonces: set[str] = field(default_factory=set)
+    #: Arrival times (monotonic) at ``POST /_sink``, the benchmark baseline's endpoint.
+    sunk: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)  # noqa: S311 - fault injection, not security
@@ -126,6 +130,7 @@ class SandboxState:
             provider_id=provider_id,
             code=match.group(1) if match else None,
             at=datetime.now(UTC).isoformat(),
+            received_at=time.time(),
         )
         self.received.append(item)
         return item
@@ -201,7 +206,13 @@ def control_routes(state: SandboxState) -> list[web.RouteDef]:
         )
         return web.Response(text=page, content_type="text/html")
 
+    async def sink(request: web.Request) -> web.Response:
+        await request.read()
+        state.sunk.append(time.monotonic())
+        return web.json_response({"ok": True})
+
     return [
+        web.post("/_sink", sink),
         web.post("/_faults", set_fault),
         web.delete("/_faults", clear_faults),
         web.get("/_received", received),

@@ -142,6 +142,9 @@ def build_app(settings: Settings) -> web.Application:
             service=SERVICE,
             group_id=settings.group_id,
             topics=(topics.customer_events, topics.contact_requests),
+            # Requests are keyed by debtor: partitions may go side by side, each in order.
+            concurrent_partitions=True,
+            key_concurrency=settings.send_concurrency,
         )
         loop = ConsumeLoop(settings.kafka, config, handle, app[publisher_key])
         await loop.start()

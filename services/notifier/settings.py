@@ -24,6 +24,8 @@ class Settings(BaseServiceSettings):
     policy_packs: tuple[str, ...] = ("cn",)
     #: The approved-template registry (default: the one shipped with the notifier).
     templates_file: str | None = None
+    #: Debtors handled side by side within a partition (one debtor's requests stay in order).
+    send_concurrency: int = 16
     #: How often the deferral dispatcher looks for sends that are now allowed.
     deferral_poll_s: float = 5.0
     #: Sandbox and tests only: the gate's clock starts at this instant and runs in real time

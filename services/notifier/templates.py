@@ -14,6 +14,7 @@ from typing import Literal
 
 import yaml
 from jinja2 import StrictUndefined, TemplateError
+from jinja2 import Template as JinjaTemplate
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -111,6 +112,13 @@ class TemplateRegistry:
     def __init__(self, templates: list[Template]) -> None:
         self._by_id = {t.id: t for t in templates}
         self._env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+        self._cache: dict[str, JinjaTemplate] = {}
+
+    def _compiled(self, source: str) -> JinjaTemplate:
+        found = self._cache.get(source)
+        if found is None:
+            found = self._cache[source] = self._env.from_string(source)
+        return found
 
     @classmethod
     def load(cls, path: Path = TEMPLATES_FILE) -> TemplateRegistry:
@@ -149,8 +157,8 @@ class TemplateRegistry:
             raise TemplateMissing(f"template {template.id} has no {locale} text")
         values = _values(request, institution, code)
         try:
-            subject = self._env.from_string(texts.subject).render(values)
-            body = self._env.from_string(getattr(texts, channel)).render(values)
+            subject = self._compiled(texts.subject).render(values)
+            body = self._compiled(getattr(texts, channel)).render(values)
         except TemplateError as e:
             raise RenderFailed(f"template {template.id} failed: {type(e).__name__}") from e
         return Rendered(

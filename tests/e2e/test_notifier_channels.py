@@ -185,8 +185,10 @@ async def test_receipts_and_an_opt_out_reply_come_back_through_the_callbacks(
         details = contact_details(
             debtor, mobile=sandbox_mobile(n), wechat_openid=sandbox_openid(run, n)
         )
-        await publisher.publish(channels.kafka.topics.customer_events, details)
-        await asyncio.sleep(2)
+        topic = channels.kafka.topics.customer_events
+        before = await consumed(channels, topic)
+        await publisher.publish(topic, details)
+        await eventually(lambda: _at_least(consumed(channels, topic), int(before) + 1))
         first = contact_request(debtor_id=debtor, channels=("sms",))
         await publisher.publish(channels.kafka.topics.contact_requests, first)
 

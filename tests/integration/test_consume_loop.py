@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from shared import deadletter
 from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.errors import RetryableError
-from shared.events import KafkaRecord, decode, encode
+from shared.events import ContactRequested, KafkaRecord, decode, encode
 from shared.kafka import KafkaEventPublisher, client_options
 from shared.settings import KafkaSettings
 from shared.testing.factories import contact_request
@@ -170,3 +170,46 @@ async def test_stop_finishes_the_in_flight_record_and_commits_it(
     loop = await started(kafka, group, record_ids, publisher)
     await run_until(loop, lambda: len(resumed) >= 1)
     assert resumed == [second.event_id], "the in-flight record was not committed at shutdown"
+
+
+async def test_keys_go_side_by_side_each_in_order_and_a_retry_redelivers_the_batch(
+    kafka: KafkaSettings, publisher: KafkaEventPublisher
+) -> None:
+    topic, group = kafka.topics.contact_requests, f"g-{secrets.token_hex(3)}"
+    requests = [contact_request(debtor_id=f"d{n % 4}") for n in range(40)]
+    for request in requests:
+        await publisher.publish(topic, request)
+    order: dict[str, list[str]] = {}
+    running, peak = [0], [0]
+    failed_once: set[str] = set()
+
+    async def handler(record: ConsumerRecord[bytes, bytes]) -> None:
+        event = decode(record.value, list(record.headers))
+        running[0] += 1
+        peak[0] = max(peak[0], running[0])
+        try:
+            await asyncio.sleep(0.01)
+            if event.event_id == requests[7].event_id and event.event_id not in failed_once:
+                failed_once.add(event.event_id)
+                raise RetryableError("transient", defer_s=0.1)
+            assert isinstance(event, ContactRequested)
+            seen = order.setdefault(event.debtor_id, [])
+            if event.event_id not in seen:
+                seen.append(event.event_id)
+        finally:
+            running[0] -= 1
+
+    config = ConsumerConfig(
+        service="test",
+        group_id=group,
+        topics=(topic,),
+        concurrent_partitions=True,
+        key_concurrency=8,
+    )
+    loop = ConsumeLoop(kafka, config, handler, publisher)
+    await loop.start()
+    await run_until(loop, lambda: sum(len(v) for v in order.values()) == len(requests))
+    for debtor, seen in order.items():
+        assert seen == [r.event_id for r in requests if r.debtor_id == debtor]
+    assert peak[0] > 1  # different debtors were handled side by side
+    assert failed_once == {requests[7].event_id}

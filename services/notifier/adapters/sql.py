@@ -234,8 +234,7 @@ class SqlNotifierStore:
         try:
             async with self._guard() as conn:
                 await self._lock(conn, ticket.debtor_id)
-                if await self._claimed(conn, ticket.key):
-                    raise AlreadyDecided(ticket.key)
+                # A key already in the ledger fails the ledger insert below (AlreadyDecided).
                 decision = judge(await self._facts(conn, ticket))
                 await self._act(conn, ticket, decision)
                 return decision
@@ -250,12 +249,6 @@ class SqlNotifierStore:
             index_elements=[gate_locks.c.debtor_id], set_={"version": gate_locks.c.version + 1}
         )
         await conn.execute(stmt)
-
-    async def _claimed(self, conn: AsyncConnection, key: str) -> bool:
-        found = await conn.execute(
-            select(send_ledger.c.send_key).where(send_ledger.c.send_key == key)
-        )
-        return found.first() is not None
 
     async def _facts(self, conn: AsyncConnection, ticket: GateTicket) -> GateFacts:
         since = ticket.at - timedelta(days=HISTORY_DAYS)

@@ -1,0 +1,236 @@
+"""Notifier benchmark, on the real broker with the provider sandbox, beside its baseline.
+
+- Throughput: contact requests (SMS) through the running notifier process (decode, directory,
+  compliance gate with its reservation, ledger on SQLite with synchronous=FULL, signed Aliyun
+  call over HTTP, interaction published), against a bare aiokafka consumer that POSTs each
+  record to the same sandbox: first to last arrival at the sandbox, the same number of records.
+- Latency: requests published at a steady rate (500/s by default); time from publishing a
+  request to the provider receiving its message, p50/p99/max.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import sqlalchemy
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+from tqdm import tqdm
+
+from bench.scheduler_bench import bootstrap
+from sandbox.loanbook import sandbox_mobile
+from sandbox.providers.background import BackgroundSandbox
+from sandbox.smtp import free_port
+from sandbox.stack import SERVICES, Stack, StackConfig
+from services.notifier.domain import verification_code
+from shared.events import ContactRequested, Event, encode
+from shared.kafka import client_options, create_topics
+from shared.settings import KafkaSettings
+from shared.testing.factories import contact_details, contact_request
+
+SECRET = b"local-development-only"  # the notifier's default verification key
+
+
+async def publish(
+    kafka: KafkaSettings, topic: str, events: Iterable[Event], *, rate: float | None = None
+) -> dict[str, float]:
+    """Publish ``events`` (optionally paced at ``rate``/s); event id -> publish time."""
+    producer = AIOKafkaProducer(**client_options(kafka), acks="all", enable_idempotence=True)
+    await producer.start()
+    sent: dict[str, float] = {}
+    pending = []
+    started = time.monotonic()
+    try:
+        for n, event in enumerate(events):
+            if rate is not None:
+                await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
+            record = encode(event, source="/bench")
+            sent[event.event_id] = time.time()
+            pending.append(
+                await producer.send(
+                    topic, value=record.value, key=record.key, headers=list(record.headers)
+                )
+            )
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return sent
+
+
+async def consumed(port: int, topic: str) -> float:
+    async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{port}/metrics") as r:
+        text = await r.text()
+    pattern = (
+        r'dunwell_events_consumed_total\{[^}]*outcome="processed"[^}]*'
+        rf'topic="{re.escape(topic)}"[^}}]*\}} (\S+)'
+    )
+    return sum(float(v) for v in re.findall(pattern, text))
+
+
+async def wait_for(count: int, seen: Any, desc: str, timeout_s: float = 900) -> None:
+    deadline = time.monotonic() + timeout_s
+    with tqdm(total=count, desc=desc, unit="msg") as bar:
+        while (done := seen()) < count:
+            bar.update(done - bar.n)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{desc}: {done} of {count}")
+            await asyncio.sleep(0.05)
+        bar.update(done - bar.n)
+
+
+def requests_for(run: str, first: int, count: int) -> list[ContactRequested]:
+    now = datetime.now(UTC)
+    return [
+        contact_request(debtor_id=f"{run}-D{n}", channels=("sms",), occurred_at=now)
+        for n in range(first, first + count)
+    ]
+
+
+async def notifier_figures(
+    kafka: KafkaSettings,
+    workdir: Path,
+    providers: BackgroundSandbox,
+    count: int,
+    rate: float,
+    database_url: str | None = None,
+) -> dict[str, Any]:
+    run = kafka.topic_namespace
+    latency_count = int(rate * 6)  # six seconds at the target rate
+    directory = [
+        contact_details(f"{run}-D{n}", mobile=sandbox_mobile(n), email=None)
+        for n in range(count + latency_count)
+    ]
+    await publish(kafka, kafka.topics.customer_events, tqdm(directory, desc="notifier: directory"))
+    stack = Stack(
+        StackConfig(
+            bootstrap_servers=kafka.bootstrap_servers,
+            workdir=workdir,
+            smtp_port=free_port(),
+            namespace=run,
+            ports=PORTS,
+            log_level="WARNING",
+            providers_url=providers.url,
+        )
+    )
+    # The provider's own rate limit is not what is measured here: the token bucket is opened
+    # wide so that the pipeline (gate, ledger, HTTP, Kafka) is what sets the pace.
+    env = {"DUNWELL_NOTIFIER_ALIYUN_RATE_PER_S": "100000"}
+    if database_url:
+        env["DUNWELL_NOTIFIER_DATABASE_URL"] = database_url
+    stack.start("notifier", extra_env=env)
+    try:
+        await stack.wait_ready("notifier")
+        port = PORTS["notifier"]
+        topic = kafka.topics.customer_events
+        done = {"n": 0.0}
+
+        async def poll() -> None:
+            done["n"] = await consumed(port, topic)
+
+        while done["n"] < len(directory):
+            await poll()
+            await asyncio.sleep(0.2)
+        # Throughput: a backlog of requests, first to last arrival at the provider.
+        await publish(kafka, kafka.topics.contact_requests, requests_for(run, 0, count))
+        await wait_for(count, lambda: len(providers.received()), "notifier: sms sent")
+        times = sorted(r.received_at for r in providers.received())
+        throughput = (count - 1) / (times[-1] - times[0])
+        # Latency at a steady rate.
+        paced = requests_for(run, count, latency_count)
+        published = await publish(kafka, kafka.topics.contact_requests, paced, rate=rate)
+        await wait_for(count + latency_count, lambda: len(providers.received()), "notifier: paced")
+        by_code = {r.code: r.received_at for r in providers.received()}
+        latencies = [
+            by_code[verification_code(SECRET, r.event_id, "sms")] - published[r.event_id]
+            for r in paced
+        ]
+        achieved = latency_count / (max(published.values()) - min(published.values()))
+    finally:
+        stack.stop_all()
+    latencies.sort()
+    return {
+        "notifier_msgs_per_s": round(throughput, 1),
+        "paced_rate_per_s": round(achieved, 1),
+        "latency_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "latency_p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "latency_max_ms": round(latencies[-1] * 1000, 1),
+    }
+
+
+def baseline_rate(kafka: KafkaSettings, providers: BackgroundSandbox, count: int) -> float:
+    before = len(providers.sandbox.state.sunk)
+    subprocess.run(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "bench.bare_consume_post",
+            kafka.topics.contact_requests,
+            str(count),
+            kafka.bootstrap_servers,
+            f"{providers.url}/_sink",
+        ],
+        check=True,
+        timeout=900,
+    )
+    times = providers.sandbox.state.sunk[before : before + count]
+    return (len(times) - 1) / (times[-1] - times[0])
+
+
+PORTS = {service: free_port() for service in SERVICES}
+
+
+def fresh_postgres_database() -> str:
+    """A new database on the local PostgreSQL server (the production store)."""
+    port = os.environ.get("POSTGRES_PORT", "15432")
+    server = os.environ.get("DUNWELL_TEST_POSTGRES_URL") or (
+        f"postgresql+psycopg://dunwell@127.0.0.1:{port}/postgres"
+    )
+    name = f"dunwell_bench_{secrets.token_hex(4)}"
+    admin = sqlalchemy.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+async def one_store(
+    store: str, count: int, rate: float, database_url: str | None
+) -> tuple[dict[str, Any], float]:
+    """The notifier's figures on one store, and the same run's baseline."""
+    kafka = KafkaSettings(
+        bootstrap_servers=bootstrap(), topic_namespace=f"nbench{secrets.token_hex(3)}"
+    )
+    await create_topics(kafka, kafka.topics.all(), partitions=4)
+    providers = BackgroundSandbox(callback_base=f"http://127.0.0.1:{PORTS['notifier']}").start()
+    try:
+        with tempfile.TemporaryDirectory(dir=".local") as tmp:
+            figures = await notifier_figures(kafka, Path(tmp), providers, count, rate, database_url)
+        baseline = baseline_rate(kafka, providers, count)
+    finally:
+        providers.stop()
+    return {f"{store}_{k}": v for k, v in figures.items()}, baseline
+
+
+async def main(count: int = 2000, rate: float = 500.0) -> dict[str, Any]:
+    figures: dict[str, Any] = {"messages": count, "paced_target_per_s": rate}
+    for store, url in (("sqlite", None), ("postgres", fresh_postgres_database())):
+        found, baseline = await one_store(store, count, rate, url)
+        figures |= found
+        figures[f"{store}_baseline_consume_post_msgs_per_s"] = round(baseline, 1)
+        figures[f"{store}_ratio_to_baseline"] = round(
+            found[f"{store}_notifier_msgs_per_s"] / baseline, 3
+        )
+    return figures
