@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mailbox
 import socket
+import ssl
 import threading
 from email import message_from_bytes
 from email.message import Message
@@ -67,10 +68,14 @@ def _open_maildir(path: Path) -> mailbox.Maildir:
 class SmtpInbox:
     """Runs the SMTP server in a background thread on 127.0.0.1."""
 
-    def __init__(self, port: int = 0, maildir: Path | None = None) -> None:
+    def __init__(
+        self, port: int = 0, maildir: Path | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
+        """:param tls: offer STARTTLS with this context, and refuse mail before it."""
         self.handler = InboxHandler(maildir)
         self.port = port or free_port()
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {"tls_context": tls, "require_starttls": True} if tls else {}
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
 
     def start(self) -> SmtpInbox:
         self._controller.start()

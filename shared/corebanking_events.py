@@ -75,6 +75,8 @@ class ContactDetailsChanged(Event):
         "unknown",
     ] = "contract"
     consents: tuple[ContactConsent, ...] = ()
+    #: Whether the bank has verified that the contact points reach this person.
+    verified: bool = True
 
     def partition_key(self) -> str:
         return self.debtor_id

@@ -66,7 +66,11 @@ def gate_scenario(
         now=now,
         channel=channel,
         debtor={"timezones": list(entry.timezones), "state": "reachable"},
-        recipient={"role": entry.role, "provenance": entry.provenance},
+        recipient={
+            "role": entry.role,
+            "provenance": entry.provenance,
+            "verified": entry.verified,
+        },
         history=facts.history,
         opt_outs=facts.opt_outs,
         consents=list(entry.consents),

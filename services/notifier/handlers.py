@@ -86,6 +86,7 @@ async def record_contact_details(event: ContactDetailsChanged, *, store: Notifie
         consents=tuple(
             Consent(channel=c.channel, until=c.until, evidence=c.evidence) for c in event.consents
         ),
+        verified=event.verified,
     )
     await store.upsert(entry, as_of=event.occurred_at)
 

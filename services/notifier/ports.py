@@ -50,6 +50,7 @@ class DirectoryEntry:
     role: Role = "debtor"
     provenance: str = "contract"
     consents: tuple[Consent, ...] = ()
+    verified: bool = True
 
     def address(self, channel: Channel) -> str | None:
         return {"email": self.email, "sms": self.mobile, "wechat": self.wechat_openid}[channel]

@@ -37,6 +37,8 @@ class Settings(BaseServiceSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_s: float = 30.0
+    #: CA bundle that signs the SMTP relay's certificate (default: the system's trust store).
+    smtp_ca_file: str | None = None
     mail_from: str = "collections@bank.example"
     institution_name: str = "Example Bank"
     payment_instructions: str = "the bank's app, online banking, or any branch counter"
@@ -60,6 +62,8 @@ class Settings(BaseServiceSettings):
     tencent_secret_key: SecretStr = SecretStr("")
     tencent_sdk_app_id: str = ""
     tencent_rate_per_s: float = 50.0
+    #: Tencent sends the same content to the same number at most once per 30 s (its default).
+    tencent_per_number_interval_s: float = 30.0
     twilio_endpoint: str = "https://api.twilio.com"
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")

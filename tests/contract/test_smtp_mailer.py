@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+import ssl
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +91,72 @@ async def test_a_connection_closed_by_the_server_is_reopened(inbox: SmtpInbox) -
     await mailer.send("d2@borrower.example", MESSAGE, key="r2", message_id="m2")
     assert len(inbox.messages()) == 2
     await mailer.aclose()
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as a relay in a bank would have (CA-signed)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "relay.bank.example")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "relay.pem", folder / "relay.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_starttls_is_negotiated_and_the_relay_certificate_checked(tmp_path: Path) -> None:
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    relay = SmtpInbox(tls=context).start()
+    try:
+        trusted = SmtpMailer(
+            Settings(
+                smtp_port=relay.port,
+                smtp_timeout_s=5,
+                smtp_security="starttls",
+                smtp_ca_file=str(cert),
+            )
+        )
+        await trusted.send("d1@borrower.example", MESSAGE, key="k", message_id="tls1")
+        await trusted.aclose()
+        assert len(relay.messages()) == 1
+        plain = mailer_for(relay.port)  # no STARTTLS: the relay refuses the mail
+        with pytest.raises((RetryableError, MessageRefused)):
+            await plain.send("d1@borrower.example", MESSAGE, key="k", message_id="tls2")
+        await plain.aclose()
+        untrusted = SmtpMailer(
+            Settings(smtp_port=relay.port, smtp_timeout_s=5, smtp_security="starttls")
+        )
+        with pytest.raises(RetryableError):  # an unknown certificate is never trusted
+            await untrusted.send("d1@borrower.example", MESSAGE, key="k", message_id="tls3")
+        await untrusted.aclose()
+        assert len(relay.messages()) == 1
+    finally:
+        relay.stop()

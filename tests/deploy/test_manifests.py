@@ -115,3 +115,16 @@ def test_the_deployed_scheduler_config_is_the_tested_one() -> None:
     for name in ("strategy.yaml", "calendar-cn.yaml"):
         assert yaml.safe_load((copies / name).read_text()) == yaml.safe_load(
             (source / name).read_text()), name
+
+
+def test_the_deployed_packs_and_templates_are_the_tested_ones() -> None:
+    source = Path(__file__).resolve().parents[2] / "services" / "notifier" / "config"
+    copies = DEPLOY / "base" / "notifier" / "config"
+    for name, original in (
+        ("cn.yaml", source / "packs" / "cn.yaml"),
+        ("us.yaml", source / "packs" / "us.yaml"),
+        ("templates.yaml", source / "templates.yaml"),
+    ):
+        assert yaml.safe_load((copies / name).read_text()) == yaml.safe_load(
+            original.read_text()
+        ), name

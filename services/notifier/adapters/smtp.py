@@ -45,6 +45,7 @@ class SmtpMailer:
             use_tls=s.smtp_security == "tls",
             start_tls=s.smtp_security == "starttls",
             timeout=s.smtp_timeout_s,
+            cert_bundle=s.smtp_ca_file,
         )
 
     async def _connected(self) -> aiosmtplib.SMTP:

@@ -9,6 +9,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from aiolimiter import AsyncLimiter
@@ -17,6 +18,7 @@ from services.notifier.channels.errors import (
     CircuitOpen,
     ProviderMisconfigured,
     ProviderUnavailable,
+    SendLater,
 )
 from services.notifier.metrics import PROVIDER_CALLS
 from services.notifier.ports import Attempting, DeliveryUncertain, no_record
@@ -24,6 +26,10 @@ from services.notifier.templates import Rendered
 from shared.errors import PermanentError, RetryableError
 
 log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class ProviderClient(Protocol):
@@ -98,6 +104,8 @@ class Resilient:
         policy: RetryPolicy | None = None,
         breaker: CircuitBreaker | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        per_number_interval_s: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.provider = client.provider
@@ -105,6 +113,8 @@ class Resilient:
         self._policy = policy or RetryPolicy()
         self.breaker = breaker or CircuitBreaker()
         self._sleep = sleep
+        self._per_number_s, self._clock = per_number_interval_s, clock
+        self._last_to: dict[str, float] = {}
 
     async def send(
         self,
@@ -118,6 +128,7 @@ class Resilient:
         if self.breaker.is_open():
             PROVIDER_CALLS.labels(self.provider, "circuit_open").inc()
             raise CircuitOpen(f"{self.provider}: circuit open")
+        self._check_number(address)
         await attempting(self.provider)
         for attempt in range(self._policy.attempts):
             if self.breaker.is_open():
@@ -154,6 +165,20 @@ class Resilient:
         self.breaker.success()
         PROVIDER_CALLS.labels(self.provider, "ok").inc()
         return found
+
+    def _check_number(self, address: str) -> None:
+        """The provider's per-number limit: a second message too soon waits (a deferral)."""
+        if self._per_number_s <= 0:
+            return
+        now = self._clock()
+        last = self._last_to.get(address)
+        if last is not None and now - last < self._per_number_s:
+            PROVIDER_CALLS.labels(self.provider, "number_limited").inc()
+            wait = timedelta(seconds=self._per_number_s - (now - last))
+            raise SendLater(f"{self.provider}: same number again too soon", until=utc_now() + wait)
+        if len(self._last_to) > 100_000:  # forget numbers whose interval is long over
+            self._last_to = {a: t for a, t in self._last_to.items() if now - t < self._per_number_s}
+        self._last_to[address] = now
 
     async def reconcile(self, provider: str, address: str, *, key: str) -> str | None:
         if provider != self.provider:

@@ -63,7 +63,10 @@ def build_channels(
     members = []
     for name in settings.sms_providers:
         client, rate = _sms_client(name, settings, session, clock)
-        members.append(Resilient(client, rate_per_s=rate, policy=policy))
+        interval = settings.tencent_per_number_interval_s if name == "tencent" else 0.0
+        members.append(
+            Resilient(client, rate_per_s=rate, policy=policy, per_number_interval_s=interval)
+        )
     if members:
         channels["sms"] = Failover(members)
     if settings.wechat_app_id:

@@ -114,6 +114,8 @@ def _recipient(rule: RecipientRule, scenario: Scenario) -> Iterable[RuleResult]:
     role, provenance = scenario.recipient.role, scenario.recipient.provenance
     if provenance not in rule.allowed_provenance:
         yield RuleResult(rule.id, Outcome.BLOCK, f"contact point obtained by '{provenance}'")
+    if rule.require_verified and not scenario.recipient.verified:
+        yield RuleResult(rule.id, Outcome.BLOCK, "contact point not verified")
     if role in rule.allowed_roles:
         return
     if role in rule.location_inquiry_roles and scenario.debtor.state == "lost_contact":

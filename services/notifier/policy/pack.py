@@ -58,6 +58,8 @@ class RecipientRule(_Rule):
     allowed_provenance: list[str]
     #: Patterns of debt facts a location inquiry must never contain.
     debt_fact_patterns: list[str] = []
+    #: Only contact points the bank has verified reach the person (never a stranger's number).
+    require_verified: bool = False
 
 
 class OptOutRule(_Rule):

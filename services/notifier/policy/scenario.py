@@ -27,6 +27,8 @@ class Debtor(_Frozen):
 class Recipient(_Frozen):
     role: Role
     provenance: str
+    #: The contact point is known to reach this person (optional; assumed when absent).
+    verified: bool = True
 
 
 class Contact(_Frozen):

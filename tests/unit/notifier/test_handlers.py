@@ -103,6 +103,13 @@ class TestSend:
         await send_contact_request(request, f.ctx)
         assert f.kinds() == ["send_blocked"]
 
+    async def test_an_unverified_contact_point_is_never_used(self, f: Fixture) -> None:
+        request = contact_request()
+        await f.debtor(request.debtor_id, verified=False)
+        await send_contact_request(request, f.ctx)
+        assert f.email.sent == []
+        assert f.kinds() == ["send_blocked"]
+
     async def test_a_third_party_contact_point_is_never_used(self, f: Fixture) -> None:
         request = contact_request()
         await f.debtor(request.debtor_id, role="other", provenance="reserved_contact_person")

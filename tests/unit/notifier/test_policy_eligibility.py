@@ -40,6 +40,13 @@ def test_contact_points_from_unlawful_sources_are_never_used(provenance: str) ->
     assert decision.rules == ["CN-TP-1"]
 
 
+def test_an_unverified_contact_point_is_never_used() -> None:
+    unverified = {"role": "debtor", "provenance": "borrower_provided", "verified": False}
+    decision = decide(NOON, recipient=unverified)
+    assert decision.outcome is Outcome.BLOCK
+    assert decision.reasons == ["CN-TP-1: contact point not verified"]
+
+
 def test_an_opt_out_blocks_that_channel_only() -> None:
     assert decide(NOON, opt_outs=["sms"]).outcome is Outcome.BLOCK
     assert decide(NOON, opt_outs=["sms"]).rules == ["CN-OPTOUT"]

@@ -126,6 +126,30 @@ async def test_failover_moves_on_only_when_the_provider_certainly_did_not_send()
     assert spare.calls == 0
 
 
+async def test_a_number_limit_defers_the_second_message_instead_of_calling() -> None:
+    from services.notifier.channels.errors import SendLater
+
+    now = [100.0]
+    client = Scripted("tencent")
+    limited = Resilient(
+        client,
+        rate_per_s=1000,
+        policy=RetryPolicy(attempts=1),
+        sleep=no_sleep,
+        per_number_interval_s=30.0,
+        clock=lambda: now[0],
+    )
+    await limited.send("+8613800000001", MESSAGE, key="k1", message_id="m")
+    await limited.send("+8613800000002", MESSAGE, key="k2", message_id="m")
+    now[0] = 110.0
+    with pytest.raises(SendLater):
+        await limited.send("+8613800000001", MESSAGE, key="k3", message_id="m")
+    assert client.calls == 2
+    now[0] = 130.0
+    await limited.send("+8613800000001", MESSAGE, key="k3", message_id="m")
+    assert client.calls == 3
+
+
 async def test_a_provider_that_confirms_it_has_nothing_is_tried_again() -> None:
     client = Scripted("p", DeliveryUncertain("timeout"), "id-2", reconciled=None)
     assert await resilient(client).send("a", MESSAGE, key="k", message_id="m") == ("p", "id-2")
