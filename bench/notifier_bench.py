@@ -109,9 +109,10 @@ async def notifier_figures(
 ) -> dict[str, Any]:
     run = kafka.topic_namespace
     latency_count = int(rate * 6)  # six seconds at the target rate
+    # Debtors for the backlog, the run at the target rate and the run at half capacity.
     directory = [
         contact_details(f"{run}-D{n}", mobile=sandbox_mobile(n), email=None)
-        for n in range(count + latency_count)
+        for n in range(count + 2 * latency_count)
     ]
     await publish(kafka, kafka.topics.customer_events, tqdm(directory, desc="notifier: directory"))
     stack = Stack(
@@ -152,7 +153,7 @@ async def notifier_figures(
         target = await paced_latency(kafka, providers, run, count, latency_count, rate)
         half = throughput / 2
         relaxed = await paced_latency(
-            kafka, providers, run, count + latency_count, int(half * 6), half
+            kafka, providers, run, count + latency_count, min(int(half * 6), latency_count), half
         )
     finally:
         stack.stop_all()
