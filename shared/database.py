@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -53,6 +55,22 @@ def as_utc(value: datetime) -> datetime:
     :param value: the value read from the database.
     """
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def migrate(engine: AsyncEngine, script_location: Path) -> None:
+    """Apply a service's Alembic migrations up to head, on the service's own engine.
+
+    :param script_location: the service's ``migrations`` folder (``env.py`` and ``versions``).
+    """
+
+    def upgrade(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(script_location))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as conn:
+        await conn.run_sync(upgrade)
 
 
 async def ping(engine: AsyncEngine) -> bool:

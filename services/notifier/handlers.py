@@ -259,15 +259,7 @@ async def _replay(
         return await _recover(ctx, request, channel, entry, code)
     MESSAGES.labels(channel, "duplicate").inc()
     if entry.status is SendStatus.SENT:
-        await _record(
-            ctx,
-            request,
-            channel,
-            "message_sent",
-            provider=entry.provider,
-            provider_message_id=entry.provider_message_id,
-            code=code,
-        )
+        await _record_sent(ctx, request, channel, entry.provider, entry.provider_message_id, code)
     return True
 
 
@@ -299,16 +291,27 @@ async def _recover(
         return False
     await ctx.store.settle(entry.key, SendStatus.SENT, found, entry.provider)
     MESSAGES.labels(channel, "reconciled").inc()
+    await _record_sent(ctx, request, channel, entry.provider, found, code)
+    return True
+
+
+async def _record_sent(
+    ctx: SendContext,
+    request: ContactRequested,
+    channel: Channel,
+    provider: str | None,
+    provider_message_id: str | None,
+    code: str,
+) -> None:
     await _record(
         ctx,
         request,
         channel,
         "message_sent",
-        provider=entry.provider,
-        provider_message_id=found,
+        provider=provider,
+        provider_message_id=provider_message_id,
         code=code,
     )
-    return True
 
 
 async def _uncertain(

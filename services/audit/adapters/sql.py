@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,18 +20,11 @@ from services.audit.adapters.schema import (
 )
 from services.audit.ports import AppendBatch, CheckpointRow, CodeRow, LeafRow
 from services.audit.tree import Node
-from shared.database import as_utc, ping
+from shared.database import as_utc, migrate, ping
 from shared.errors import RetryableError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 _CHUNK = 500  # keys per IN (...) query
-
-
-def _run_migrations(connection: Connection) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    command.upgrade(config, "head")
 
 
 def _leaf(row: Any) -> LeafRow:
@@ -64,8 +55,7 @@ class SqlAuditStore:
         await self._engine.dispose()
 
     async def migrate(self) -> None:
-        async with self._engine.begin() as conn:
-            await conn.run_sync(_run_migrations)
+        await migrate(self._engine, MIGRATIONS)
 
     async def ping(self) -> bool:
         return await ping(self._engine)

@@ -10,9 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -39,7 +37,7 @@ from services.notifier.ports import (
     SendStatus,
     SentMessage,
 )
-from shared.database import as_utc, is_unique_violation, ping
+from shared.database import as_utc, is_unique_violation, migrate, ping
 from shared.errors import RetryableError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -47,13 +45,6 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 HISTORY_DAYS = 9
 LEASE = timedelta(seconds=60)
 _TERMINAL = {Outcome.BLOCK: SendStatus.BLOCKED, Outcome.ESCALATE: SendStatus.ESCALATED}
-
-
-def _run_migrations(connection: Connection) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    command.upgrade(config, "head")
 
 
 def _entry_json(entry: DirectoryEntry) -> str:
@@ -88,8 +79,7 @@ class SqlNotifierStore:
         self._dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
 
     async def migrate(self) -> None:
-        async with self._engine.begin() as conn:
-            await conn.run_sync(_run_migrations)
+        await migrate(self._engine, MIGRATIONS)
 
     async def ping(self) -> bool:
         return await ping(self._engine)
