@@ -93,16 +93,25 @@ def _bad_request(provider: str, why: str) -> web.HTTPBadRequest:
 # -- what a callback does -----------------------------------------------------------------------
 
 
+class ReceiptTooEarly(Exception):
+    """A receipt for a send whose ledger row does not carry the provider's id yet."""
+
+
 async def take_receipt(
     ctx: CallbackContext, provider: str, ids: list[str], status: str, dedupe: str
 ) -> None:
-    """A delivery report becomes an interaction on the send it belongs to."""
-    if not await ctx.store.first_time(f"{provider}:receipt:{dedupe}", ctx.clock()):
-        CALLBACKS_RECEIVED.labels(provider, "duplicate").inc()
-        return
+    """A delivery report becomes an interaction on the send it belongs to.
+
+    A receipt can overtake the provider's own answer to the send (the ledger learns the
+    provider's id from that answer): it is then refused for now, unmarked, and the provider's
+    retry finds the send. Raises :class:`ReceiptTooEarly`.
+    """
     sent = await ctx.store.find_send([i for i in ids if i])
     if sent is None:
         CALLBACKS_RECEIVED.labels(provider, "unknown").inc()
+        raise ReceiptTooEarly(provider)
+    if not await ctx.store.first_time(f"{provider}:receipt:{dedupe}", ctx.clock()):
+        CALLBACKS_RECEIVED.labels(provider, "duplicate").inc()
         return
     CALLBACKS_RECEIVED.labels(provider, "accepted").inc()
     await ctx.publisher.publish(
@@ -169,6 +178,22 @@ async def take_reply(
 # -- the routes ---------------------------------------------------------------------------------
 
 
+async def _taken(receipt: Awaitable[None]) -> int:
+    """1 when the receipt came too early (the provider is asked to send it again), else 0."""
+    try:
+        await receipt
+    except ReceiptTooEarly:
+        return 1
+    return 0
+
+
+def _retry_later() -> web.HTTPServiceUnavailable:
+    return web.HTTPServiceUnavailable(
+        text=json.dumps({"error": "unknown message for now; retry"}),
+        content_type="application/json",
+    )
+
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -193,11 +218,14 @@ def aliyun_routes() -> list[web.RouteDef]:
     async def report(request: web.Request) -> web.Response:
         ctx = request.app[CALLBACKS]
         _check_path_secret(ctx, request, "aliyun")
+        early = 0
         for item in _json_array("aliyun", await request.read()):
             ids = [str(item.get("biz_id") or ""), str(item.get("out_id") or "")]
             status = f"{'delivered' if item.get('success') else 'failed'}: {item.get('err_code')}"
             dedupe = f"{item.get('biz_id')}:{item.get('err_code')}:{item.get('report_time')}"
-            await take_receipt(ctx, "aliyun", ids, status, dedupe)
+            early += await _taken(take_receipt(ctx, "aliyun", ids, status, dedupe))
+        if early:
+            raise _retry_later()
         return web.json_response({"code": 0, "msg": "接收成功"})
 
     async def reply(request: web.Request) -> web.Response:
@@ -219,10 +247,14 @@ def tencent_routes() -> list[web.RouteDef]:
     async def report(request: web.Request) -> web.Response:
         ctx = request.app[CALLBACKS]
         _check_path_secret(ctx, request, "tencent")
+        early = 0
         for item in _json_array("tencent", await request.read()):
             status = f"{str(item.get('report_status', '')).lower()}: {item.get('errmsg')}"
             dedupe = f"{item.get('sid')}:{item.get('report_status')}"
-            await take_receipt(ctx, "tencent", [str(item.get("sid") or "")], status, dedupe)
+            sid = [str(item.get("sid") or "")]
+            early += await _taken(take_receipt(ctx, "tencent", sid, status, dedupe))
+        if early:
+            raise _retry_later()
         return web.json_response({"result": 0, "errmsg": "OK"})
 
     async def reply(request: web.Request) -> web.Response:
@@ -256,7 +288,8 @@ def twilio_routes() -> list[web.RouteDef]:
         sid, state = form.get("MessageSid", ""), form.get("MessageStatus", "")
         error = form.get("ErrorCode")
         status_text = f"{state}: error {error}" if error else state
-        await take_receipt(ctx, "twilio", [sid], status_text, f"{sid}:{state}")
+        if await _taken(take_receipt(ctx, "twilio", [sid], status_text, f"{sid}:{state}")):
+            raise _retry_later()
         return web.Response(status=204)
 
     async def inbound(request: web.Request) -> web.Response:
@@ -277,7 +310,8 @@ async def take_wechat_push(ctx: CallbackContext, field: dict[str, str]) -> None:
     openid, kind, event = field.get("FromUserName", ""), field.get("MsgType"), field.get("Event")
     if kind == "event" and event == "TEMPLATESENDJOBFINISH":
         msgid = field.get("MsgID", "")
-        await take_receipt(ctx, "wechat", [msgid], field.get("Status", ""), msgid)
+        if await _taken(take_receipt(ctx, "wechat", [msgid], field.get("Status", ""), msgid)):
+            raise _retry_later()
     elif kind == "event" and event == "unsubscribe":
         dedupe = f"{openid}:{field.get('CreateTime')}:unsubscribe"
         await take_reply(ctx, "wechat", "wechat", openid, "退订", dedupe)

@@ -117,6 +117,20 @@ class TestAliyun:
         assert "not JSON" in (await r.json())["error"]
 
 
+async def test_a_receipt_that_overtakes_the_send_is_asked_again_and_then_taken(
+    f: Fixture, aiohttp_client: ClientFactory
+) -> None:
+    client = await aiohttp_client(f.app())
+    batch = [{"biz_id": "901^x", "success": True, "err_code": "DELIVERED", "report_time": "t"}]
+    early = await client.post("/v1/callbacks/aliyun/path-secret/report", json=batch)
+    assert early.status == 503  # the provider retries
+    assert f.interactions() == []
+    await f.sent("req-5|sms", "901^x", "aliyun")
+    again = await client.post("/v1/callbacks/aliyun/path-secret/report", json=batch)
+    assert again.status == 200
+    assert [i.kind for i in f.interactions()] == ["delivery_reported"]
+
+
 class TestReplies:
     async def test_an_opt_out_reply_stops_the_channel_and_reaches_the_scheduler(
         self, f: Fixture, aiohttp_client: ClientFactory
@@ -223,6 +237,7 @@ class TestWeChat:
     async def test_forged_stale_and_replayed_pushes_are_refused(
         self, f: Fixture, aiohttp_client: ClientFactory, problem: str
     ) -> None:
+        await f.sent("req-9|wechat", "1", "wechat")
         client = await aiohttp_client(f.app())
         params = self.params(nonce="once")
         if problem == "signature":
