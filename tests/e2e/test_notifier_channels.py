@@ -107,6 +107,7 @@ async def timeline(system: Channels, debtor: str) -> list[dict[str, Any]]:
     return entries
 
 
+@pytest.mark.timeout(300)  # the first consumer group on a just-started broker is slow to form
 async def test_each_request_reaches_each_channel_once_across_a_notifier_kill(
     channels: Channels,
 ) -> None:
@@ -120,8 +121,10 @@ async def test_each_request_reaches_each_channel_once_across_a_notifier_kill(
                 f"{run}-D{n}", mobile=sandbox_mobile(n), wechat_openid=sandbox_openid(run, n)
             )
             await publisher.publish(channels.kafka.topics.customer_events, details)
+        # On a broker that has just started, the first consumer group may take a while to form.
         await eventually(
-            lambda: _at_least(consumed(channels, channels.kafka.topics.customer_events), REQUESTS)
+            lambda: _at_least(consumed(channels, channels.kafka.topics.customer_events), REQUESTS),
+            timeout_s=150,
         )
         for n in range(REQUESTS):
             request = contact_request(debtor_id=f"{run}-D{n}", channels=CHANNELS)
