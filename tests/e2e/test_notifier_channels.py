@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from sandbox.loanbook import sandbox_mobile, sandbox_openid
+from sandbox.loanbook import publish_items, sandbox_mobile, sandbox_openid, simulated_book
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import SmtpInbox, free_port
 from sandbox.stack import LOCAL_TOKENS, SERVICES, Stack, StackConfig
@@ -230,3 +230,39 @@ async def test_receipts_and_an_opt_out_reply_come_back_through_the_callbacks(
         await publisher.aclose()
     sms_to_debtor = [m for m in channels.providers.received() if m.to == sandbox_mobile(n)]
     assert len(sms_to_debtor) == 1  # the second request was stopped by the opt-out
+
+
+async def test_no_personal_data_in_any_log_line_or_metric(channels: Channels) -> None:
+    """The privacy sweep: a simulated book (account numbers, mobiles, emails, openids) runs
+    through all three services; none of it may appear in a log or on a /metrics page."""
+    run = f"{channels.kafka.topic_namespace}pii"
+    items = list(simulated_book(12, days=40, run=run))
+    await publish_items(channels.kafka, items)
+    seeded: set[str] = set()
+    for item in items:
+        event = item.event
+        for field in ("email", "mobile", "wechat_openid", "account_number"):
+            value = getattr(event, field, None)
+            if value:
+                seeded.add(str(value))
+                if field == "mobile":
+                    seeded.add(str(value).removeprefix("+86"))  # as Aliyun writes it
+
+    async def some_sent() -> bool:
+        return any(r.to.startswith("+86138") for r in channels.providers.received())
+
+    await eventually(some_sent, timeout_s=90)
+    await asyncio.sleep(3)
+    assert len(seeded) > 30
+    pages = []
+    async with aiohttp.ClientSession() as session:
+        for service in SERVICES:
+            async with session.get(channels.url(service, "/metrics")) as r:
+                pages.append((f"{service} /metrics", await r.text()))
+    logs = [
+        (p.name, p.read_text(errors="replace")) for p in channels.stack.config.workdir.glob("*.log")
+    ]
+    assert {name for name, _ in logs} >= {"audit.log", "notifier.log", "scheduler.log"}
+    for where, text in [*logs, *pages]:
+        leaked = sorted(value for value in seeded if value in text)
+        assert leaked == [], f"{where} contains personal data"
