@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import audit_bench, notifier_bench, scheduler_bench
+from bench import audit_bench, notifier_bench, report, scheduler_bench
 from bench.common import record
 
 
@@ -15,12 +15,16 @@ def main() -> int:
         "audit": lambda: asyncio.run(audit_bench.main(audit_bench.parse([]))),
         "notifier": lambda: asyncio.run(notifier_bench.main()),
     }
-    chosen = sys.argv[1:] or list(sections)
+    chosen = [n for n in sys.argv[1:] if n != "report"] or (
+        [] if sys.argv[1:] == ["report"] else list(sections)
+    )
     for name in chosen:
         figures = sections[name]()
         record(name, figures)
         for key, value in figures.items():
             print(f"{name} {key}: {value}")
+    written = report.write()
+    print("report:", *written)
     return 0
 
 
