@@ -11,9 +11,9 @@ import pytest
 
 from sandbox.loanbook import publish_book
 from sandbox.stack import LOCAL_TOKENS
-from shared.events import KafkaRecord
+from shared.events import KafkaRecord, encode
 from shared.kafka import KafkaEventPublisher
-from shared.testing.factories import contact_details, overdue
+from shared.testing.factories import contact_details, contact_request, overdue
 from tests.e2e.conftest import System
 from tests.polling import eventually
 
@@ -137,3 +137,69 @@ async def test_every_service_reports_health_and_metrics(system: System) -> None:
             body = json.loads(await _text(system.url(service, path)))
             assert body["ok"] is True, (service, path)
         assert "dunwell_" in await _text(system.url(service, "/metrics"))
+
+
+def _bad_records(seed: int) -> list[KafkaRecord]:
+    """Hand-written and generated garbage: every way a record can be wrong."""
+    import random
+
+    good = encode(contact_request(), source="/fuzz")
+    body = json.loads(good.value)
+    rng = random.Random(seed)
+    values = [
+        b"\xff\xfe\xfd not utf-8",
+        b"[1, 2, 3]",
+        json.dumps({**body, "type": "dunwell.unknown.v7"}).encode(),
+        json.dumps({k: v for k, v in body.items() if k != "debtor_id"}).encode(),
+        json.dumps({**body, "amount_due": {"nested": True}}).encode(),
+        json.dumps({**body, "channels": []}).encode(),
+        json.dumps({**body, "blob": "x" * 300_000}).encode(),  # large, under the broker's limit
+        *(rng.randbytes(rng.randint(1, 400)) for _ in range(5)),
+    ]
+    return [
+        KafkaRecord(key=f"bad-{n}".encode(), value=v, headers=good.headers)
+        for n, v in enumerate(values)
+    ]
+
+
+async def test_bad_records_on_every_input_topic_are_dead_lettered_and_stop_nothing(
+    system: System,
+) -> None:
+    topics = system.kafka.topics
+    inputs = {
+        topics.loan_events: "scheduler",
+        topics.customer_events: "notifier",
+        topics.contact_requests: "notifier",
+        topics.interactions: "audit",
+    }
+    bad = _bad_records(seed=11)
+    publisher = KafkaEventPublisher(system.kafka, service="fuzz")
+    await publisher.start()
+    try:
+        for topic in inputs:
+            for record in bad:
+                await publisher.publish_record(topic, record)
+    finally:
+        await publisher.aclose()
+
+    async def all_dead_lettered() -> bool:
+        entries = await audit_entries(system, kind="dunwell.dead-letter.v1")
+        seen: dict[str, int] = {}
+        for e in entries:
+            source = e["content"]["source"]["topic"]
+            seen[source] = seen.get(source, 0) + 1
+        return all(seen.get(topic, 0) >= len(bad) for topic in inputs)
+
+    await eventually(all_dead_lettered, timeout_s=90)
+    entries = await audit_entries(system, kind="dunwell.dead-letter.v1")
+    for e in entries:
+        assert e["content"]["reason"]
+        assert e["content"]["reason_code"] == "invalid_event"
+    for service in ("audit", "notifier", "scheduler"):
+        body = json.loads(await _text(system.url(service, "/readyz")))
+        assert body["ok"] is True, service
+    # And the pipeline still works after all that: one more overdue event gives one email.
+    event = overdue()
+    details = contact_details(event.debtor_id)
+    await publish_book(system.kafka, [("customer", details), ("loan", event)])
+    await eventually(lambda: bool(emails_to(system, str(details.email))), timeout_s=60)
