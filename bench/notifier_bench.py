@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import secrets
 import statistics
 import subprocess
@@ -24,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import sqlalchemy
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
@@ -68,16 +66,6 @@ async def publish(
     finally:
         await producer.stop()
     return sent
-
-
-async def consumed(port: int, topic: str) -> float:
-    async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{port}/metrics") as r:
-        text = await r.text()
-    pattern = (
-        r'dunwell_events_consumed_total\{[^}]*outcome="processed"[^}]*'
-        rf'topic="{re.escape(topic)}"[^}}]*\}} (\S+)'
-    )
-    return sum(float(v) for v in re.findall(pattern, text))
 
 
 async def wait_for(count: int, seen: Any, desc: str, timeout_s: float = 900) -> None:
@@ -134,15 +122,8 @@ async def notifier_figures(
     stack.start("notifier", extra_env=env)
     try:
         await stack.wait_ready("notifier")
-        port = PORTS["notifier"]
         topic = kafka.topics.customer_events
-        done = {"n": 0.0}
-
-        async def poll() -> None:
-            done["n"] = await consumed(port, topic)
-
-        while done["n"] < len(directory):
-            await poll()
+        while await stack.consumed("notifier", topic) < len(directory):  # noqa: ASYNC110 - another process
             await asyncio.sleep(0.2)
         # Throughput: a backlog of requests, first to last arrival at the provider.
         await publish(kafka, kafka.topics.contact_requests, requests_for(run, 0, count))

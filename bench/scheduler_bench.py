@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from tqdm import tqdm
 
 from sandbox.loanbook import borrowers, publish_items, simulated_book
@@ -37,22 +36,6 @@ def bootstrap() -> str:
     )
 
 
-async def consumed(port: int) -> int:
-    """Records the scheduler has taken off the loan topic, from its /metrics."""
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(f"http://127.0.0.1:{port}/metrics") as response,
-    ):
-        text = await response.text()
-    return int(
-        sum(
-            float(line.split()[-1])
-            for line in text.splitlines()
-            if line.startswith("dunwell_events_consumed_total{")
-        )
-    )
-
-
 async def scheduler_rate(kafka: KafkaSettings, workdir: Path, count: int) -> float:
     stack = Stack(
         StackConfig(
@@ -67,10 +50,9 @@ async def scheduler_rate(kafka: KafkaSettings, workdir: Path, count: int) -> flo
     stack.start("scheduler")
     try:
         await stack.wait_ready("scheduler")
-        port = stack.config.ports["scheduler"]
         first = None
         with tqdm(total=count, desc="scheduler: events", unit="event") as bar:
-            while (done := await consumed(port)) < count:
+            while (done := int(await stack.consumed("scheduler", outcome=None))) < count:
                 if done and first is None:
                     first = time.monotonic()
                 bar.update(done - bar.n)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO, Final
 
 import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox.providers.core import Credentials
 
@@ -140,6 +141,24 @@ class Stack:
                     pass
                 await asyncio.sleep(0.5)
         raise TimeoutError(f"{service} not ready within {timeout_s} s")
+
+    async def consumed(
+        self, service: str, topic: str | None = None, outcome: str | None = "processed"
+    ) -> float:
+        """Records ``service`` has taken off its topics (one topic, one outcome, or all), as
+        its ``/metrics`` page counts them."""
+        url = f"http://127.0.0.1:{self.config.ports[service]}/metrics"
+        async with aiohttp.ClientSession() as session, session.get(url) as response:
+            text = await response.text()
+        return sum(
+            sample.value
+            for family in text_string_to_metric_families(text)
+            if family.name == "dunwell_events_consumed"
+            for sample in family.samples
+            if sample.name.endswith("_total")
+            and (topic is None or sample.labels.get("topic") == topic)
+            and (outcome is None or sample.labels.get("outcome") == outcome)
+        )
 
     async def start_all(self) -> None:
         for service in SERVICES:

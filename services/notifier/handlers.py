@@ -220,6 +220,14 @@ async def _deliver(
     )
 
 
+#: What a gate decision that stops a send is recorded as (its metric outcome drops "send_").
+_GATED: dict[Outcome, InteractionKind] = {
+    Outcome.DEFER: "send_deferred",
+    Outcome.BLOCK: "send_blocked",
+    Outcome.ESCALATE: "send_escalated",
+}
+
+
 async def _gated(
     ctx: SendContext,
     request: ContactRequested,
@@ -227,19 +235,15 @@ async def _gated(
     decision: Decision,
     message: Rendered,
 ) -> None:
-    kinds: dict[Outcome, InteractionKind] = {
-        Outcome.DEFER: "send_deferred",
-        Outcome.BLOCK: "send_blocked",
-        Outcome.ESCALATE: "send_escalated",
-    }
-    MESSAGES.labels(channel, decision.outcome.value.lower()).inc()
+    kind = _GATED[decision.outcome]
+    MESSAGES.labels(channel, kind.removeprefix("send_")).inc()
     for rule in decision.rules:
         GATE_RULES.labels(rule).inc()
     await _record(
         ctx,
         request,
         channel,
-        kinds[decision.outcome],
+        kind,
         reason="; ".join(decision.reasons)[:500],
         decision=decision,
         message=message,

@@ -9,7 +9,8 @@ from prometheus_client import Counter, Gauge, Histogram
 MESSAGES: Final = Counter(
     "notifier_messages",
     "Sends handled per channel, by outcome.",
-    # sent | blocked | defer | escalate | uncertain | failed | exhausted | duplicate
+    # sent | blocked | deferred | escalated | uncertain | failed | exhausted | duplicate
+    # | reconciled
     ["channel", "outcome"],
 )
 GATE_DECISIONS: Final = Counter(

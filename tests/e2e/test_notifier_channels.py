@@ -87,16 +87,6 @@ def channels(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         providers.stop()
 
 
-async def consumed(system: Channels, topic: str) -> float:
-    async with aiohttp.ClientSession() as s, s.get(system.url("notifier", "/metrics")) as r:
-        text = await r.text()
-    pattern = (
-        r'dunwell_events_consumed_total\{[^}]*outcome="processed"[^}]*'
-        rf'topic="{re.escape(topic)}"[^}}]*\}} (\S+)'
-    )
-    return sum(float(v) for v in re.findall(pattern, text))
-
-
 async def timeline(system: Channels, debtor: str) -> list[dict[str, Any]]:
     async with (
         aiohttp.ClientSession(headers=AUDITOR) as s,
@@ -123,7 +113,9 @@ async def test_each_request_reaches_each_channel_once_across_a_notifier_kill(
             await publisher.publish(channels.kafka.topics.customer_events, details)
         # On a broker that has just started, the first consumer group may take a while to form.
         await eventually(
-            lambda: _at_least(consumed(channels, channels.kafka.topics.customer_events), REQUESTS),
+            lambda: _at_least(
+                channels.stack.consumed("notifier", channels.kafka.topics.customer_events), REQUESTS
+            ),
             timeout_s=150,
         )
         for n in range(REQUESTS):
@@ -189,9 +181,11 @@ async def test_receipts_and_an_opt_out_reply_come_back_through_the_callbacks(
             debtor, mobile=sandbox_mobile(n), wechat_openid=sandbox_openid(run, n)
         )
         topic = channels.kafka.topics.customer_events
-        before = await consumed(channels, topic)
+        before = await channels.stack.consumed("notifier", topic)
         await publisher.publish(topic, details)
-        await eventually(lambda: _at_least(consumed(channels, topic), int(before) + 1))
+        await eventually(
+            lambda: _at_least(channels.stack.consumed("notifier", topic), int(before) + 1)
+        )
         first = contact_request(debtor_id=debtor, channels=("sms",))
         await publisher.publish(channels.kafka.topics.contact_requests, first)
 

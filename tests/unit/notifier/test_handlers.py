@@ -140,6 +140,17 @@ class TestGate:
         assert f.kinds()[-1] == "message_sent"
         assert await dispatch_due(f.ctx) == 0
 
+    async def test_gate_blocks_count_as_blocked_messages(self, f: Fixture) -> None:
+        from services.notifier.metrics import MESSAGES
+
+        blocked = MESSAGES.labels("sms", "blocked")
+        before = blocked._value.get()
+        request = contact_request(channels=("sms",))
+        await f.debtor(request.debtor_id)
+        await f.store.record_opt_out(request.debtor_id, "sms", f.now)
+        await send_contact_request(request, f.ctx)
+        assert blocked._value.get() == before + 1  # what DunwellSendsBlockedSpike counts
+
     async def test_an_opt_out_blocks_the_channel(self, f: Fixture) -> None:
         request = contact_request(channels=("sms", "email"))
         await f.debtor(request.debtor_id)
