@@ -13,12 +13,14 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export KAFKA_PORT ?= 19092
 
-.PHONY: help venv run test bench lint typecheck unit browser tools kafka-up kafka-down postgres-up postgres-down clean
+.PHONY: help venv run test test-resilience bench lint typecheck unit browser tools kafka-up kafka-down postgres-up postgres-down clean
 
 help:
 	@echo "make run        the whole system on a simulated loan book (Ctrl-C stops it)"
 	@echo "make test       lint, type checks and every test, on a real Kafka broker and PostgreSQL"
 	@echo "make unit       the tests that need no broker or database"
+	@echo "make test-resilience   the long fault-injection suite (kills, broker and database"
+	@echo "                restarts, rebalances, provider faults; under an hour)"
 	@echo "make bench      the benchmarks, each beside its baseline (bench/results/latest.json)"
 	@echo "make kafka-up / kafka-down, postgres-up / postgres-down   the local infrastructure"
 
@@ -62,6 +64,13 @@ tools: browser
 
 test: lint typecheck tools
 	$(INFRA) $(VENV)/bin/pytest
+
+# The long profile of tests/resilience (make test runs the short one); each scenario's figures
+# are appended to .local/resilience-long.jsonl and printed at the end.
+test-resilience: venv
+	rm -f .local/resilience-long.jsonl
+	DUNWELL_RESILIENCE=long $(INFRA) $(VENV)/bin/pytest tests/resilience
+	@cat .local/resilience-long.jsonl
 
 bench: venv
 	$(INFRA) $(VENV)/bin/python -m bench

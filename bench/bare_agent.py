@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ import faust
 def main(topic_name: str, count: int, bootstrap: str) -> None:
     app = faust.App(
         f"bench-bare-{os.getpid()}",
+        datadir=tempfile.mkdtemp(prefix="bench-bare-"),
         broker=f"kafka://{bootstrap}",
         store="memory://",
         web_enabled=False,

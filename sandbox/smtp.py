@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import random
 import socket
 import ssl
 import threading
@@ -23,13 +24,34 @@ class InboxHandler:
         self._maildir = _open_maildir(maildir) if maildir else None
         #: Fault injection: the reply to give the next DATA instead of accepting it.
         self.refuse_next: str | None = None
+        #: Fault injection at a rate: a share of DATA commands gets one of these faults.
+        self.fault_rate = 0.0
+        self.fault_kinds: tuple[str, ...] = ()
+        self._rng = random.Random(11)  # noqa: S311 - fault injection, not security
         self._peers: set[object] = set()
+
+    def inject(self, rate: float, *kinds: str) -> None:
+        """Answer a share ``rate`` of messages with a fault: an SMTP reply such as
+        ``451 4.3.0 try again later`` or ``554 5.7.1 rejected``, or ``drop``, which takes the
+        message and then closes the connection before the reply (the sender cannot know)."""
+        with self._lock:
+            self.fault_rate, self.fault_kinds = rate, kinds
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
         with self._lock:
             refusal, self.refuse_next = self.refuse_next, None
+            if refusal is None and self.fault_kinds and self._rng.random() < self.fault_rate:
+                refusal = self._rng.choice(self.fault_kinds)
+        if refusal == "drop":
+            self._keep(session, envelope)
+            server.transport.close()
+            return "421 4.3.0 closing"
         if refusal is not None:
             return refusal
+        self._keep(session, envelope)
+        return "250 OK: queued"
+
+    def _keep(self, session: Any, envelope: Any) -> None:
         with self._lock:
             self._peers.add(session.peer)
         message = message_from_bytes(envelope.content)
@@ -38,7 +60,6 @@ class InboxHandler:
             self._messages.append(message)
             if self._maildir is not None:
                 self._maildir.add(message)
-        return "250 OK: queued"
 
     def messages(self) -> list[Message]:
         """Every message accepted so far, oldest first."""

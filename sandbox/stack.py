@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Final
 
@@ -101,31 +102,63 @@ def provider_env(prefix: str, url: str, c: Credentials) -> dict[str, str]:
 
 
 class Stack:
-    """Start, watch and stop the service processes; logs go to ``<workdir>/<service>.log``."""
+    """Start, watch and stop the service processes; logs go to ``<workdir>/<name>.log``.
+
+    Each process has a name: its service's, or another for a second instance of a service
+    (``start("notifier", name="notifier-2", port=...)``); the methods take either.
+    """
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.ports: dict[str, int] = dict(config.ports)
+        self.extra_env: dict[str, dict[str, str]] = {}
         self._logs: dict[str, IO[bytes]] = {}
+        self._born = time.time()
 
-    def start(self, service: str, extra_env: dict[str, str] | None = None) -> None:
-        """Start one service's process (again, after a kill).
+    def start(
+        self,
+        service: str,
+        extra_env: dict[str, str] | None = None,
+        *,
+        name: str | None = None,
+        port: int | None = None,
+    ) -> None:
+        """Start one service's process (again, after a kill, with the settings it had).
 
         :param extra_env: settings that override the stack's for this process.
+        :param name: the process's name, for a second instance of a service.
+        :param port: its HTTP port (a second instance needs its own).
         """
+        name = name or service
+        if port is not None:
+            self.ports[name] = port
+        if extra_env is not None:
+            self.extra_env[name] = extra_env
+        env = self.config.env(service)
+        if service == "notifier":
+            env["DUNWELL_NOTIFIER_CLOCK_START"] = self._clock_now()
+        env.update(self.extra_env.get(name, {}))
+        env[f"DUNWELL_{service.upper()}_HTTP_PORT"] = str(self.ports[name])
         self.config.workdir.mkdir(parents=True, exist_ok=True)
-        log = (self.config.workdir / f"{service}.log").open("ab")
-        self._logs[service] = log
-        self.processes[service] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        log = (self.config.workdir / f"{name}.log").open("ab")
+        self._logs[name] = log
+        self.processes[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", f"services.{service}"],
-            env={**os.environ, **self.config.env(service), **(extra_env or {})},
+            env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
 
+    def _clock_now(self) -> str:
+        """The notifier's simulated clock, continuous across restarts: a process started later
+        starts its clock later, so it never runs backwards (caps and deferrals stay true)."""
+        start = datetime.fromisoformat(self.config.notifier_clock_start)
+        return (start + timedelta(seconds=time.time() - self._born)).isoformat()
+
     async def wait_ready(self, service: str, timeout_s: float = 90.0) -> None:
-        """Wait until the service's ``/readyz`` answers 200."""
-        url = f"http://127.0.0.1:{self.config.ports[service]}/readyz"
+        """Wait until the process's ``/readyz`` answers 200."""
+        url = f"http://127.0.0.1:{self.ports[service]}/readyz"
         deadline = time.monotonic() + timeout_s
         async with aiohttp.ClientSession() as session:
             while time.monotonic() < deadline:
@@ -147,7 +180,7 @@ class Stack:
     ) -> float:
         """Records ``service`` has taken off its topics (one topic, one outcome, or all), as
         its ``/metrics`` page counts them."""
-        url = f"http://127.0.0.1:{self.config.ports[service]}/metrics"
+        url = f"http://127.0.0.1:{self.ports[service]}/metrics"
         async with aiohttp.ClientSession() as session, session.get(url) as response:
             text = await response.text()
         return sum(
@@ -187,11 +220,8 @@ class Stack:
         return process.returncode
 
     def stop_all(self) -> dict[str, int]:
-        return {
-            service: self.stop(service)
-            for service in reversed(SERVICES)
-            if service in self.processes
-        }
+        names = sorted(self.processes, key=lambda n: SERVICES.index(n) if n in SERVICES else -1)
+        return {name: self.stop(name) for name in reversed(names)}
 
     def log_text(self, service: str) -> str:
         return (self.config.workdir / f"{service}.log").read_text(errors="replace")

@@ -9,24 +9,65 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from shared.errors import RetryableError
 
 
 def create_engine(url: str) -> AsyncEngine:
     """An engine for ``url``; SQLite gets WAL, synchronous=FULL and a busy timeout.
 
+    A database that cannot be reached, or that cut the connection (a restart, a failover),
+    raises :class:`RetryableError`: callers back off and try again instead of crashing.
+
     :param url: ``sqlite+aiosqlite:///path`` or ``postgresql+psycopg://user@host:port/db``.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        engine = create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    else:
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "handle_error", _unavailable_is_retryable)
     return engine
+
+
+#: PostgreSQL SQLSTATEs that a retry can outlive: connection exceptions (class 08), the server
+#: shutting down or starting (57P01-57P03), too many connections, serialization and deadlock.
+_TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300", "40001", "40P01"})
+
+
+def is_transient(error: BaseException, *, disconnected: bool, connecting: bool) -> bool:
+    """Whether a database error will likely pass if the same work is tried again later.
+
+    :param disconnected: the driver reported a lost connection.
+    :param connecting: the error came while opening a connection.
+    """
+    if disconnected:
+        return True
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate.startswith("08") or sqlstate in _TRANSIENT_SQLSTATES
+    name = type(error).__name__
+    if name == "OperationalError" and connecting:
+        return True  # refused, reset, DNS: nothing was done yet
+    return name == "OperationalError" and "database is locked" in str(error)
+
+
+def _unavailable_is_retryable(context: ExceptionContext) -> None:
+    if context.is_pre_ping:
+        return  # the pool replaces a dead pooled connection itself
+    error = context.original_exception
+    if is_transient(
+        error, disconnected=context.is_disconnect, connecting=context.connection is None
+    ):
+        raise RetryableError(
+            f"database unavailable: {type(error).__name__}", defer_s=1.0
+        ) from context.sqlalchemy_exception
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:

@@ -24,6 +24,11 @@ EVENTS_PUBLISHED: Final = Counter(
     "Events published to Kafka and acknowledged by the broker.",
     ["service", "topic"],
 )
+PRODUCERS_REPLACED: Final = Counter(
+    "dunwell_kafka_producers_replaced",
+    "Kafka producers replaced after a sequence error left them unable to send.",
+    ["service"],
+)
 HANDLER_SECONDS: Final = Histogram(
     "dunwell_handler_duration_seconds",
     "Time to handle one record, from decode to durable effect.",

@@ -42,6 +42,23 @@ def _on_done(outcome: Outcome) -> Callable[[asyncio.Task[None]], None]:
     return done
 
 
+def watch(app: web.Application, task: asyncio.Task[None]) -> asyncio.Task[None]:
+    """Watch a background task for the application's lifetime: if it dies of a bug, the
+    service stops with a non-zero exit (and is restarted) instead of running on without it."""
+    outcome = app.setdefault(outcome_key, Outcome())
+    task.add_done_callback(_on_done(outcome))
+    outcome.tasks.append(task)
+    return task
+
+
+async def cancel_all(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel background tasks and wait for them; a task that already died was reported by
+    :func:`watch`, so its exception is not raised again here."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def consumer_context(
     build: Callable[[web.Application], Awaitable[ConsumeLoop]], health: Health, grace_s: float
 ) -> Callable[[web.Application], AsyncIterator[None]]:
@@ -56,10 +73,7 @@ def consumer_context(
         loop = await build(app)
         health.liveness["consumer"] = loop.alive
         health.readiness["consumer"] = loop.ready
-        outcome = app.setdefault(outcome_key, Outcome())
-        task = asyncio.create_task(loop.run(), name="consume-loop")
-        task.add_done_callback(_on_done(outcome))
-        outcome.tasks.append(task)
+        task = watch(app, asyncio.create_task(loop.run(), name="consume-loop"))
         yield
         await loop.stop(grace_s)
         task.cancel()

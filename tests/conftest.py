@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import sqlalchemy
 from sqlalchemy import text
 
-from shared.kafka import create_topics
+from shared.kafka import create_topics, delete_topics, in_namespace, list_topics
 from shared.settings import KafkaSettings
 
 
@@ -47,11 +48,27 @@ def broker() -> str:
 
 
 @pytest.fixture
-async def kafka(broker: str) -> KafkaSettings:
-    """Kafka settings with a fresh topic namespace, every topic created."""
+async def kafka(broker: str) -> AsyncIterator[KafkaSettings]:
+    """Kafka settings with a fresh topic namespace, every topic created (and deleted after)."""
     settings = KafkaSettings(bootstrap_servers=broker, topic_namespace=f"t{secrets.token_hex(4)}")
     await create_topics(settings, settings.topics.all(), partitions=2)
-    return settings
+    yield settings
+    await delete_topics(settings, in_namespace(settings.topic_namespace))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def topics_swept() -> Iterator[None]:
+    """Delete every topic the session created, at its end: a local broker that keeps every
+    test's partitions runs out of open files after a few runs."""
+    address = broker_address()
+    if not _reachable(address):
+        yield
+        return
+    settings = KafkaSettings(bootstrap_servers=address)
+    before = set(asyncio.run(list_topics(settings)))
+    yield
+    if _reachable(address):
+        asyncio.run(delete_topics(settings, lambda name: name not in before))
 
 
 @pytest.fixture(scope="session")

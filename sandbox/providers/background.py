@@ -47,14 +47,16 @@ class BackgroundSandbox:
     def received(self) -> list[Received]:
         return list(self.sandbox.state.received)
 
-    def fault(self, provider: str, kind: str, **options: Any) -> None:
-        """Switch a fault on (``rate`` or ``count``), as ``POST /_faults`` does."""
+    def fault(self, provider: str, *kinds: str, **options: Any) -> None:
+        """Switch a fault on (``rate`` or ``count``), as ``POST /_faults`` does; each injected
+        fault is one of ``kinds``, at random."""
 
         async def post() -> None:
             async with (
                 aiohttp.ClientSession() as session,
                 session.post(
-                    f"{self.url}/_faults", json={"provider": provider, "kind": kind, **options}
+                    f"{self.url}/_faults",
+                    json={"provider": provider, "kinds": list(kinds), **options},
                 ) as r,
             ):
                 r.raise_for_status()

@@ -65,7 +65,9 @@ class Received:
 
 @dataclass
 class Fault:
-    kind: str
+    """A fault switch: each injected fault is one of ``kinds``, chosen at random."""
+
+    kinds: tuple[str, ...]
     rate: float = 0.0
     remaining: int = 0
 
@@ -97,9 +99,9 @@ class SandboxState:
             return None
         if fault.remaining > 0:
             fault.remaining -= 1
-            return fault.kind
+            return self.rng.choice(fault.kinds)
         if fault.rate > 0 and self.rng.random() < fault.rate:
-            return fault.kind
+            return self.rng.choice(fault.kinds)
         return None
 
     def approved_text(self, provider: str, code: str, values: dict[str, str]) -> str | None:
@@ -177,8 +179,11 @@ def control_routes(state: SandboxState) -> list[web.RouteDef]:
 
     async def set_fault(request: web.Request) -> web.Response:
         body = await request.json()
+        kinds = body.get("kinds") or [body.get("kind")]
+        if not isinstance(kinds, list) or not all(isinstance(k, str) and k for k in kinds):
+            raise web.HTTPBadRequest(text="kind (a string) or kinds (a list of strings)")
         state.faults[str(body["provider"])] = Fault(
-            kind=str(body["kind"]),
+            kinds=tuple(kinds),
             rate=float(body.get("rate", 0.0)),
             remaining=int(body.get("count", 0)),
         )

@@ -27,9 +27,11 @@ from services.audit.settings import PublishedKey, Settings
 from services.audit.witness import FileWitness, HttpTimestamper, Timestamper
 from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.database import create_engine
+from shared.errors import RetryableError
 from shared.health import Health, add_ops_routes
 from shared.kafka import KafkaEventPublisher
-from shared.service import consumer_context
+from shared.service import cancel_all, consumer_context, watch
+from shared.web import retryable_as_503
 
 SERVICE: Final = "audit"
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ def timestamper_for(settings: Settings) -> Timestamper | None:
 
 def build_app(settings: Settings) -> web.Application:
     """The audit service: ops endpoints, the API, the log, checkpoints, self-check, ingestion."""
-    app = web.Application(client_max_size=1024**2)
+    app = web.Application(client_max_size=1024**2, middlewares=[retryable_as_503])
     health = Health()
     add_ops_routes(app, health)
     add_routes(app)
@@ -102,19 +104,15 @@ def build_app(settings: Settings) -> web.Application:
             evidence, store, signer, settings.origin, witness, trusted, timestamper_for(settings)
         )
         tasks = [
-            asyncio.create_task(
-                checkpointer.run(settings.checkpoint_interval_s, settings.checkpoint_every)
-            ),
-            asyncio.create_task(
-                _self_checks(store, trusted, witness, settings.self_check_interval_s)
-            ),
-            asyncio.create_task(_retention(evidence, timedelta(days=settings.retention_days))),
+            watch(app, asyncio.create_task(task))
+            for task in (
+                checkpointer.run(settings.checkpoint_interval_s, settings.checkpoint_every),
+                _self_checks(store, trusted, witness, settings.self_check_interval_s),
+                _retention(evidence, timedelta(days=settings.retention_days)),
+            )
         ]
         yield
-        for task in tasks:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        await cancel_all(tasks)
         with suppress(Exception):
             await checkpointer.checkpoint()  # cover what was appended since the last one
         await publisher.aclose()
@@ -163,7 +161,12 @@ def _read_text(path: str | None) -> str | None:
 async def _retention(evidence: EvidenceLog, retention: timedelta) -> None:
     """Once a day: erase the content of debtors quiet for the whole retention period."""
     while True:
-        erased = await evidence.erase_expired(datetime.now(UTC), retention)
+        try:
+            erased = await evidence.erase_expired(datetime.now(UTC), retention)
+        except RetryableError as e:
+            log.warning("retention deferred", extra={"error": str(e)})
+            await asyncio.sleep(60)
+            continue
         if erased:
             log.info("retention erased debtors' content", extra={"debtors": len(erased)})
         await asyncio.sleep(24 * 3600)
@@ -174,4 +177,7 @@ async def _self_checks(
 ) -> None:
     while True:
         await asyncio.sleep(interval_s)
-        await run_self_check(store, trusted, witness)
+        try:
+            await run_self_check(store, trusted, witness)
+        except RetryableError as e:
+            log.warning("self-check deferred", extra={"error": str(e)})

@@ -126,12 +126,12 @@ class Checkpointer:
         last = time.monotonic()
         while True:
             await asyncio.sleep(min(0.1, interval_s))
-            latest = await self._store.checkpoints(latest_only=True)
-            waiting = self._log.size - (latest[0].size if latest else 0)
-            if waiting <= 0 or (waiting < every and time.monotonic() - last < interval_s):
-                continue
-            last = time.monotonic()
             try:
+                latest = await self._store.checkpoints(latest_only=True)
+                waiting = self._log.size - (latest[0].size if latest else 0)
+                if waiting <= 0 or (waiting < every and time.monotonic() - last < interval_s):
+                    continue
+                last = time.monotonic()
                 await self.checkpoint()
             except TreeInconsistent as e:
                 TREE_INCONSISTENT.set(1)

@@ -30,7 +30,8 @@ from shared.errors import InvalidEvent
 from shared.events import ContactDetailsChanged, ContactRequested, decode
 from shared.health import Health, add_ops_routes
 from shared.kafka import KafkaEventPublisher
-from shared.service import consumer_context
+from shared.service import consumer_context, watch
+from shared.web import retryable_as_503
 
 SERVICE: Final = "notifier"
 store_key: Final = web.AppKey("store", SqlNotifierStore)
@@ -63,7 +64,7 @@ def clock(settings: Settings) -> Callable[[], datetime]:
 
 def build_app(settings: Settings) -> web.Application:
     """The notifier: ops endpoints, the store, the gate, the channels and the consume loop."""
-    app = web.Application()
+    app = web.Application(middlewares=[retryable_as_503])
     health = Health()
     add_ops_routes(app, health)
     # Packs and templates are loaded before anything starts: an invalid one stops the service.
@@ -117,7 +118,10 @@ def build_app(settings: Settings) -> web.Application:
 
     async def dispatcher(app: web.Application) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(run_dispatcher(app[context_key], stop, settings.deferral_poll_s))
+        task = watch(
+            app,
+            asyncio.create_task(run_dispatcher(app[context_key], stop, settings.deferral_poll_s)),
+        )
         yield
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):

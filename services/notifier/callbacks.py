@@ -275,7 +275,14 @@ def tencent_routes() -> list[web.RouteDef]:
 def twilio_routes() -> list[web.RouteDef]:
     async def verified_form(request: web.Request) -> dict[str, str]:
         ctx = request.app[CALLBACKS]
-        form = {k: str(v) for k, v in (await request.post()).items()}
+        if request.content_type != "application/x-www-form-urlencoded":
+            raise web.HTTPUnsupportedMediaType(
+                text="Twilio posts application/x-www-form-urlencoded"
+            )
+        try:
+            form = {k: str(v) for k, v in (await request.post()).items()}
+        except ValueError as e:  # a body that is not a form
+            raise web.HTTPBadRequest(text=f"unreadable form: {e}") from e
         url = ctx.secrets.public_base_url.rstrip("/") + request.path_qs
         expected = twilio_signature(ctx.secrets.twilio_auth_token, url, form.items())
         if not same(request.headers.get("X-Twilio-Signature", ""), expected):

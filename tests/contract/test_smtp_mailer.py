@@ -13,6 +13,7 @@ import pytest
 
 from sandbox.smtp import SmtpInbox, free_port
 from services.notifier.adapters.smtp import MessageRefused, SmtpMailer
+from services.notifier.ports import DeliveryUncertain
 from services.notifier.settings import Settings
 from services.notifier.templates import Rendered
 from shared.errors import RetryableError
@@ -68,6 +69,33 @@ async def test_a_4xx_deferral_is_retryable(inbox: SmtpInbox, mailer: SmtpMailer)
     inbox.handler.refuse_next = "451 4.3.0 Try again later"
     with pytest.raises(RetryableError):
         await mailer.send("d1@borrower.example", MESSAGE, key="k", message_id="a")
+
+
+async def test_a_connection_dropped_after_the_message_is_uncertain_and_then_reopened(
+    inbox: SmtpInbox, mailer: SmtpMailer
+) -> None:
+    """The server took the message but the connection broke before its reply: the sender
+    cannot know, so the send is uncertain (never retried blindly); the next send reconnects."""
+    inbox.handler.refuse_next = "drop"
+    with pytest.raises(DeliveryUncertain):
+        await mailer.send("d1@borrower.example", MESSAGE, key="k1", message_id="a")
+    assert len(inbox.messages()) == 1  # it did arrive
+    await mailer.send("d2@borrower.example", MESSAGE, key="k2", message_id="b")
+    assert len(inbox.messages()) == 2
+
+
+async def test_faults_at_a_rate_are_a_mix_of_the_kinds_asked_for(
+    inbox: SmtpInbox, mailer: SmtpMailer
+) -> None:
+    inbox.handler.inject(1.0, "451 4.3.0 busy", "554 5.7.1 refused")
+    outcomes = set()
+    for n in range(12):
+        try:
+            await mailer.send(f"d{n}@borrower.example", MESSAGE, key=f"k{n}", message_id=f"m{n}")
+        except (RetryableError, MessageRefused) as e:
+            outcomes.add(type(e).__name__)
+    assert outcomes == {"RetryableError", "MessageRefused"}
+    assert inbox.messages() == []
 
 
 async def test_no_server_is_retryable() -> None:

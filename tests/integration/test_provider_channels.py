@@ -299,3 +299,17 @@ async def sandbox_fault(
         ) as r,
     ):
         assert r.status == 200
+
+
+async def test_a_fault_switch_mixes_the_kinds_it_is_given(sandbox: ProviderSandbox) -> None:
+    async with aiohttp.ClientSession() as s:
+        async with s.post(
+            f"{sandbox.url}/_faults",
+            json={"provider": "aliyun", "kinds": ["5xx", "timeout", "429"], "count": 60},
+        ) as r:
+            assert r.status == 200
+        async with s.post(f"{sandbox.url}/_faults", json={"provider": "aliyun", "kinds": []}) as r:
+            assert r.status == 400
+    chosen = {sandbox.state.fault("aliyun") for _ in range(60)}
+    assert chosen == {"5xx", "timeout", "429"}
+    assert sandbox.state.fault("aliyun") is None  # the count is spent

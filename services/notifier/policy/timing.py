@@ -107,7 +107,7 @@ def _holiday(rule: HolidayRule, scenario: Scenario, at: datetime, zone: ZoneInfo
     sent = [
         h
         for h in scenario.history
-        if h.kind == "message_sent" and h.at <= at and h.at.astimezone(zone).date() == day
+        if h.kind == "message_sent" and h.at.astimezone(zone).date() == day
     ]
     if len(sent) < rule.holiday_message_cap:
         return None
@@ -147,7 +147,8 @@ def _cap(rule: FrequencyCapRule, scenario: Scenario, at: datetime, zone: ZoneInf
         if h.kind in rule.counts
         and (not rule.count_channels or h.channel in rule.count_channels)
         and _in_scope(rule, scenario, h)
-        and h.at <= at
+        # A contact dated after ``at`` counts too (another replica's clock a little ahead, a
+        # dialler's report): the most restrictive reading.
         and _expiry(rule, h, zone) > at
     )
     if len(expiries) < rule.max:
@@ -171,9 +172,7 @@ def _blackout(rule: BlackoutRule, scenario: Scenario, at: datetime, zone: ZoneIn
     ends = [
         local_midnight(h.at.astimezone(zone).date() + timedelta(days=rule.days), zone)
         for h in scenario.history
-        if h.kind == rule.trigger
-        and h.at <= at
-        and (rule.scope == "debtor" or h.debt_id == scenario.debt_id)
+        if h.kind == rule.trigger and (rule.scope == "debtor" or h.debt_id == scenario.debt_id)
     ]
     active = [end for end in ends if end > at]
     if not active:

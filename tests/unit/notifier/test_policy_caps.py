@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.notifier.policy.scenario import Outcome
 from tests.unit.notifier.policy_support import contact, decide, until
 
@@ -136,6 +138,11 @@ def test_us_blackout_after_a_conversation_lasts_seven_days_counting_its_day() ->
     )
 
 
-def test_a_contact_in_the_future_of_the_decision_does_not_count() -> None:
-    history = [contact("2026-11-30T11:00:00+08:00"), contact("2026-11-30T12:00:00+08:00")]
-    assert decide("2026-11-30T10:00:00+08:00", history=history).outcome is Outcome.ALLOW
+def test_a_contact_dated_after_the_decision_still_counts() -> None:
+    """Another replica's clock a little ahead, or a dialler's report: counting it is the most
+    restrictive reading, so a borrower is never contacted over the cap by clock skew."""
+    history = [contact("2026-11-30T10:00:01+08:00"), contact("2026-11-30T10:00:02+08:00")]
+    decision = decide("2026-11-30T10:00:00+08:00", history=history)
+    assert decision.outcome is Outcome.DEFER
+    assert decision.until is not None
+    assert decision.until > datetime.fromisoformat("2026-11-30T10:00:02+08:00")
