@@ -84,12 +84,12 @@ def plot(document: dict[str, Any], path: Path) -> None:
     pairs = compared(document)
     lat = latencies(document)
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
-    labels = [f"{s}\n{n}" for s, n, _ in pairs]
+    labels = [f"{s} {n}" for s, n, _ in pairs]
     xs = range(len(pairs))
     left.bar([x - 0.2 for x in xs], [f["value"] for _, _, f in pairs], 0.4, label="Dunwell")
     left.bar([x + 0.2 for x in xs], [f["baseline"] for _, _, f in pairs], 0.4, label="baseline")
     left.set_yscale("log")
-    left.set_xticks(list(xs), labels, fontsize=7)
+    left.set_xticks(list(xs), labels, fontsize=7, rotation=30, ha="right")
     left.set_ylabel("per second (log scale)")
     left.set_title("Throughput beside its baseline")
     left.legend()

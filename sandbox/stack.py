@@ -180,17 +180,22 @@ class Stack:
     ) -> float:
         """Records ``service`` has taken off its topics (one topic, one outcome, or all), as
         its ``/metrics`` page counts them."""
-        url = f"http://127.0.0.1:{self.ports[service]}/metrics"
+        labels = {k: v for k, v in (("topic", topic), ("outcome", outcome)) if v is not None}
+        return await self.counted(service, "dunwell_events_consumed", **labels)
+
+    async def counted(self, process: str, counter: str, **labels: str) -> float:
+        """The sum of a counter's samples on a process's ``/metrics`` page that carry
+        ``labels`` (the counter's name without ``_total``)."""
+        url = f"http://127.0.0.1:{self.ports[process]}/metrics"
         async with aiohttp.ClientSession() as session, session.get(url) as response:
             text = await response.text()
         return sum(
             sample.value
             for family in text_string_to_metric_families(text)
-            if family.name == "dunwell_events_consumed"
+            if family.name == counter
             for sample in family.samples
             if sample.name.endswith("_total")
-            and (topic is None or sample.labels.get("topic") == topic)
-            and (outcome is None or sample.labels.get("outcome") == outcome)
+            and all(sample.labels.get(k) == v for k, v in labels.items())
         )
 
     async def start_all(self) -> None:

@@ -5,7 +5,6 @@ replies come back through the providers' callbacks."""
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 from collections import Counter
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from sandbox.arrivals import arrivals
 from sandbox.loanbook import publish_items, sandbox_mobile, sandbox_openid, simulated_book
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import SmtpInbox, free_port
@@ -32,7 +32,6 @@ SECRET = b"local-development-only"  # the notifier's default verification key
 CHANNELS: tuple[Channel, ...] = ("sms", "email", "wechat")
 REQUESTS = 30
 AUDITOR = {"Authorization": f"Bearer {LOCAL_TOKENS['auditor']['token']}"}
-_CODE = re.compile(r"code ([A-Z2-7]{8})")
 
 
 @dataclass
@@ -47,16 +46,7 @@ class Channels:
 
     def delivered(self) -> Counter[tuple[str, str]]:
         """(channel, verification code) -> how many times it reached a borrower."""
-        seen: Counter[tuple[str, str]] = Counter()
-        for item in self.providers.received():
-            channel = "wechat" if item.provider == "wechat" else "sms"
-            seen[(channel, item.code or "")] += 1
-        for mail in self.inbox.messages():
-            payload = mail.get_payload(decode=True)
-            body = payload.decode() if isinstance(payload, bytes) else ""
-            for code in _CODE.findall(body):
-                seen[("email", code)] += 1
-        return seen
+        return arrivals(self.providers, self.inbox)
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,13 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+from sandbox.arrivals import arrivals
 from sandbox.loanbook import Item
 from sandbox.reference import expected_requests
 from services.audit.adapters.sql import SqlAuditStore
@@ -31,7 +32,7 @@ from services.audit.witness import FileWitness
 from services.notifier.domain import verification_code
 from services.notifier.policy.pack import FrequencyCapRule, load_pack
 from shared.database import create_engine
-from shared.events import Channel, ContactRequested, InteractionRecorded, decode
+from shared.events import Channel, ContactRequested, Event, InteractionRecorded, decode
 from tests.resilience.harness import Run
 from tests.support.kafka import read_topic
 
@@ -46,7 +47,6 @@ OUTCOMES = frozenset(
         "send_uncertain",
     }
 )
-_CODE = re.compile(r"code ([A-Z2-7]{8})")
 Pair = tuple[str, str]  # (request id, channel)
 
 
@@ -109,38 +109,25 @@ class Verdict:
         }
 
 
-def arrivals(run: Run) -> Counter[tuple[str, str]]:
-    """(channel, verification code) -> how many times it reached a borrower."""
-    seen: Counter[tuple[str, str]] = Counter()
-    for item in run.providers.received():
-        seen[("wechat" if item.provider == "wechat" else "sms", item.code or "")] += 1
-    for mail in run.inbox.messages():
-        payload = mail.get_payload(decode=True)
-        body = payload.decode() if isinstance(payload, bytes) else ""
-        for code in _CODE.findall(body):
-            seen[("email", code)] += 1
-    return seen
-
-
 async def gather(run: Run, items: list[Item], *, self_checked: bool = False) -> Verdict:
     """Read the topics, the providers, the inbox and the audit store, and judge them."""
     verdict = Verdict()
     expected = expected_requests(items)
     verdict.expected_requests = len(expected)
-    requests = await _requests(run)
+    requests = await _events(run, run.kafka.topics.contact_requests, ContactRequested)
     verdict.requests = len(requests)
     verdict.missing_requests = sorted(expected - requests.keys())
     verdict.unexpected_requests = sorted(requests.keys() - expected)
     steps = Counter((r.loan_id, r.episode, r.step) for r in requests.values())
     verdict.doubled_steps = [str(s) for s, n in steps.items() if n > 1]
 
-    interactions = await _interactions(run)
+    interactions = await _events(run, run.kafka.topics.interactions, InteractionRecorded)
     verdict.interactions = len(interactions)
     kinds: defaultdict[Pair, set[str]] = defaultdict(set)
     for interaction in interactions.values():
         if interaction.request_id:
             kinds[(interaction.request_id, interaction.channel)].add(interaction.kind)
-    seen = arrivals(run)
+    seen = arrivals(run.providers, run.inbox)
     verdict.arrivals = sum(seen.values())
     debtors: dict[tuple[str, str], str] = {}
     for request in requests.values():
@@ -209,22 +196,15 @@ def _final(kinds: set[str]) -> str | None:
     return next((k for k in sorted(kinds) if k in OUTCOMES), None)
 
 
-async def _requests(run: Run) -> dict[str, ContactRequested]:
-    records = await read_topic(run.kafka, run.kafka.topics.contact_requests)
-    found: dict[str, ContactRequested] = {}
-    for record in records:
-        event = decode(record.value, list(record.headers))
-        if isinstance(event, ContactRequested):
-            found[event.event_id] = event
-    return found
+E = TypeVar("E", bound=Event)
 
 
-async def _interactions(run: Run) -> dict[str, InteractionRecorded]:
-    records = await read_topic(run.kafka, run.kafka.topics.interactions)
-    found: dict[str, InteractionRecorded] = {}
-    for record in records:
+async def _events(run: Run, topic: str, kind: type[E]) -> dict[str, E]:
+    """Every distinct event of type ``kind`` on ``topic``, by event id (redeliveries once)."""
+    found: dict[str, E] = {}
+    for record in await read_topic(run.kafka, topic):
         event = decode(record.value, list(record.headers))
-        if isinstance(event, InteractionRecorded):
+        if isinstance(event, kind):
             found[event.event_id] = event
     return found
 

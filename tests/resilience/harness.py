@@ -213,20 +213,19 @@ class Run:
 
     async def restart_broker(self) -> None:
         """Stop the Kafka broker cleanly, leave it down a few seconds, start it again."""
-        began = time.monotonic()
-        await _script("deploy/local/kafka/kafka.sh", "down")
-        await asyncio.sleep(self.rng.uniform(2, 6))
-        await _script("deploy/local/kafka/kafka.sh", "up")
+        await self._outage("deploy/local/kafka/kafka.sh", self.rng.uniform(2, 6))
         self.tally.broker_restarts += 1
-        self.tally.outage_s.append(time.monotonic() - began)
 
     async def restart_postgres(self) -> None:
         """Stop PostgreSQL (fast shutdown: sessions are cut), then start it again."""
-        began = time.monotonic()
-        await _script("deploy/local/postgres/postgres.sh", "down")
-        await asyncio.sleep(self.rng.uniform(1, 4))
-        await _script("deploy/local/postgres/postgres.sh", "up")
+        await self._outage("deploy/local/postgres/postgres.sh", self.rng.uniform(1, 4))
         self.tally.postgres_restarts += 1
+
+    async def _outage(self, script: str, down_s: float) -> None:
+        began = time.monotonic()
+        await _script(script, "down")
+        await asyncio.sleep(down_s)
+        await _script(script, "up")
         self.tally.outage_s.append(time.monotonic() - began)
 
     async def add_notifier(self) -> None:
