@@ -41,33 +41,32 @@ def create_engine(url: str) -> AsyncEngine:
 _TRANSIENT_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300", "40001", "40P01"})
 
 
-def is_transient(error: BaseException, *, disconnected: bool, connecting: bool) -> bool:
+def is_transient(error: BaseException | None, *, disconnected: bool, connecting: bool) -> bool:
     """Whether a database error will likely pass if the same work is tried again later.
 
+    :param error: SQLAlchemy's wrapping of the driver's error (``.orig`` is the driver's).
     :param disconnected: the driver reported a lost connection.
     :param connecting: the error came while opening a connection.
     """
     if disconnected:
         return True
-    sqlstate = getattr(error, "sqlstate", None)
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
     if isinstance(sqlstate, str):
         return sqlstate.startswith("08") or sqlstate in _TRANSIENT_SQLSTATES
-    name = type(error).__name__
-    if name == "OperationalError" and connecting:
-        return True  # refused, reset, DNS: nothing was done yet
-    return name == "OperationalError" and "database is locked" in str(error)
+    if not isinstance(error, OperationalError):
+        return False
+    return connecting or "database is locked" in str(error.orig)  # refused, reset; SQLite busy
 
 
 def _unavailable_is_retryable(context: ExceptionContext) -> None:
     if context.is_pre_ping:
         return  # the pool replaces a dead pooled connection itself
-    error = context.original_exception
+    error = context.sqlalchemy_exception
     if is_transient(
         error, disconnected=context.is_disconnect, connecting=context.connection is None
     ):
-        raise RetryableError(
-            f"database unavailable: {type(error).__name__}", defer_s=1.0
-        ) from context.sqlalchemy_exception
+        name = type(context.original_exception).__name__
+        raise RetryableError(f"database unavailable: {name}", defer_s=1.0) from error
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +29,7 @@ from shared.errors import InvalidEvent
 from shared.events import ContactDetailsChanged, ContactRequested, decode
 from shared.health import Health, add_ops_routes
 from shared.kafka import KafkaEventPublisher
-from shared.service import consumer_context, watch
+from shared.service import cancel_all, consumer_context, watch
 from shared.web import retryable_as_503
 
 SERVICE: Final = "notifier"
@@ -124,8 +123,8 @@ def build_app(settings: Settings) -> web.Application:
         )
         yield
         stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, settings.shutdown_grace_s)
+        await asyncio.wait({task}, timeout=settings.shutdown_grace_s)
+        await cancel_all([task])  # one still running after the grace period is cancelled
 
     async def consume(app: web.Application) -> ConsumeLoop:
         topics = settings.kafka.topics
