@@ -80,5 +80,5 @@ run: venv
 
 clean:
 	deploy/local/kafka/kafka.sh down || true
-	deploy/local/postgres/postgres.sh down || true
+	deploy/local/postgres/postgres.sh clean || true
 	rm -rf .local $(VENV)
