@@ -4,6 +4,7 @@ field visits and pre-due reminders. Pure; every output id derives from loan, epi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from shared.events import (
     AgentTaskOpened,
     BusinessDayClosed,
     ContactRequested,
+    ContactWithdrawn,
     DelinquencyRangeChanged,
     Event,
     InstalmentDue,
@@ -84,7 +86,7 @@ def evaluate(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event
     loan, outputs = _resolve_promise(loan, day, ctx)
     loan, changed = _track_episode(loan, day, ctx)
     outputs = (*outputs, *changed)
-    if not loan.in_episode or _holding(loan, day):
+    if not loan.in_episode or holding(loan, day):
         return loan, outputs
     loan, steps = _due_steps(loan, day, ctx)
     loan, visit = _field_visit(loan, day, ctx)
@@ -123,10 +125,24 @@ def pre_due(loan: L.Loan, event: InstalmentDue | BusinessDayClosed, ctx: Context
                     episode=0,
                 )
             )
-    return Decision(loan.model_copy(update={"fired": frozenset(fired)}), tuple(outputs))
+    reminded = loan.model_copy(update={"fired": frozenset(fired)})
+    return Decision(note_published(reminded, outputs), tuple(outputs))
 
 
-def _holding(loan: L.Loan, day: date) -> bool:
+def note_published(loan: L.Loan, outputs: Iterable[Event]) -> L.Loan:
+    """The loan knowing whether a withdrawal followed every request it has published."""
+    covered = loan.requests_withdrawn
+    for output in outputs:
+        if isinstance(output, ContactRequested):
+            covered = False
+        elif isinstance(output, ContactWithdrawn):
+            covered = True
+    if covered == loan.requests_withdrawn:
+        return loan
+    return loan.model_copy(update={"requests_withdrawn": covered})
+
+
+def holding(loan: L.Loan, day: date) -> bool:
     """Escalation stops during a pause, an open promise, or while an agent answers a request."""
     if any(p.covers(day) for p in loan.pauses):
         return True

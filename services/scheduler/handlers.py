@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from services.scheduler.fineract.mapping import to_event as fineract_event
 from services.scheduler.intake import decode_loan_record
 from services.scheduler.loan import Loan
-from services.scheduler.metrics import REQUESTS_PUBLISHED, SWEEP_SECONDS, SWEPT
+from services.scheduler.metrics import REQUESTS_PUBLISHED, SWEEP_SECONDS, SWEPT, WITHDRAWALS
 from services.scheduler.planner import Context, Decision, apply, pre_due, sweep
 from services.scheduler.ports import LoanStore
 from shared.deadletter import send_to_dead_letter
@@ -19,6 +19,7 @@ from shared.events import (
     AgentTaskOpened,
     BusinessDayClosed,
     ContactRequested,
+    ContactWithdrawn,
     DelinquencyRangeChanged,
     Event,
     InstalmentDue,
@@ -68,7 +69,8 @@ async def dead_letter(record: LoanRecord, error: PermanentError, ctx: SchedulerC
 
 def destination(event: Event, topics: Topics) -> str:
     """Where each kind of decision is published."""
-    if isinstance(event, ContactRequested):
+    if isinstance(event, ContactRequested | ContactWithdrawn):
+        # One topic and key (the debtor): the notifier reads a withdrawal after what it withdraws.
         return topics.contact_requests
     if isinstance(event, DelinquencyRangeChanged):
         return topics.delinquency
@@ -155,5 +157,7 @@ async def _commit(decision: Decision, ctx: SchedulerContext) -> None:
         await ctx.publisher.publish(destination(output, ctx.topics), output)
         if isinstance(output, ContactRequested):
             REQUESTS_PUBLISHED.labels(output.template_id).inc()
+        elif isinstance(output, ContactWithdrawn):
+            WITHDRAWALS.labels(output.reason).inc()
     if decision.loan is not None:
         ctx.loans.put(decision.loan)

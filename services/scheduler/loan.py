@@ -100,6 +100,10 @@ class Loan(BaseModel):
     applied: dict[str, int] = {}
     #: Ids of the latest events applied: a duplicate sent by the source is skipped.
     recent_ids: tuple[str, ...] = ()
+    #: Every contact request published so far was followed by a withdrawal (nothing is left for
+    #: the notifier to withdraw). False in state stored before withdrawals existed: that errs
+    #: towards one withdrawal too many, never one too few.
+    requests_withdrawn: bool = False
 
 
 def schedule(instalments: Sequence[ScheduledInstalment]) -> tuple[Instalment, ...]:

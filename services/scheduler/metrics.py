@@ -9,6 +9,11 @@ from prometheus_client import Counter, Gauge, Histogram
 REQUESTS_PUBLISHED: Final = Counter(
     "scheduler_contact_requests_published", "Contact requests published, by template.", ["template"]
 )
+WITHDRAWALS: Final = Counter(
+    "scheduler_contact_withdrawals",
+    "Withdrawals of published contact requests that went stale, by reason.",
+    ["reason"],
+)
 SWEPT: Final = Counter("scheduler_loans_swept", "Loans aged by a close-of-business sweep.")
 SWEEP_SECONDS: Final = Histogram(
     "scheduler_sweep_duration_seconds",

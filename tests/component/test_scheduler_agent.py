@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.scheduler.app import create_app
 from services.scheduler.settings import Settings
@@ -18,8 +19,10 @@ from shared.events import (
     BorrowerReplied,
     BusinessDayClosed,
     ContactRequested,
+    ContactWithdrawn,
     DelinquencyRangeChanged,
     Event,
+    RepaymentPosted,
     encode,
 )
 from shared.testing.factories import overdue
@@ -82,6 +85,36 @@ async def test_close_of_business_advances_the_loan(
     await put(context, close)
     steps = [e.step for e in publisher.events(REQUESTS) if isinstance(e, ContactRequested)]
     assert steps == ["early-notice", "early-reminder"]
+
+
+async def test_paying_the_arrears_withdraws_the_requests_on_their_topic_once(
+    scheduler: tuple[Any, InMemoryEventPublisher],
+) -> None:
+    context, publisher = scheduler
+    event = overdue()
+    await put(context, event)
+    payment = RepaymentPosted(
+        event_id=f"pay-{event.loan_id}",
+        occurred_at=datetime(2026, 3, 5, 2, tzinfo=UTC),
+        loan_id=event.loan_id,
+        debtor_id=event.debtor_id,
+        amount=event.amount_due,
+        value_date=date(2026, 3, 5),
+    )
+    counted = {"reason": "cured"}
+    before = REGISTRY.get_sample_value("scheduler_contact_withdrawals_total", counted) or 0.0
+    await put(context, payment)
+    await put(context, payment)  # redelivered
+    request, withdrawn = publisher.events(REQUESTS)
+    assert isinstance(request, ContactRequested)
+    assert isinstance(withdrawn, ContactWithdrawn)
+    assert (withdrawn.loan_id, withdrawn.episode, withdrawn.reason) == (
+        event.loan_id,
+        request.episode,
+        "cured",
+    )
+    assert [r.key for r in publisher.records[REQUESTS]] == [event.debtor_id.encode()] * 2
+    assert REGISTRY.get_sample_value("scheduler_contact_withdrawals_total", counted) == before + 1
 
 
 async def test_fineract_bytes_go_through_the_running_agent(
