@@ -7,6 +7,7 @@ import base64
 import json
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -20,9 +21,10 @@ from sandbox.smtp import SmtpInbox
 from services.audit.checkpoint import VerifierKey
 from services.audit.verifier import BundleInvalid, verify_bundle
 from services.notifier.policy.engine import evaluate
-from services.notifier.policy.pack import PackInvalid, load_pack
+from services.notifier.policy.pack import HolidayRule, PackInvalid, load_pack
 from services.notifier.policy.scenario import Scenario
 from services.scheduler.fineract.mapping import to_event as fineract_event
+from shared.calendars import CALENDARS_DIR, Calendar, coverage_warnings
 from shared.errors import InvalidEvent
 from shared.kafka import create_topics
 from shared.logging import configure_logging
@@ -165,6 +167,15 @@ def policy() -> None:
     """The compliance gate's policy packs, for compliance officers."""
 
 
+_CALENDARS_OPTION = click.option(
+    "--calendars",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=CALENDARS_DIR,
+    show_default=True,
+    help="The directory of business and holiday calendars the packs read.",
+)
+
+
 @policy.command("evaluate")
 @click.option(
     "--pack",
@@ -174,10 +185,11 @@ def policy() -> None:
     show_default=True,
     help="cn, us or a pack file; repeat to combine packs (the most restrictive wins).",
 )
-def policy_evaluate(packs: tuple[str, ...]) -> None:
+@_CALENDARS_OPTION
+def policy_evaluate(packs: tuple[str, ...], calendars: Path) -> None:
     """Read one scenario JSON on stdin, print the gate's decision JSON."""
     try:
-        loaded = [load_pack(p) for p in packs]
+        loaded = [load_pack(p, calendars) for p in packs]
     except PackInvalid as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
@@ -193,16 +205,42 @@ def policy_evaluate(packs: tuple[str, ...]) -> None:
 
 @policy.command("check")
 @click.argument("packs", nargs=-1, required=True)
-def policy_check(packs: tuple[str, ...]) -> None:
-    """Validate packs (cn, us or files): print each one's id, version and hash, or the problem."""
+@_CALENDARS_OPTION
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Judge calendar coverage as of this day (default: today in the calendar's zone).",
+)
+def policy_check(packs: tuple[str, ...], calendars: Path, today: datetime | None) -> None:
+    """Validate packs (cn, us or files): print each one's id, version and hash, or the problem,
+    and the coverage of every calendar they read (a warning when it needs an operator)."""
     failed = False
+    seen: dict[str, Calendar] = {}
     for name in packs:
         try:
-            click.echo(load_pack(name).label)
+            pack = load_pack(name, calendars)
         except PackInvalid as e:
             click.echo(f"error: {e}", err=True)
             failed = True
+            continue
+        click.echo(pack.label)
+        seen |= {r.bound.id: r.bound for r in pack.of_type(HolidayRule)}
+    for calendar in seen.values():
+        day = today.date() if today else calendar.business_date(datetime.now(UTC))
+        click.echo(_coverage_line(calendar))
+        for warning in coverage_warnings(calendar, day):
+            click.echo(f"warning: {warning}", err=True)
     sys.exit(1 if failed else 0)
+
+
+def _coverage_line(calendar: Calendar) -> str:
+    official = calendar.official_through
+    covered = calendar.covered_through
+    return (
+        f"{calendar.label} official through {official or 'never'}, "
+        f"provisional through {covered or 'never'}, then computed statutory days"
+    )
 
 
 def _validation_summary(error: ValidationError) -> str:

@@ -34,6 +34,35 @@ class ContactRequested(Event):
         return self.debtor_id
 
 
+WithdrawalReason = Literal[
+    "cured",  # the arrears were paid: the episode ended
+    "written_off",  # the loan was written off
+    "closed",  # the loan was closed
+    "paused",  # an agreed pause (delinquency paused) holds collection
+    "held",  # an open promise to pay or a borrower's request holds escalation
+    "amount_changed",  # a payment or charge changed what is owed: the figures are stale
+]
+
+
+class ContactWithdrawn(Event):
+    """Scheduler: contact requests already published for a loan must not go out any more.
+
+    Published on the contact-requests topic with the requests' key (the debtor), so the notifier
+    reads it after every request it withdraws: each request of this loan and episode (or an
+    earlier episode) that the notifier received before this event and has not yet sent is
+    withdrawn, recorded, never sent. Requests published later are not affected.
+    """
+
+    type: Literal["dunwell.contact.withdrawn.v1"] = "dunwell.contact.withdrawn.v1"
+    loan_id: Identifier
+    debtor_id: Identifier
+    episode: int = Field(ge=1)
+    reason: WithdrawalReason
+
+    def partition_key(self) -> str:
+        return self.debtor_id
+
+
 InteractionKind = Literal[
     "message_sent",  # the provider accepted the message
     "send_blocked",  # the compliance gate or a missing contact point stopped it
@@ -43,6 +72,8 @@ InteractionKind = Literal[
     "send_escalated",  # the compliance gate wants a human to review it
     "delivery_reported",  # the provider reported delivery (or its failure)
     "reply_received",  # the borrower replied (opt-out, plan request, dispute, promise)
+    "send_withdrawn",  # no longer true or wanted when it was due to go out; never sent
+    "send_held",  # waiting for something it needs (a contact point not yet known)
 ]
 
 

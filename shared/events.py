@@ -37,6 +37,7 @@ from shared.dunwell_events import (
     AgentTaskOpened,
     BorrowerReplied,
     ContactRequested,
+    ContactWithdrawn,
     DebtStatement,
     DelinquencyRangeChanged,
     InteractionKind,
@@ -63,6 +64,7 @@ REQUIRED_HEADERS: Final = ("ce_id", "ce_type", "ce_source", "ce_specversion")
 CoreBankingEvent = LoanEvent | ContactDetailsChanged | BusinessDayClosed
 DunwellEvent = (
     ContactRequested
+    | ContactWithdrawn
     | InteractionRecorded
     | DelinquencyRangeChanged
     | AgentTaskOpened
@@ -168,6 +170,7 @@ __all__ = [
     "ChargeApplied",
     "ContactDetailsChanged",
     "ContactRequested",
+    "ContactWithdrawn",
     "Currency",
     "DebtStatement",
     "DelinquencyPaused",

@@ -20,9 +20,10 @@ from services.notifier.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.deferrals import run_dispatcher
 from services.notifier.handlers import SendContext, record_contact_details, send_contact_request
 from services.notifier.openapi import OPENAPI
-from services.notifier.policy.pack import load_pack
+from services.notifier.policy.pack import HolidayRule, load_pack
 from services.notifier.settings import Settings
 from services.notifier.templates import TEMPLATES_FILE, Institution, TemplateRegistry
+from shared.calendars.monitoring import watch_calendar
 from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.database import create_engine
 from shared.errors import InvalidEvent
@@ -67,7 +68,9 @@ def build_app(settings: Settings) -> web.Application:
     health = Health()
     add_ops_routes(app, health)
     # Packs and templates are loaded before anything starts: an invalid one stops the service.
-    packs = [load_pack(p) for p in settings.policy_packs]
+    packs = [load_pack(p, settings.calendars_dir) for p in settings.policy_packs]
+    for calendar in {r.bound.id: r.bound for p in packs for r in p.of_type(HolidayRule)}.values():
+        watch_calendar(calendar, clock(settings))
     templates = TemplateRegistry.load(Path(settings.templates_file or TEMPLATES_FILE))
 
     async def resources(app: web.Application) -> AsyncIterator[None]:

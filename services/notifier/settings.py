@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AwareDatetime, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from shared.calendars import CALENDARS_DIR
 from shared.settings import BaseServiceSettings
 
 
@@ -22,6 +24,9 @@ class Settings(BaseServiceSettings):
     database_url: str = "sqlite+aiosqlite:///.local/notifier.db"
     #: Policy packs in force (cn, us or files); several combine, the most restrictive wins.
     policy_packs: tuple[str, ...] = ("cn",)
+    #: The business and holiday calendars the packs' holiday rules read (``<id>.yaml``; the
+    #: scheduler reads the same files): operator data, replaced without a code change.
+    calendars_dir: Path = CALENDARS_DIR
     #: The approved-template registry (default: the one shipped with the notifier).
     templates_file: str | None = None
     #: Debtors handled side by side within a partition (one debtor's requests stay in order).

@@ -15,7 +15,7 @@ from faust.tables.manager import TableManager
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore
-from services.scheduler.calendar import BusinessCalendar, read_calendar
+from services.scheduler.calendar import BusinessCalendar, load_calendar
 from services.scheduler.handlers import (
     SERVICE,
     LoanRecord,
@@ -27,6 +27,7 @@ from services.scheduler.metrics import LOANS_TRACKED
 from services.scheduler.planner import Context
 from services.scheduler.settings import Settings
 from services.scheduler.strategy import load_strategy
+from shared.calendars.monitoring import watch_calendar
 from shared.errors import PermanentError, RetryableError
 from shared.events import BorrowerReplied, BusinessDayClosed, KafkaRecord, decode, encode
 from shared.kafka import EventPublisher
@@ -61,7 +62,8 @@ def broker_options(kafka: KafkaSettings) -> dict[str, Any]:
 def plan_context(settings: Settings) -> Context:
     """The strategy and calendar, loaded and validated: a bad file stops the service here."""
     strategy = load_strategy(settings.strategy_file.read_text(encoding="utf-8"))
-    calendar = read_calendar(settings.calendar_file.read_text(encoding="utf-8"))
+    calendar = load_calendar(settings.calendar_file)
+    watch_calendar(calendar)
     return Context(strategy, calendar)
 
 

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.calendars import CALENDARS_DIR
 from shared.settings import BaseServiceSettings
 
 CONFIG = Path(__file__).resolve().parent / "config"
@@ -35,9 +36,10 @@ class Settings(BaseServiceSettings):
     #: exactly_once: table changelog writes, published decisions and source offsets commit in one
     #: Kafka transaction, so a crash can never leave the state behind the committed offsets.
     processing_guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
-    #: The contact strategy (YAML) and the bank's business calendar (YAML).
+    #: The contact strategy (YAML) and the bank's business calendar (YAML, the same file the
+    #: notifier's gate reads: ``shared/calendars``, the ConfigMap ``dunwell-calendars``).
     strategy_file: Path = CONFIG / "strategy.yaml"
-    calendar_file: Path = CONFIG / "calendar-cn.yaml"
+    calendar_file: Path = CALENDARS_DIR / "cn.yaml"
     #: Local time (in the calendar's time zone) of the daily sweep when core banking sends no
     #: close-of-business event; empty to rely on core banking's alone.
     sweep_at: time | None = time(18, 0)

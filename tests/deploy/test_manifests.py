@@ -112,9 +112,32 @@ def test_every_topic_the_code_uses_is_declared(rendered: list[dict[str, Any]]) -
 def test_the_deployed_scheduler_config_is_the_tested_one() -> None:
     source = Path(__file__).resolve().parents[2] / "services" / "scheduler" / "config"
     copies = DEPLOY / "base" / "scheduler" / "config"
-    for name in ("strategy.yaml", "calendar-cn.yaml"):
+    for name in ("strategy.yaml",):
         assert yaml.safe_load((copies / name).read_text()) == yaml.safe_load(
             (source / name).read_text()), name
+
+
+def test_the_deployed_calendars_are_the_tested_ones_and_both_services_read_them(
+    rendered: list[dict[str, Any]],
+) -> None:
+    source = Path(__file__).resolve().parents[2] / "shared" / "calendars"
+    copies = DEPLOY / "base" / "calendars"
+    assert sorted(p.name for p in copies.glob("*.yaml") if p.name != "kustomization.yaml") == sorted(
+        p.name for p in source.glob("*.yaml")
+    )
+    for original in source.glob("*.yaml"):
+        assert (copies / original.name).read_text() == original.read_text(), original.name
+    maps = [d for d in rendered if d["kind"] == "ConfigMap"]
+    calendars = next(m for m in maps if m["metadata"]["name"].startswith("dunwell-calendars"))
+    for name, env in (("scheduler", "DUNWELL_SCHEDULER_CALENDAR_FILE"), ("notifier", "DUNWELL_NOTIFIER_CALENDARS_DIR")):
+        deployment = next(d for d in rendered if d["kind"] == "Deployment" and d["metadata"]["name"] == name)
+        pod = deployment["spec"]["template"]["spec"]
+        volume = next(v for v in pod["volumes"] if v["name"] == "calendars")
+        assert volume["configMap"]["name"] == calendars["metadata"]["name"]
+        container = pod["containers"][0]
+        mount = next(m for m in container["volumeMounts"] if m["name"] == "calendars")
+        value = next(e["value"] for e in container["env"] if e["name"] == env)
+        assert value.startswith(mount["mountPath"]), (name, value)
 
 
 def test_the_deployed_packs_and_templates_are_the_tested_ones() -> None:

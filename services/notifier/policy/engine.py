@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.notifier.policy.calendars import CALENDARS, CalendarMissing
 from services.notifier.policy.pack import (
     BlackoutRule,
     ConsentRequiredRule,
@@ -36,7 +35,7 @@ MAX_STEPS = 200
 
 def evaluate(packs: Sequence[Pack], scenario: Scenario) -> Decision:
     """The gate's decision for ``scenario`` under every pack in ``packs`` at once."""
-    labels = [p.label for p in packs]
+    labels = [p.label for p in packs] + _calendar_labels(packs)
     if not packs:
         return Decision(outcome=Outcome.BLOCK, reasons=["no policy pack loaded"], packs=labels)
     results = [r for pack in packs for r in _static_results(pack, scenario)]
@@ -54,12 +53,18 @@ def evaluate(packs: Sequence[Pack], scenario: Scenario) -> Decision:
     return _combine(results, until, labels)
 
 
+def _calendar_labels(packs: Sequence[Pack]) -> list[str]:
+    return sorted({r.bound.label for p in packs for r in p.of_type(HolidayRule)})
+
+
 def _combine(results: list[RuleResult], until: datetime | None, labels: list[str]) -> Decision:
+    """The most severe outcome; ``rules`` names the rules that stopped or put off the send, and
+    ``reasons`` also carries notes that allowed it with a caveat (a provisional calendar)."""
     outcome = max((r.outcome for r in results), key=SEVERITY.__getitem__, default=Outcome.ALLOW)
     return Decision(
         outcome=outcome,
         until=until if outcome is Outcome.DEFER else None,
-        rules=list(dict.fromkeys(r.rule_id for r in results)),
+        rules=list(dict.fromkeys(r.rule_id for r in results if r.outcome is not Outcome.ALLOW)),
         reasons=list(dict.fromkeys(f"{r.rule_id}: {r.reason}" for r in results)),
         packs=labels,
     )
@@ -127,17 +132,20 @@ def _recipient(rule: RecipientRule, scenario: Scenario) -> Iterable[RuleResult]:
 
 
 def _calendar_covered(rule: HolidayRule, scenario: Scenario) -> Iterable[RuleResult]:
-    calendar = CALENDARS.get(rule.calendar)
-    if calendar is None:
-        yield RuleResult(rule.id, Outcome.BLOCK, f"unknown holiday calendar {rule.calendar}")
-        return
+    """A note (never a block) when the calendar does not know the debtor's day for certain."""
+    calendar = rule.bound
     for zone in scenario.debtor.timezones:
         day = scenario.now.astimezone(ZoneInfo(zone)).date()
-        try:
-            calendar.is_holiday(day)
-        except CalendarMissing as e:
-            yield RuleResult(rule.id, Outcome.BLOCK, f"{e}: failing closed")
-            return
+        coverage = calendar.coverage(day)
+        if coverage == "official":
+            continue
+        held = "no data" if coverage == "missing" else "provisional data"
+        reason = (
+            f"the {calendar.id} calendar has {held} for {day.year}: holiday policy and "
+            "statutory no-contact days applied"
+        )
+        yield RuleResult(rule.id, Outcome.ALLOW, reason)
+        return
 
 
 def _time_rules(pack: Pack) -> list[TimeRule]:

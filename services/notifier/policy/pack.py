@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     TypeAdapter,
     ValidationError,
     field_validator,
@@ -28,6 +29,8 @@ from pydantic import (
 )
 
 from services.notifier.policy.scenario import GateChannel, HistoryKind, Role
+from shared.calendars import CALENDARS_DIR, Calendar, load_calendars
+from shared.errors import ConfigurationError
 
 PACKS_DIR = Path(__file__).resolve().parent.parent / "config" / "packs"
 BUILTIN = ("cn", "us")
@@ -84,12 +87,32 @@ class ContactWindowRule(_Rule):
 
 
 class HolidayRule(_Rule):
+    """The bank's holiday policy over an operator calendar (``shared/calendars``).
+
+    On a holiday the message cap applies; on the calendar's no-contact days (and the extra
+    ``no_contact_dates`` an overlay adds) nothing goes out. On a day the calendar does not know
+    for certain (a provisional or missing year), the most restrictive day type applies: the
+    holiday cap, and the no-contact days the statutory rules give. It never blocks.
+    """
+
     type: Literal["holiday"]
+    #: The calendar's id (``cn``: ``shared/calendars/cn.yaml`` or the calendars directory).
     calendar: str
     no_contact_dates: list[date] = []
     #: Messages per local calendar day on a statutory holiday (None: no extra cap).
     holiday_message_cap: int | None = None
     channels: list[GateChannel] = ["sms", "email", "wechat", "voice"]
+    _bound: Calendar | None = PrivateAttr(default=None)
+
+    @property
+    def bound(self) -> Calendar:
+        """The calendar data this rule reads; bound when the pack is loaded."""
+        if self._bound is None:
+            raise PackInvalid(f"rule {self.id}: calendar {self.calendar} is not loaded")
+        return self._bound
+
+    def bind(self, calendar: Calendar) -> None:
+        self._bound = calendar
 
 
 class CalendarDayWindow(BaseModel):
@@ -289,7 +312,22 @@ def _tightens(base: Any, new: Any) -> bool:
         return bool(new.max <= base.max and new.window == base.window)
     if isinstance(base, ContentBannedRule):
         return all(set(new.terms.get(k, [])) >= set(v) for k, v in base.terms.items())
+    if isinstance(base, HolidayRule):
+        return _holiday_tightens(base, new)
     return bool(base == new)
+
+
+def _holiday_tightens(base: HolidayRule, new: HolidayRule) -> bool:
+    """An overlay may add no-contact days and channels, and lower the holiday cap."""
+    capped = base.holiday_message_cap is None or (
+        new.holiday_message_cap is not None and new.holiday_message_cap <= base.holiday_message_cap
+    )
+    return bool(
+        new.calendar == base.calendar
+        and set(new.no_contact_dates) >= set(base.no_contact_dates)
+        and set(new.channels) >= set(base.channels)
+        and capped
+    )
 
 
 def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
@@ -303,8 +341,23 @@ def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def load_pack(name_or_path: str) -> Pack:
-    """A built-in pack (``cn``, ``us``) or a YAML file; :class:`PackInvalid` if unusable."""
+def load_pack(name_or_path: str, calendars_dir: Path = CALENDARS_DIR) -> Pack:
+    """A built-in pack (``cn``, ``us``) or a YAML file, its holiday rules bound to the calendars
+    in ``calendars_dir``; :class:`PackInvalid` if unusable."""
+    pack = _load(name_or_path)
+    try:
+        calendars = load_calendars(calendars_dir)
+    except ConfigurationError as e:
+        raise PackInvalid(f"pack {name_or_path}: {e}") from e
+    for rule in pack.of_type(HolidayRule):
+        calendar = calendars.get(rule.calendar)
+        if calendar is None:
+            raise PackInvalid(f"rule {rule.id}: no calendar {rule.calendar} in {calendars_dir}")
+        rule.bind(calendar)
+    return pack
+
+
+def _load(name_or_path: str) -> Pack:
     path = PACKS_DIR / f"{name_or_path}.yaml" if name_or_path in BUILTIN else Path(name_or_path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -315,7 +368,7 @@ def load_pack(name_or_path: str) -> Pack:
     digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
     base_name = (raw.get("pack") or {}).get("extends")
     if base_name:
-        base = load_pack(base_name)
+        base = _load(base_name)
         _check_overlay(base, raw)
         raw = _merge(base.model_dump(mode="json", exclude={"digest"}), raw)
     try:

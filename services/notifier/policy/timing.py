@@ -1,7 +1,7 @@
 """The time rules: contact windows, no-contact days, frequency caps and blackouts.
 
 Each is evaluated at an instant and, when it fires, says when it would next pass (``clear_at``),
-or ``None`` when waiting cannot help (a missing calendar year): the engine then blocks. Calendar
+or ``None`` when waiting cannot help: the engine then blocks. Calendar
 days are the debtor's local days; with several candidate time zones a rule fires if it fires in
 any of them (ambiguous zones intersect).
 """
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.notifier.policy.calendars import CALENDARS, CalendarMissing
 from services.notifier.policy.pack import (
     BlackoutRule,
     CalendarDayWindow,
@@ -93,15 +92,11 @@ def _holiday(rule: HolidayRule, scenario: Scenario, at: datetime, zone: ZoneInfo
         return None
     day = at.astimezone(zone).date()
     tomorrow = local_midnight(day + timedelta(days=1), zone)
-    if day in rule.no_contact_dates:
+    info = rule.bound.info(day)
+    if info.no_contact or day in rule.no_contact_dates:
         return Fired(rule.id, f"{day} is a no-contact day", tomorrow)
-    calendar = CALENDARS.get(rule.calendar)
-    if calendar is None:
-        return Fired(rule.id, f"unknown holiday calendar {rule.calendar}", None)
-    try:
-        holiday = calendar.is_holiday(day)
-    except CalendarMissing as e:
-        return Fired(rule.id, f"{e}: failing closed", None)
+    # A day the calendar is not sure of is taken as a holiday: the most restrictive day type.
+    holiday = info.holiday is not None or not info.certain
     if not holiday or rule.holiday_message_cap is None or scenario.channel == "voice":
         return None
     sent = [
@@ -111,9 +106,8 @@ def _holiday(rule: HolidayRule, scenario: Scenario, at: datetime, zone: ZoneInfo
     ]
     if len(sent) < rule.holiday_message_cap:
         return None
-    return Fired(
-        rule.id, f"{day} is a holiday: {rule.holiday_message_cap} message(s) a day", tomorrow
-    )
+    kind = "a holiday" if info.holiday else f"not known for certain ({info.coverage} calendar)"
+    return Fired(rule.id, f"{day} is {kind}: {rule.holiday_message_cap} message(s) a day", tomorrow)
 
 
 def _in_scope(rule: FrequencyCapRule, scenario: Scenario, contact: Contact) -> bool:

@@ -87,3 +87,48 @@ def test_an_invalid_pack_exits_2(tmp_path: Path) -> None:
     code, _, err = _run(json.dumps(SCENARIO), "--pack", str(bad))
     assert code == 2
     assert "invalid" in err
+
+
+def _fresh(now: str) -> str:
+    return json.dumps(SCENARIO | {"now": now, "history": []})
+
+
+def test_2027_sms_is_allowed_and_spring_festival_deferred_never_blocked() -> None:
+    code, out, _ = _run(_fresh("2027-01-04T10:00:00+08:00"), "--pack", "cn")
+    assert code == 0
+    decision = json.loads(out)
+    assert decision["outcome"] == "ALLOW"
+    assert any("provisional" in r for r in decision["reasons"])
+    for day in ("2027-02-05", "2027-02-06"):
+        code, out, _ = _run(_fresh(f"{day}T10:00:00+08:00"), "--pack", "cn")
+        assert json.loads(out)["outcome"] == "DEFER"
+        assert json.loads(out)["until"] == "2027-02-07T08:00:00+08:00"
+
+
+def test_a_replaced_calendar_directory_is_read_without_a_code_change(tmp_path: Path) -> None:
+    # The operator loads an official 2027 in which 2027-01-04 is a bridging holiday.
+    text = (Path(__file__).parents[3] / "shared" / "calendars" / "cn.yaml").read_text()
+    text = text.replace("    status: provisional", "    status: official").replace(
+        "{name: 元旦, from: 2027-01-01, to: 2027-01-01}",
+        "{name: 元旦, from: 2027-01-01, to: 2027-01-04}",
+    )
+    (tmp_path / "cn.yaml").write_text(text, encoding="utf-8")
+    scenario = json.loads(_fresh("2027-01-04T10:00:00+08:00"))
+    scenario["history"] = [SCENARIO["history"][0] | {"at": "2027-01-04T09:00:00+08:00"}]  # type: ignore[index]
+    code, out, _ = _run(json.dumps(scenario), "--calendars", str(tmp_path))
+    decision = json.loads(out)
+    assert decision["outcome"] == "DEFER"  # a holiday: one message a day
+    assert not any("provisional" in r for r in decision["reasons"])
+
+
+def test_policy_check_reports_calendar_coverage_and_warns_before_it_ends() -> None:
+    def check(today: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(main, ["policy", "check", "cn", "--today", today])
+        return result.exit_code, result.stdout, result.stderr
+
+    code, out, err = check("2026-12-01")
+    assert code == 0
+    assert "official through 2026-12-31, provisional through 2027-12-31" in out
+    assert "official data ends 2026-12-31" in err
+    assert check("2026-06-01")[2] == ""  # more than 60 days ahead: nothing to say
+    assert "no official data for 2027" in check("2027-01-04")[2]

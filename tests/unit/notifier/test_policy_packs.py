@@ -111,6 +111,40 @@ def test_an_overlay_may_not_relax_a_rule(tmp_path: Path) -> None:
         load_pack(_write(tmp_path, _overlay(start="07:00")))
 
 
+def _holiday_overlay(**changes: object) -> dict[str, object]:
+    return _overlay() | {"rules": [_rule(_cn(), "CN-CAL") | changes]}
+
+
+def test_an_overlay_may_add_no_contact_days(tmp_path: Path) -> None:
+    from services.notifier.policy.engine import evaluate
+
+    # A bank that also keeps the Lantern Festival (2027-02-20) free of collection messages.
+    overlay = _holiday_overlay(no_contact_dates=["2027-02-20"])
+    pack = load_pack(_write(tmp_path, overlay))
+    decision = evaluate([pack], scenario("2027-02-20T10:00:00+08:00"))
+    assert decision.outcome is Outcome.DEFER
+    assert decision.rules == ["CN-CAL"]
+    assert decision.until is not None
+    assert decision.until.isoformat() == "2027-02-21T08:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    "changes", [{"holiday_message_cap": 5}, {"holiday_message_cap": None}, {"calendar": "other"}]
+)
+def test_an_overlay_may_not_loosen_the_holiday_policy(
+    tmp_path: Path, changes: dict[str, object]
+) -> None:
+    with pytest.raises(PackInvalid, match="relaxes rule CN-CAL"):
+        load_pack(_write(tmp_path, _holiday_overlay(**changes)))
+
+
+def test_a_pack_naming_an_unknown_calendar_is_refused(tmp_path: Path) -> None:
+    raw = _cn()
+    _rule(raw, "CN-CAL")["calendar"] = "atlantis"
+    with pytest.raises(PackInvalid, match="no calendar atlantis"):
+        load_pack(_write(tmp_path, raw))
+
+
 def test_a_pack_not_yet_in_force_blocks(tmp_path: Path) -> None:
     from services.notifier.policy.engine import evaluate
 

@@ -6,16 +6,23 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from services.scheduler.calendar import BusinessCalendar
 from services.scheduler.planner import Context
 from services.scheduler.strategy import load_strategy
+from shared.calendars import Calendar, YearData
 from shared.events import LoanOpened, ScheduledInstalment
 
 STRATEGY_FILE = Path(__file__).parents[3] / "services" / "scheduler" / "config" / "strategy.yaml"
-CALENDAR = BusinessCalendar(
+CALENDAR = Calendar(
+    id="test",
     time_zone="Asia/Shanghai",
-    holidays=frozenset({date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 5)}),
-    working_weekends=frozenset({date(2026, 10, 10)}),
+    years={
+        2026: YearData(
+            year=2026,
+            status="official",
+            holidays=dict.fromkeys((date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 5)), "h"),
+            working_days=frozenset({date(2026, 10, 10)}),
+        )
+    },
 )
 CONTEXT = Context(load_strategy(STRATEGY_FILE.read_text()), CALENDAR)
 
