@@ -243,6 +243,32 @@ def _coverage_line(calendar: Calendar) -> str:
     )
 
 
+@main.group("notifier")
+def notifier_group() -> None:
+    """Operator commands for the notifier (its database from DUNWELL_NOTIFIER_DATABASE_URL)."""
+
+
+@notifier_group.command("redrive")
+@click.option("--debtor", default=None, help="Only this debtor's parked sends.")
+def notifier_redrive(debtor: str | None) -> None:
+    """Re-drive sends blocked after their contact point stayed unknown for the longest hold:
+    each is held afresh and goes through the compliance gate again (its outcome recorded in
+    the audit log) as soon as the running notifier's dispatcher takes it."""
+    from services.notifier.adapters.sql import SqlNotifierStore
+    from services.notifier.settings import Settings as NotifierSettings
+    from shared.database import create_engine
+
+    async def redrive() -> int:
+        engine = create_engine(NotifierSettings().database_url)
+        try:
+            return await SqlNotifierStore(engine).redrive(debtor)
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(redrive())
+    click.echo(f"{count} parked send(s) re-driven through the gate")
+
+
 def _validation_summary(error: ValidationError) -> str:
     parts = []
     for item in error.errors()[:5]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
@@ -15,10 +15,16 @@ from aiokafka import ConsumerRecord
 from services.notifier.adapters.smtp import SmtpMailer
 from services.notifier.adapters.sql import SqlNotifierStore
 from services.notifier.callbacks import CALLBACKS, CallbackContext, CallbackSecrets, callback_routes
+from services.notifier.catchup import catch_up_directory
 from services.notifier.channels.wiring import build_channels
 from services.notifier.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.deferrals import run_dispatcher
-from services.notifier.handlers import SendContext, record_contact_details, send_contact_request
+from services.notifier.handlers import (
+    SendContext,
+    record_contact_details,
+    send_contact_request,
+    withdraw_contacts,
+)
 from services.notifier.openapi import OPENAPI
 from services.notifier.policy.pack import HolidayRule, load_pack
 from services.notifier.settings import Settings
@@ -27,7 +33,7 @@ from shared.calendars.monitoring import watch_calendar
 from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.database import create_engine
 from shared.errors import InvalidEvent
-from shared.events import ContactDetailsChanged, ContactRequested, decode
+from shared.events import ContactDetailsChanged, ContactRequested, ContactWithdrawn, decode
 from shared.health import Health, add_ops_routes
 from shared.kafka import KafkaEventPublisher
 from shared.service import cancel_all, consumer_context, watch
@@ -95,6 +101,8 @@ def build_app(settings: Settings) -> web.Application:
             institution=institution(settings),
             verification_secret=settings.verification_secret.get_secret_value().encode(),
             clock=gate_clock,
+            hold_recheck=timedelta(seconds=settings.hold_recheck_s),
+            max_hold=timedelta(hours=settings.max_hold_h),
         )
         app[CALLBACKS] = CallbackContext(
             store=store,
@@ -137,6 +145,8 @@ def build_app(settings: Settings) -> web.Application:
             event = decode(record.value, list(record.headers))
             if isinstance(event, ContactRequested) and record.topic == topics.contact_requests:
                 await send_contact_request(event, ctx)
+            elif isinstance(event, ContactWithdrawn) and record.topic == topics.contact_requests:
+                await withdraw_contacts(event, ctx)
             elif (
                 isinstance(event, ContactDetailsChanged) and record.topic == topics.customer_events
             ):
@@ -151,6 +161,13 @@ def build_app(settings: Settings) -> web.Application:
             # Requests are keyed by debtor: partitions may go side by side, each in order.
             concurrent_partitions=True,
             key_concurrency=settings.send_concurrency,
+        )
+        await catch_up_directory(
+            settings.kafka,
+            settings.group_id,
+            topics.customer_events,
+            lambda details: record_contact_details(details, store=ctx.store),
+            timeout_s=settings.directory_catch_up_s,
         )
         loop = ConsumeLoop(settings.kafka, config, handle, app[publisher_key])
         await loop.start()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from services.notifier.channels.errors import SendLater
 from services.notifier.domain import (
@@ -15,13 +15,18 @@ from services.notifier.domain import (
     send_key,
     verification_code,
 )
+from services.notifier.freshness import local_today, stale_reason
 from services.notifier.metrics import GATE_DECISIONS, GATE_RULES, MESSAGES, PROVIDER_SECONDS
 from services.notifier.policy.engine import evaluate
 from services.notifier.policy.pack import Pack
 from services.notifier.policy.scenario import Consent, Decision, Outcome
 from services.notifier.ports import (
+    HOLD_CONTACT_POINT,
+    HOLD_EXPIRED,
+    PARKED,
     AlreadyDecided,
     ChannelClient,
+    Deferral,
     DeliveryUncertain,
     DirectoryEntry,
     GateFacts,
@@ -42,6 +47,7 @@ from shared.events import (
     Channel,
     ContactDetailsChanged,
     ContactRequested,
+    ContactWithdrawn,
     InteractionKind,
     InteractionRecorded,
     derived_event_id,
@@ -70,10 +76,15 @@ class SendContext:
     institution: Institution
     verification_secret: bytes
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    #: A send waiting for its contact point is re-checked this often, and blocked after the
+    #: longest hold (a data gap holds and alerts; it never blocks at once, nor for ever).
+    hold_recheck: timedelta = timedelta(hours=1)
+    max_hold: timedelta = timedelta(days=7)
 
 
 async def record_contact_details(event: ContactDetailsChanged, *, store: NotifierStore) -> None:
-    """Keep the directory current; an older event never overwrites a newer one."""
+    """Keep the directory current (an older event never overwrites a newer one), and let the
+    debtor's sends that waited for these details go now."""
     entry = DirectoryEntry(
         debtor_id=event.debtor_id,
         email=event.email,
@@ -89,10 +100,22 @@ async def record_contact_details(event: ContactDetailsChanged, *, store: Notifie
         verified=event.verified,
     )
     await store.upsert(entry, as_of=event.occurred_at)
+    await store.release_holds(event.debtor_id)
+
+
+async def withdraw_contacts(event: ContactWithdrawn, ctx: SendContext) -> None:
+    """The scheduler withdrew the loan's earlier requests: none of their waiting sends goes."""
+    withdrawn = await ctx.store.withdraw(event.debtor_id, event.loan_id, episode=event.episode)
+    await _record_withdrawn(ctx, withdrawn, f"withdrawn by the scheduler: {event.reason}")
 
 
 async def send_contact_request(request: ContactRequested, ctx: SendContext) -> None:
-    """Send ``request`` on each of its channels, at most once each."""
+    """Send ``request`` on each of its channels, at most once each. A later request of the
+    same loan and purpose supersedes what an earlier one still has waiting."""
+    superseded = await ctx.store.withdraw(
+        request.debtor_id, request.loan_id, purpose=request.purpose, keep=request.event_id
+    )
+    await _record_withdrawn(ctx, superseded, f"superseded by request {request.event_id}")
     exhausted: list[str] = []
     for channel in request.channels:
         try:
@@ -115,19 +138,20 @@ async def send_on_channel(request: ContactRequested, channel: Channel, ctx: Send
     existing = await ctx.store.entry(key)
     if existing is not None and await _replay(ctx, request, channel, existing, code):
         return
+    now = ctx.clock()
     entry = await ctx.store.get(request.debtor_id)
+    ticket = _ticket(request, channel, key, now, entry)
+    if not await _ready(ctx, request, ticket, entry):
+        return
     address = entry.address(channel) if entry else None
     client = ctx.channels.get(channel)
     if entry is None or address is None or client is None:
-        why = f"{channel} is not configured" if address else f"no {channel} contact point"
-        await _blocked(ctx, request, channel, why)
-        return
+        return  # (_ready has recorded why)
     try:
         message = ctx.templates.render(request, channel, entry.locale, ctx.institution, code)
     except (TemplateMissing, RenderFailed) as e:
         await _blocked(ctx, request, channel, str(e))
         return
-    now = ctx.clock()
 
     def judge(facts: GateFacts) -> Decision:
         scenario = gate_scenario(
@@ -135,15 +159,7 @@ async def send_on_channel(request: ContactRequested, channel: Channel, ctx: Send
         )
         return evaluate(ctx.packs, scenario)
 
-    ticket = GateTicket(
-        key=key,
-        debtor_id=request.debtor_id,
-        debt_id=request.loan_id,
-        channel=channel,
-        contact_point=contact_point_id(channel, address),
-        at=now,
-        request=request.model_dump_json().encode(),
-    )
+    ticket = replace(ticket, contact_point=contact_point_id(channel, address))
     try:
         decision = await ctx.store.decide(ticket, judge)
     except AlreadyDecided:
@@ -169,6 +185,76 @@ async def send_on_channel(request: ContactRequested, channel: Channel, ctx: Send
         )
         await ctx.store.decide(ticket, lambda _: later)
         await _gated(ctx, request, channel, later, message)
+
+
+#: Where a debtor with no directory entry yet is taken to be, for the local date.
+ZONES = ("Asia/Shanghai",)
+
+
+def _ticket(
+    request: ContactRequested,
+    channel: Channel,
+    key: str,
+    now: datetime,
+    entry: DirectoryEntry | None,
+) -> GateTicket:
+    address = entry.address(channel) if entry else None
+    return GateTicket(
+        key=key,
+        debtor_id=request.debtor_id,
+        debt_id=request.loan_id,
+        channel=channel,
+        contact_point=contact_point_id(channel, address) if address else "",
+        at=now,
+        request=request.model_dump_json().encode(),
+        episode=request.episode,
+        purpose=request.purpose,
+    )
+
+
+async def _ready(
+    ctx: SendContext, request: ContactRequested, ticket: GateTicket, entry: DirectoryEntry | None
+) -> bool:
+    """Whether the send can go to the gate now; if not, what became of it is recorded: no
+    longer true (withdrawn), no channel (blocked), no contact point yet (held)."""
+    channel = ticket.channel
+    stale = stale_reason(request, local_today(ticket.at, entry.timezones if entry else ZONES))
+    if stale is not None:
+        if await ctx.store.withdraw_send(ticket):
+            MESSAGES.labels(channel, "withdrawn").inc()
+            await _record(ctx, request, channel, "send_withdrawn", reason=stale)
+        return False
+    if ctx.channels.get(channel) is None:
+        await _blocked(ctx, request, channel, f"{channel} is not configured")
+        return False
+    if entry is None or entry.address(channel) is None:
+        await _hold(ctx, request, ticket, f"no {channel} contact point yet")
+        return False
+    return True
+
+
+async def _hold(ctx: SendContext, request: ContactRequested, ticket: GateTicket, why: str) -> None:
+    """Wait for the contact point (re-checked, and at once when details arrive); block only
+    after the longest hold."""
+    until = ticket.at + ctx.hold_recheck
+    held = await ctx.store.hold(ticket, until=until, reason=HOLD_CONTACT_POINT)
+    since = held.held_since or ticket.at
+    if ticket.at - since >= ctx.max_hold:
+        # Blocked and recorded, but parked, not forgotten: an operator who fixed the data
+        # re-drives it through the gate (``dunwell notifier redrive``).
+        await ctx.store.hold(ticket, until=PARKED, reason=HOLD_EXPIRED)
+        hours = ctx.max_hold.total_seconds() / 3600
+        await _blocked(ctx, request, ticket.channel, f"{why} after {hours:.0f} hours")
+        return
+    MESSAGES.labels(ticket.channel, "held").inc()
+    await _record(ctx, request, ticket.channel, "send_held", reason=why)
+
+
+async def _record_withdrawn(ctx: SendContext, sends: list[Deferral], reason: str) -> None:
+    for send in sends:
+        request = ContactRequested.model_validate_json(send.request)
+        MESSAGES.labels(send.channel, "withdrawn").inc()
+        await _record(ctx, request, send.channel, "send_withdrawn", reason=reason[:500])
 
 
 async def _deliver(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from services.notifier.policy.scenario import Consent, Contact, Decision, GateChannel, Role
@@ -27,6 +27,7 @@ class SendStatus(enum.StrEnum):
     FAILED = "failed"  # the provider refused it for good
     BLOCKED = "blocked"  # the compliance gate refused it
     ESCALATED = "escalated"  # the compliance gate handed it to a human
+    WITHDRAWN = "withdrawn"  # no longer true or wanted before it went out; never sent
 
 
 @dataclass(frozen=True)
@@ -75,14 +76,29 @@ class GateTicket:
     contact_point: str  # a hash of the address, never the address itself
     at: datetime
     request: bytes = field(repr=False)  # the request, kept if the send is deferred
+    episode: int = 1
+    purpose: str = "overdue_notice"
+
+
+#: Why a send waits without a gate decision: its contact point is not known yet.
+HOLD_CONTACT_POINT = "contact_point"
+#: A hold that ran out: blocked and recorded, parked until an operator re-drives it.
+HOLD_EXPIRED = "expired"
+#: The due time of a parked send: never, until it is re-driven.
+PARKED = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Deferral:
+    """A send waiting in the database: for a permitted time (the gate deferred it) or, when
+    ``hold`` is set, for what it needs (``held_since``: when it first had to wait)."""
+
     key: str
     channel: Channel
     due_at: datetime
     request: bytes = field(repr=False)
+    hold: str | None = None
+    held_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +203,38 @@ class GateStore(Protocol):
 
     async def finish_deferral(self, deferral: Deferral) -> None:
         """Forget a deferral that was acted on (unless it was deferred again meanwhile)."""
+        ...
+
+    async def hold(self, ticket: GateTicket, *, until: datetime, reason: str) -> Deferral:
+        """Keep a send that cannot be decided yet (``reason``: what it waits for) until
+        ``until`` at the latest; a send already held keeps its first ``held_since``."""
+        ...
+
+    async def release_holds(self, debtor_id: str) -> int:
+        """Make every held send of the debtor due now (what it waited for has arrived)."""
+        ...
+
+    async def withdraw(
+        self,
+        debtor_id: str,
+        loan_id: str,
+        *,
+        episode: int | None = None,
+        purpose: str | None = None,
+        keep: str | None = None,
+    ) -> list[Deferral]:
+        """Atomically per debtor: every waiting send of the loan (of ``episode`` or earlier,
+        of ``purpose``, other than request ``keep``, when given) is withdrawn: forgotten as a
+        deferral and settled WITHDRAWN in the ledger, so no redelivery sends it. Returns them."""
+        ...
+
+    async def withdraw_send(self, ticket: GateTicket) -> bool:
+        """Settle one send WITHDRAWN before any decision; False if the ledger already has it."""
+        ...
+
+    async def redrive(self, debtor_id: str | None = None) -> int:
+        """Make parked sends (of one debtor, or all) due now, held afresh: each goes through
+        the gate again when the dispatcher takes it. Returns how many."""
         ...
 
 

@@ -33,6 +33,13 @@ class Settings(BaseServiceSettings):
     send_concurrency: int = 16
     #: How often the deferral dispatcher looks for sends that are now allowed.
     deferral_poll_s: float = 5.0
+    #: A send whose contact point is not known yet is held, re-checked this often and at once
+    #: when the debtor's contact details arrive; after ``max_hold_h`` it is blocked (and counted).
+    hold_recheck_s: float = 3600.0
+    max_hold_h: float = 168.0
+    #: At start-up, how long the directory may take to catch up before contact requests are
+    #: taken (sends whose details are still missing are held, not lost).
+    directory_catch_up_s: float = 60.0
     #: Sandbox and tests only: the gate's clock starts at this instant and runs in real time
     #: (for demos at any hour, and reproducible end-to-end runs). Never set in production.
     clock_start: AwareDatetime | None = None

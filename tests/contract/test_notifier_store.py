@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from services.notifier.policy.engine import evaluate
 from services.notifier.policy.pack import load_pack
 from services.notifier.policy.scenario import Consent, Contact, Decision, Outcome, Scenario
 from services.notifier.ports import (
+    HOLD_CONTACT_POINT,
+    HOLD_EXPIRED,
+    PARKED,
     AlreadyDecided,
     DirectoryEntry,
     GateFacts,
@@ -229,6 +233,75 @@ class TestDeferrals:
         await store.finish_deferral(due)
         [again] = await store.due_deferrals(NOW + timedelta(hours=20), 10)
         assert again.due_at == NOW + timedelta(hours=20)
+
+
+class TestPendingSends:
+    """Holds, withdrawals and supersession: what waits never goes out once it is stale."""
+
+    def _ticket(self, key: str, *, loan: str = "loan-1", episode: int = 1) -> GateTicket:
+        return replace(ticket(key), debt_id=loan, episode=episode, purpose="overdue_notice")
+
+    async def _defer(self, store: NotifierStore, t: GateTicket) -> None:
+        defer = Decision(outcome=Outcome.DEFER, until=NOW + timedelta(hours=2))
+        await store.decide(t, lambda _: defer)
+
+    async def test_a_hold_waits_keeps_its_start_and_is_released_by_the_details(
+        self, store: NotifierStore
+    ) -> None:
+        t = self._ticket("h1|sms")
+        held = await store.hold(t, until=NOW + timedelta(hours=1), reason=HOLD_CONTACT_POINT)
+        assert (held.hold, held.held_since) == (HOLD_CONTACT_POINT, NOW)
+        later = replace(t, at=NOW + timedelta(hours=1))
+        again = await store.hold(later, until=NOW + timedelta(hours=2), reason=HOLD_CONTACT_POINT)
+        assert again.held_since == NOW  # the first hold's start is kept
+        assert await store.due_deferrals(NOW, 10) == []
+        assert await store.release_holds("d2") == 0
+        assert await store.release_holds("d1") == 1
+        [due] = await store.due_deferrals(NOW, 10)
+        assert due.key == "h1|sms"
+        assert due.hold == HOLD_CONTACT_POINT
+
+    async def test_a_withdrawal_settles_the_loans_waiting_sends_and_only_those(
+        self, store: NotifierStore
+    ) -> None:
+        await self._defer(store, self._ticket("w1|sms"))
+        await self._defer(store, self._ticket("w2|sms", episode=2))
+        await self._defer(store, self._ticket("w3|sms", loan="loan-2"))
+        await store.hold(self._ticket("w4|sms"), until=NOW, reason=HOLD_CONTACT_POINT)
+        gone = await store.withdraw("d1", "loan-1", episode=1)
+        assert sorted(d.key for d in gone) == ["w1|sms", "w4|sms"]
+        assert await store.deferred_count() == 2
+        for key in ("w1|sms", "w4|sms"):
+            entry = await store.entry(key)
+            assert entry is not None
+            assert entry.status is SendStatus.WITHDRAWN
+        with pytest.raises(AlreadyDecided):  # a redelivery can neither defer nor claim it
+            await store.decide(self._ticket("w1|sms"), lambda _: ALLOW)
+        assert await store.withdraw("d1", "loan-1", episode=1) == []
+
+    async def test_a_later_request_supersedes_but_keeps_its_own(self, store: NotifierStore) -> None:
+        await self._defer(store, self._ticket("old|sms"))
+        await self._defer(store, self._ticket("new|sms"))
+        gone = await store.withdraw("d1", "loan-1", purpose="overdue_notice", keep="new")
+        assert [d.key for d in gone] == ["old|sms"]
+        assert await store.withdraw("d1", "loan-1", purpose="visit_notice") == []
+
+    async def test_a_parked_send_is_redriven_once(self, store: NotifierStore) -> None:
+        t = self._ticket("p1|sms")
+        await store.hold(t, until=PARKED, reason=HOLD_EXPIRED)
+        assert await store.due_deferrals(NOW + timedelta(days=365), 10) == []
+        assert await store.redrive("someone-else") == 0
+        assert await store.redrive() == 1
+        [due] = await store.due_deferrals(NOW, 10)
+        assert due.hold == HOLD_CONTACT_POINT
+        assert due.held_since is None  # the next hold starts afresh
+        assert await store.redrive() == 0
+
+    async def test_withdrawing_one_send_settles_it_once(self, store: NotifierStore) -> None:
+        await self._defer(store, self._ticket("s1|sms"))
+        assert await store.withdraw_send(self._ticket("s1|sms"))
+        assert not await store.withdraw_send(self._ticket("s1|sms"))
+        assert await store.deferred_count() == 0
 
 
 class TestDirectory:

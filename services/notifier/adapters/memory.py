@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from services.notifier.domain import points_of
 from services.notifier.policy.scenario import Contact, Decision, GateChannel, Outcome
 from services.notifier.ports import (
+    HOLD_CONTACT_POINT,
+    HOLD_EXPIRED,
     AlreadyDecided,
     Attempting,
     Deferral,
@@ -26,6 +29,12 @@ from services.notifier.templates import Rendered
 from shared.events import Channel
 
 _TERMINAL = {Outcome.BLOCK: SendStatus.BLOCKED, Outcome.ESCALATE: SendStatus.ESCALATED}
+#: The due time of a released hold: before any clock's "now".
+RELEASED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _identity(ticket: GateTicket) -> tuple[str, str, int, str]:
+    return (ticket.debtor_id, ticket.debt_id, ticket.episode, ticket.purpose)
 
 
 class InMemoryNotifierStore:
@@ -37,6 +46,8 @@ class InMemoryNotifierStore:
         self.log: dict[str, tuple[str, Contact, bool]] = {}  # key -> (debtor, contact, reserved)
         self.opt_outs: dict[str, set[GateChannel]] = defaultdict(set)
         self.deferrals: dict[str, tuple[Deferral, datetime | None]] = {}
+        #: Per deferral key: (debtor, loan, episode, purpose), what withdrawals select by.
+        self.pending: dict[str, tuple[str, str, int, str]] = {}
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.points: dict[str, str] = {}
         self.sends: dict[str, tuple[str, str | None, Channel]] = {}
@@ -100,6 +111,67 @@ class InMemoryNotifierStore:
             del self.ledger[key]
             self.log.pop(key, None)
 
+    async def hold(self, ticket: GateTicket, *, until: datetime, reason: str) -> Deferral:
+        async with self._locks[ticket.debtor_id]:
+            current = self.deferrals.get(ticket.key)
+            since = (current[0].held_since if current else None) or ticket.at
+            deferral = Deferral(
+                ticket.key, ticket.channel, until, ticket.request, hold=reason, held_since=since
+            )
+            self.deferrals[ticket.key] = (deferral, None)
+            self.pending[ticket.key] = _identity(ticket)
+            return deferral
+
+    async def release_holds(self, debtor_id: str) -> int:
+        released = 0
+        for key, (deferral, _) in list(self.deferrals.items()):
+            if deferral.hold and self.pending[key][0] == debtor_id:
+                self.deferrals[key] = (replace(deferral, due_at=RELEASED), None)
+                released += 1
+        return released
+
+    async def withdraw(
+        self,
+        debtor_id: str,
+        loan_id: str,
+        *,
+        episode: int | None = None,
+        purpose: str | None = None,
+        keep: str | None = None,
+    ) -> list[Deferral]:
+        async with self._locks[debtor_id]:
+            gone: list[Deferral] = []
+            for key, (debtor, loan, ep, why) in list(self.pending.items()):
+                if (debtor, loan) != (debtor_id, loan_id) or key not in self.deferrals:
+                    continue
+                if (episode is not None and ep > episode) or (purpose and why != purpose):
+                    continue
+                if keep is not None and key.startswith(f"{keep}|"):
+                    continue
+                gone.append(self.deferrals.pop(key)[0])
+                self.ledger.setdefault(key, LedgerEntry(key, SendStatus.WITHDRAWN))
+            return gone
+
+    async def redrive(self, debtor_id: str | None = None) -> int:
+        count = 0
+        for key, (deferral, _) in list(self.deferrals.items()):
+            if deferral.hold != HOLD_EXPIRED:
+                continue
+            if debtor_id is not None and self.pending[key][0] != debtor_id:
+                continue
+            fresh = replace(deferral, due_at=RELEASED, hold=HOLD_CONTACT_POINT, held_since=None)
+            self.deferrals[key] = (fresh, None)
+            count += 1
+        return count
+
+    async def withdraw_send(self, ticket: GateTicket) -> bool:
+        async with self._locks[ticket.debtor_id]:
+            self.deferrals.pop(ticket.key, None)
+            if ticket.key in self.ledger:
+                return False
+            self.ledger[ticket.key] = LedgerEntry(ticket.key, SendStatus.WITHDRAWN)
+            return True
+
     async def decide(self, ticket: GateTicket, judge: Callable[[GateFacts], Decision]) -> Decision:
         async with self._locks[ticket.debtor_id]:
             if ticket.key in self.ledger:
@@ -118,6 +190,7 @@ class InMemoryNotifierStore:
         if decision.outcome is Outcome.DEFER and decision.until is not None:
             deferral = Deferral(ticket.key, ticket.channel, decision.until, ticket.request)
             self.deferrals[ticket.key] = (deferral, None)
+            self.pending[ticket.key] = _identity(ticket)
             return
         self.ledger[ticket.key] = LedgerEntry(
             ticket.key, _TERMINAL.get(decision.outcome, SendStatus.PENDING)

@@ -69,6 +69,15 @@ deferrals = Table(
     Column("due_at", DateTime(timezone=True), nullable=False, index=True),
     Column("request", LargeBinary, nullable=False),
     Column("lease_until", DateTime(timezone=True)),
+    # What a withdrawal selects by (rows from before revision 0003 have none: they are
+    # re-checked against the request itself when they fall due).
+    Column("debtor_id", String(128), index=True),
+    Column("loan_id", String(128)),
+    Column("episode", Integer),
+    Column("purpose", String(32)),
+    # Set while the send waits for what it needs (a contact point), not for a permitted time.
+    Column("hold", String(32)),
+    Column("held_since", DateTime(timezone=True)),
 )
 
 #: One row per debtor, written first in every gate transaction: it serialises the debtor's

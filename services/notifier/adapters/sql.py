@@ -28,6 +28,8 @@ from services.notifier.adapters.schema import (
 from services.notifier.domain import points_of
 from services.notifier.policy.scenario import Consent, Contact, Decision, GateChannel, Outcome
 from services.notifier.ports import (
+    HOLD_CONTACT_POINT,
+    HOLD_EXPIRED,
     AlreadyDecided,
     Deferral,
     DirectoryEntry,
@@ -44,6 +46,34 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 #: How far back the gate reads a debtor's contacts: the longest cap window plus a day.
 HISTORY_DAYS = 9
 LEASE = timedelta(seconds=60)
+#: The due time of a released hold: before any clock's "now".
+RELEASED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _pending(ticket: GateTicket) -> dict[str, Any]:
+    """A deferral row's identity columns, from the ticket."""
+    return {
+        "send_key": ticket.key,
+        "channel": ticket.channel,
+        "request": ticket.request,
+        "debtor_id": ticket.debtor_id,
+        "loan_id": ticket.debt_id,
+        "episode": ticket.episode,
+        "purpose": ticket.purpose,
+    }
+
+
+def _deferral(row: Any) -> Deferral:
+    return Deferral(
+        row.send_key,
+        row.channel,
+        as_utc(row.due_at),
+        bytes(row.request),
+        hold=row.hold,
+        held_since=as_utc(row.held_since) if row.held_since else None,
+    )
+
+
 _TERMINAL = {Outcome.BLOCK: SendStatus.BLOCKED, Outcome.ESCALATE: SendStatus.ESCALATED}
 
 
@@ -224,7 +254,9 @@ class SqlNotifierStore:
         try:
             async with self._guard() as conn:
                 await self._lock(conn, ticket.debtor_id)
-                # A key already in the ledger fails the ledger insert below (AlreadyDecided).
+                # Settled (or withdrawn) already: never deferred or claimed again.
+                if await self._settled(conn, ticket.key):
+                    raise AlreadyDecided(ticket.key)
                 decision = judge(await self._facts(conn, ticket))
                 await self._act(conn, ticket, decision)
                 return decision
@@ -232,6 +264,12 @@ class SqlNotifierStore:
             if is_unique_violation(e):
                 raise AlreadyDecided(ticket.key) from e
             raise
+
+    async def _settled(self, conn: AsyncConnection, key: str) -> bool:
+        found = await conn.execute(
+            select(send_ledger.c.send_key).where(send_ledger.c.send_key == key)
+        )
+        return found.first() is not None
 
     async def _lock(self, conn: AsyncConnection, debtor_id: str) -> None:
         stmt = self._dialect.insert(gate_locks).values(debtor_id=debtor_id, version=1)
@@ -255,14 +293,11 @@ class SqlNotifierStore:
     async def _act(self, conn: AsyncConnection, ticket: GateTicket, decision: Decision) -> None:
         if decision.outcome is Outcome.DEFER and decision.until is not None:
             stmt = self._dialect.insert(deferrals).values(
-                send_key=ticket.key,
-                channel=ticket.channel,
-                due_at=decision.until,
-                request=ticket.request,
+                **_pending(ticket), due_at=decision.until, hold=None, held_since=None
             )
             stmt = stmt.on_conflict_do_update(
                 index_elements=[deferrals.c.send_key],
-                set_={"due_at": stmt.excluded.due_at, "lease_until": None},
+                set_={"due_at": stmt.excluded.due_at, "lease_until": None, "hold": None},
             )
             await conn.execute(stmt)
             return
@@ -348,9 +383,7 @@ class SqlNotifierStore:
                     .values(lease_until=now + LEASE)
                 )
                 if taken.rowcount:
-                    leased.append(
-                        Deferral(row.send_key, row.channel, as_utc(row.due_at), bytes(row.request))
-                    )
+                    leased.append(_deferral(row))
         return leased
 
     async def deferred_count(self) -> int:
@@ -369,6 +402,104 @@ class SqlNotifierStore:
                     )
                 )
             )
+
+    async def hold(self, ticket: GateTicket, *, until: datetime, reason: str) -> Deferral:
+        async with self._guard() as conn:
+            await self._lock(conn, ticket.debtor_id)
+            stmt = self._dialect.insert(deferrals).values(
+                **_pending(ticket), due_at=until, hold=reason, held_since=ticket.at
+            )
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[deferrals.c.send_key],
+                set_={
+                    "due_at": until,
+                    "lease_until": None,
+                    "hold": reason,
+                    "held_since": func.coalesce(deferrals.c.held_since, ticket.at),
+                },
+            )
+            await conn.execute(stmt)
+            row = (
+                await conn.execute(select(deferrals).where(deferrals.c.send_key == ticket.key))
+            ).one()
+        return _deferral(row)
+
+    async def release_holds(self, debtor_id: str) -> int:
+        async with self._guard() as conn:
+            done = await conn.execute(
+                update(deferrals)
+                .where(deferrals.c.debtor_id == debtor_id, deferrals.c.hold.is_not(None))
+                .values(due_at=RELEASED, lease_until=None)
+            )
+        return int(done.rowcount)
+
+    async def withdraw(
+        self,
+        debtor_id: str,
+        loan_id: str,
+        *,
+        episode: int | None = None,
+        purpose: str | None = None,
+        keep: str | None = None,
+    ) -> list[Deferral]:
+        where = [deferrals.c.debtor_id == debtor_id, deferrals.c.loan_id == loan_id]
+        if episode is not None:
+            where.append(deferrals.c.episode <= episode)
+        if purpose is not None:
+            where.append(deferrals.c.purpose == purpose)
+        async with self._guard() as conn:
+            await self._lock(conn, debtor_id)
+            rows = (await conn.execute(select(deferrals).where(*where))).all()
+            gone = [r for r in rows if keep is None or not r.send_key.startswith(f"{keep}|")]
+            for row in gone:
+                await conn.execute(delete(deferrals).where(deferrals.c.send_key == row.send_key))
+                await conn.execute(
+                    self._dialect.insert(send_ledger)
+                    .values(
+                        send_key=row.send_key,
+                        debtor_id=debtor_id,
+                        loan_id=loan_id,
+                        channel=row.channel,
+                        status=SendStatus.WITHDRAWN.value,
+                        claimed_at=datetime.now(UTC),
+                        settled_at=datetime.now(UTC),
+                    )
+                    .on_conflict_do_nothing(index_elements=[send_ledger.c.send_key])
+                )
+        return [_deferral(r) for r in gone]
+
+    async def withdraw_send(self, ticket: GateTicket) -> bool:
+        stmt = (
+            self._dialect.insert(send_ledger)
+            .values(
+                send_key=ticket.key,
+                debtor_id=ticket.debtor_id,
+                loan_id=ticket.debt_id,
+                channel=ticket.channel,
+                status=SendStatus.WITHDRAWN.value,
+                claimed_at=ticket.at,
+                settled_at=ticket.at,
+            )
+            .on_conflict_do_nothing(index_elements=[send_ledger.c.send_key])
+            .returning(send_ledger.c.send_key)
+        )
+        async with self._guard() as conn:
+            await self._lock(conn, ticket.debtor_id)
+            taken = (await conn.execute(stmt)).first() is not None
+            await conn.execute(delete(deferrals).where(deferrals.c.send_key == ticket.key))
+        return taken
+
+    async def redrive(self, debtor_id: str | None = None) -> int:
+        where = [deferrals.c.hold == HOLD_EXPIRED]
+        if debtor_id is not None:
+            where.append(deferrals.c.debtor_id == debtor_id)
+        async with self._guard() as conn:
+            done = await conn.execute(
+                update(deferrals)
+                .where(*where)
+                .values(due_at=RELEASED, lease_until=None, hold=HOLD_CONTACT_POINT, held_since=None)
+            )
+        return int(done.rowcount)
 
     def _guard(self) -> AbstractAsyncContextManager[AsyncConnection]:
         return _transaction(self._engine)

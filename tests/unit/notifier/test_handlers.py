@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -14,12 +14,13 @@ from services.notifier.handlers import (
     SendContext,
     record_contact_details,
     send_contact_request,
+    withdraw_contacts,
 )
 from services.notifier.policy.pack import load_pack
 from services.notifier.ports import DeliveryUncertain, GateTicket, SendStatus
 from services.notifier.templates import TemplateRegistry
 from shared.errors import PermanentError, RetryableError
-from shared.events import ContactRequested, InteractionRecorded
+from shared.events import ContactRequested, ContactWithdrawn, InteractionRecorded
 from shared.testing.factories import contact_details, contact_request
 from shared.testing.memory import InMemoryEventPublisher
 from tests.unit.notifier.test_templates import BANK
@@ -90,12 +91,13 @@ class TestSend:
         assert len(f.email.sent) == 1
         assert len({i.event_id for i in f.interactions()}) == 2
 
-    async def test_no_contact_point_blocks_and_records_why(self, f: Fixture) -> None:
+    async def test_no_contact_point_yet_holds_the_send(self, f: Fixture) -> None:
         await send_contact_request(contact_request(), f.ctx)
         assert f.email.sent == []
         [interaction] = f.interactions()
-        assert interaction.kind == "send_blocked"
-        assert interaction.reason == "no email contact point"
+        assert interaction.kind == "send_held"
+        assert interaction.reason == "no email contact point yet"
+        assert await f.store.deferred_count() == 1
 
     async def test_a_channel_not_configured_blocks(self, f: Fixture) -> None:
         request = contact_request(channels=("wechat",))
@@ -118,6 +120,138 @@ class TestSend:
         [interaction] = f.interactions()
         assert interaction.kind == "send_blocked"
         assert interaction.rules == ("CN-TP-1",)
+
+
+class TestFreshness:
+    """Whatever waited is re-checked against the loan's current state before it goes."""
+
+    async def _deferred(self, f: Fixture, **fields: object) -> ContactRequested:
+        request = contact_request(**fields)
+        await f.debtor(request.debtor_id)
+        f.now = datetime(2026, 3, 4, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai: deferred
+        await send_contact_request(request, f.ctx)
+        assert f.kinds()[-1] == "send_deferred"
+        return request
+
+    async def test_a_request_before_its_contact_details_is_sent_once_they_arrive(
+        self, f: Fixture
+    ) -> None:
+        request = contact_request()
+        await send_contact_request(request, f.ctx)
+        assert f.kinds() == ["send_held"]
+        await send_contact_request(request, f.ctx)  # a redelivery holds it still, once
+        assert await f.store.deferred_count() == 1
+        await f.debtor(request.debtor_id)  # the details arrive: the hold is released
+        assert await dispatch_due(f.ctx) == 1
+        assert len(f.email.sent) == 1
+        assert f.kinds()[-1] == "message_sent"
+        await send_contact_request(request, f.ctx)
+        assert await dispatch_due(f.ctx) == 0
+        assert len(f.email.sent) == 1
+
+    async def test_a_hold_is_rechecked_and_blocked_only_after_the_longest_hold(
+        self, f: Fixture
+    ) -> None:
+        request = contact_request()
+        await send_contact_request(request, f.ctx)
+        f.now += timedelta(hours=2)
+        assert await dispatch_due(f.ctx) == 1  # re-checked: still nothing, held again
+        assert f.kinds()[-1] == "send_held"
+        f.now += timedelta(days=7)
+        assert await dispatch_due(f.ctx) == 1
+        assert f.kinds()[-1] == "send_blocked"
+        assert "after 168 hours" in (f.interactions()[-1].reason or "")
+        f.now += timedelta(days=30)
+        assert await dispatch_due(f.ctx) == 0  # parked: not retried on its own
+        assert await f.store.deferred_count() == 1  # but not forgotten
+        # The operator fixes the data and re-drives it: through the gate, once.
+        assert await f.store.redrive() == 1
+        await f.debtor(request.debtor_id)
+        f.now = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)  # within the pay-by date again
+        assert await dispatch_due(f.ctx) == 1
+        assert len(f.email.sent) == 1
+        assert await f.store.redrive() == 0
+
+    async def test_details_arriving_after_the_longest_hold_still_deliver(self, f: Fixture) -> None:
+        request = contact_request(pay_by=date(2026, 4, 30))
+        await send_contact_request(request, f.ctx)
+        f.now += timedelta(days=8)
+        await dispatch_due(f.ctx)
+        assert f.kinds()[-1] == "send_blocked"
+        f.now = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
+        await f.debtor(request.debtor_id)
+        assert await dispatch_due(f.ctx) == 1
+        assert len(f.email.sent) == 1
+
+    async def test_a_payment_before_the_deferred_send_withdraws_it(self, f: Fixture) -> None:
+        request = await self._deferred(f)
+        paid = ContactWithdrawn(
+            event_id="w-1",
+            occurred_at=f.now,
+            loan_id=request.loan_id,
+            debtor_id=request.debtor_id,
+            episode=1,
+            reason="cured",
+        )
+        await withdraw_contacts(paid, f.ctx)
+        assert f.kinds()[-1] == "send_withdrawn"
+        assert "cured" in (f.interactions()[-1].reason or "")
+        f.now = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)
+        assert await dispatch_due(f.ctx) == 0
+        await send_contact_request(request, f.ctx)  # a redelivery is not sent either
+        assert f.email.sent == []
+
+    async def test_a_withdrawal_spares_later_episodes_and_other_loans(self, f: Fixture) -> None:
+        request = await self._deferred(f, episode=2)
+        other = ContactWithdrawn(
+            event_id="w-2",
+            occurred_at=f.now,
+            loan_id=request.loan_id,
+            debtor_id=request.debtor_id,
+            episode=1,
+            reason="cured",
+        )
+        await withdraw_contacts(other, f.ctx)
+        await withdraw_contacts(other.model_copy(update={"loan_id": "loan-x", "episode": 2}), f.ctx)
+        f.now = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)
+        assert await dispatch_due(f.ctx) == 1
+        assert len(f.email.sent) == 1
+
+    async def test_a_later_step_supersedes_what_an_earlier_one_has_waiting(
+        self, f: Fixture
+    ) -> None:
+        first = await self._deferred(f)
+        later = contact_request(
+            loan_id=first.loan_id, debtor_id=first.debtor_id, step="overdue-notice-2"
+        )
+        await send_contact_request(later, f.ctx)
+        withdrawn = [i for i in f.interactions() if i.kind == "send_withdrawn"]
+        assert [i.request_id for i in withdrawn] == [first.event_id]
+        f.now = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)
+        assert await dispatch_due(f.ctx) == 1  # only the later one
+        assert len(f.email.sent) == 1
+
+    async def test_a_pay_by_date_already_past_is_never_sent(self, f: Fixture) -> None:
+        request = await self._deferred(f, pay_by=date(2026, 3, 5))
+        f.now = datetime(2026, 3, 6, 1, 0, tzinfo=UTC)  # the 6th in Shanghai
+        await dispatch_due(f.ctx)
+        assert f.email.sent == []
+        assert f.kinds()[-1] == "send_withdrawn"
+        assert "pay-by date 2026-03-05 has passed" in (f.interactions()[-1].reason or "")
+        assert await f.store.entry(send_key(request.event_id, "email")) is not None
+
+    async def test_a_visit_notice_after_the_visit_is_never_sent(self, f: Fixture) -> None:
+        await self._deferred(
+            f,
+            purpose="visit_notice",
+            template_id="visit-notice-v1",
+            appointment=date(2026, 3, 5),
+            place="客户家中",
+        )
+        f.now = datetime(2026, 3, 5, 1, 0, tzinfo=UTC)  # 09:00 on the day of the visit
+        await dispatch_due(f.ctx)
+        assert f.email.sent == []
+        assert "visit on 2026-03-05 is no longer ahead" in (f.interactions()[-1].reason or "")
 
 
 class TestGate:

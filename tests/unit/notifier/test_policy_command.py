@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from services.cli import main
@@ -115,7 +116,7 @@ def test_a_replaced_calendar_directory_is_read_without_a_code_change(tmp_path: P
     (tmp_path / "cn.yaml").write_text(text, encoding="utf-8")
     scenario = json.loads(_fresh("2027-01-04T10:00:00+08:00"))
     scenario["history"] = [SCENARIO["history"][0] | {"at": "2027-01-04T09:00:00+08:00"}]  # type: ignore[index]
-    code, out, _ = _run(json.dumps(scenario), "--calendars", str(tmp_path))
+    _, out, _ = _run(json.dumps(scenario), "--calendars", str(tmp_path))
     decision = json.loads(out)
     assert decision["outcome"] == "DEFER"  # a holiday: one message a day
     assert not any("provisional" in r for r in decision["reasons"])
@@ -132,3 +133,32 @@ def test_policy_check_reports_calendar_coverage_and_warns_before_it_ends() -> No
     assert "official data ends 2026-12-31" in err
     assert check("2026-06-01")[2] == ""  # more than 60 days ahead: nothing to say
     assert "no official data for 2027" in check("2027-01-04")[2]
+
+
+def test_notifier_redrive_re_drives_parked_sends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from services.notifier.adapters.sql import SqlNotifierStore
+    from services.notifier.ports import HOLD_EXPIRED, PARKED, GateTicket
+    from shared.database import create_engine
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/notifier.db"
+    now = datetime(2027, 1, 4, 2, 0, tzinfo=UTC)
+
+    async def park() -> None:
+        engine = create_engine(url)
+        store = SqlNotifierStore(engine)
+        await store.migrate()
+        ticket = GateTicket("r1|sms", "d1", "L1", "sms", "", now, b"{}")
+        await store.hold(ticket, until=PARKED, reason=HOLD_EXPIRED)
+        await engine.dispose()
+
+    asyncio.run(park())
+    monkeypatch.setenv("DUNWELL_NOTIFIER_DATABASE_URL", url)
+    result = CliRunner().invoke(main, ["notifier", "redrive"])
+    assert result.exit_code == 0, result.output
+    assert "1 parked send(s) re-driven" in result.stdout
+    assert "0 parked" in CliRunner().invoke(main, ["notifier", "redrive"]).stdout

@@ -1,0 +1,93 @@
+"""At start-up, the directory catches up before contact requests are taken (aiokafka).
+
+Contact details and contact requests arrive on two topics with no order between them. After a
+restart, the requests' backlog would otherwise race the details' backlog and find borrowers
+"unknown". This reads the customer-events topic from the group's committed offsets to the end
+(nothing is committed: the consume loop reads the same records again, idempotently) before the
+loop starts. It is bounded: a slow catch-up gives up and the loop starts anyway; a send whose
+details are still missing is held until they arrive, never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from shared.errors import InvalidEvent
+from shared.events import ContactDetailsChanged, decode
+from shared.kafka import client_options
+from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+Apply = Callable[[ContactDetailsChanged], Awaitable[None]]
+
+
+async def catch_up_directory(
+    kafka: KafkaSettings, group_id: str, topic: str, apply: Apply, *, timeout_s: float
+) -> int:
+    """Apply every contact-details record not yet committed by ``group_id``; returns how many."""
+    consumer = AIOKafkaConsumer(
+        **client_options(kafka),
+        group_id=group_id,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        client_id="dunwell-notifier-catch-up",
+    )
+    await consumer.start()
+    try:
+        return await asyncio.wait_for(_read_to_end(consumer, topic, apply), timeout_s)
+    except TimeoutError:
+        log.warning("directory catch-up stopped after %.0f s; continuing", timeout_s)
+        return -1
+    finally:
+        await consumer.stop()
+
+
+async def _read_to_end(consumer: AIOKafkaConsumer, topic: str, apply: Apply) -> int:
+    partitions = consumer.partitions_for_topic(topic) or set()
+    if not partitions:
+        await consumer.force_metadata_update()
+        partitions = consumer.partitions_for_topic(topic) or set()
+    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+    if not tps:
+        return 0
+    consumer.assign(tps)
+    for tp in tps:
+        committed = await consumer.committed(tp)
+        if committed is None:
+            await consumer.seek_to_beginning(tp)
+        else:
+            consumer.seek(tp, committed)
+    ends = await consumer.end_offsets(tps)
+    applied, started = 0, time.monotonic()
+    while not await _at_end(consumer, ends):
+        batches = await consumer.getmany(timeout_ms=500, max_records=500)
+        for records in batches.values():
+            applied += await _apply_all(records, apply)
+    log.info("directory caught up: %d record(s) in %.1f s", applied, time.monotonic() - started)
+    return applied
+
+
+async def _at_end(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return False
+    return True
+
+
+async def _apply_all(records: list[ConsumerRecord[bytes, bytes]], apply: Apply) -> int:
+    applied = 0
+    for record in records:
+        try:
+            event = decode(record.value, list(record.headers))
+        except InvalidEvent:
+            continue  # the consume loop dead-letters it with its reason
+        if isinstance(event, ContactDetailsChanged):
+            await apply(event)
+            applied += 1
+    return applied
