@@ -126,8 +126,11 @@ async def send_contact_request(request: ContactRequested, ctx: SendContext) -> N
         raise DeliveryExhausted("; ".join(exhausted))
 
 
-async def send_on_channel(request: ContactRequested, channel: Channel, ctx: SendContext) -> None:
-    """One (request, channel): replay a settled send, or gate it and deliver it.
+async def send_on_channel(
+    request: ContactRequested, channel: Channel, ctx: SendContext, *, waited: bool = False
+) -> None:
+    """One (request, channel): replay a settled send, or gate it and deliver it. A send that
+    ``waited`` (deferred, held, re-driven) is first re-checked: what it says must still be true.
 
     The ledger row is written in the same transaction as the gate's reservation, before the
     provider is called. A row found PENDING means an earlier attempt may have reached the
@@ -141,7 +144,7 @@ async def send_on_channel(request: ContactRequested, channel: Channel, ctx: Send
     now = ctx.clock()
     entry = await ctx.store.get(request.debtor_id)
     ticket = _ticket(request, channel, key, now, entry)
-    if not await _ready(ctx, request, ticket, entry):
+    if not await _ready(ctx, request, ticket, entry, waited=waited):
         return
     address = entry.address(channel) if entry else None
     client = ctx.channels.get(channel)
@@ -213,12 +216,18 @@ def _ticket(
 
 
 async def _ready(
-    ctx: SendContext, request: ContactRequested, ticket: GateTicket, entry: DirectoryEntry | None
+    ctx: SendContext,
+    request: ContactRequested,
+    ticket: GateTicket,
+    entry: DirectoryEntry | None,
+    *,
+    waited: bool,
 ) -> bool:
     """Whether the send can go to the gate now; if not, what became of it is recorded: no
     longer true (withdrawn), no channel (blocked), no contact point yet (held)."""
     channel = ticket.channel
-    stale = stale_reason(request, local_today(ticket.at, entry.timezones if entry else ZONES))
+    today = local_today(ticket.at, entry.timezones if entry else ZONES)
+    stale = stale_reason(request, today) if waited else None
     if stale is not None:
         if await ctx.store.withdraw_send(ticket):
             MESSAGES.labels(channel, "withdrawn").inc()

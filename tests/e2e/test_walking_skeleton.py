@@ -60,7 +60,7 @@ async def test_one_overdue_event_gives_exactly_one_email_and_its_audit_entries(
     assert "****5678" in body
     assert "6222020012345678" not in body
     entries = await audit_entries(system, loan_id=event.loan_id)
-    # The request asks for SMS and email; this debtor has no mobile, so SMS is blocked.
+    # The request asks for SMS and email; this debtor has no mobile (yet), so SMS is held.
     assert sorted(e["kind"] for e in entries) == [
         "dunwell.contact.requested.v1",
         "dunwell.delinquency.range-changed.v1",
@@ -69,8 +69,8 @@ async def test_one_overdue_event_gives_exactly_one_email_and_its_audit_entries(
     ]
     interactions = [e for e in entries if e["kind"] == "dunwell.interaction.recorded.v1"]
     by_channel = {e["content"]["channel"]: e["content"] for e in interactions}
-    assert by_channel["sms"]["kind"] == "send_blocked"
-    assert by_channel["sms"]["reason"] == "no sms contact point"
+    assert by_channel["sms"]["kind"] == "send_held"
+    assert by_channel["sms"]["reason"] == "no sms contact point yet"
     entry = {"content": by_channel["email"]}
     assert entry["content"]["kind"] == "message_sent"
     assert entry["content"]["policy_pack"].startswith("cn.bank.consumer@")

@@ -45,6 +45,8 @@ OUTCOMES = frozenset(
         "send_escalated",
         "send_failed",
         "send_uncertain",
+        "send_withdrawn",
+        "send_held",
     }
 )
 Pair = tuple[str, str]  # (request id, channel)
@@ -190,7 +192,7 @@ def _over_cap(seen: Counter[tuple[str, str]], debtors: dict[tuple[str, str], str
 
 def _final(kinds: set[str]) -> str | None:
     """The outcome that settles a pair: a send beats a deferral made before it."""
-    for kind in ("message_sent", "send_uncertain", "send_failed", "send_blocked"):
+    for kind in ("message_sent", "send_uncertain", "send_failed", "send_blocked", "send_withdrawn"):
         if kind in kinds:
             return kind
     return next((k for k in sorted(kinds) if k in OUTCOMES), None)
