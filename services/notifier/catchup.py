@@ -16,6 +16,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from shared.errors import InvalidEvent
 from shared.events import ContactDetailsChanged, decode
@@ -40,20 +42,31 @@ async def catch_up_directory(
     )
     await consumer.start()
     try:
-        return await asyncio.wait_for(_read_to_end(consumer, topic, apply), timeout_s)
+        return await asyncio.wait_for(_read_to_end(kafka, consumer, topic, apply), timeout_s)
     except TimeoutError:
         log.warning("directory catch-up stopped after %.0f s; continuing", timeout_s)
+        return -1
+    except KafkaError as e:  # the loop itself retries; held sends cover what is missing
+        log.warning("directory catch-up failed; continuing", extra={"error": type(e).__name__})
         return -1
     finally:
         await consumer.stop()
 
 
-async def _read_to_end(consumer: AIOKafkaConsumer, topic: str, apply: Apply) -> int:
-    partitions = consumer.partitions_for_topic(topic) or set()
-    if not partitions:
-        await consumer.force_metadata_update()
-        partitions = consumer.partitions_for_topic(topic) or set()
-    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+async def _partitions(kafka: KafkaSettings, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(**client_options(kafka), client_id="dunwell-notifier-catch-up")
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return sorted(int(p["partition"]) for t in described for p in t.get("partitions", []))
+
+
+async def _read_to_end(
+    kafka: KafkaSettings, consumer: AIOKafkaConsumer, topic: str, apply: Apply
+) -> int:
+    tps = [TopicPartition(topic, p) for p in await _partitions(kafka, topic)]
     if not tps:
         return 0
     consumer.assign(tps)
