@@ -18,6 +18,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox.providers.core import Credentials
+from services.notifier.institution import EXAMPLE_TEXTS, FIELD_OF
 
 SERVICES: Final = ("audit", "notifier", "scheduler")
 #: Local-only bearer tokens of the audit API (make run prints them).
@@ -63,9 +64,10 @@ class StackConfig:
             env[prefix + "API_TOKENS"] = json.dumps(LOCAL_TOKENS)
             env[prefix + "WITNESS_PATH"] = str(self.workdir / "audit-witness" / "checkpoint")
             env[prefix + "SELF_CHECK_INTERVAL_S"] = "60"
+            env[prefix + "INSTITUTION_NAME"] = EXAMPLE_TEXTS["zh-CN"].name  # the page's name
         if service == "notifier":
             env[prefix + "SMTP_PORT"] = str(self.smtp_port)
-            env[prefix + "VERIFICATION_URL"] = f"http://127.0.0.1:{self.ports['audit']}/verify"
+            env.update(institution_env(prefix, f"http://127.0.0.1:{self.ports['audit']}/verify"))
             env[prefix + "CLOCK_START"] = self.notifier_clock_start
             env[prefix + "DEFERRAL_POLL_S"] = "1"
             env[prefix + "PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.ports['notifier']}"
@@ -75,6 +77,16 @@ class StackConfig:
         if service == "scheduler":
             env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
         return env
+
+
+def institution_env(prefix: str, verification_url: str) -> dict[str, str]:
+    """The example bank's texts in both locales (development mode: production refuses them),
+    with the verification page of this stack's audit service, so a code can be checked."""
+    env = {prefix + "ENVIRONMENT": "development"}
+    for locale, texts in EXAMPLE_TEXTS.items():
+        for name, value in (texts.model_dump() | {"verification_url": verification_url}).items():
+            env[f"{prefix}INSTITUTION__{FIELD_OF[locale].upper()}__{name.upper()}"] = value
+    return env
 
 
 def provider_env(prefix: str, url: str, c: Credentials) -> dict[str, str]:

@@ -25,6 +25,7 @@ from services.notifier.handlers import (
     send_contact_request,
     withdraw_contacts,
 )
+from services.notifier.institution import check_institution
 from services.notifier.openapi import OPENAPI
 from services.notifier.policy.pack import HolidayRule, load_pack
 from services.notifier.settings import Settings
@@ -46,14 +47,14 @@ context_key: Final = web.AppKey("context", SendContext)
 
 
 def institution(settings: Settings) -> Institution:
-    return Institution(
-        name=settings.institution_name,
-        payment_instructions=settings.payment_instructions,
-        complaint_channel=settings.complaint_channel,
-        privacy_notice_url=settings.privacy_notice_url,
-        verification_url=settings.verification_url,
-        official_hotline=settings.official_hotline,
+    """The bank's texts in every locale; in production, never example values."""
+    check_institution(
+        settings.environment,
+        settings.institution,
+        sms_sign_name=settings.sms_sign_name,
+        mail_from=settings.mail_from,
     )
+    return settings.institution
 
 
 async def openapi(_: web.Request) -> web.Response:
@@ -70,6 +71,7 @@ def clock(settings: Settings) -> Callable[[], datetime]:
 
 def build_app(settings: Settings) -> web.Application:
     """The notifier: ops endpoints, the store, the gate, the channels and the consume loop."""
+    institution(settings)  # refuses example institution settings in production, before anything
     app = web.Application(middlewares=[retryable_as_503])
     health = Health()
     add_ops_routes(app, health)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from services.notifier.policy.scenario import Scenario
 from services.notifier.ports import DirectoryEntry, GateFacts
-from services.notifier.templates import Institution, Rendered
+from services.notifier.templates import Institution, Rendered, request_dates
 from shared.events import Channel, ContactRequested
 
 
@@ -77,11 +77,12 @@ def gate_scenario(
         debt_id=request.loan_id,
         text=message_text(message, channel),
         contact_point=contact_point_id(channel, address),
+        # What the text must say, as the message's own locale writes it.
         expected={
-            "institution": institution.name,
+            "institution": institution.texts(message.locale).name,
             "account_masked": request.account_masked[-4:],
             "amount_due": f"{request.amount_due:,.2f}",
-            "pay_by": request.pay_by.isoformat(),
+            "pay_by": request_dates(request, message.locale)["pay_by"],
             "verification_code": code,
         },
     )

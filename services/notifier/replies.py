@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from services.notifier.policy.content import squeeze
+from services.notifier.policy.content import normalise, squeeze
 from services.notifier.policy.pack import OptOutRule, Pack
 from shared.events import Channel, ReplyIntent
 
@@ -44,6 +45,24 @@ _INTENTS: tuple[tuple[ReplyIntent, tuple[str, ...]], ...] = (
 )
 
 
+#: Words a borrower puts around an opt-out keyword without changing what it asks: greetings,
+#: thanks, "please", "I want", the channel's name, sentence-final particles. Nothing that
+#: negates or reverses it (不, 别, 取消, don't) is here, so "我不想退订" or "取消退订" stay replies.
+_AROUND_KEYWORD: tuple[str, ...] = (
+    *("您好", "你好", "请", "麻烦", "麻烦您", "麻烦你", "帮我", "给我", "我要", "我想", "我想要"),
+    *("要", "申请", "立即", "马上", "现在", "直接", "全部", "所有", "一下", "回复", "好的"),
+    *("谢谢", "谢谢您", "谢谢你", "多谢", "感谢", "了", "吧", "啊", "呀", "哦", "喔", "嗯", "哈"),
+    *("短信", "信息", "消息", "邮件", "微信", "推送", "通知", "提醒"),
+    *("please", "pls", "plz", "thanks", "thankyou", "thank", "you", "thx", "hi", "hello", "ok"),
+    *("now", "all", "me", "it", "this", "these", "them", "the", "number", "sending"),
+    *("texting", "texts", "text", "messages", "message", "msgs", "sms", "emails", "email"),
+)
+#: A reply longer than this (normalised) is a sentence, never a bare opt-out.
+_LONGEST_OPT_OUT = 48
+_SEPARATOR = re.compile(r"[\s\W_]")
+_LATIN = re.compile(r"[a-z]")
+
+
 def opt_out_keywords(packs: Iterable[Pack], channel: Channel) -> set[str]:
     """Every opt-out keyword the packs in force define for ``channel``, normalised."""
     return {
@@ -54,13 +73,51 @@ def opt_out_keywords(packs: Iterable[Pack], channel: Channel) -> set[str]:
     }
 
 
+def is_opt_out(text: str, channel: Channel, packs: Iterable[Pack]) -> bool:
+    """Whether the reply is an opt-out: after normalisation (width, case, spacing, punctuation)
+    nothing but keywords and the polite words around them ("请退订", "退订，谢谢", "STOP")."""
+    squeezed, cuts = _squeezed_with_cuts(text)
+    if len(squeezed) > _LONGEST_OPT_OUT:
+        return False
+    return _only_keywords(squeezed, cuts, opt_out_keywords(packs, channel))
+
+
+def _squeezed_with_cuts(text: str) -> tuple[str, set[int]]:
+    """The squeezed text, and where a word may begin or end in it: not inside a run of Latin
+    letters the borrower wrote together (so "hit" is never "hi" + "T")."""
+    chars: list[str] = []
+    cuts = {0}
+    for char in normalise(text):
+        if _SEPARATOR.fullmatch(char):
+            cuts.add(len(chars))
+        elif chars and not (_LATIN.fullmatch(char) and _LATIN.fullmatch(chars[-1])):
+            cuts.add(len(chars))
+            chars.append(char)
+        else:
+            chars.append(char)
+    cuts.add(len(chars))
+    return "".join(chars), cuts
+
+
+def _only_keywords(text: str, cuts: set[int], keywords: set[str]) -> bool:
+    words = {w for w in (*keywords, *_AROUND_KEYWORD) if w}
+    # reachable[i]: how text[:i] splits into known words (True: with a keyword among them).
+    reachable: list[set[bool]] = [set() for _ in range(len(text) + 1)]
+    reachable[0].add(False)
+    for start in sorted(cuts):
+        for word in (w for w in words if text.startswith(w, start)):
+            if start + len(word) in cuts:
+                reachable[start + len(word)].update(
+                    seen or word in keywords for seen in reachable[start]
+                )
+    return True in reachable[len(text)]
+
+
 def classify(text: str, channel: Channel, packs: Iterable[Pack]) -> ReplyIntent:
-    """The reply's intent; an opt-out keyword wins over everything else."""
-    squeezed = squeeze(text)
-    keywords = opt_out_keywords(packs, channel)
-    # Short keywords (T, N, TD) count only as the whole reply; longer ones anywhere in it.
-    if squeezed in keywords or any(len(k) > 2 and k in squeezed for k in keywords):
+    """The reply's intent; an opt-out wins over everything else."""
+    if is_opt_out(text, channel, packs):
         return "opt_out"
+    squeezed = squeeze(text)
     for intent, phrases in _INTENTS:
         if any(squeeze(p) in squeezed for p in phrases):
             return intent

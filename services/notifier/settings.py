@@ -8,6 +8,13 @@ from typing import Literal
 from pydantic import AwareDatetime, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from services.notifier.institution import (
+    EXAMPLE_INSTITUTION,
+    EXAMPLE_MAIL_FROM,
+    EXAMPLE_SMS_SIGN_NAME,
+    Environment,
+    Institution,
+)
 from shared.calendars import CALENDARS_DIR
 from shared.settings import BaseServiceSettings
 
@@ -51,20 +58,20 @@ class Settings(BaseServiceSettings):
     smtp_timeout_s: float = 30.0
     #: CA bundle that signs the SMTP relay's certificate (default: the system's trust store).
     smtp_ca_file: str | None = None
-    mail_from: str = "collections@bank.example"
-    institution_name: str = "Example Bank"
-    payment_instructions: str = "the bank's app, online banking, or any branch counter"
-    complaint_channel: str = "hotline 95500 or complaints@bank.example"
-    privacy_notice_url: str = "https://bank.example/privacy"
-    verification_url: str = "http://127.0.0.1:8082/verify"
-    official_hotline: str = "95500"
+    mail_from: str = EXAMPLE_MAIL_FROM
+    #: ``production`` refuses to start while any institution setting below (or the SMS signature
+    #: or sender address) is an example value, a placeholder or a local URL.
+    environment: Environment = "development"
+    #: What messages say about the bank, per locale: ``INSTITUTION__ZH_CN__NAME``,
+    #: ``INSTITUTION__EN__OFFICIAL_HOTLINE``, … (deploy/README.md lists them all).
+    institution: Institution = EXAMPLE_INSTITUTION
     #: Key for per-message verification codes (HMAC); rotate with the audit service's copy.
     verification_secret: SecretStr = SecretStr("local-development-only")
 
     #: SMS providers in failover order (aliyun, tencent, twilio); empty: no SMS channel.
     sms_providers: tuple[Literal["aliyun", "tencent", "twilio"], ...] = ()
     #: The approved SMS signature (签名), shown by the provider as 【...】.
-    sms_sign_name: str = "Example Bank"
+    sms_sign_name: str = EXAMPLE_SMS_SIGN_NAME
     aliyun_endpoint: str = "https://dysmsapi.aliyuncs.com"
     aliyun_access_key_id: str = ""
     aliyun_access_key_secret: SecretStr = SecretStr("")
@@ -95,3 +102,8 @@ class Settings(BaseServiceSettings):
     contacts_token: SecretStr = SecretStr("")
     provider_timeout_s: float = 10.0
     provider_attempts: int = 3
+
+    @property
+    def verification_url(self) -> str:
+        """The zh-CN verification page, for what links one page per account (WeChat)."""
+        return self.institution.zh_cn.verification_url

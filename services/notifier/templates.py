@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from jinja2 import StrictUndefined, TemplateError
@@ -18,11 +20,15 @@ from jinja2 import Template as JinjaTemplate
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+# Re-exported: callers name the institution and the locale through the templates module.
+from services.notifier.institution import Institution as Institution
+from services.notifier.institution import Locale as Locale
 from shared.errors import ConfigurationError
 from shared.events import Channel, ContactRequested
 
 TEMPLATES_FILE = Path(__file__).resolve().parent / "config" / "templates.yaml"
-Locale = Literal["zh-CN", "en"]
+#: Where a zh-CN reader is: the year a date is read in.
+_CN_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 class _Frozen(BaseModel):
@@ -94,18 +100,6 @@ class Rendered:
         return hashlib.sha256(f"{self.subject}\n{self.body}".encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class Institution:
-    """What every collection message says about the bank itself."""
-
-    name: str
-    payment_instructions: str
-    complaint_channel: str
-    privacy_notice_url: str
-    verification_url: str
-    official_hotline: str
-
-
 class TemplateRegistry:
     """Approved templates by id; renders them in a sandbox."""
 
@@ -147,7 +141,8 @@ class TemplateRegistry:
         institution: Institution,
         code: str,
     ) -> Rendered:
-        """The message for ``request`` on ``channel`` in ``locale``; raises if not approved."""
+        """The message for ``request`` on ``channel`` in ``locale``, with that locale's texts of
+        ``institution``; raises if not approved."""
         template = self._by_id.get(request.template_id)
         if template is None:
             raise TemplateMissing(f"no approved template {request.template_id}")
@@ -155,7 +150,7 @@ class TemplateRegistry:
         texts = template.texts.get(locale)
         if texts is None:
             raise TemplateMissing(f"template {template.id} has no {locale} text")
-        values = _values(request, institution, code)
+        values = _values(request, locale, institution, code)
         try:
             subject = self._compiled(texts.subject).render(values)
             body = self._compiled(getattr(texts, channel)).render(values)
@@ -175,21 +170,53 @@ class TemplateRegistry:
         )
 
 
-def _values(request: ContactRequested, institution: Institution, code: str) -> dict[str, str]:
+def format_amount(amount: Decimal, currency: str, locale: Locale) -> str:
+    """An amount as the locale writes it: ``1,250.00元`` in Chinese, ``CNY 1,250.00`` in English.
+
+    Chinese keeps the currency code for anything but yuan (``USD 1,250.00``).
+    """
+    figure = f"{amount:,.2f}"
+    if locale == "zh-CN" and currency == "CNY":
+        return f"{figure}元"
+    return f"{currency} {figure}"
+
+
+def format_date(day: date, locale: Locale, today: date) -> str:
+    """A date as the locale writes it: ``12月8日`` (with the year, ``2027年1月4日``, only when it
+    is not the year of ``today``), ISO 8601 in English."""
+    if locale != "zh-CN":
+        return day.isoformat()
+    short = f"{day.month}月{day.day}日"
+    return short if day.year == today.year else f"{day.year}年{short}"
+
+
+def request_dates(request: ContactRequested, locale: Locale) -> dict[str, str]:
+    """The request's dates as its message writes them, read in the year it was made."""
+    today = request.occurred_at.astimezone(_CN_ZONE).date()
+    appointment = request.appointment
     return {
-        "institution": institution.name,
+        "due_date": format_date(request.due_date, locale, today),
+        "pay_by": format_date(request.pay_by, locale, today),
+        "appointment": format_date(appointment, locale, today) if appointment else "",
+    }
+
+
+def _values(
+    request: ContactRequested, locale: Locale, institution: Institution, code: str
+) -> dict[str, str]:
+    texts = institution.texts(locale)
+    return {
+        "institution": texts.name,
         "account": request.account_masked,
         "last4": request.account_masked[-4:],
-        "amount": f"{request.currency} {request.amount_due:,.2f}",
-        "due_date": request.due_date.isoformat(),
+        "amount": format_amount(request.amount_due, request.currency, locale),
         "days_past_due": str(request.days_past_due),
-        "pay_by": request.pay_by.isoformat(),
-        "payment": institution.payment_instructions,
-        "complaints": institution.complaint_channel,
-        "privacy_url": institution.privacy_notice_url,
-        "verify_url": institution.verification_url,
-        "hotline": institution.official_hotline,
+        "payment": texts.payment_instructions,
+        "complaints": texts.complaint_channel,
+        "privacy_url": texts.privacy_notice_url,
+        "verify_url": texts.verification_url,
+        "hotline": texts.official_hotline,
         "code": code,
-        "appointment": request.appointment.isoformat() if request.appointment else "",
         "place": request.place or "",
+        **request_dates(request, locale),
     }

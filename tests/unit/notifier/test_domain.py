@@ -1,8 +1,19 @@
-"""Send keys, verification codes and contact-point ids."""
+"""Send keys, verification codes, contact-point ids and what the gate is asked."""
 
 from __future__ import annotations
 
-from services.notifier.domain import contact_point_id, send_key, verification_code
+from datetime import UTC, datetime
+
+from services.notifier.domain import (
+    contact_point_id,
+    gate_scenario,
+    send_key,
+    verification_code,
+)
+from services.notifier.ports import DirectoryEntry, GateFacts
+from services.notifier.templates import Locale
+from shared.testing.factories import contact_request
+from tests.unit.notifier.test_templates import BANK, REGISTRY
 
 
 class TestVerificationCode:
@@ -31,3 +42,37 @@ def test_contact_point_id_hides_the_address_and_ignores_case() -> None:
     assert one == contact_point_id("email", "li.wei@borrower.example ")
     assert "borrower" not in one
     assert len(one) == 32
+
+
+class TestGateScenario:
+    """What the gate is asked to find in the text follows the message's own locale."""
+
+    def _expected(self, locale: Locale) -> dict[str, str]:
+        request = contact_request(channels=("sms",))
+        message = REGISTRY.render(request, "sms", locale, BANK, "ABCD2345")
+        entry = DirectoryEntry(debtor_id=request.debtor_id, mobile="+8613800000001", locale=locale)
+        scenario = gate_scenario(
+            request,
+            "sms",
+            entry,
+            GateFacts(history=[], opt_outs=[]),
+            message,
+            institution=BANK,
+            code="ABCD2345",
+            now=datetime(2026, 3, 4, 4, 0, tzinfo=UTC),
+        )
+        assert scenario.text == message.body
+        return scenario.expected
+
+    def test_a_chinese_message_names_the_chinese_bank_and_a_chinese_date(self) -> None:
+        assert self._expected("zh-CN") == {
+            "institution": "澄河示范银行",
+            "account_masked": "5678",
+            "amount_due": "1,234.50",
+            "pay_by": "3月11日",
+            "verification_code": "ABCD2345",
+        }
+
+    def test_an_english_message_names_the_english_bank_and_an_iso_date(self) -> None:
+        expected = self._expected("en")
+        assert (expected["institution"], expected["pay_by"]) == ("Chenghe Demo Bank", "2026-03-11")
