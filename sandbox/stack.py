@@ -10,9 +10,10 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Final
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
@@ -28,6 +29,21 @@ LOCAL_TOKENS: Final = {
 }
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def run_date() -> date:
+    """The business date a demo or test run is set on: ``DUNWELL_TEST_DATE`` or today in
+    Shanghai (the local books, the gate's clock and the end-to-end checks all read it)."""
+    given = os.environ.get("DUNWELL_TEST_DATE")
+    return date.fromisoformat(given) if given else datetime.now(SHANGHAI).date()
+
+
+def morning_of(day: date) -> str:
+    """09:00 in Shanghai on ``day``, as the notifier's ``CLOCK_START`` takes it."""
+    return f"{day.isoformat()}T09:00:00+08:00"
+
+
 @dataclass(frozen=True)
 class StackConfig:
     """Where the stack's processes connect and listen."""
@@ -40,9 +56,10 @@ class StackConfig:
         default_factory=lambda: {"audit": 8082, "notifier": 8081, "scheduler": 8083}
     )
     log_level: str = "INFO"
-    #: The notifier's gate clock starts here: a weekday morning in Shanghai, in a year the
-    #: holiday calendar covers, so demos and tests behave the same at any hour.
-    notifier_clock_start: str = "2026-11-30T09:00:00+08:00"
+    #: The notifier's gate clock starts here: 09:00 in Shanghai on ``DUNWELL_TEST_DATE``
+    #: (tests pin it, by default to a 2027 date) or today, so demos and tests behave the same
+    #: at any hour.
+    notifier_clock_start: str = field(default_factory=lambda: morning_of(run_date()))
     #: The provider sandbox (SMS and WeChat); None leaves the notifier with email only.
     providers_url: str | None = None
     credentials: Credentials = field(default_factory=Credentials)
@@ -64,7 +81,10 @@ class StackConfig:
             env[prefix + "API_TOKENS"] = json.dumps(LOCAL_TOKENS)
             env[prefix + "WITNESS_PATH"] = str(self.workdir / "audit-witness" / "checkpoint")
             env[prefix + "SELF_CHECK_INTERVAL_S"] = "60"
-            env[prefix + "INSTITUTION_NAME"] = EXAMPLE_TEXTS["zh-CN"].name  # the page's name
+            for locale, texts in EXAMPLE_TEXTS.items():  # the verification page's bank
+                key = f"{prefix}INSTITUTION__{FIELD_OF[locale].upper()}__"
+                env[key + "NAME"] = texts.name
+                env[key + "OFFICIAL_HOTLINE"] = texts.official_hotline
         if service == "notifier":
             env[prefix + "SMTP_PORT"] = str(self.smtp_port)
             env.update(institution_env(prefix, f"http://127.0.0.1:{self.ports['audit']}/verify"))

@@ -204,7 +204,7 @@ async def export_bundle(request: web.Request) -> web.Response:
 
 
 async def verify_code(request: web.Request) -> web.Response:
-    """``POST /v1/verify`` (public, rate-limited) with ``{"code"}``."""
+    """``POST /v1/verify`` (public, rate-limited) with ``{"code", "lang"?}``."""
     api = _api(request)
     if not api.rate.allow(request.remote or "unknown"):
         VERIFY_LOOKUPS.labels("rate_limited").inc()
@@ -213,7 +213,14 @@ async def verify_code(request: web.Request) -> web.Response:
     code = body.get("code") if isinstance(body, dict) else None
     if not isinstance(code, str) or not 4 <= len(code) <= 16 or not code.isalnum():
         raise web.HTTPBadRequest(reason="code must be 4 to 16 letters or digits")
-    answer = public_answer(await api.store.find_code(code.upper()), api.settings.institution_name)
+    asked = body.get("lang")
+    lang = language(
+        asked if isinstance(asked, str) else None, request.headers.get("Accept-Language")
+    )
+    bank = api.settings.institution.of(lang)
+    answer = public_answer(
+        await api.store.find_code(code.upper()), bank.name, bank.official_hotline
+    )
     VERIFY_LOOKUPS.labels("genuine" if answer["genuine"] else "unknown").inc()
     return web.json_response(answer)
 
@@ -221,7 +228,8 @@ async def verify_code(request: web.Request) -> web.Response:
 async def verify_page(request: web.Request) -> web.Response:
     """``GET /verify``: the borrower's page."""
     lang = language(request.query.get("lang"), request.headers.get("Accept-Language"))
-    body = render(lang, _api(request).settings.institution_name)
+    bank = _api(request).settings.institution.of(lang)
+    body = render(lang, bank.name, bank.official_hotline)
     return web.Response(text=body, content_type="text/html", charset="utf-8")
 
 

@@ -123,14 +123,16 @@ async def read_case(
     return [entry_json(o) for o in opened]
 
 
-def public_answer(row: CodeRow | None, institution: str) -> dict[str, Any]:
-    """What the verification page may reveal: date, channel, institution, masked account."""
+def public_answer(row: CodeRow | None, institution: str, hotline: str) -> dict[str, Any]:
+    """What the verification page may reveal: date, channel, institution, masked account; and
+    always the bank's official hotline, so that a borrower with an unknown code can call it."""
     if row is None:
-        return {"genuine": False}
+        return {"genuine": False, "hotline": hotline}
     return {
         "genuine": True,
         "sent_on": row.sent_at.date().isoformat(),
         "channel": row.channel,
         "institution": institution,
         "account_masked": row.account_masked,
+        "hotline": hotline,
     }

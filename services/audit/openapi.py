@@ -132,7 +132,8 @@ OPENAPI: Final[dict[str, Any]] = {
                 "Is this message code genuine? (public, rate-limited)",
                 {
                     "200": {
-                        "description": "genuine, sent_on, channel, institution, account_masked"
+                        "description": "genuine, sent_on, channel, institution, account_masked, "
+                        "and always the bank's official hotline"
                     },
                     "429": {"description": "Too many lookups"},
                 },
@@ -144,7 +145,8 @@ OPENAPI: Final[dict[str, Any]] = {
                                 "type": "object",
                                 "required": ["code"],
                                 "properties": {
-                                    "code": {"type": "string", "minLength": 4, "maxLength": 16}
+                                    "code": {"type": "string", "minLength": 4, "maxLength": 16},
+                                    "lang": {"type": "string", "enum": ["zh-CN", "en"]},
                                 },
                             }
                         }

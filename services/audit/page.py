@@ -8,11 +8,13 @@ from typing import Final
 TEXTS: Final = {
     "zh-CN": {
         "title": "核实催收信息",
-        "intro": "请输入短信或邮件中的核验码，确认该信息是否由{institution}发出。",
+        "intro": "请输入短信或邮件中的核验码，确认该信息是否由{institution}发出。"
+        "如有疑问，请拨打{institution}官方客服电话 {hotline}。",
         "code": "核验码",
         "check": "核实",
         "genuine": "该信息由{institution}于 {date} 通过{channel}发出，账户 {account}。",
-        "unknown": "未找到该核验码。请勿按该信息付款，并拨打银行官方电话核实。",
+        "unknown": "未找到该核验码。请勿按该信息付款，"
+        "并拨打{institution}官方客服电话 {hotline} 核实。",
         "limited": "查询过于频繁，请稍后再试。",
         "channels": {"sms": "短信", "email": "电子邮件", "wechat": "微信"},
         "other": "English",
@@ -20,12 +22,12 @@ TEXTS: Final = {
     "en": {
         "title": "Verify a collection message",
         "intro": "Enter the verification code from the SMS or email to check that "
-        "{institution} sent it.",
+        "{institution} sent it. Questions? Call {institution}'s official number {hotline}.",
         "code": "Verification code",
         "check": "Check",
         "genuine": "{institution} sent this message on {date} by {channel}, account {account}.",
-        "unknown": "This code is not known. Do not pay on the strength of that message; call the "
-        "bank's official number instead.",
+        "unknown": "This code is not known. Do not pay on the strength of that message; call "
+        "{institution}'s official number {hotline} instead.",
         "limited": "Too many checks; please try again in a minute.",
         "channels": {"sms": "SMS", "email": "email", "wechat": "WeChat"},
         "other": "中文",
@@ -42,15 +44,16 @@ def language(query: str | None, accept: str | None) -> str:
     return "zh-CN"
 
 
-def render(lang: str, institution: str) -> str:
+def render(lang: str, institution: str, hotline: str) -> str:
     """The page; the lookup runs in the browser against ``POST /v1/verify``."""
     t = TEXTS[lang]
     esc = html.escape
+
+    def fill(key: str) -> str:
+        return str(t[key]).replace("{institution}", institution).replace("{hotline}", hotline)
+
     other = "en" if lang == "zh-CN" else "zh-CN"
-    messages = {
-        k: esc(str(t[k]).replace("{institution}", institution))
-        for k in ("genuine", "unknown", "limited")
-    }
+    messages = {k: esc(fill(k)) for k in ("genuine", "unknown", "limited")}
     channels = t["channels"]
     assert isinstance(channels, dict)  # noqa: S101 - TEXTS is a constant
     return f"""<!doctype html>
@@ -64,7 +67,7 @@ input,button{{font-size:1.2rem;padding:.6rem;width:100%;box-sizing:border-box;ma
 .genuine{{background:#e6f4ea}} .unknown{{background:#fdecea}}
 </style></head><body>
 <h1>{esc(str(t["title"]))}</h1>
-<p>{esc(str(t["intro"]).replace("{institution}", institution))}</p>
+<p>{esc(fill("intro"))}</p>
 <form id="form"><label for="code">{esc(str(t["code"]))}</label>
 <input id="code" name="code" maxlength="16" autocomplete="off" autocapitalize="characters" required>
 <button type="submit">{esc(str(t["check"]))}</button></form>
@@ -80,7 +83,7 @@ document.getElementById("form").addEventListener("submit", async (event) => {{
   const out = document.getElementById("result");
   const code = document.getElementById("code").value.trim().toUpperCase();
   const r = await fetch("/v1/verify", {{method: "POST", headers: {{"Content-Type":
-    "application/json"}}, body: JSON.stringify({{code}})}});
+    "application/json"}}, body: JSON.stringify({{code, lang: "{lang}"}})}});
   if (r.status === 429) {{ out.className = "unknown"; out.textContent = M.limited; return; }}
   const body = await r.json();
   if (body.genuine) {{

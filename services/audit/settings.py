@@ -44,6 +44,25 @@ DEV_MASTER_KEY = _dev_secret("dunwell local development master key")
 DEV_SIGNING_KEY = _dev_secret("dunwell local development signing key")
 
 
+class PageBank(BaseModel):
+    """The bank in one language of the verification page."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    name: str
+    official_hotline: str
+
+
+class PageInstitution(BaseModel):
+    """The verification page's bank, per locale (a demo bank until the deployment sets it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    zh_cn: PageBank = PageBank(name="澄河示范银行", official_hotline="400-000-0000")
+    en: PageBank = PageBank(name="Chenghe Demo Bank", official_hotline="400-000-0000")
+
+    def of(self, lang: str) -> PageBank:
+        return self.en if lang == "en" else self.zh_cn
+
+
 class Settings(BaseServiceSettings):
     """Everything the audit service reads from its environment."""
 
@@ -75,7 +94,10 @@ class Settings(BaseServiceSettings):
     self_check_interval_s: float = Field(default=300.0, gt=0)
     #: Bearer tokens by name: {"crm": {"token": "...", "role": "agent"}}.
     api_tokens: dict[str, ApiToken] = Field(default_factory=dict)
-    institution_name: str = "Example Bank"
+    #: The bank as the verification page names it, per locale, with its official hotline
+    #: (``DUNWELL_AUDIT_INSTITUTION__ZH_CN__NAME``, ``…__OFFICIAL_HOTLINE``, ``…__EN__…``):
+    #: the same values as the notifier's, from the same ConfigMap in Kubernetes.
+    institution: PageInstitution = Field(default_factory=lambda: PageInstitution())
     #: Verification-page lookups per client address per minute.
     verify_rate_per_minute: int = Field(default=10, ge=1)
     batch_max: int = Field(default=500, ge=1)

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 async def site(tmp_path: Path) -> AsyncIterator[str]:
-    settings = Settings(institution_name="Example Bank", verify_rate_per_minute=5)
+    bank = {"name": "Example Bank", "official_hotline": "95599-0000"}
+    settings = Settings(institution={"zh_cn": bank, "en": bank}, verify_rate_per_minute=5)
     app, api, _ = await audit_app(settings, tmp_path)
     await api.log.append([sent_message()])
     runner = web.AppRunner(app)
@@ -54,6 +55,7 @@ async def test_a_borrower_checks_a_genuine_and_a_fake_code_in_chinese(
         assert "****5678" in genuine
         fake = await check(page, "ZZZZ9999")
         assert "未找到" in fake
+        assert "95599-0000" in fake  # the official hotline, to call instead of paying
         width = await page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, "the page must fit a phone screen without sideways scrolling"
         await page.screenshot(tmp_path / "verify-zh.png")

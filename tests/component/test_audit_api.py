@@ -186,11 +186,16 @@ class TestPublicVerification:
             "genuine": True,
             "sent_on": "2026-03-04",
             "channel": "sms",
-            "institution": "Example Bank",
+            "institution": "澄河示范银行",
             "account_masked": "****5678",
+            "hotline": "400-000-0000",
         }
         unknown = await (await http.post("/v1/verify", json={"code": "ZZZZ9999"})).json()
-        assert unknown == {"genuine": False}
+        assert unknown == {"genuine": False, "hotline": "400-000-0000"}
+        english = await (
+            await http.post("/v1/verify", json={"code": "abcd2345", "lang": "en"})
+        ).json()
+        assert english["institution"] == "Chenghe Demo Bank"
 
     async def test_lookups_are_rate_limited(self, client: Any) -> None:
         http, _, _ = client

@@ -25,13 +25,8 @@ from services.notifier.templates import Institution, Rendered, TemplateRegistry
 from shared.testing.factories import contact_request
 
 CRED = Credentials()
-BANK = Institution(
-    name=CRED.sign_name,
-    payment_instructions="the bank's app",
-    complaint_channel="95500",
-    privacy_notice_url="https://bank.example/privacy",
-    verification_url="https://bank.example/verify",
-    official_hotline="95500",
+BANK = Institution.model_validate(
+    {"zh_cn": {"name": CRED.sign_name}, "en": {"name": CRED.sign_name}}
 )
 FAST = RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05, reconcile_after_s=0.05)
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"

@@ -12,18 +12,19 @@ import asyncio
 import json
 import random
 import time
-from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from sandbox.loanbook import Item, simulated_book
-from sandbox.stack import SERVICES
+from sandbox.stack import SERVICES, run_date
 from tests.resilience.checks import Verdict, gather
 from tests.resilience.harness import ROOT, Action, Profile, Run, Store, chosen_profile
 
 PROFILE = chosen_profile()
-START = date(2026, 1, 5)
+#: The book ends on the run's date (DUNWELL_TEST_DATE): the gate's clock starts there.
+START = run_date() - timedelta(days=PROFILE.days)
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(PROFILE.settle_s + 1500)]
 
 

@@ -60,10 +60,15 @@ def test_the_verification_page_names_the_bank_from_the_same_config_map(overlay: 
     docs = render(DEPLOY / "overlays" / overlay)
     [audit] = [d for d in docs if d["kind"] == "StatefulSet" and d["metadata"]["name"] == "audit"]
     env = audit["spec"]["template"]["spec"]["containers"][0]["env"]
-    [name] = [e for e in env if e["name"] == "DUNWELL_AUDIT_INSTITUTION_NAME"]
-    ref = name["valueFrom"]["configMapKeyRef"]
-    assert ref["key"] == PREFIX + "INSTITUTION__ZH_CN__NAME"
-    assert any(d["kind"] == "ConfigMap" and d["metadata"]["name"] == ref["name"] for d in docs)
+    for locale in ("ZH_CN", "EN"):
+        for field in ("NAME", "OFFICIAL_HOTLINE"):
+            wanted = f"DUNWELL_AUDIT_INSTITUTION__{locale}__{field}"
+            [entry] = [e for e in env if e["name"] == wanted]
+            ref = entry["valueFrom"]["configMapKeyRef"]
+            assert ref["key"] == PREFIX + f"INSTITUTION__{locale}__{field}"
+            assert any(
+                d["kind"] == "ConfigMap" and d["metadata"]["name"] == ref["name"] for d in docs
+            )
 
 
 def test_dev_runs_the_example_bank_in_development_mode(monkeypatch: pytest.MonkeyPatch) -> None:

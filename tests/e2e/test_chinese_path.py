@@ -1,0 +1,261 @@
+"""China by default, end to end, in 2027: Chinese SMS, email and WeChat messages reach their
+borrowers on the real broker through the provider sandbox and a real SMTP server, each SMS
+within three segments, each verification code genuine on the audit service; a request that
+arrives before its borrower's contact details is delivered once they arrive; a deferred send
+withdrawn because the borrower paid never goes out.
+
+The gate's clock is 09:00 in Shanghai on ``DUNWELL_TEST_DATE`` (default 2027-01-04, a Monday
+in a year whose holiday calendar is still provisional).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from sandbox.loanbook import sandbox_mobile, sandbox_openid
+from sandbox.providers.background import BackgroundSandbox
+from sandbox.smtp import SmtpInbox, free_port
+from sandbox.stack import LOCAL_TOKENS, SERVICES, Stack, StackConfig, morning_of, run_date
+from services.notifier.domain import verification_code
+from services.notifier.policy.content import sms_segments
+from shared.calendars import CALENDARS_DIR, load_calendar
+from shared.events import Channel, ContactRequested, ContactWithdrawn
+from shared.kafka import KafkaEventPublisher, create_topics
+from shared.settings import KafkaSettings
+from shared.testing.factories import contact_details, contact_request
+from tests.polling import eventually
+
+pytestmark = pytest.mark.broker
+CALENDAR = load_calendar(CALENDARS_DIR / "cn.yaml")
+DAY = run_date()
+while CALENDAR.info(DAY).no_contact:  # nothing is sent on Spring Festival eve and day 1
+    DAY += timedelta(days=1)
+SECRET = b"local-development-only"
+AUDITOR = {"Authorization": f"Bearer {LOCAL_TOKENS['auditor']['token']}"}
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class China:
+    stack: Stack
+    inbox: SmtpInbox
+    providers: BackgroundSandbox
+    kafka: KafkaSettings
+    publisher: KafkaEventPublisher | None = None
+
+    def url(self, service: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.stack.config.ports[service]}{path}"
+
+
+@pytest.fixture(scope="module")
+def china(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[China]:
+    namespace = f"cn{secrets.token_hex(3)}"
+    kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
+    asyncio.run(create_topics(kafka, kafka.topics.all(), partitions=4))
+    ports = {service: free_port() for service in SERVICES}
+    providers = BackgroundSandbox(callback_base=f"http://127.0.0.1:{ports['notifier']}").start()
+    inbox = SmtpInbox().start()
+    workdir: Path = tmp_path_factory.mktemp("china")
+    stack = Stack(
+        StackConfig(
+            bootstrap_servers=broker,
+            workdir=workdir,
+            smtp_port=inbox.port,
+            namespace=namespace,
+            ports=ports,
+            providers_url=providers.url,
+            notifier_clock_start=morning_of(DAY),
+        )
+    )
+    try:
+        asyncio.run(stack.start_all())
+        yield China(stack, inbox, providers, kafka)
+    finally:
+        codes = stack.stop_all()
+        inbox.stop()
+        providers.stop()
+    assert codes == {service: 0 for service in SERVICES}
+
+
+def request_for(debtor: str, channel: Channel, **fields: Any) -> ContactRequested:
+    """An overdue notice as the scheduler writes it on ``DAY``: an amount with thousands."""
+    values: dict[str, Any] = {
+        "debtor_id": debtor,
+        "channels": (channel,),
+        "amount_due": "1234567.89",
+        "due_date": DAY - timedelta(days=6),
+        "days_past_due": 6,
+        "pay_by": DAY + timedelta(days=7),
+    }
+    return contact_request(**(values | fields))
+
+
+async def publish(china: China, topic: str, *events: Any) -> None:
+    publisher = KafkaEventPublisher(china.kafka, service="e2e")
+    await publisher.start()
+    try:
+        for event in events:
+            await publisher.publish(topic, event)
+    finally:
+        await publisher.aclose()
+
+
+def chinese_details(debtor: str, n: int, run: str, **fields: Any) -> Any:
+    return contact_details(
+        debtor,
+        mobile=sandbox_mobile(n),
+        wechat_openid=sandbox_openid(run, n),
+        locale="zh-CN",
+        **fields,
+    )
+
+
+async def timeline(china: China, debtor: str) -> list[dict[str, Any]]:
+    async with (
+        aiohttp.ClientSession(headers=AUDITOR) as s,
+        s.get(china.url("audit", "/v1/timeline"), params={"debtor_id": debtor}) as r,
+    ):
+        body = await r.json()
+    entries: list[dict[str, Any]] = body["entries"]
+    return entries
+
+
+async def kinds_of(china: China, debtor: str, request_id: str) -> set[str]:
+    return {
+        e["content"].get("kind")
+        for e in await timeline(china, debtor)
+        if e["content"].get("request_id") == request_id
+    }
+
+
+def mail_text(code: str, inbox: SmtpInbox) -> str | None:
+    for raw in inbox.messages():
+        message = email.message_from_bytes(raw.as_bytes(), policy=email.policy.default)
+        body = message.get_body(("plain",))
+        text = body.get_content() if body is not None else ""
+        if code in text:
+            return f"{message['Subject']}\n{text}"
+    return None
+
+
+async def genuine(china: China, code: str) -> bool:
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(china.url("audit", "/v1/verify"), json={"code": code}) as r,
+    ):
+        return bool((await r.json())["genuine"])
+
+
+async def test_chinese_sms_email_and_wechat_are_delivered_and_verifiable(china: China) -> None:
+    run = china.kafka.topic_namespace
+    # One channel each: in a provisional year the holiday policy allows one message a day.
+    channels: tuple[Channel, ...] = ("sms", "email", "wechat")
+    plan = [(f"{run}-C{n}", c) for n, c in enumerate(channels)]
+    details = [chinese_details(debtor, 700 + n, run) for n, (debtor, _) in enumerate(plan)]
+    await publish(china, china.kafka.topics.customer_events, *details)
+    await eventually(
+        lambda: _consumed(china, china.kafka.topics.customer_events, len(plan)), timeout_s=150
+    )
+    requests = [request_for(debtor, channel) for debtor, channel in plan]
+    await publish(china, china.kafka.topics.contact_requests, *requests)
+    codes: dict[str, str] = {
+        r.channels[0]: verification_code(SECRET, r.event_id, r.channels[0]) for r in requests
+    }
+
+    def texts() -> dict[str, str | None]:
+        phones = {m.code: m.text for m in china.providers.received()}
+        return {
+            "sms": phones.get(codes["sms"]),
+            "wechat": phones.get(codes["wechat"]),
+            "email": mail_text(codes["email"], china.inbox),
+        }
+
+    async def all_arrived() -> bool:
+        return all(texts().values())
+
+    await eventually(all_arrived, timeout_s=90)
+    arrived = texts()
+    for channel, text in arrived.items():
+        assert text is not None
+        assert len(HAN.findall(text)) > 20, (channel, text)  # written in Chinese
+        assert codes[channel] in text
+        assert "1,234,567.89元" in text, (channel, text)
+        assert await genuine(china, codes[channel]), channel
+    sms = arrived["sms"]
+    assert sms is not None
+    assert sms_segments(sms) <= 3, (sms_segments(sms), sms)
+    assert not await genuine(china, "ZZZZ2222")
+
+
+async def test_a_request_before_its_contact_details_is_delivered_once_they_arrive(
+    china: China,
+) -> None:
+    run = china.kafka.topic_namespace
+    debtor = f"{run}-LATE"
+    request = request_for(debtor, "sms")
+    await publish(china, china.kafka.topics.contact_requests, request)
+
+    async def held() -> bool:
+        return "send_held" in await kinds_of(china, debtor, request.event_id)
+
+    await eventually(held, timeout_s=120)
+    await publish(china, china.kafka.topics.customer_events, chinese_details(debtor, 777, run))
+    code = verification_code(SECRET, request.event_id, "sms")
+
+    async def delivered() -> bool:
+        return any(m.code == code for m in china.providers.received())
+
+    await eventually(delivered, timeout_s=60)
+    await asyncio.sleep(3)
+    assert [m.code for m in china.providers.received()].count(code) == 1
+    assert "message_sent" in await kinds_of(china, debtor, request.event_id)
+
+
+async def test_a_borrower_who_pays_before_a_deferred_send_gets_no_overdue_message(
+    china: China,
+) -> None:
+    run = china.kafka.topic_namespace
+    debtor = f"{run}-PAID"
+    await publish(china, china.kafka.topics.customer_events, chinese_details(debtor, 778, run))
+    first = request_for(debtor, "sms")
+    second = request_for(debtor, "sms", loan_id=f"{run}-L2", step="overdue-reminder-1")
+    await publish(china, china.kafka.topics.contact_requests, first, second)
+
+    async def deferred() -> bool:
+        return "send_deferred" in await kinds_of(china, debtor, second.event_id)
+
+    await eventually(deferred, timeout_s=120)  # a second message today must wait
+    paid = ContactWithdrawn(
+        event_id=f"{run}-paid",
+        occurred_at=second.occurred_at,
+        loan_id=second.loan_id,
+        debtor_id=debtor,
+        episode=second.episode,
+        reason="cured",
+    )
+    await publish(china, china.kafka.topics.contact_requests, paid, second)  # and a redelivery
+
+    async def withdrawn() -> bool:
+        return "send_withdrawn" in await kinds_of(china, debtor, second.event_id)
+
+    await eventually(withdrawn, timeout_s=60)
+    await asyncio.sleep(3)
+    code = verification_code(SECRET, second.event_id, "sms")
+    assert all(m.code != code for m in china.providers.received())
+    assert "message_sent" not in await kinds_of(china, debtor, second.event_id)
+
+
+async def _consumed(china: China, topic: str, wanted: int) -> bool:
+    return bool(await china.stack.consumed("notifier", topic) >= wanted)
