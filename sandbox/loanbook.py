@@ -77,6 +77,11 @@ def _monthly(start: date, months: int) -> list[date]:
     ]
 
 
+def book_locale(n: int) -> Literal["zh-CN", "en"]:
+    """China by default: four borrowers in five read Chinese, the fifth English."""
+    return "en" if n % 5 == 4 else "zh-CN"
+
+
 @dataclass(frozen=True)
 class Borrower:
     n: int
@@ -111,7 +116,7 @@ class Borrower:
             email=f"borrower{self.n}@{self.run}.example",
             mobile=sandbox_mobile(self.n),
             wechat_openid=sandbox_openid(self.run, self.n),
-            locale="en",
+            locale=book_locale(self.n),
         )
         opened = LoanOpened(
             event_id=derived_event_id(self.run, "opened", self.loan),
@@ -226,7 +231,7 @@ def demo_book(
                 email=f"borrower{n}@{run}.example",
                 mobile=sandbox_mobile(n),
                 wechat_openid=sandbox_openid(run, n),
-                locale="en",
+                locale=book_locale(n),
             ),
         )
         dpd = rng.choice([1, 3, 7, 15, 31, 61])

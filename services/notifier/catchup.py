@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from shared.errors import InvalidEvent
+from shared.errors import InvalidEvent, RetryableError
 from shared.events import ContactDetailsChanged, decode
 from shared.kafka import client_options
 from shared.settings import KafkaSettings
@@ -44,9 +44,9 @@ async def catch_up_directory(
     try:
         return await asyncio.wait_for(_read_to_end(kafka, consumer, topic, apply), timeout_s)
     except TimeoutError:
-        log.warning("directory catch-up stopped after %.0f s; continuing", timeout_s)
+        log.warning("directory catch-up stopped; continuing", extra={"timeout_s": timeout_s})
         return -1
-    except KafkaError as e:  # the loop itself retries; held sends cover what is missing
+    except (KafkaError, RetryableError) as e:  # held sends cover what is still missing
         log.warning("directory catch-up failed; continuing", extra={"error": type(e).__name__})
         return -1
     finally:

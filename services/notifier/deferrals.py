@@ -27,7 +27,7 @@ async def dispatch_due(ctx: SendContext, *, limit: int = 100) -> int:
     for deferral in due:
         request = ContactRequested.model_validate_json(deferral.request)
         try:
-            await send_on_channel(request, deferral.channel, ctx, waited=True)
+            await send_on_channel(request, deferral.channel, ctx)
         except RetryableError:
             continue  # the lease runs out and a later poll takes it again
         except DeliveryExhausted:

@@ -79,7 +79,7 @@ class SendContext:
     #: A send waiting for its contact point is re-checked this often, and blocked after the
     #: longest hold (a data gap holds and alerts; it never blocks at once, nor for ever).
     hold_recheck: timedelta = timedelta(hours=1)
-    max_hold: timedelta = timedelta(days=7)
+    max_hold: timedelta = timedelta(days=3)
 
 
 async def record_contact_details(event: ContactDetailsChanged, *, store: NotifierStore) -> None:
@@ -105,7 +105,9 @@ async def record_contact_details(event: ContactDetailsChanged, *, store: Notifie
 
 async def withdraw_contacts(event: ContactWithdrawn, ctx: SendContext) -> None:
     """The scheduler withdrew the loan's earlier requests: none of their waiting sends goes."""
-    withdrawn = await ctx.store.withdraw(event.debtor_id, event.loan_id, episode=event.episode)
+    withdrawn = await ctx.store.withdraw(
+        event.debtor_id, event.loan_id, episode=event.episode, at=ctx.clock()
+    )
     await _record_withdrawn(ctx, withdrawn, f"withdrawn by the scheduler: {event.reason}")
 
 
@@ -113,7 +115,11 @@ async def send_contact_request(request: ContactRequested, ctx: SendContext) -> N
     """Send ``request`` on each of its channels, at most once each. A later request of the
     same loan and purpose supersedes what an earlier one still has waiting."""
     superseded = await ctx.store.withdraw(
-        request.debtor_id, request.loan_id, purpose=request.purpose, keep=request.event_id
+        request.debtor_id,
+        request.loan_id,
+        purpose=request.purpose,
+        keep=request.event_id,
+        at=ctx.clock(),
     )
     await _record_withdrawn(ctx, superseded, f"superseded by request {request.event_id}")
     exhausted: list[str] = []
@@ -126,11 +132,9 @@ async def send_contact_request(request: ContactRequested, ctx: SendContext) -> N
         raise DeliveryExhausted("; ".join(exhausted))
 
 
-async def send_on_channel(
-    request: ContactRequested, channel: Channel, ctx: SendContext, *, waited: bool = False
-) -> None:
-    """One (request, channel): replay a settled send, or gate it and deliver it. A send that
-    ``waited`` (deferred, held, re-driven) is first re-checked: what it says must still be true.
+async def send_on_channel(request: ContactRequested, channel: Channel, ctx: SendContext) -> None:
+    """One (request, channel): replay a settled send, or gate it and deliver it. Whenever it
+    goes (at once, or after a deferral, a hold, a re-drive), what it says must still be true.
 
     The ledger row is written in the same transaction as the gate's reservation, before the
     provider is called. A row found PENDING means an earlier attempt may have reached the
@@ -144,7 +148,7 @@ async def send_on_channel(
     now = ctx.clock()
     entry = await ctx.store.get(request.debtor_id)
     ticket = _ticket(request, channel, key, now, entry)
-    if not await _ready(ctx, request, ticket, entry, waited=waited):
+    if not await _ready(ctx, request, ticket, entry):
         return
     address = entry.address(channel) if entry else None
     client = ctx.channels.get(channel)
@@ -177,21 +181,38 @@ async def send_on_channel(
     try:
         await _deliver(ctx, request, channel, client, address, message, key, code, decision)
     except SendLater as e:
-        # The provider's quota is spent: give the slot back and keep the send for later.
-        await ctx.store.release(key)
-        later = Decision(
-            outcome=Outcome.DEFER,
-            until=e.until,
-            rules=["PROVIDER-QUOTA"],
-            reasons=[str(e)],
-            packs=decision.packs,
-        )
+        await _send_later(ctx, request, ticket, decision, message, e)
+
+
+async def _send_later(
+    ctx: SendContext,
+    request: ContactRequested,
+    ticket: GateTicket,
+    decision: Decision,
+    message: Rendered,
+    quota: SendLater,
+) -> None:
+    """The provider's quota is spent: give the slot back and keep the send for later."""
+    await ctx.store.release(ticket.key)
+    later = Decision(
+        outcome=Outcome.DEFER,
+        until=quota.until,
+        rules=["PROVIDER-QUOTA"],
+        reasons=[str(quota)],
+        packs=decision.packs,
+    )
+    try:
         await ctx.store.decide(ticket, lambda _: later)
-        await _gated(ctx, request, channel, later, message)
+    except AlreadyDecided:
+        return  # withdrawn meanwhile: it stays unsent
+    await _gated(ctx, request, ticket.channel, later, message)
 
 
-#: Where a debtor with no directory entry yet is taken to be, for the local date.
-ZONES = ("Asia/Shanghai",)
+def _zones(ctx: SendContext, entry: DirectoryEntry | None) -> tuple[str, ...]:
+    """The debtor's zones; before the directory knows them, the packs' default zones."""
+    if entry is not None:
+        return entry.timezones
+    return tuple(dict.fromkeys(p.default_timezone for p in ctx.packs)) or ("Asia/Shanghai",)
 
 
 def _ticket(
@@ -220,14 +241,11 @@ async def _ready(
     request: ContactRequested,
     ticket: GateTicket,
     entry: DirectoryEntry | None,
-    *,
-    waited: bool,
 ) -> bool:
     """Whether the send can go to the gate now; if not, what became of it is recorded: no
     longer true (withdrawn), no channel (blocked), no contact point yet (held)."""
     channel = ticket.channel
-    today = local_today(ticket.at, entry.timezones if entry else ZONES)
-    stale = stale_reason(request, today) if waited else None
+    stale = stale_reason(request, local_today(ticket.at, _zones(ctx, entry)))
     if stale is not None:
         if await ctx.store.withdraw_send(ticket):
             MESSAGES.labels(channel, "withdrawn").inc()
@@ -246,7 +264,10 @@ async def _hold(ctx: SendContext, request: ContactRequested, ticket: GateTicket,
     """Wait for the contact point (re-checked, and at once when details arrive); block only
     after the longest hold."""
     until = ticket.at + ctx.hold_recheck
-    held = await ctx.store.hold(ticket, until=until, reason=HOLD_CONTACT_POINT)
+    try:
+        held = await ctx.store.hold(ticket, until=until, reason=HOLD_CONTACT_POINT)
+    except AlreadyDecided:
+        return  # withdrawn (or decided) meanwhile
     since = held.held_since or ticket.at
     if ticket.at - since >= ctx.max_hold:
         # Blocked and recorded, but parked, not forgotten: an operator who fixed the data

@@ -86,6 +86,8 @@ HOLD_CONTACT_POINT = "contact_point"
 HOLD_EXPIRED = "expired"
 #: The due time of a parked send: never, until it is re-driven.
 PARKED = datetime(9999, 1, 1, tzinfo=UTC)
+#: The due time of a released hold: before any clock's "now".
+RELEASED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -207,11 +209,13 @@ class GateStore(Protocol):
 
     async def hold(self, ticket: GateTicket, *, until: datetime, reason: str) -> Deferral:
         """Keep a send that cannot be decided yet (``reason``: what it waits for) until
-        ``until`` at the latest; a send already held keeps its first ``held_since``."""
+        ``until`` at the latest; a send already held keeps its first ``held_since``. Raises
+        :class:`AlreadyDecided` when the ledger already has it (withdrawn meanwhile)."""
         ...
 
     async def release_holds(self, debtor_id: str) -> int:
-        """Make every held send of the debtor due now (what it waited for has arrived)."""
+        """Make every held send of the debtor due now (what it waited for has arrived), parked
+        ones too: details that arrive after the longest hold still deliver what is still true."""
         ...
 
     async def withdraw(
@@ -222,10 +226,12 @@ class GateStore(Protocol):
         episode: int | None = None,
         purpose: str | None = None,
         keep: str | None = None,
+        at: datetime | None = None,
     ) -> list[Deferral]:
         """Atomically per debtor: every waiting send of the loan (of ``episode`` or earlier,
         of ``purpose``, other than request ``keep``, when given) is withdrawn: forgotten as a
-        deferral and settled WITHDRAWN in the ledger, so no redelivery sends it. Returns them."""
+        deferral and settled WITHDRAWN in the ledger (at ``at``), so no redelivery sends it.
+        A send the ledger already holds (being sent right now) is not. Returns the withdrawn."""
         ...
 
     async def withdraw_send(self, ticket: GateTicket) -> bool:

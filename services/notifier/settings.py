@@ -41,9 +41,11 @@ class Settings(BaseServiceSettings):
     #: How often the deferral dispatcher looks for sends that are now allowed.
     deferral_poll_s: float = 5.0
     #: A send whose contact point is not known yet is held, re-checked this often and at once
-    #: when the debtor's contact details arrive; after ``max_hold_h`` it is blocked (and counted).
+    #: when the debtor's contact details arrive; after ``max_hold_h`` it is blocked (and counted)
+    #: and parked for an operator's re-drive: shorter than the strategy's pay-by window, so a
+    #: re-driven notice is still true.
     hold_recheck_s: float = 3600.0
-    max_hold_h: float = 168.0
+    max_hold_h: float = 72.0
     #: At start-up, how long the directory may take to catch up before contact requests are
     #: taken (sends whose details are still missing are held, not lost).
     directory_catch_up_s: float = 60.0

@@ -87,7 +87,10 @@ class Calendar:
         )
 
     def is_business_day(self, day: date) -> bool:
-        return self.info(day).business_day
+        data = self.year(day.year)  # (the scheduler asks this often: no DayInfo built)
+        if day in data.working_days:
+            return True
+        return day.isoweekday() not in self.weekend and day not in data.holidays
 
     def roll_forward(self, day: date) -> date:
         """The first business day on or after ``day`` (a due date on a holiday moves on)."""

@@ -279,6 +279,29 @@ class TestPendingSends:
             await store.decide(self._ticket("w1|sms"), lambda _: ALLOW)
         assert await store.withdraw("d1", "loan-1", episode=1) == []
 
+    async def test_a_send_being_sent_now_is_not_withdrawn(self, store: NotifierStore) -> None:
+        t = self._ticket("busy|sms")
+        await self._defer(store, t)
+        [due] = await store.due_deferrals(NOW + timedelta(hours=2), 10)
+        await store.decide(t, lambda _: ALLOW)  # the dispatcher claimed it: PENDING
+        assert await store.withdraw("d1", "loan-1", episode=1) == []
+        entry = await store.entry("busy|sms")
+        assert entry is not None
+        assert entry.status is SendStatus.PENDING
+        assert await store.deferred_count() == 1  # kept for crash recovery
+        assert not await store.withdraw_send(t)
+        with pytest.raises(AlreadyDecided):  # nor held again
+            await store.hold(t, until=NOW, reason=HOLD_CONTACT_POINT)
+        await store.finish_deferral(due)
+
+    async def test_a_withdrawn_send_is_not_held_again(self, store: NotifierStore) -> None:
+        t = self._ticket("gone|sms")
+        await store.hold(t, until=NOW, reason=HOLD_CONTACT_POINT)
+        assert [d.key for d in await store.withdraw("d1", "loan-1")] == ["gone|sms"]
+        with pytest.raises(AlreadyDecided):
+            await store.hold(t, until=NOW, reason=HOLD_CONTACT_POINT)
+        assert await store.deferred_count() == 0
+
     async def test_a_later_request_supersedes_but_keeps_its_own(self, store: NotifierStore) -> None:
         await self._defer(store, self._ticket("old|sms"))
         await self._defer(store, self._ticket("new|sms"))

@@ -48,10 +48,10 @@ MESSAGE = Rendered(
 
 async def test_a_message_arrives_as_proper_utf8_mime(inbox: SmtpInbox, mailer: SmtpMailer) -> None:
     returned = await mailer.send("d1@borrower.example", MESSAGE, key="r1|email", message_id="abc")
-    assert returned == ("smtp", "<abc@bank.example>")
+    assert returned == ("smtp", "<abc@chenghe-bank.example>")
     [mail] = inbox.messages()
     assert str(make_header(decode_header(mail["Subject"]))) == MESSAGE.subject
-    assert mail["Message-ID"] == "<abc@bank.example>"
+    assert mail["Message-ID"] == "<abc@chenghe-bank.example>"
     assert mail["X-RcptTo"] == "d1@borrower.example"
     assert mail.get_content_charset() == "utf-8"
     payload = mail.get_payload(decode=True)

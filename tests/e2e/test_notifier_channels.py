@@ -9,6 +9,7 @@ import secrets
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from sandbox.arrivals import arrivals
 from sandbox.loanbook import publish_items, sandbox_mobile, sandbox_openid, simulated_book
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import SmtpInbox, free_port
-from sandbox.stack import LOCAL_TOKENS, SERVICES, Stack, StackConfig
+from sandbox.stack import LOCAL_TOKENS, SERVICES, Stack, StackConfig, morning_of
 from services.notifier.domain import verification_code
 from shared.events import Channel, ContactRequested
 from shared.kafka import KafkaEventPublisher, create_topics
@@ -32,6 +33,17 @@ SECRET = b"local-development-only"  # the notifier's default verification key
 CHANNELS: tuple[Channel, ...] = ("sms", "email", "wechat")
 REQUESTS = 30
 AUDITOR = {"Authorization": f"Bearer {LOCAL_TOKENS['auditor']['token']}"}
+
+
+#: The gate's clock in this module: a day the calendar knows officially, so all three channels
+#: may go the same day (on a provisional day the holiday policy allows one message).
+CLOCK_DAY = date(2026, 11, 30)
+
+
+def fresh_request(**fields: Any) -> ContactRequested:
+    """A request as the scheduler writes it on ``CLOCK_DAY``: still true when it is sent."""
+    dates = {"due_date": CLOCK_DAY - timedelta(days=3), "pay_by": CLOCK_DAY + timedelta(days=7)}
+    return contact_request(**(dates | fields))
 
 
 @dataclass
@@ -66,9 +78,7 @@ def channels(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             namespace=namespace,
             ports=ports,
             providers_url=providers.url,
-            # A day the calendar knows officially: all three channels may go the same day (on
-            # a provisional day the holiday policy allows one message; see test_chinese_path).
-            notifier_clock_start="2026-11-30T09:00:00+08:00",
+            notifier_clock_start=morning_of(CLOCK_DAY),
         )
     )
     try:
@@ -112,7 +122,7 @@ async def test_each_request_reaches_each_channel_once_across_a_notifier_kill(
             timeout_s=150,
         )
         for n in range(REQUESTS):
-            request = contact_request(debtor_id=f"{run}-D{n}", channels=CHANNELS)
+            request = fresh_request(debtor_id=f"{run}-D{n}", channels=CHANNELS)
             requests.append(request)
             await publisher.publish(channels.kafka.topics.contact_requests, request)
         # Kill the notifier while it is sending, then bring it back.
@@ -179,7 +189,7 @@ async def test_receipts_and_an_opt_out_reply_come_back_through_the_callbacks(
         await eventually(
             lambda: _at_least(channels.stack.consumed("notifier", topic), int(before) + 1)
         )
-        first = contact_request(debtor_id=debtor, channels=("sms",))
+        first = fresh_request(debtor_id=debtor, channels=("sms",))
         await publisher.publish(channels.kafka.topics.contact_requests, first)
 
         async def receipt() -> bool:
@@ -201,7 +211,7 @@ async def test_receipts_and_an_opt_out_reply_come_back_through_the_callbacks(
             return "reply_received" in kinds
 
         await eventually(replied)
-        second = contact_request(debtor_id=debtor, channels=("sms",))
+        second = fresh_request(debtor_id=debtor, channels=("sms",))
         await publisher.publish(channels.kafka.topics.contact_requests, second)
 
         async def blocked() -> bool:
@@ -223,7 +233,7 @@ async def test_no_personal_data_in_any_log_line_or_metric(channels: Channels) ->
     """The privacy sweep: a simulated book (account numbers, mobiles, emails, openids) runs
     through all three services; none of it may appear in a log or on a /metrics page."""
     run = f"{channels.kafka.topic_namespace}pii"
-    items = list(simulated_book(12, days=40, run=run))
+    items = list(simulated_book(12, days=40, run=run, start=CLOCK_DAY - timedelta(days=40)))
     await publish_items(channels.kafka, items)
     seeded: set[str] = set()
     for item in items:

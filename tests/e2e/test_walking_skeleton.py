@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 
 from sandbox.loanbook import publish_book
-from sandbox.stack import LOCAL_TOKENS
-from shared.events import KafkaRecord, encode
+from sandbox.stack import LOCAL_TOKENS, run_date
+from shared.events import InstalmentFellOverdue, KafkaRecord, encode
 from shared.kafka import KafkaEventPublisher
 from shared.testing.factories import contact_details, contact_request, overdue
 from tests.e2e.conftest import System
@@ -19,6 +20,17 @@ from tests.polling import eventually
 
 pytestmark = pytest.mark.broker
 SETTLE_S = 3.0  # after the expected effects appear, how long to watch for duplicates
+
+
+def recent_overdue() -> InstalmentFellOverdue:
+    """An instalment a week overdue on the run's date, reported at 09:30 in Shanghai: the
+    notice it gives is still true when the gate's clock (on the same date) sends it."""
+    day = run_date()
+    return overdue(
+        occurred_at=datetime.combine(day, time(1, 30), UTC),
+        due_date=day - timedelta(days=7),
+        days_past_due=7,
+    )
 
 
 AUDITOR = {"Authorization": f"Bearer {LOCAL_TOKENS['auditor']['token']}"}
@@ -43,7 +55,7 @@ def emails_to(system: System, address: str) -> list[Any]:
 async def test_one_overdue_event_gives_exactly_one_email_and_its_audit_entries(
     system: System,
 ) -> None:
-    event = overdue()
+    event = recent_overdue()
     details = contact_details(event.debtor_id)
     # Core banking redelivers the overdue event: still one email.
     book = [("customer", details), ("loan", event), ("loan", event)]
@@ -60,7 +72,7 @@ async def test_one_overdue_event_gives_exactly_one_email_and_its_audit_entries(
     assert "****5678" in body
     assert "6222020012345678" not in body
     entries = await audit_entries(system, loan_id=event.loan_id)
-    # The request asks for SMS and email; this debtor has no mobile (yet), so SMS is held.
+    # The request asks for SMS and email; this stack has no SMS provider, so SMS is blocked.
     assert sorted(e["kind"] for e in entries) == [
         "dunwell.contact.requested.v1",
         "dunwell.delinquency.range-changed.v1",
@@ -69,8 +81,8 @@ async def test_one_overdue_event_gives_exactly_one_email_and_its_audit_entries(
     ]
     interactions = [e for e in entries if e["kind"] == "dunwell.interaction.recorded.v1"]
     by_channel = {e["content"]["channel"]: e["content"] for e in interactions}
-    assert by_channel["sms"]["kind"] == "send_held"
-    assert by_channel["sms"]["reason"] == "no sms contact point yet"
+    assert by_channel["sms"]["kind"] == "send_blocked"
+    assert by_channel["sms"]["reason"] == "sms is not configured"
     entry = {"content": by_channel["email"]}
     assert entry["content"]["kind"] == "message_sent"
     assert entry["content"]["policy_pack"].startswith("cn.bank.consumer@")
@@ -95,7 +107,7 @@ async def test_a_malformed_core_banking_event_is_dead_lettered_and_audited(
     finally:
         await publisher.aclose()
     # The scheduler keeps going: a valid event after the bad one is still handled.
-    event = overdue()
+    event = recent_overdue()
     await publish_book(
         system.kafka, [("customer", contact_details(event.debtor_id)), ("loan", event)]
     )
@@ -199,7 +211,7 @@ async def test_bad_records_on_every_input_topic_are_dead_lettered_and_stop_nothi
         body = json.loads(await _text(system.url(service, "/readyz")))
         assert body["ok"] is True, service
     # And the pipeline still works after all that: one more overdue event gives one email.
-    event = overdue()
+    event = recent_overdue()
     details = contact_details(event.debtor_id)
     await publish_book(system.kafka, [("customer", details), ("loan", event)])
     await eventually(lambda: bool(emails_to(system, str(details.email))), timeout_s=60)

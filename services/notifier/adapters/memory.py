@@ -6,13 +6,14 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from services.notifier.domain import points_of
 from services.notifier.policy.scenario import Contact, Decision, GateChannel, Outcome
 from services.notifier.ports import (
     HOLD_CONTACT_POINT,
     HOLD_EXPIRED,
+    RELEASED,
     AlreadyDecided,
     Attempting,
     Deferral,
@@ -29,8 +30,6 @@ from services.notifier.templates import Rendered
 from shared.events import Channel
 
 _TERMINAL = {Outcome.BLOCK: SendStatus.BLOCKED, Outcome.ESCALATE: SendStatus.ESCALATED}
-#: The due time of a released hold: before any clock's "now".
-RELEASED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _identity(ticket: GateTicket) -> tuple[str, str, int, str]:
@@ -113,6 +112,8 @@ class InMemoryNotifierStore:
 
     async def hold(self, ticket: GateTicket, *, until: datetime, reason: str) -> Deferral:
         async with self._locks[ticket.debtor_id]:
+            if ticket.key in self.ledger:
+                raise AlreadyDecided(ticket.key)
             current = self.deferrals.get(ticket.key)
             since = (current[0].held_since if current else None) or ticket.at
             deferral = Deferral(
@@ -138,6 +139,7 @@ class InMemoryNotifierStore:
         episode: int | None = None,
         purpose: str | None = None,
         keep: str | None = None,
+        at: datetime | None = None,
     ) -> list[Deferral]:
         async with self._locks[debtor_id]:
             gone: list[Deferral] = []
@@ -146,10 +148,10 @@ class InMemoryNotifierStore:
                     continue
                 if (episode is not None and ep > episode) or (purpose and why != purpose):
                     continue
-                if keep is not None and key.startswith(f"{keep}|"):
-                    continue
+                if (keep is not None and key.startswith(f"{keep}|")) or key in self.ledger:
+                    continue  # (in the ledger: being sent right now; its deferral stays)
                 gone.append(self.deferrals.pop(key)[0])
-                self.ledger.setdefault(key, LedgerEntry(key, SendStatus.WITHDRAWN))
+                self.ledger[key] = LedgerEntry(key, SendStatus.WITHDRAWN)
             return gone
 
     async def redrive(self, debtor_id: str | None = None) -> int:
@@ -166,9 +168,9 @@ class InMemoryNotifierStore:
 
     async def withdraw_send(self, ticket: GateTicket) -> bool:
         async with self._locks[ticket.debtor_id]:
-            self.deferrals.pop(ticket.key, None)
             if ticket.key in self.ledger:
                 return False
+            self.deferrals.pop(ticket.key, None)
             self.ledger[ticket.key] = LedgerEntry(ticket.key, SendStatus.WITHDRAWN)
             return True
 

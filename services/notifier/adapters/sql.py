@@ -30,6 +30,7 @@ from services.notifier.policy.scenario import Consent, Contact, Decision, GateCh
 from services.notifier.ports import (
     HOLD_CONTACT_POINT,
     HOLD_EXPIRED,
+    RELEASED,
     AlreadyDecided,
     Deferral,
     DirectoryEntry,
@@ -46,8 +47,6 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 #: How far back the gate reads a debtor's contacts: the longest cap window plus a day.
 HISTORY_DAYS = 9
 LEASE = timedelta(seconds=60)
-#: The due time of a released hold: before any clock's "now".
-RELEASED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _pending(ticket: GateTicket) -> dict[str, Any]:
@@ -297,7 +296,12 @@ class SqlNotifierStore:
             )
             stmt = stmt.on_conflict_do_update(
                 index_elements=[deferrals.c.send_key],
-                set_={"due_at": stmt.excluded.due_at, "lease_until": None, "hold": None},
+                set_={
+                    "due_at": stmt.excluded.due_at,
+                    "lease_until": None,
+                    "hold": None,
+                    "held_since": None,
+                },
             )
             await conn.execute(stmt)
             return
@@ -406,6 +410,8 @@ class SqlNotifierStore:
     async def hold(self, ticket: GateTicket, *, until: datetime, reason: str) -> Deferral:
         async with self._guard() as conn:
             await self._lock(conn, ticket.debtor_id)
+            if await self._settled(conn, ticket.key):
+                raise AlreadyDecided(ticket.key)  # withdrawn or decided meanwhile
             stmt = self._dialect.insert(deferrals).values(
                 **_pending(ticket), due_at=until, hold=reason, held_since=ticket.at
             )
@@ -441,53 +447,64 @@ class SqlNotifierStore:
         episode: int | None = None,
         purpose: str | None = None,
         keep: str | None = None,
+        at: datetime | None = None,
     ) -> list[Deferral]:
         where = [deferrals.c.debtor_id == debtor_id, deferrals.c.loan_id == loan_id]
         if episode is not None:
             where.append(deferrals.c.episode <= episode)
         if purpose is not None:
             where.append(deferrals.c.purpose == purpose)
+        when = at or datetime.now(UTC)
         async with self._guard() as conn:
             await self._lock(conn, debtor_id)
             rows = (await conn.execute(select(deferrals).where(*where))).all()
-            gone = [r for r in rows if keep is None or not r.send_key.startswith(f"{keep}|")]
-            for row in gone:
-                await conn.execute(delete(deferrals).where(deferrals.c.send_key == row.send_key))
-                await conn.execute(
-                    self._dialect.insert(send_ledger)
-                    .values(
-                        send_key=row.send_key,
-                        debtor_id=debtor_id,
-                        loan_id=loan_id,
-                        channel=row.channel,
-                        status=SendStatus.WITHDRAWN.value,
-                        claimed_at=datetime.now(UTC),
-                        settled_at=datetime.now(UTC),
-                    )
-                    .on_conflict_do_nothing(index_elements=[send_ledger.c.send_key])
+            wanted = [r for r in rows if keep is None or not r.send_key.startswith(f"{keep}|")]
+            # A row whose send the ledger already holds (the dispatcher is sending it now) is
+            # left alone: it is not withdrawn, and its deferral stays for crash recovery.
+            gone = [
+                r
+                for r in wanted
+                if await self._settle_withdrawn(
+                    conn, r.send_key, debtor_id, loan_id, r.channel, when
                 )
+            ]
         return [_deferral(r) for r in gone]
 
     async def withdraw_send(self, ticket: GateTicket) -> bool:
+        async with self._guard() as conn:
+            await self._lock(conn, ticket.debtor_id)
+            return await self._settle_withdrawn(
+                conn, ticket.key, ticket.debtor_id, ticket.debt_id, ticket.channel, ticket.at
+            )
+
+    async def _settle_withdrawn(
+        self,
+        conn: AsyncConnection,
+        key: str,
+        debtor_id: str,
+        loan_id: str,
+        channel: str,
+        at: datetime,
+    ) -> bool:
+        """Settle ``key`` WITHDRAWN and forget its deferral, unless the ledger already has it."""
         stmt = (
             self._dialect.insert(send_ledger)
             .values(
-                send_key=ticket.key,
-                debtor_id=ticket.debtor_id,
-                loan_id=ticket.debt_id,
-                channel=ticket.channel,
+                send_key=key,
+                debtor_id=debtor_id,
+                loan_id=loan_id,
+                channel=channel,
                 status=SendStatus.WITHDRAWN.value,
-                claimed_at=ticket.at,
-                settled_at=ticket.at,
+                claimed_at=at,
+                settled_at=at,
             )
             .on_conflict_do_nothing(index_elements=[send_ledger.c.send_key])
             .returning(send_ledger.c.send_key)
         )
-        async with self._guard() as conn:
-            await self._lock(conn, ticket.debtor_id)
-            taken = (await conn.execute(stmt)).first() is not None
-            await conn.execute(delete(deferrals).where(deferrals.c.send_key == ticket.key))
-        return taken
+        if (await conn.execute(stmt)).first() is None:
+            return False
+        await conn.execute(delete(deferrals).where(deferrals.c.send_key == key))
+        return True
 
     async def redrive(self, debtor_id: str | None = None) -> int:
         where = [deferrals.c.hold == HOLD_EXPIRED]

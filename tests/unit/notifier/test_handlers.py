@@ -17,7 +17,7 @@ from services.notifier.handlers import (
     withdraw_contacts,
 )
 from services.notifier.policy.pack import load_pack
-from services.notifier.ports import DeliveryUncertain, GateTicket, SendStatus
+from services.notifier.ports import DeliveryUncertain, DirectoryEntry, GateTicket, SendStatus
 from services.notifier.templates import TemplateRegistry
 from shared.errors import PermanentError, RetryableError
 from shared.events import ContactRequested, ContactWithdrawn, InteractionRecorded
@@ -152,36 +152,58 @@ class TestFreshness:
     async def test_a_hold_is_rechecked_and_blocked_only_after_the_longest_hold(
         self, f: Fixture
     ) -> None:
-        request = contact_request()
+        request = contact_request()  # pay by 2026-03-11; held from 2026-03-04 12:00 Shanghai
         await send_contact_request(request, f.ctx)
         f.now += timedelta(hours=2)
         assert await dispatch_due(f.ctx) == 1  # re-checked: still nothing, held again
         assert f.kinds()[-1] == "send_held"
-        f.now += timedelta(days=7)
+        f.now += timedelta(days=3)
         assert await dispatch_due(f.ctx) == 1
         assert f.kinds()[-1] == "send_blocked"
-        assert "after 168 hours" in (f.interactions()[-1].reason or "")
-        f.now += timedelta(days=30)
+        assert "after 72 hours" in (f.interactions()[-1].reason or "")
+        f.now += timedelta(days=1)
         assert await dispatch_due(f.ctx) == 0  # parked: not retried on its own
         assert await f.store.deferred_count() == 1  # but not forgotten
-        # The operator fixes the data and re-drives it: through the gate, once.
+        # The operator fixes the data (no details event) and re-drives it: through the gate,
+        # once, while its pay-by date still lies ahead.
+        await f.store.upsert(
+            DirectoryEntry(request.debtor_id, email=f"{request.debtor_id}@borrower.example"),
+            as_of=f.now,
+        )
         assert await f.store.redrive() == 1
-        await f.debtor(request.debtor_id)
-        f.now = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)  # within the pay-by date again
         assert await dispatch_due(f.ctx) == 1
         assert len(f.email.sent) == 1
+        assert f.kinds()[-1] == "message_sent"
         assert await f.store.redrive() == 0
+
+    async def test_a_re_driven_send_no_longer_true_is_withdrawn_not_sent(self, f: Fixture) -> None:
+        request = contact_request()
+        await send_contact_request(request, f.ctx)
+        f.now += timedelta(days=4)
+        await dispatch_due(f.ctx)  # blocked and parked
+        f.now += timedelta(days=5)  # past the pay-by date
+        await f.debtor(request.debtor_id)  # details arrive at last: the parked send is released
+        assert await dispatch_due(f.ctx) == 1
+        assert f.email.sent == []
+        assert f.kinds()[-1] == "send_withdrawn"
 
     async def test_details_arriving_after_the_longest_hold_still_deliver(self, f: Fixture) -> None:
         request = contact_request(pay_by=date(2026, 4, 30))
         await send_contact_request(request, f.ctx)
-        f.now += timedelta(days=8)
+        f.now += timedelta(days=4)
         await dispatch_due(f.ctx)
         assert f.kinds()[-1] == "send_blocked"
-        f.now = datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
+        f.now += timedelta(days=2)
         await f.debtor(request.debtor_id)
         assert await dispatch_due(f.ctx) == 1
         assert len(f.email.sent) == 1
+
+    async def test_a_stale_request_is_withdrawn_even_on_its_first_attempt(self, f: Fixture) -> None:
+        request = contact_request(pay_by=date(2026, 3, 3))  # read after a long backlog
+        await f.debtor(request.debtor_id)
+        await send_contact_request(request, f.ctx)
+        assert f.email.sent == []
+        assert f.kinds() == ["send_withdrawn"]
 
     async def test_a_payment_before_the_deferred_send_withdraws_it(self, f: Fixture) -> None:
         request = await self._deferred(f)
