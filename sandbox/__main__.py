@@ -9,14 +9,18 @@ import dataclasses
 import os
 import signal
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from sandbox.loanbook import publish_items, simulated_book
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import SmtpInbox
-from sandbox.stack import LOCAL_TOKENS, Stack, StackConfig
+from sandbox.stack import LOCAL_TOKENS, Stack, StackConfig, morning_of, run_date
 from shared.kafka import create_topics
 from shared.settings import KafkaSettings
+
+#: How many days of the simulated book ``make run`` replays.
+DEMO_DAYS = 45
 
 
 def _parse() -> argparse.Namespace:
@@ -60,7 +64,16 @@ async def _main(args: argparse.Namespace) -> None:
     kafka = KafkaSettings(bootstrap_servers=bootstrap)
     await create_topics(kafka, kafka.topics.all(), partitions=4)
     inbox = SmtpInbox(port=args.smtp_port, maildir=args.workdir / "inbox").start()
-    config = StackConfig(bootstrap_servers=bootstrap, workdir=args.workdir, smtp_port=inbox.port)
+    # The last 45 business days of a book, up to today: notices, reminders, cures, visits. The
+    # gate's clock starts on the book's first morning (it runs in real time while the book
+    # replays in a minute), so what is planned is still true when it is sent.
+    start = run_date() - timedelta(days=DEMO_DAYS)
+    config = StackConfig(
+        bootstrap_servers=bootstrap,
+        workdir=args.workdir,
+        smtp_port=inbox.port,
+        notifier_clock_start=morning_of(start),
+    )
     providers = BackgroundSandbox(
         callback_base=f"http://127.0.0.1:{config.ports['notifier']}", port=args.providers_port
     ).start()
@@ -73,8 +86,8 @@ async def _main(args: argparse.Namespace) -> None:
         await stack.start_all()
         # A fresh run name each time: ids derive from it, so every run shows new messages.
         run_name = time.strftime("demo%Y%m%d%H%M%S")
-        # The last 45 business days of a book, up to today: notices, reminders, cures, visits.
-        await publish_items(kafka, simulated_book(args.loans, days=45, run=run_name))
+        book = simulated_book(args.loans, days=DEMO_DAYS, run=run_name, start=start)
+        await publish_items(kafka, book)
         _print_guide(args, bootstrap, inbox.port, stack.config.ports, providers.url)
         await stop.wait()
     finally:

@@ -9,7 +9,7 @@ from collections import Counter
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import SmtpInbox
 
-_CODE = re.compile(r"code ([A-Z2-7]{8})")
+_CODE = re.compile(r"(?:验证码|code)\s*([A-Z2-7]{8})")  # Chinese and English texts
 
 
 def arrivals(providers: BackgroundSandbox, inbox: SmtpInbox) -> Counter[tuple[str, str]]:
