@@ -32,7 +32,7 @@ from sandbox.loanbook import SOURCE, Item, simulated_book
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.reference import expected_requests
 from sandbox.smtp import SmtpInbox, free_port
-from sandbox.stack import SERVICES, Stack, StackConfig
+from sandbox.stack import SERVICES, Stack, StackConfig, morning_of
 from shared.events import encode
 from shared.kafka import client_options, create_topics
 from shared.settings import KafkaSettings
@@ -145,6 +145,9 @@ async def pipeline(
             ports=ports,
             log_level="WARNING",
             providers_url=providers.url,
+            # The clock starts on the book's first morning: what is planned is still true
+            # when it is sent (the book replays weeks while the clock runs minutes).
+            notifier_clock_start=morning_of(START),
         )
     )
     topics = kafka.topics

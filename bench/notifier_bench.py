@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from bench.scheduler_bench import bootstrap
 from sandbox.loanbook import sandbox_mobile
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import free_port
-from sandbox.stack import SERVICES, Stack, StackConfig
+from sandbox.stack import SERVICES, Stack, StackConfig, morning_of
 from services.notifier.domain import verification_code
 from shared.events import ContactRequested, Event, encode
 from shared.kafka import client_options, create_topics
@@ -79,10 +79,17 @@ async def wait_for(count: int, seen: Any, desc: str, timeout_s: float = 900) -> 
         bar.update(done - bar.n)
 
 
+#: The gate's clock for the benchmark: a weekday the calendar covers officially.
+CLOCK_DAY = date(2026, 11, 30)
+
+
 def requests_for(run: str, first: int, count: int) -> list[ContactRequested]:
     now = datetime.now(UTC)
+    due, pay_by = CLOCK_DAY - timedelta(days=3), CLOCK_DAY + timedelta(days=7)
     return [
-        contact_request(debtor_id=f"{run}-D{n}", channels=("sms",), occurred_at=now)
+        contact_request(
+            debtor_id=f"{run}-D{n}", channels=("sms",), occurred_at=now, due_date=due, pay_by=pay_by
+        )
         for n in range(first, first + count)
     ]
 
@@ -112,6 +119,7 @@ async def notifier_figures(
             ports=PORTS,
             log_level="WARNING",
             providers_url=providers.url,
+            notifier_clock_start=morning_of(CLOCK_DAY),
         )
     )
     # The provider's own rate limit is not what is measured here: the token bucket is opened
