@@ -14,28 +14,24 @@ import asyncio
 import email
 import email.policy
 import re
-import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from sandbox.loanbook import publish_book, sandbox_mobile, sandbox_openid
-from sandbox.providers.background import BackgroundSandbox
-from sandbox.smtp import SmtpInbox, free_port
-from sandbox.stack import LOCAL_TOKENS, SERVICES, Stack, StackConfig, morning_of, run_date
+from sandbox.smtp import SmtpInbox
+from sandbox.stack import LOCAL_TOKENS, morning_of, run_date
 from services.notifier.domain import verification_code
 from services.notifier.policy.content import sms_segments
 from shared.calendars import CALENDARS_DIR, load_calendar
 from shared.events import Channel, ContactRequested, RepaymentPosted
-from shared.kafka import KafkaEventPublisher, create_topics
-from shared.settings import KafkaSettings
+from shared.kafka import KafkaEventPublisher
 from shared.testing.factories import contact_details, contact_request, overdue
 from tests.polling import eventually
+from tests.support.stack import ProviderStack, provider_stack
 
 pytestmark = pytest.mark.broker
 CALENDAR = load_calendar(CALENDARS_DIR / "cn.yaml")
@@ -47,46 +43,14 @@ AUDITOR = {"Authorization": f"Bearer {LOCAL_TOKENS['auditor']['token']}"}
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
-@dataclass
-class China:
-    stack: Stack
-    inbox: SmtpInbox
-    providers: BackgroundSandbox
-    kafka: KafkaSettings
-    publisher: KafkaEventPublisher | None = None
-
-    def url(self, service: str, path: str) -> str:
-        return f"http://127.0.0.1:{self.stack.config.ports[service]}{path}"
+China = ProviderStack
 
 
 @pytest.fixture(scope="module")
 def china(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[China]:
-    namespace = f"cn{secrets.token_hex(3)}"
-    kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
-    asyncio.run(create_topics(kafka, kafka.topics.all(), partitions=4))
-    ports = {service: free_port() for service in SERVICES}
-    providers = BackgroundSandbox(callback_base=f"http://127.0.0.1:{ports['notifier']}").start()
-    inbox = SmtpInbox().start()
-    workdir: Path = tmp_path_factory.mktemp("china")
-    stack = Stack(
-        StackConfig(
-            bootstrap_servers=broker,
-            workdir=workdir,
-            smtp_port=inbox.port,
-            namespace=namespace,
-            ports=ports,
-            providers_url=providers.url,
-            notifier_clock_start=morning_of(DAY),
-        )
-    )
-    try:
-        asyncio.run(stack.start_all())
-        yield China(stack, inbox, providers, kafka)
-    finally:
-        codes = stack.stop_all()
-        inbox.stop()
-        providers.stop()
-    assert codes == {service: 0 for service in SERVICES}
+    workdir = tmp_path_factory.mktemp("china")
+    with provider_stack(broker, workdir, "cn", morning_of(DAY)) as system:
+        yield system
 
 
 def request_for(debtor: str, channel: Channel, **fields: Any) -> ContactRequested:

@@ -5,28 +5,21 @@ replies come back through the providers' callbacks."""
 from __future__ import annotations
 
 import asyncio
-import secrets
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from sandbox.arrivals import arrivals
 from sandbox.loanbook import publish_items, sandbox_mobile, sandbox_openid, simulated_book
-from sandbox.providers.background import BackgroundSandbox
-from sandbox.smtp import SmtpInbox, free_port
-from sandbox.stack import LOCAL_TOKENS, SERVICES, Stack, StackConfig, morning_of
+from sandbox.stack import LOCAL_TOKENS, SERVICES, morning_of
 from services.notifier.domain import verification_code
 from shared.events import Channel, ContactRequested
-from shared.kafka import KafkaEventPublisher, create_topics
-from shared.settings import KafkaSettings
+from shared.kafka import KafkaEventPublisher
 from shared.testing.factories import contact_details, contact_request
 from tests.polling import eventually
+from tests.support.stack import ProviderStack, provider_stack
 
 pytestmark = pytest.mark.broker
 SECRET = b"local-development-only"  # the notifier's default verification key
@@ -46,48 +39,14 @@ def fresh_request(**fields: Any) -> ContactRequested:
     return contact_request(**(dates | fields))
 
 
-@dataclass
-class Channels:
-    stack: Stack
-    inbox: SmtpInbox
-    providers: BackgroundSandbox
-    kafka: KafkaSettings
-
-    def url(self, service: str, path: str) -> str:
-        return f"http://127.0.0.1:{self.stack.config.ports[service]}{path}"
-
-    def delivered(self) -> Counter[tuple[str, str]]:
-        """(channel, verification code) -> how many times it reached a borrower."""
-        return arrivals(self.providers, self.inbox)
+Channels = ProviderStack
 
 
 @pytest.fixture(scope="module")
 def channels(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
-    namespace = f"ch{secrets.token_hex(3)}"
-    kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
-    asyncio.run(create_topics(kafka, kafka.topics.all(), partitions=4))
-    ports = {service: free_port() for service in SERVICES}
-    providers = BackgroundSandbox(callback_base=f"http://127.0.0.1:{ports['notifier']}").start()
-    inbox = SmtpInbox().start()
-    workdir: Path = tmp_path_factory.mktemp("channels")
-    stack = Stack(
-        StackConfig(
-            bootstrap_servers=broker,
-            workdir=workdir,
-            smtp_port=inbox.port,
-            namespace=namespace,
-            ports=ports,
-            providers_url=providers.url,
-            notifier_clock_start=morning_of(CLOCK_DAY),
-        )
-    )
-    try:
-        asyncio.run(stack.start_all())
-        yield Channels(stack, inbox, providers, kafka)
-    finally:
-        stack.stop_all()
-        inbox.stop()
-        providers.stop()
+    workdir = tmp_path_factory.mktemp("channels")
+    with provider_stack(broker, workdir, "ch", morning_of(CLOCK_DAY)) as system:
+        yield system
 
 
 async def timeline(system: Channels, debtor: str) -> list[dict[str, Any]]:

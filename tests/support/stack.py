@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.smtp import free_port
+from sandbox.arrivals import arrivals
+from sandbox.providers.background import BackgroundSandbox
+from sandbox.smtp import SmtpInbox, free_port
 from sandbox.stack import SERVICES, Stack, StackConfig
 from shared.kafka import create_topics
 from shared.settings import KafkaSettings
@@ -27,3 +33,53 @@ def isolated_stack(broker: str, workdir: Path, prefix: str) -> tuple[Stack, Kafk
         )
     )
     return stack, kafka
+
+
+@dataclass
+class ProviderStack:
+    """All three services with the provider sandbox and an SMTP inbox: what borrowers get."""
+
+    stack: Stack
+    inbox: SmtpInbox
+    providers: BackgroundSandbox
+    kafka: KafkaSettings
+
+    def url(self, service: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.stack.config.ports[service]}{path}"
+
+    def delivered(self) -> Counter[tuple[str, str]]:
+        """(channel, verification code) -> how many times it reached a borrower."""
+        return arrivals(self.providers, self.inbox)
+
+
+@contextmanager
+def provider_stack(
+    broker: str, workdir: Path, prefix: str, clock_start: str
+) -> Iterator[ProviderStack]:
+    """Start the whole system on its own topics, the gate's clock at ``clock_start``; stop it
+    after, and check that every service stopped cleanly."""
+    namespace = f"{prefix}{secrets.token_hex(3)}"
+    kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
+    asyncio.run(create_topics(kafka, kafka.topics.all(), partitions=4))
+    ports = {service: free_port() for service in SERVICES}
+    providers = BackgroundSandbox(callback_base=f"http://127.0.0.1:{ports['notifier']}").start()
+    inbox = SmtpInbox().start()
+    stack = Stack(
+        StackConfig(
+            bootstrap_servers=broker,
+            workdir=workdir,
+            smtp_port=inbox.port,
+            namespace=namespace,
+            ports=ports,
+            providers_url=providers.url,
+            notifier_clock_start=clock_start,
+        )
+    )
+    try:
+        asyncio.run(stack.start_all())
+        yield ProviderStack(stack, inbox, providers, kafka)
+    finally:
+        codes = stack.stop_all()
+        inbox.stop()
+        providers.stop()
+    assert codes == {service: 0 for service in SERVICES}, "a service did not stop cleanly"
