@@ -6,14 +6,14 @@ import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.calendars.china import statutory_year
 from shared.calendars.model import Calendar, StatutoryRules, YearData, no_statutory_rules
 from shared.errors import ConfigurationError
+from shared.zones import TimeZoneName
 
 CALENDARS_DIR = Path(__file__).resolve().parent
 RULES: dict[str, StatutoryRules] = {"cn": statutory_year, "none": no_statutory_rules}
@@ -25,18 +25,9 @@ class _Frozen(BaseModel):
 
 class Header(_Frozen):
     id: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    time_zone: str
+    time_zone: TimeZoneName
     weekend: list[int] = [6, 7]
     statutory_rules: Literal["cn", "none"] = "none"
-
-    @field_validator("time_zone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"unknown time zone {value!r}") from e
-        return value
 
 
 class Holiday(_Frozen):

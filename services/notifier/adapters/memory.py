@@ -110,6 +110,11 @@ class InMemoryNotifierStore:
             del self.ledger[key]
             self.log.pop(key, None)
 
+    def _forget(self, key: str) -> None:
+        """Drop a deferral and what withdrawals select it by."""
+        self.pending.pop(key, None)
+        self.deferrals.pop(key, None)
+
     async def hold(self, ticket: GateTicket, *, until: datetime, reason: str) -> Deferral:
         async with self._locks[ticket.debtor_id]:
             if ticket.key in self.ledger:
@@ -150,7 +155,8 @@ class InMemoryNotifierStore:
                     continue
                 if (keep is not None and key.startswith(f"{keep}|")) or key in self.ledger:
                     continue  # (in the ledger: being sent right now; its deferral stays)
-                gone.append(self.deferrals.pop(key)[0])
+                gone.append(self.deferrals[key][0])
+                self._forget(key)
                 self.ledger[key] = LedgerEntry(key, SendStatus.WITHDRAWN)
             return gone
 
@@ -170,7 +176,7 @@ class InMemoryNotifierStore:
         async with self._locks[ticket.debtor_id]:
             if ticket.key in self.ledger:
                 return False
-            self.deferrals.pop(ticket.key, None)
+            self._forget(ticket.key)
             self.ledger[ticket.key] = LedgerEntry(ticket.key, SendStatus.WITHDRAWN)
             return True
 
@@ -238,7 +244,7 @@ class InMemoryNotifierStore:
     async def finish_deferral(self, deferral: Deferral) -> None:
         current = self.deferrals.get(deferral.key)
         if current is not None and current[0].due_at == deferral.due_at:
-            del self.deferrals[deferral.key]
+            self._forget(deferral.key)
 
 
 class InMemoryChannel:

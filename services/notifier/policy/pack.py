@@ -14,7 +14,6 @@ from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -24,13 +23,13 @@ from pydantic import (
     PrivateAttr,
     TypeAdapter,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
 from services.notifier.policy.scenario import GateChannel, HistoryKind, Role
 from shared.calendars import CALENDARS_DIR, Calendar, load_calendars
 from shared.errors import ConfigurationError
+from shared.zones import TimeZoneName
 
 PACKS_DIR = Path(__file__).resolve().parent.parent / "config" / "packs"
 BUILTIN = ("cn", "us")
@@ -231,18 +230,9 @@ class Pack(BaseModel):
 
     pack: PackHeader
     sources: dict[str, Source] = {}
-    default_timezone: str
+    default_timezone: TimeZoneName
     rules: list[Rule]
     digest: str = ""
-
-    @field_validator("default_timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"unknown time zone {value!r}") from e
-        return value
 
     @model_validator(mode="after")
     def _lint(self) -> Pack:
