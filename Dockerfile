@@ -9,7 +9,6 @@ COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --all-extras --no-dev --no-install-project
 COPY shared ./shared
 COPY services ./services
-COPY sandbox ./sandbox
 RUN uv sync --frozen --all-extras --no-dev
 
 # Final stage: the interpreter, the environment and the code; no build tools, no shell needed.
@@ -18,7 +17,6 @@ RUN groupadd --gid 10001 dunwell && useradd --uid 10001 --gid 10001 --no-create-
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /src/shared /app/shared
 COPY --from=build /src/services /app/services
-COPY --from=build /src/sandbox /app/sandbox
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/app PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     TMPDIR=/tmp
 WORKDIR /app

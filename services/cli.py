@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,10 +13,7 @@ from typing import IO
 import click
 from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
-from tqdm import tqdm
 
-from sandbox.loanbook import publish_items, simulated_book
-from sandbox.smtp import SmtpInbox
 from services.audit.checkpoint import VerifierKey
 from services.audit.verifier import BundleInvalid, verify_bundle
 from services.notifier.policy.engine import evaluate
@@ -62,45 +58,6 @@ def create_topics_command(settings: CliSettings, partitions: int) -> None:
     topics = settings.kafka.topics.all()
     created = asyncio.run(create_topics(settings.kafka, topics, partitions=partitions))
     click.echo(f"{len(created)} topic(s) created, {len(topics) - len(created)} already there")
-
-
-@main.command()
-@click.option("--loans", default=100, show_default=True, help="How many loans.")
-@click.option("--days", default=60, show_default=True, help="Simulated business days, to today.")
-@click.option("--run", "run_name", default="demo", show_default=True, help="Keeps ids apart.")
-@click.option("--seed", default=7, show_default=True)
-@click.option("--partitions", default=4, show_default=True, help="Partitions of the loan topic.")
-@click.pass_obj
-def simulate(
-    settings: CliSettings, loans: int, days: int, run_name: str, seed: int, partitions: int
-) -> None:
-    """Publish a simulated loan book (openings, payments, pauses, daily closes of business)."""
-    items = list(simulated_book(loans, days=days, seed=seed, run=run_name, partitions=partitions))
-    progress = tqdm(items, desc="publishing loan book", unit="event")
-    asyncio.run(publish_items(settings.kafka, progress))
-
-
-@main.group()
-def sandbox() -> None:
-    """Local stand-ins for providers Dunwell cannot reach from here."""
-
-
-@sandbox.command("smtp")
-@click.option("--port", default=2525, show_default=True)
-@click.option(
-    "--maildir", type=click.Path(path_type=Path), default=Path(".local/inbox"), show_default=True
-)
-def smtp(port: int, maildir: Path) -> None:
-    """Run an SMTP server that keeps every message in a Maildir (the borrowers' inbox)."""
-    maildir.parent.mkdir(parents=True, exist_ok=True)
-    # Block the signals before the server thread starts, so only sigwait below receives them.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    inbox = SmtpInbox(port=port, maildir=maildir).start()
-    click.echo(f"SMTP inbox on 127.0.0.1:{inbox.port}, messages in {maildir}/new")
-    try:
-        signal.sigwait({signal.SIGINT, signal.SIGTERM})
-    finally:
-        inbox.stop()
 
 
 @main.command()
