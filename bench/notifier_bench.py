@@ -33,7 +33,7 @@ from sandbox.loanbook import sandbox_mobile
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import free_port
 from sandbox.stack import SERVICES, Stack, StackConfig, morning_of
-from services.notifier.domain import verification_code
+from services.notifier.domain.sends import verification_code
 from shared.events import ContactRequested, Event, encode
 from shared.kafka import client_options, create_topics
 from shared.settings import KafkaSettings

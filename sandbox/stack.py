@@ -19,7 +19,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox.providers.core import Credentials
-from services.notifier.institution import EXAMPLE_TEXTS, FIELD_OF
+from services.notifier.domain.institution import EXAMPLE_TEXTS, FIELD_OF
 
 SERVICES: Final = ("audit", "notifier", "scheduler")
 #: Local-only bearer tokens of the audit API (make run prints them).

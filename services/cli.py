@@ -16,9 +16,9 @@ from pydantic_settings import SettingsConfigDict
 
 from services.audit.checkpoint import VerifierKey
 from services.audit.verifier import BundleInvalid, verify_bundle
-from services.notifier.policy.engine import evaluate
-from services.notifier.policy.pack import HolidayRule, PackInvalid, load_pack
-from services.notifier.policy.scenario import Scenario
+from services.notifier.domain.policy.engine import evaluate
+from services.notifier.domain.policy.pack import HolidayRule, PackInvalid, load_pack
+from services.notifier.domain.policy.scenario import Scenario
 from services.scheduler.fineract.mapping import to_event as fineract_event
 from shared.calendars import CALENDARS_DIR, Calendar, coverage_warnings
 from shared.errors import InvalidEvent

@@ -26,7 +26,7 @@ from aiohttp import web
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from services.notifier.templates import TemplateRegistry
+from services.notifier.domain.templates import TemplateRegistry
 
 _CODE = re.compile(r"(?:验证码|code)\s*([A-Z2-7]{8})")
 

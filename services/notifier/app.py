@@ -19,17 +19,17 @@ from services.notifier.catchup import catch_up_directory
 from services.notifier.channels.wiring import build_channels
 from services.notifier.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.deferrals import run_dispatcher
+from services.notifier.domain.institution import check_institution
+from services.notifier.domain.policy.pack import HolidayRule, load_pack
+from services.notifier.domain.templates import TEMPLATES_FILE, Institution, TemplateRegistry
 from services.notifier.handlers import (
     SendContext,
     record_contact_details,
     send_contact_request,
     withdraw_contacts,
 )
-from services.notifier.institution import check_institution
 from services.notifier.openapi import OPENAPI
-from services.notifier.policy.pack import HolidayRule, load_pack
 from services.notifier.settings import Settings
-from services.notifier.templates import TEMPLATES_FILE, Institution, TemplateRegistry
 from shared.calendars.monitoring import watch_calendar
 from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.database import create_engine

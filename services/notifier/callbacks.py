@@ -21,11 +21,11 @@ from aiohttp import web
 from defusedxml.ElementTree import ParseError, fromstring
 
 from services.notifier.channels.signing import same, twilio_signature, wechat_signature
-from services.notifier.domain import contact_point_id
+from services.notifier.domain.policy.pack import Pack
+from services.notifier.domain.replies import classify
+from services.notifier.domain.sends import contact_point_id
 from services.notifier.metrics import CALLBACKS_RECEIVED
-from services.notifier.policy.pack import Pack
 from services.notifier.ports import NotifierStore
-from services.notifier.replies import classify
 from shared.events import (
     BorrowerReplied,
     Channel,

@@ -11,7 +11,7 @@ from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from services.notifier.channels.signing import same
-from services.notifier.policy.scenario import Contact, GateChannel, HistoryKind
+from services.notifier.domain.policy.scenario import Contact, GateChannel, HistoryKind
 from services.notifier.ports import NotifierStore
 from shared.eventbase import Identifier
 

@@ -9,39 +9,38 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from services.notifier.channels.errors import SendLater
-from services.notifier.domain import (
-    contact_point_id,
-    gate_scenario,
-    send_key,
-    verification_code,
-)
-from services.notifier.freshness import local_today, stale_reason
-from services.notifier.metrics import GATE_DECISIONS, GATE_RULES, MESSAGES, PROVIDER_SECONDS
-from services.notifier.policy.engine import evaluate
-from services.notifier.policy.pack import Pack
-from services.notifier.policy.scenario import Consent, Decision, Outcome
-from services.notifier.ports import (
+from services.notifier.domain.freshness import local_today, stale_reason
+from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,
     HOLD_EXPIRED,
     PARKED,
     AlreadyDecided,
-    ChannelClient,
     Deferral,
     DeliveryUncertain,
     DirectoryEntry,
     GateFacts,
     GateTicket,
     LedgerEntry,
-    NotifierStore,
     SendStatus,
 )
-from services.notifier.templates import (
+from services.notifier.domain.policy.engine import evaluate
+from services.notifier.domain.policy.pack import Pack
+from services.notifier.domain.policy.scenario import Consent, Decision, Outcome
+from services.notifier.domain.sends import (
+    contact_point_id,
+    gate_scenario,
+    send_key,
+    verification_code,
+)
+from services.notifier.domain.templates import (
     Institution,
     Rendered,
     RenderFailed,
     TemplateMissing,
     TemplateRegistry,
 )
+from services.notifier.metrics import GATE_DECISIONS, GATE_RULES, MESSAGES, PROVIDER_SECONDS
+from services.notifier.ports import ChannelClient, NotifierStore
 from shared.errors import PermanentError, RetryableError
 from shared.events import (
     Channel,

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AwareDatetime, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from services.notifier.institution import (
+from services.notifier.domain.institution import (
     EXAMPLE_INSTITUTION,
     EXAMPLE_MAIL_FROM,
     EXAMPLE_SMS_SIGN_NAME,

@@ -14,9 +14,9 @@ from services.notifier.adapters.memory import InMemoryNotifierStore
 from services.notifier.app import openapi
 from services.notifier.callbacks import callback_routes
 from services.notifier.contacts import CONTACTS, ContactsApi, contact_routes
+from services.notifier.domain.model import GateFacts, GateTicket
+from services.notifier.domain.policy.scenario import Decision, Outcome
 from services.notifier.openapi import OPENAPI
-from services.notifier.policy.scenario import Decision, Outcome
-from services.notifier.ports import GateFacts, GateTicket
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 TOKEN = {"Authorization": "Bearer dialler-token"}

@@ -13,10 +13,10 @@ from aiohttp.test_utils import TestClient
 from services.notifier.adapters.memory import InMemoryNotifierStore
 from services.notifier.callbacks import CALLBACKS, CallbackContext, CallbackSecrets, callback_routes
 from services.notifier.channels.signing import twilio_signature, wechat_signature
+from services.notifier.domain.model import DirectoryEntry, GateTicket, SendStatus
+from services.notifier.domain.policy.pack import load_pack
+from services.notifier.domain.policy.scenario import Decision, Outcome
 from services.notifier.metrics import CALLBACKS_RECEIVED
-from services.notifier.policy.pack import load_pack
-from services.notifier.policy.scenario import Decision, Outcome
-from services.notifier.ports import DirectoryEntry, GateTicket, SendStatus
 from shared.events import BorrowerReplied, InteractionRecorded
 from shared.testing.memory import InMemoryEventPublisher
 

@@ -12,10 +12,7 @@ import pytest
 
 from services.notifier.adapters.memory import InMemoryNotifierStore
 from services.notifier.adapters.sql import SqlNotifierStore
-from services.notifier.policy.engine import evaluate
-from services.notifier.policy.pack import load_pack
-from services.notifier.policy.scenario import Consent, Contact, Decision, Outcome, Scenario
-from services.notifier.ports import (
+from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,
     HOLD_EXPIRED,
     PARKED,
@@ -23,9 +20,12 @@ from services.notifier.ports import (
     DirectoryEntry,
     GateFacts,
     GateTicket,
-    NotifierStore,
     SendStatus,
 )
+from services.notifier.domain.policy.engine import evaluate
+from services.notifier.domain.policy.pack import load_pack
+from services.notifier.domain.policy.scenario import Consent, Contact, Decision, Outcome, Scenario
+from services.notifier.ports import NotifierStore
 from shared.database import create_engine
 
 NOW = datetime(2026, 3, 4, 4, 0, tzinfo=UTC)  # noon in Shanghai, a Wednesday
@@ -158,7 +158,7 @@ class TestLedger:
             "sms",
         )
         assert await store.find_send(["nothing"]) is None
-        from services.notifier.domain import contact_point_id
+        from services.notifier.domain.sends import contact_point_id
 
         assert await store.find_debtor(contact_point_id("sms", "+8613800000003")) == "d3"
         assert await store.latest_loan("d3") == "loan-1"

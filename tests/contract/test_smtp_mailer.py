@@ -13,9 +13,9 @@ import pytest
 
 from sandbox.smtp import SmtpInbox, free_port
 from services.notifier.adapters.smtp import MessageRefused, SmtpMailer
-from services.notifier.ports import DeliveryUncertain
+from services.notifier.domain.model import DeliveryUncertain
+from services.notifier.domain.templates import Rendered
 from services.notifier.settings import Settings
-from services.notifier.templates import Rendered
 from shared.errors import RetryableError
 
 

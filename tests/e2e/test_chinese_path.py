@@ -24,8 +24,8 @@ import pytest
 from sandbox.loanbook import publish_book, sandbox_mobile, sandbox_openid
 from sandbox.smtp import SmtpInbox
 from sandbox.stack import LOCAL_TOKENS, morning_of, run_date
-from services.notifier.domain import verification_code
-from services.notifier.policy.content import sms_segments
+from services.notifier.domain.policy.content import sms_segments
+from services.notifier.domain.sends import verification_code
 from shared.calendars import CALENDARS_DIR, load_calendar
 from shared.events import Channel, ContactRequested, RepaymentPosted
 from shared.kafka import KafkaEventPublisher

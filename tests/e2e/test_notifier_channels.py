@@ -14,7 +14,7 @@ import pytest
 
 from sandbox.loanbook import publish_items, sandbox_mobile, sandbox_openid, simulated_book
 from sandbox.stack import LOCAL_TOKENS, SERVICES, morning_of
-from services.notifier.domain import verification_code
+from services.notifier.domain.sends import verification_code
 from shared.events import Channel, ContactRequested
 from shared.kafka import KafkaEventPublisher
 from shared.testing.factories import contact_details, contact_request

@@ -20,8 +20,8 @@ from services.notifier.channels.resilience import Failover, Resilient, RetryPoli
 from services.notifier.channels.tencent import TencentSms
 from services.notifier.channels.twilio import TwilioSms
 from services.notifier.channels.wechat import TokenCache, WeChatTemplates
-from services.notifier.ports import DeliveryUncertain
-from services.notifier.templates import Institution, Rendered, TemplateRegistry
+from services.notifier.domain.model import DeliveryUncertain
+from services.notifier.domain.templates import Institution, Rendered, TemplateRegistry
 from shared.testing.factories import contact_request
 
 CRED = Credentials()

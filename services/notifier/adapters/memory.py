@@ -8,9 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from services.notifier.domain import points_of
-from services.notifier.policy.scenario import Contact, Decision, GateChannel, Outcome
-from services.notifier.ports import (
+from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,
     HOLD_EXPIRED,
     RELEASED,
@@ -26,7 +24,9 @@ from services.notifier.ports import (
     SentMessage,
     no_record,
 )
-from services.notifier.templates import Rendered
+from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel, Outcome
+from services.notifier.domain.sends import points_of
+from services.notifier.domain.templates import Rendered
 from shared.events import Channel
 
 _TERMINAL = {Outcome.BLOCK: SendStatus.BLOCKED, Outcome.ESCALATE: SendStatus.ESCALATED}

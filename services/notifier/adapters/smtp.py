@@ -8,9 +8,9 @@ from email.utils import formatdate
 
 import aiosmtplib
 
-from services.notifier.ports import Attempting, DeliveryUncertain, no_record
+from services.notifier.domain.model import Attempting, DeliveryUncertain, no_record
+from services.notifier.domain.templates import Rendered
 from services.notifier.settings import Settings
-from services.notifier.templates import Rendered
 from shared.errors import PermanentError, RetryableError
 
 

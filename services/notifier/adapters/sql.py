@@ -25,9 +25,7 @@ from services.notifier.adapters.schema import (
     opt_outs,
     send_ledger,
 )
-from services.notifier.domain import points_of
-from services.notifier.policy.scenario import Consent, Contact, Decision, GateChannel, Outcome
-from services.notifier.ports import (
+from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,
     HOLD_EXPIRED,
     RELEASED,
@@ -40,6 +38,14 @@ from services.notifier.ports import (
     SendStatus,
     SentMessage,
 )
+from services.notifier.domain.policy.scenario import (
+    Consent,
+    Contact,
+    Decision,
+    GateChannel,
+    Outcome,
+)
+from services.notifier.domain.sends import points_of
 from shared.database import as_utc, is_unique_violation, migrate, ping
 from shared.errors import RetryableError
 

@@ -18,9 +18,9 @@ from services.notifier.channels.errors import (
 )
 from services.notifier.channels.http import provider_call
 from services.notifier.channels.signing import aliyun_signature
-from services.notifier.domain import contact_point_id
-from services.notifier.ports import DeliveryUncertain
-from services.notifier.templates import Rendered
+from services.notifier.domain.model import DeliveryUncertain
+from services.notifier.domain.sends import contact_point_id
+from services.notifier.domain.templates import Rendered
 
 #: Codes meaning "throttled or busy, try later" (Aliyun error centre, Dysmsapi).
 _TRANSIENT = {"isv.BUSINESS_LIMIT_CONTROL", "isp.SYSTEM_ERROR", "isv.OUT_OF_SERVICE", "Throttling"}

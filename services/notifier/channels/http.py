@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 
 from services.notifier.channels.errors import ProviderUnavailable
-from services.notifier.ports import DeliveryUncertain
+from services.notifier.domain.model import DeliveryUncertain
 
 
 def retry_after(response: aiohttp.ClientResponse) -> float | None:

@@ -20,9 +20,9 @@ from services.notifier.channels.errors import (
     ProviderUnavailable,
     SendLater,
 )
+from services.notifier.domain.model import Attempting, DeliveryUncertain, no_record
+from services.notifier.domain.templates import Rendered
 from services.notifier.metrics import PROVIDER_CALLS
-from services.notifier.ports import Attempting, DeliveryUncertain, no_record
-from services.notifier.templates import Rendered
 from shared.errors import PermanentError, RetryableError
 
 log = logging.getLogger(__name__)

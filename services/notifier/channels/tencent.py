@@ -17,8 +17,8 @@ from services.notifier.channels.errors import (
 )
 from services.notifier.channels.http import provider_call
 from services.notifier.channels.signing import tc3_authorization
-from services.notifier.ports import DeliveryUncertain
-from services.notifier.templates import Rendered
+from services.notifier.domain.model import DeliveryUncertain
+from services.notifier.domain.templates import Rendered
 
 CONTENT_TYPE = "application/json; charset=utf-8"
 _TRANSIENT_PREFIXES = ("InternalError", "RequestLimitExceeded", "LimitExceeded.AppDailyLimit")

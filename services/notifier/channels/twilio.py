@@ -13,8 +13,8 @@ from services.notifier.channels.errors import (
     RecipientRefused,
 )
 from services.notifier.channels.http import provider_call, retry_after
-from services.notifier.ports import DeliveryUncertain
-from services.notifier.templates import Rendered
+from services.notifier.domain.model import DeliveryUncertain
+from services.notifier.domain.templates import Rendered
 
 #: Twilio error codes for recipients that cannot or will not receive (Twilio error dictionary).
 _RECIPIENT = {21211, 21214, 21408, 21610, 21612, 21614, 30003, 30004, 30005, 30006}

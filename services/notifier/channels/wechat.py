@@ -26,8 +26,8 @@ from services.notifier.channels.errors import (
     SendLater,
 )
 from services.notifier.channels.http import provider_call
-from services.notifier.ports import DeliveryUncertain
-from services.notifier.templates import Rendered
+from services.notifier.domain.model import DeliveryUncertain
+from services.notifier.domain.templates import Rendered
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TOKEN_INVALID = {40001, 42001, 40014}

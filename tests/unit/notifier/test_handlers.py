@@ -8,7 +8,10 @@ import pytest
 
 from services.notifier.adapters.memory import InMemoryChannel, InMemoryNotifierStore
 from services.notifier.deferrals import dispatch_due
-from services.notifier.domain import send_key
+from services.notifier.domain.model import DeliveryUncertain, DirectoryEntry, GateTicket, SendStatus
+from services.notifier.domain.policy.pack import load_pack
+from services.notifier.domain.sends import send_key
+from services.notifier.domain.templates import TemplateRegistry
 from services.notifier.handlers import (
     DeliveryExhausted,
     SendContext,
@@ -16,14 +19,11 @@ from services.notifier.handlers import (
     send_contact_request,
     withdraw_contacts,
 )
-from services.notifier.policy.pack import load_pack
-from services.notifier.ports import DeliveryUncertain, DirectoryEntry, GateTicket, SendStatus
-from services.notifier.templates import TemplateRegistry
 from shared.errors import PermanentError, RetryableError
 from shared.events import ContactRequested, ContactWithdrawn, InteractionRecorded
 from shared.testing.factories import contact_details, contact_request
 from shared.testing.memory import InMemoryEventPublisher
-from tests.unit.notifier.test_templates import BANK
+from tests.unit.notifier.domain.test_templates import BANK
 
 TOPIC = "dunwell.interactions.v1"
 WEDNESDAY_NOON = datetime(2026, 3, 4, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
@@ -316,7 +316,7 @@ class TestGate:
         assert len(f.email.sent) == 1
 
     async def test_the_message_cap_counts_other_senders(self, f: Fixture) -> None:
-        from services.notifier.policy.scenario import Contact
+        from services.notifier.domain.policy.scenario import Contact
 
         debtor = "debtor-cap"
         await f.debtor(debtor)
@@ -406,7 +406,7 @@ class TestProviderOutcomes:
         self, f: Fixture, provider: str | None
     ) -> tuple[ContactRequested, str]:
         """The gate claimed the send and (maybe) noted a provider, then the process died."""
-        from services.notifier.policy.scenario import Decision, Outcome
+        from services.notifier.domain.policy.scenario import Decision, Outcome
 
         request = contact_request()
         await f.debtor(request.debtor_id)

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from services.notifier.policy.pack import PACKS_DIR
+from services.notifier.domain.policy.pack import PACKS_DIR
 
 SCENARIO = {
     "now": "2026-11-30T22:00:00+08:00",
@@ -142,7 +142,7 @@ def test_notifier_redrive_re_drives_parked_sends(
     from datetime import UTC, datetime
 
     from services.notifier.adapters.sql import SqlNotifierStore
-    from services.notifier.ports import HOLD_EXPIRED, PARKED, GateTicket
+    from services.notifier.domain.model import HOLD_EXPIRED, PARKED, GateTicket
     from shared.database import create_engine
 
     url = f"sqlite+aiosqlite:///{tmp_path}/notifier.db"

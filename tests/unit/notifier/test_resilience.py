@@ -17,8 +17,8 @@ from services.notifier.channels.resilience import (
     RetryPolicy,
     backoff_s,
 )
-from services.notifier.ports import DeliveryUncertain
-from services.notifier.templates import Rendered
+from services.notifier.domain.model import DeliveryUncertain
+from services.notifier.domain.templates import Rendered
 
 MESSAGE = Rendered(template="t@1", locale="en", subject="s", body="b", params={})
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from services.notifier.policy.engine import evaluate
-from services.notifier.policy.pack import Pack, load_pack
-from services.notifier.policy.scenario import Decision, Scenario
+from services.notifier.domain.policy.engine import evaluate
+from services.notifier.domain.policy.pack import Pack, load_pack
+from services.notifier.domain.policy.scenario import Decision, Scenario
 
 
 @cache

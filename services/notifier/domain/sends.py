@@ -7,9 +7,9 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from services.notifier.policy.scenario import Scenario
-from services.notifier.ports import DirectoryEntry, GateFacts
-from services.notifier.templates import Institution, Rendered, request_dates
+from services.notifier.domain.model import DirectoryEntry, GateFacts
+from services.notifier.domain.policy.scenario import Scenario
+from services.notifier.domain.templates import Institution, Rendered, request_dates
 from shared.events import Channel, ContactRequested
 
 

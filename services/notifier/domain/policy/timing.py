@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.notifier.policy.pack import (
+from services.notifier.domain.policy.pack import (
     BlackoutRule,
     CalendarDayWindow,
     ContactWindowRule,
@@ -22,7 +22,7 @@ from services.notifier.policy.pack import (
     RollingDaysWindow,
     RollingWindow,
 )
-from services.notifier.policy.scenario import Contact, Scenario
+from services.notifier.domain.policy.scenario import Contact, Scenario
 
 TimeRule = ContactWindowRule | HolidayRule | FrequencyCapRule | BlackoutRule
 ONE_SECOND = timedelta(seconds=1)

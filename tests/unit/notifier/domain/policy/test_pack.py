@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.notifier.policy.pack import PACKS_DIR, PackInvalid, load_pack
-from services.notifier.policy.scenario import Outcome
-from tests.unit.notifier.policy_support import scenario
+from services.notifier.domain.policy.pack import PACKS_DIR, PackInvalid, load_pack
+from services.notifier.domain.policy.scenario import Outcome
+from tests.unit.notifier.domain.policy.support import scenario
 
 
 @pytest.mark.parametrize("name", ["cn", "us"])
@@ -95,7 +95,7 @@ def _overlay(**window: str) -> dict[str, object]:
 
 
 def test_an_overlay_may_tighten_a_rule(tmp_path: Path) -> None:
-    from services.notifier.policy.engine import evaluate
+    from services.notifier.domain.policy.engine import evaluate
 
     pack = load_pack(_write(tmp_path, _overlay(start="09:00", end="20:00")))
     assert pack.pack.id == "cn.example-bank"
@@ -116,7 +116,7 @@ def _holiday_overlay(**changes: object) -> dict[str, object]:
 
 
 def test_an_overlay_may_add_no_contact_days(tmp_path: Path) -> None:
-    from services.notifier.policy.engine import evaluate
+    from services.notifier.domain.policy.engine import evaluate
 
     # A bank that also keeps the Lantern Festival (2027-02-20) free of collection messages.
     overlay = _holiday_overlay(no_contact_dates=["2027-02-20"])
@@ -146,7 +146,7 @@ def test_a_pack_naming_an_unknown_calendar_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_pack_not_yet_in_force_blocks(tmp_path: Path) -> None:
-    from services.notifier.policy.engine import evaluate
+    from services.notifier.domain.policy.engine import evaluate
 
     doc = _cn()
     doc["pack"]["effective_from"] = "2026-12-01"  # type: ignore[index]
@@ -156,7 +156,7 @@ def test_a_pack_not_yet_in_force_blocks(tmp_path: Path) -> None:
 
 
 def test_no_permitted_instant_within_the_horizon_blocks(tmp_path: Path) -> None:
-    from services.notifier.policy.engine import evaluate
+    from services.notifier.domain.policy.engine import evaluate
 
     doc = _cn()
     _rule(doc, "CN-TIME-1").update(start="08:00", end="09:00")
@@ -169,6 +169,6 @@ def test_no_permitted_instant_within_the_horizon_blocks(tmp_path: Path) -> None:
 
 
 def test_no_pack_at_all_blocks() -> None:
-    from services.notifier.policy.engine import evaluate
+    from services.notifier.domain.policy.engine import evaluate
 
     assert evaluate([], scenario("2026-11-30T12:00:00+08:00")).outcome is Outcome.BLOCK

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifier.policy.content import normalise, sms_segments, squeeze
-from services.notifier.policy.scenario import Outcome
-from tests.unit.notifier.policy_support import decide
+from services.notifier.domain.policy.content import normalise, sms_segments, squeeze
+from services.notifier.domain.policy.scenario import Outcome
+from tests.unit.notifier.domain.policy.support import decide
 
 NOON = "2026-11-30T12:00:00+08:00"
 GOOD_ZH = (

@@ -26,12 +26,12 @@ from pydantic import (
     model_validator,
 )
 
-from services.notifier.policy.scenario import GateChannel, HistoryKind, Role
+from services.notifier.domain.policy.scenario import GateChannel, HistoryKind, Role
 from shared.calendars import CALENDARS_DIR, Calendar, load_calendars
 from shared.errors import ConfigurationError
 from shared.zones import TimeZoneName
 
-PACKS_DIR = Path(__file__).resolve().parent.parent / "config" / "packs"
+PACKS_DIR = Path(__file__).resolve().parents[2] / "config" / "packs"
 BUILTIN = ("cn", "us")
 
 R = TypeVar("R")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from services.notifier.policy.content import normalise, squeeze
-from services.notifier.policy.pack import OptOutRule, Pack
+from services.notifier.domain.policy.content import normalise, squeeze
+from services.notifier.domain.policy.pack import OptOutRule, Pack
 from shared.events import Channel, ReplyIntent
 
 # Phrases per intent, zh-CN and en; matched after normalisation (width, spacing, case).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.notifier.policy.scenario import Outcome
-from tests.unit.notifier.policy_support import contact, decide, until
+from services.notifier.domain.policy.scenario import Outcome
+from tests.unit.notifier.domain.policy.support import contact, decide, until
 
 
 def test_message_cap_counts_every_sender_and_both_channels() -> None:
@@ -108,9 +108,9 @@ def test_us_seven_calls_in_seven_days_per_debt() -> None:
 
 
 def test_a_cap_marked_exempt_with_consent_lets_consented_calls_through() -> None:
-    from services.notifier.policy.engine import evaluate
-    from services.notifier.policy.pack import Pack
-    from tests.unit.notifier.policy_support import pack, scenario
+    from services.notifier.domain.policy.engine import evaluate
+    from services.notifier.domain.policy.pack import Pack
+    from tests.unit.notifier.domain.policy.support import pack, scenario
 
     base = pack("us")
     rules = [

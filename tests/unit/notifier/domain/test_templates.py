@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from jinja2 import Environment, meta
 
-from services.notifier.domain import gate_scenario, message_text
-from services.notifier.institution import EXAMPLE_INSTITUTION, Institution, InstitutionTexts
-from services.notifier.policy.content import sms_segments
-from services.notifier.policy.engine import evaluate
-from services.notifier.policy.pack import load_pack
-from services.notifier.policy.scenario import Consent, Outcome
-from services.notifier.ports import DirectoryEntry, GateFacts
-from services.notifier.templates import (
+from services.notifier.domain.institution import EXAMPLE_INSTITUTION, Institution, InstitutionTexts
+from services.notifier.domain.model import DirectoryEntry, GateFacts
+from services.notifier.domain.policy.content import sms_segments
+from services.notifier.domain.policy.engine import evaluate
+from services.notifier.domain.policy.pack import load_pack
+from services.notifier.domain.policy.scenario import Consent, Outcome
+from services.notifier.domain.sends import gate_scenario, message_text
+from services.notifier.domain.templates import (
     Locale,
     RenderFailed,
     TemplateMissing,

@@ -6,8 +6,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from services.notifier.policy.content import normalise, sms_segments, squeeze
-from services.notifier.policy.pack import (
+from services.notifier.domain.policy.content import normalise, sms_segments, squeeze
+from services.notifier.domain.policy.pack import (
     ContentBannedRule,
     ContentRequiredRule,
     LengthRule,
@@ -15,7 +15,7 @@ from services.notifier.policy.pack import (
     PiiRule,
     RecipientRule,
 )
-from services.notifier.policy.scenario import Outcome, RuleResult, Scenario
+from services.notifier.domain.policy.scenario import Outcome, RuleResult, Scenario
 
 
 @dataclass(frozen=True)

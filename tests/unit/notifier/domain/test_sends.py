@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.notifier.domain import (
+from services.notifier.domain.model import DirectoryEntry, GateFacts
+from services.notifier.domain.sends import (
     contact_point_id,
     gate_scenario,
     send_key,
     verification_code,
 )
-from services.notifier.ports import DirectoryEntry, GateFacts
-from services.notifier.templates import Locale
+from services.notifier.domain.templates import Locale
 from shared.testing.factories import contact_request
-from tests.unit.notifier.test_templates import BANK, REGISTRY
+from tests.unit.notifier.domain.test_templates import BANK, REGISTRY
 
 
 class TestVerificationCode:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifier.policy.scenario import Outcome
-from tests.unit.notifier.policy_support import decide, until
+from services.notifier.domain.policy.scenario import Outcome
+from tests.unit.notifier.domain.policy.support import decide, until
 
 
 @pytest.mark.parametrize(

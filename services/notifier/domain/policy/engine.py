@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.notifier.policy.pack import (
+from services.notifier.domain.policy.pack import (
     BlackoutRule,
     ConsentRequiredRule,
     ContactWindowRule,
@@ -24,9 +24,15 @@ from services.notifier.policy.pack import (
     Pack,
     RecipientRule,
 )
-from services.notifier.policy.rules_content import content_results
-from services.notifier.policy.scenario import SEVERITY, Decision, Outcome, RuleResult, Scenario
-from services.notifier.policy.timing import TimeRule, time_results
+from services.notifier.domain.policy.rules_content import content_results
+from services.notifier.domain.policy.scenario import (
+    SEVERITY,
+    Decision,
+    Outcome,
+    RuleResult,
+    Scenario,
+)
+from services.notifier.domain.policy.timing import TimeRule, time_results
 
 #: Beyond this, a deferral is not a deferral: the gate blocks (fail closed) and a human looks.
 SEARCH_HORIZON = timedelta(days=45)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.notifier.institution import (
+from services.notifier.domain.institution import (
     EXAMPLE_INSTITUTION,
     FIELD_OF,
     InstitutionTexts,
@@ -16,7 +16,7 @@ from services.notifier.institution import (
 )
 from services.notifier.settings import Settings
 from tests.deploy.manifests import DEPLOY, render
-from tests.unit.notifier.test_institution import REAL, SENDER
+from tests.unit.notifier.domain.test_institution import REAL, SENDER
 
 PREFIX = "DUNWELL_NOTIFIER_"
 EVERY_SETTING = {

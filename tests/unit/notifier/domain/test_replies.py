@@ -6,12 +6,18 @@ import re
 
 import pytest
 
-from services.notifier.domain import message_text
-from services.notifier.policy.pack import load_pack
-from services.notifier.replies import classify, opt_out_keywords
-from services.notifier.templates import Locale
+from services.notifier.domain.policy.pack import load_pack
+from services.notifier.domain.replies import classify, opt_out_keywords
+from services.notifier.domain.sends import message_text
+from services.notifier.domain.templates import Locale
 from shared.events import Channel
-from tests.unit.notifier.test_templates import BANK, CHANNELS, LOCALES, REGISTRY, long_request
+from tests.unit.notifier.domain.test_templates import (
+    BANK,
+    CHANNELS,
+    LOCALES,
+    REGISTRY,
+    long_request,
+)
 
 PACKS = [load_pack("cn"), load_pack("us")]
 CN = [load_pack("cn")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.notifier.app import build_app
-from services.notifier.institution import (
+from services.notifier.domain.institution import (
     EXAMPLE_INSTITUTION,
     EXAMPLE_TEXTS,
     Institution,

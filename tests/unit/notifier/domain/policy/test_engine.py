@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifier.policy.scenario import Outcome
-from tests.unit.notifier.policy_support import decide
+from services.notifier.domain.policy.scenario import Outcome
+from tests.unit.notifier.domain.policy.support import decide
 
 NOON = "2026-11-30T12:00:00+08:00"
 

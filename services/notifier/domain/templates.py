@@ -21,12 +21,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 # Re-exported: callers name the institution and the locale through the templates module.
-from services.notifier.institution import Institution as Institution
-from services.notifier.institution import Locale as Locale
+from services.notifier.domain.institution import Institution as Institution
+from services.notifier.domain.institution import Locale as Locale
 from shared.errors import ConfigurationError
 from shared.events import Channel, ContactRequested
 
-TEMPLATES_FILE = Path(__file__).resolve().parent / "config" / "templates.yaml"
+TEMPLATES_FILE = Path(__file__).resolve().parents[1] / "config" / "templates.yaml"
 #: Where a zh-CN reader is: the year a date is read in.
 _CN_ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -1,0 +1,1 @@
+"""The notifier's pure domain: models, rules, policy, templates, replies."""
