@@ -94,6 +94,31 @@ def requests_for(run: str, first: int, count: int) -> list[ContactRequested]:
     ]
 
 
+def _notifier(
+    kafka: KafkaSettings, workdir: Path, providers: BackgroundSandbox, database_url: str | None
+) -> Stack:
+    """The notifier alone, started on the bench's clock day."""
+    stack = Stack(
+        StackConfig(
+            bootstrap_servers=kafka.bootstrap_servers,
+            workdir=workdir,
+            smtp_port=free_port(),
+            namespace=kafka.topic_namespace,
+            ports=PORTS,
+            log_level="WARNING",
+            providers_url=providers.url,
+            notifier_clock_start=morning_of(CLOCK_DAY),
+        )
+    )
+    # The provider's own rate limit is not what is measured here: the token bucket is opened
+    # wide so that the pipeline (gate, ledger, HTTP, Kafka) is what sets the pace.
+    env = {"DUNWELL_NOTIFIER_ALIYUN_RATE_PER_S": "100000"}
+    if database_url:
+        env["DUNWELL_NOTIFIER_DATABASE_URL"] = database_url
+    stack.start("notifier", extra_env=env)
+    return stack
+
+
 async def notifier_figures(
     kafka: KafkaSettings,
     workdir: Path,
@@ -110,24 +135,7 @@ async def notifier_figures(
         for n in range(count + 2 * latency_count)
     ]
     await publish(kafka, kafka.topics.customer_events, tqdm(directory, desc="notifier: directory"))
-    stack = Stack(
-        StackConfig(
-            bootstrap_servers=kafka.bootstrap_servers,
-            workdir=workdir,
-            smtp_port=free_port(),
-            namespace=run,
-            ports=PORTS,
-            log_level="WARNING",
-            providers_url=providers.url,
-            notifier_clock_start=morning_of(CLOCK_DAY),
-        )
-    )
-    # The provider's own rate limit is not what is measured here: the token bucket is opened
-    # wide so that the pipeline (gate, ledger, HTTP, Kafka) is what sets the pace.
-    env = {"DUNWELL_NOTIFIER_ALIYUN_RATE_PER_S": "100000"}
-    if database_url:
-        env["DUNWELL_NOTIFIER_DATABASE_URL"] = database_url
-    stack.start("notifier", extra_env=env)
+    stack = _notifier(kafka, workdir, providers, database_url)
     try:
         await stack.wait_ready("notifier")
         topic = kafka.topics.customer_events

@@ -46,12 +46,23 @@ def _print_guide(
     print("\n".join(lines), flush=True)
 
 
-async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: int) -> None:
-    """Run audit, notifier and scheduler with the stand-ins on a fresh demo book, until a signal."""
-    bootstrap = (
+def _bootstrap_servers() -> str:
+    return (
         os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
         or f"127.0.0.1:{os.environ.get('KAFKA_PORT', '19092')}"
     )
+
+
+async def _until_signal() -> None:
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: int) -> None:
+    """Run audit, notifier and scheduler with the stand-ins on a fresh demo book, until a signal."""
+    bootstrap = _bootstrap_servers()
     kafka = KafkaSettings(bootstrap_servers=bootstrap)
     await create_topics(kafka, kafka.topics.all(), partitions=4)
     inbox = SmtpInbox(port=smtp_port, maildir=workdir / "inbox").start()
@@ -69,9 +80,6 @@ async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: in
         callback_base=f"http://127.0.0.1:{config.ports['notifier']}", port=providers_port
     ).start()
     stack = Stack(dataclasses.replace(config, providers_url=providers.url))
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     try:
         print("starting audit, notifier and scheduler ...", flush=True)
         await stack.start_all()
@@ -80,7 +88,7 @@ async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: in
         book = simulated_book(loans, days=DEMO_DAYS, run=run_name, start=start)
         await publish_items(kafka, book)
         _print_guide(loans, workdir, bootstrap, inbox.port, stack.config.ports, providers.url)
-        await stop.wait()
+        await _until_signal()
     finally:
         print("stopping ...", flush=True)
         with contextlib.suppress(Exception):

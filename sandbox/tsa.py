@@ -7,6 +7,7 @@ usage RFC 3161 section 2.3 requires, then answers ``application/timestamp-query`
 from __future__ import annotations
 
 import asyncio
+import shlex
 import subprocess
 import tempfile
 from pathlib import Path
@@ -57,68 +58,24 @@ def _openssl(*args: str, cwd: Path) -> None:
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)  # noqa: S603, S607 - fixed arguments, the system's openssl
 
 
+#: The three OpenSSL steps: a self-signed root, the TSA's key and request, the signed TSA cert.
+_STEPS: Final = (
+    "req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650"
+    " -subj '/CN=Dunwell Test Root CA' -config ts.cnf -extensions ca_ext",
+    "req -new -newkey rsa:2048 -nodes -keyout tsa.key -out tsa.csr"
+    " -subj '/CN=Dunwell Test TSA' -config ts.cnf",
+    "x509 -req -in tsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out tsa.crt -days 3650"
+    " -extfile ts.cnf -extensions tsa_ext",
+)
+
+
 def make_authority(directory: Path) -> Path:
     """Create the CA, the TSA key and certificate and the OpenSSL config in ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "ts.cnf").write_text(_CONFIG.format(dir=directory))
     (directory / "serial").write_text("01\n")
-    cnf = "ts.cnf"
-    _openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-days",
-        "3650",
-        "-subj",
-        "/CN=Dunwell Test Root CA",
-        "-config",
-        cnf,
-        "-extensions",
-        "ca_ext",
-        cwd=directory,
-    )
-    _openssl(
-        "req",
-        "-new",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "tsa.key",
-        "-out",
-        "tsa.csr",
-        "-subj",
-        "/CN=Dunwell Test TSA",
-        "-config",
-        cnf,
-        cwd=directory,
-    )
-    _openssl(
-        "x509",
-        "-req",
-        "-in",
-        "tsa.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "tsa.crt",
-        "-days",
-        "3650",
-        "-extfile",
-        cnf,
-        "-extensions",
-        "tsa_ext",
-        cwd=directory,
-    )
+    for step in _STEPS:
+        _openssl(*shlex.split(step), cwd=directory)
     return directory
 
 
