@@ -17,7 +17,8 @@ from pydantic_settings import SettingsConfigDict
 from services.audit.checkpoint import VerifierKey
 from services.audit.verifier import BundleInvalid, verify_bundle
 from services.notifier.domain.policy.engine import evaluate
-from services.notifier.domain.policy.pack import HolidayRule, PackInvalid, load_pack
+from services.notifier.domain.policy.loading import load_pack
+from services.notifier.domain.policy.rules import HolidayRule, PackInvalid
 from services.notifier.domain.policy.scenario import Scenario
 from services.scheduler.fineract.mapping import to_event as fineract_event
 from shared.calendars import CALENDARS_DIR, Calendar, coverage_warnings

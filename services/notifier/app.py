@@ -20,7 +20,8 @@ from services.notifier.channels.wiring import build_channels
 from services.notifier.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.deferrals import run_dispatcher
 from services.notifier.domain.institution import check_institution
-from services.notifier.domain.policy.pack import HolidayRule, load_pack
+from services.notifier.domain.policy.loading import load_pack
+from services.notifier.domain.policy.rules import HolidayRule
 from services.notifier.domain.templates import TEMPLATES_FILE, Institution, TemplateRegistry
 from services.notifier.handlers import (
     SendContext,

@@ -14,7 +14,7 @@ from services.notifier.adapters.memory import InMemoryNotifierStore
 from services.notifier.callbacks import CALLBACKS, CallbackContext, CallbackSecrets, callback_routes
 from services.notifier.channels.signing import twilio_signature, wechat_signature
 from services.notifier.domain.model import DirectoryEntry, GateTicket, SendStatus
-from services.notifier.domain.policy.pack import load_pack
+from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.scenario import Decision, Outcome
 from services.notifier.metrics import CALLBACKS_RECEIVED
 from shared.events import BorrowerReplied, InteractionRecorded

@@ -23,7 +23,7 @@ from services.notifier.domain.model import (
     SendStatus,
 )
 from services.notifier.domain.policy.engine import evaluate
-from services.notifier.domain.policy.pack import load_pack
+from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.scenario import Consent, Contact, Decision, Outcome, Scenario
 from services.notifier.ports import NotifierStore
 from shared.database import create_engine

@@ -29,7 +29,8 @@ from services.audit.app import published_keys, signer_for, verifier_keys
 from services.audit.selfcheck import self_check
 from services.audit.settings import Settings as AuditSettings
 from services.audit.witness import FileWitness
-from services.notifier.domain.policy.pack import FrequencyCapRule, load_pack
+from services.notifier.domain.policy.loading import load_pack
+from services.notifier.domain.policy.rules import FrequencyCapRule
 from services.notifier.domain.sends import verification_code
 from shared.database import create_engine
 from shared.events import Channel, ContactRequested, Event, InteractionRecorded, decode

@@ -6,8 +6,9 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from services.notifier.domain.gate import LEASE, history_since, ledger_status, reservation
 from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,
     HOLD_EXPIRED,
@@ -28,8 +29,6 @@ from services.notifier.domain.policy.scenario import Contact, Decision, GateChan
 from services.notifier.domain.sends import points_of
 from services.notifier.domain.templates import Rendered
 from shared.events import Channel
-
-_TERMINAL = {Outcome.BLOCK: SendStatus.BLOCKED, Outcome.ESCALATE: SendStatus.ESCALATED}
 
 
 def _identity(ticket: GateTicket) -> tuple[str, str, int, str]:
@@ -184,7 +183,7 @@ class InMemoryNotifierStore:
         async with self._locks[ticket.debtor_id]:
             if ticket.key in self.ledger:
                 raise AlreadyDecided(ticket.key)
-            since = ticket.at - timedelta(days=9)
+            since = history_since(ticket)
             history = [
                 c for d, c, _ in self.log.values() if d == ticket.debtor_id and c.at >= since
             ]
@@ -200,20 +199,10 @@ class InMemoryNotifierStore:
             self.deferrals[ticket.key] = (deferral, None)
             self.pending[ticket.key] = _identity(ticket)
             return
-        self.ledger[ticket.key] = LedgerEntry(
-            ticket.key, _TERMINAL.get(decision.outcome, SendStatus.PENDING)
-        )
+        self.ledger[ticket.key] = LedgerEntry(ticket.key, ledger_status(decision))
         self.sends[ticket.key] = (ticket.debtor_id, ticket.debt_id, ticket.channel)
         if decision.outcome is Outcome.ALLOW:
-            contact = Contact(
-                at=ticket.at,
-                channel=ticket.channel,
-                kind="message_sent",
-                sender="bank",
-                debt_id=ticket.debt_id,
-                contact_point=ticket.contact_point,
-            )
-            self.log[ticket.key] = (ticket.debtor_id, contact, True)
+            self.log[ticket.key] = (ticket.debtor_id, reservation(ticket), True)
 
     async def record_contact(self, debtor_id: str, contact: Contact, *, key: str) -> bool:
         async with self._locks[debtor_id]:
@@ -235,7 +224,7 @@ class InMemoryNotifierStore:
             key=lambda d: d.due_at,
         )[:limit]
         for d in due:
-            self.deferrals[d.key] = (d, now + timedelta(seconds=60))
+            self.deferrals[d.key] = (d, now + LEASE)
         return due
 
     async def deferred_count(self) -> int:

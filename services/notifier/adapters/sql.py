@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from services.notifier.adapters.schema import (
     opt_outs,
     send_ledger,
 )
+from services.notifier.domain.gate import LEASE, history_since, ledger_status, reservation
 from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,
     HOLD_EXPIRED,
@@ -50,9 +51,6 @@ from shared.database import as_utc, is_unique_violation, migrate, ping
 from shared.errors import RetryableError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-#: How far back the gate reads a debtor's contacts: the longest cap window plus a day.
-HISTORY_DAYS = 9
-LEASE = timedelta(seconds=60)
 
 
 def _pending(ticket: GateTicket) -> dict[str, Any]:
@@ -77,9 +75,6 @@ def _deferral(row: Any) -> Deferral:
         hold=row.hold,
         held_since=as_utc(row.held_since) if row.held_since else None,
     )
-
-
-_TERMINAL = {Outcome.BLOCK: SendStatus.BLOCKED, Outcome.ESCALATE: SendStatus.ESCALATED}
 
 
 def _entry_json(entry: DirectoryEntry) -> str:
@@ -284,7 +279,7 @@ class SqlNotifierStore:
         await conn.execute(stmt)
 
     async def _facts(self, conn: AsyncConnection, ticket: GateTicket) -> GateFacts:
-        since = ticket.at - timedelta(days=HISTORY_DAYS)
+        since = history_since(ticket)
         rows = await conn.execute(
             select(contact_log).where(
                 contact_log.c.debtor_id == ticket.debtor_id, contact_log.c.at >= since
@@ -311,7 +306,7 @@ class SqlNotifierStore:
             )
             await conn.execute(stmt)
             return
-        status = _TERMINAL.get(decision.outcome, SendStatus.PENDING)
+        status = ledger_status(decision)
         await conn.execute(
             insert(send_ledger).values(
                 send_key=ticket.key,
@@ -327,13 +322,8 @@ class SqlNotifierStore:
                 insert(contact_log).values(
                     contact_key=ticket.key,
                     debtor_id=ticket.debtor_id,
-                    debt_id=ticket.debt_id,
-                    channel=ticket.channel,
-                    kind="message_sent",
-                    sender="bank",
-                    contact_point=ticket.contact_point,
-                    at=ticket.at,
                     reserved=True,
+                    **reservation(ticket).model_dump(),
                 )
             )
 

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterable
 
 from services.notifier.domain.policy.content import normalise, squeeze
-from services.notifier.domain.policy.pack import OptOutRule, Pack
+from services.notifier.domain.policy.pack import Pack
+from services.notifier.domain.policy.rules import OptOutRule
 from shared.events import Channel, ReplyIntent
 
 # Phrases per intent, zh-CN and en; matched after normalisation (width, spacing, case).

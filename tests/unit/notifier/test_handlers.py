@@ -9,7 +9,7 @@ import pytest
 from services.notifier.adapters.memory import InMemoryChannel, InMemoryNotifierStore
 from services.notifier.deferrals import dispatch_due
 from services.notifier.domain.model import DeliveryUncertain, DirectoryEntry, GateTicket, SendStatus
-from services.notifier.domain.policy.pack import load_pack
+from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.sends import send_key
 from services.notifier.domain.templates import TemplateRegistry
 from services.notifier.handlers import (

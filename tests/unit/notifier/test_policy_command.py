@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from services.notifier.domain.policy.pack import PACKS_DIR
+from services.notifier.domain.policy.loading import PACKS_DIR
 
 SCENARIO = {
     "now": "2026-11-30T22:00:00+08:00",

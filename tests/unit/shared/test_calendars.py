@@ -152,7 +152,8 @@ def test_official_coverage_stops_at_the_first_gap() -> None:
 
 
 def test_the_scheduler_and_the_notifier_read_one_and_the_same_calendar() -> None:
-    from services.notifier.domain.policy.pack import HolidayRule, load_pack
+    from services.notifier.domain.policy.loading import load_pack
+    from services.notifier.domain.policy.rules import HolidayRule
     from services.notifier.settings import Settings as NotifierSettings
     from services.scheduler.app import plan_context
     from services.scheduler.settings import Settings as SchedulerSettings

@@ -14,14 +14,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.notifier.domain.policy.pack import (
+from services.notifier.domain.policy.pack import Pack
+from services.notifier.domain.policy.rules import (
     BlackoutRule,
     ConsentRequiredRule,
     ContactWindowRule,
     FrequencyCapRule,
     HolidayRule,
     OptOutRule,
-    Pack,
     RecipientRule,
 )
 from services.notifier.domain.policy.rules_content import content_results

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from services.notifier.domain.policy.content import normalise, sms_segments, squeeze
-from services.notifier.domain.policy.pack import (
+from services.notifier.domain.policy.pack import Pack
+from services.notifier.domain.policy.rules import (
     ContentBannedRule,
     ContentRequiredRule,
     LengthRule,
-    Pack,
     PiiRule,
     RecipientRule,
 )

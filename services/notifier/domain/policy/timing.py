@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.notifier.domain.policy.pack import (
+from services.notifier.domain.policy.rules import (
     BlackoutRule,
     CalendarDayWindow,
     ContactWindowRule,

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from services.notifier.domain.policy.pack import load_pack
+from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.replies import classify, opt_out_keywords
 from services.notifier.domain.sends import message_text
 from services.notifier.domain.templates import Locale

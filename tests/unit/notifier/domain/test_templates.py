@@ -14,7 +14,7 @@ from services.notifier.domain.institution import EXAMPLE_INSTITUTION, Institutio
 from services.notifier.domain.model import DirectoryEntry, GateFacts
 from services.notifier.domain.policy.content import sms_segments
 from services.notifier.domain.policy.engine import evaluate
-from services.notifier.domain.policy.pack import load_pack
+from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.scenario import Consent, Outcome
 from services.notifier.domain.sends import gate_scenario, message_text
 from services.notifier.domain.templates import (

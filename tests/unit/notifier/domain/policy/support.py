@@ -6,7 +6,8 @@ from functools import cache
 from typing import Any
 
 from services.notifier.domain.policy.engine import evaluate
-from services.notifier.domain.policy.pack import Pack, load_pack
+from services.notifier.domain.policy.loading import load_pack
+from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.policy.scenario import Decision, Scenario
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from services.notifier.domain.policy.pack import PACKS_DIR, PackInvalid, load_pack
+from services.notifier.domain.policy.loading import PACKS_DIR, load_pack
+from services.notifier.domain.policy.rules import PackInvalid
 from services.notifier.domain.policy.scenario import Outcome
 from tests.unit.notifier.domain.policy.support import scenario
 
