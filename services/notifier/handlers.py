@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from services.notifier.channels.errors import SendLater
 from services.notifier.domain.freshness import local_today, stale_reason
 from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,
@@ -21,6 +20,7 @@ from services.notifier.domain.model import (
     GateFacts,
     GateTicket,
     LedgerEntry,
+    SendLater,
     SendStatus,
 )
 from services.notifier.domain.policy.engine import evaluate

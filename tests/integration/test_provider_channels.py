@@ -14,13 +14,12 @@ from services.notifier.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
     RecipientRefused,
-    SendLater,
 )
 from services.notifier.channels.resilience import Failover, Resilient, RetryPolicy
 from services.notifier.channels.tencent import TencentSms
 from services.notifier.channels.twilio import TwilioSms
 from services.notifier.channels.wechat import TokenCache, WeChatTemplates
-from services.notifier.domain.model import DeliveryUncertain
+from services.notifier.domain.model import DeliveryUncertain, SendLater
 from services.notifier.domain.templates import Institution, Rendered, TemplateRegistry
 from shared.testing.factories import contact_request
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from shared.errors import PermanentError, RetryableError, ServiceError
+from shared.errors import PermanentError, RetryableError
 
 
 class ProviderUnavailable(RetryableError):
@@ -29,11 +27,3 @@ class RecipientRefused(PermanentError):
     """The provider refused this recipient or message (invalid number, blocked, unsubscribed)."""
 
     reason_code = "recipient_refused"
-
-
-class SendLater(ServiceError):
-    """The provider's quota is spent: send again from ``until`` (a deferral, not a failure)."""
-
-    def __init__(self, message: str, *, until: datetime) -> None:
-        super().__init__(message)
-        self.until = until

@@ -18,9 +18,8 @@ from services.notifier.channels.errors import (
     CircuitOpen,
     ProviderMisconfigured,
     ProviderUnavailable,
-    SendLater,
 )
-from services.notifier.domain.model import Attempting, DeliveryUncertain, no_record
+from services.notifier.domain.model import Attempting, DeliveryUncertain, SendLater, no_record
 from services.notifier.domain.templates import Rendered
 from services.notifier.metrics import PROVIDER_CALLS
 from shared.errors import PermanentError, RetryableError

@@ -23,10 +23,9 @@ from services.notifier.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
     RecipientRefused,
-    SendLater,
 )
 from services.notifier.channels.http import provider_call
-from services.notifier.domain.model import DeliveryUncertain
+from services.notifier.domain.model import DeliveryUncertain, SendLater
 from services.notifier.domain.templates import Rendered
 
 CHINA = ZoneInfo("Asia/Shanghai")

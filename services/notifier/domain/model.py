@@ -17,6 +17,14 @@ class DeliveryUncertain(ServiceError):
     """The provider may have accepted the message: never resend blindly, reconcile instead."""
 
 
+class SendLater(ServiceError):
+    """The provider's quota is spent: send again from ``until`` (a deferral, not a failure)."""
+
+    def __init__(self, message: str, *, until: datetime) -> None:
+        super().__init__(message)
+        self.until = until
+
+
 class SendStatus(enum.StrEnum):
     """Where one (request, channel) send stands in the ledger."""
 

@@ -127,7 +127,7 @@ async def test_failover_moves_on_only_when_the_provider_certainly_did_not_send()
 
 
 async def test_a_number_limit_defers_the_second_message_instead_of_calling() -> None:
-    from services.notifier.channels.errors import SendLater
+    from services.notifier.domain.model import SendLater
 
     now = [100.0]
     client = Scripted("tencent")
