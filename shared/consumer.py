@@ -1,9 +1,10 @@
-"""The at-least-once consume loop every aiokafka service runs.
+"""The at-least-once consume loop every aiokafka service runs, over any :class:`EventSource`.
 
 Offsets are committed only after the handler's effect is durable. Records that can never be
 processed go to ``<topic>.dlq`` with the reason (then their offset is committed); transient
 failures seek back and retry after a pause; anything else is a bug and stops the service.
-Shutdown order: stop fetching, finish the in-flight batch, commit, close.
+Shutdown order: stop fetching, finish the in-flight batch, commit, close. Each record's fate
+is judged by :func:`shared.boundary.handle`.
 """
 
 from __future__ import annotations
@@ -11,22 +12,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
-
-from shared.deadletter import send_to_dead_letter
-from shared.errors import PermanentError, RetryableError
-from shared.kafka import EventPublisher, client_options
+from shared import boundary
+from shared.errors import RetryableError
 from shared.metrics import CONSUMER_LAG_SECONDS, EVENTS_CONSUMED, HANDLER_SECONDS
-from shared.settings import KafkaSettings
+from shared.ports import EventPublisher, EventSource, Partition, R
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[["ConsumerRecord[bytes, bytes]"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -47,48 +42,28 @@ class ConsumerConfig:
     #: order); a transient failure redelivers the partition's whole batch. Handlers must be
     #: idempotent and own no ordering across keys. 1: strictly one record after another.
     key_concurrency: int = 1
+    #: How long one poll waits for records; :meth:`ConsumeLoop.stop` is noticed within it.
+    poll_timeout_s: float = 0.5
 
 
-class _WaitForBatch(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Before partitions are taken away, let the in-flight batch finish and commit."""
-
-    def __init__(self, idle: asyncio.Event) -> None:
-        self._idle = idle
-
-    async def on_partitions_revoked(self, revoked: Any) -> None:
-        await self._idle.wait()
-
-    async def on_partitions_assigned(self, assigned: Any) -> None:
-        return None
-
-
-class ConsumeLoop:
+class ConsumeLoop(Generic[R]):
     """Runs one consumer group member: poll, handle in order per partition, commit."""
 
     def __init__(
         self,
-        kafka: KafkaSettings,
+        source: EventSource[R],
         config: ConsumerConfig,
-        handler: Handler,
+        handler: Callable[[R], Awaitable[None]],
         dead_letters: EventPublisher,
         flush: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """:param flush: for group commit: makes what the handler staged durable, once per
         partition batch, before the batch's offsets are committed."""
+        self._source = source
         self._config = config
         self._handler = handler
         self._flush = flush
         self._dead_letters = dead_letters
-        self._consumer = AIOKafkaConsumer(
-            **client_options(kafka),
-            group_id=config.group_id,
-            group_instance_id=kafka.group_instance_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            # The scheduler publishes in Kafka transactions: never act on an aborted one.
-            isolation_level="read_committed",
-            client_id=f"dunwell-{config.service}",
-        )
         self._idle = asyncio.Event()
         self._idle.set()
         self._stopping = asyncio.Event()
@@ -97,9 +72,12 @@ class ConsumeLoop:
         self._last_poll = time.monotonic()
 
     async def start(self) -> None:
-        await self._consumer.start()
-        self._consumer.subscribe(list(self._config.topics), listener=_WaitForBatch(self._idle))
+        await self._source.start(self._config.topics, self._wait_for_batch)
         self._started = True
+
+    async def _wait_for_batch(self) -> None:
+        """Before partitions are taken away, let the in-flight batch finish and commit."""
+        await self._idle.wait()
 
     def ready(self) -> bool:
         """Started and not shutting down."""
@@ -117,17 +95,16 @@ class ConsumeLoop:
             self._finished.set()
 
     async def _poll_until_stopped(self) -> None:
+        config = self._config
         while not self._stopping.is_set():
-            batches = await self._consumer.getmany(
-                timeout_ms=500, max_records=self._config.max_batch
-            )
+            batches = await self._source.getmany(config.poll_timeout_s, config.max_batch)
             self._last_poll = time.monotonic()
             if not batches or self._stopping.is_set():
                 # Records fetched after stop() are not handled: uncommitted, they are redelivered.
                 continue
             self._idle.clear()
             try:
-                if self._config.concurrent_partitions and self._flush is None:
+                if config.concurrent_partitions and self._flush is None:
                     await asyncio.gather(
                         *(self._handle_partition(tp, records) for tp, records in batches.items())
                     )
@@ -145,15 +122,15 @@ class ConsumeLoop:
         self._stopping.set()
         if self._started:
             try:
-                # The loop notices within one poll (0.5 s), then finishes its batch and commits.
-                await asyncio.wait_for(self._finished.wait(), grace_s + 1)
+                # The loop notices within one poll, then finishes its batch and commits.
+                await asyncio.wait_for(
+                    self._finished.wait(), grace_s + self._config.poll_timeout_s * 2
+                )
             except TimeoutError:
                 log.warning("in-flight batch did not finish within the grace period")
-        await self._consumer.stop()
+        await self._source.stop()
 
-    async def _handle_partition(
-        self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]
-    ) -> None:
+    async def _handle_partition(self, tp: Partition, records: Sequence[R]) -> None:
         done: int | None = None
         try:
             if self._config.key_concurrency > 1 and self._flush is None:
@@ -171,20 +148,20 @@ class ConsumeLoop:
             done = None if self._flush else done
             log.warning("transient failure; retrying", extra={"topic": tp.topic, "error": str(e)})
             EVENTS_CONSUMED.labels(self._config.service, tp.topic, "retried").inc()
-            self._consumer.seek(tp, failed)
+            self._source.seek(tp, failed)
             await asyncio.sleep(min(e.defer_s, self._config.max_retry_pause_s))
         finally:
             if done is not None:
                 # The next offset to read, as Kafka expects.
-                await self._consumer.commit({tp: done})
+                await self._source.commit({tp: done})
 
-    async def _handle_by_key(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        groups: dict[bytes | None, list[ConsumerRecord[bytes, bytes]]] = {}
+    async def _handle_by_key(self, records: Sequence[R]) -> None:
+        groups: dict[bytes | None, list[R]] = {}
         for record in records:
             groups.setdefault(record.key, []).append(record)
         slots = asyncio.Semaphore(self._config.key_concurrency)
 
-        async def in_order(group: list[ConsumerRecord[bytes, bytes]]) -> None:
+        async def in_order(group: list[R]) -> None:
             async with slots:
                 for record in group:
                     await self._handle_one(record)
@@ -199,28 +176,17 @@ class ConsumeLoop:
         if failures:
             raise failures[0]
 
-    async def _handle_one(self, record: ConsumerRecord[bytes, bytes]) -> None:
+    async def _handle_one(self, record: R) -> None:
         service, topic = self._config.service, record.topic
         CONSUMER_LAG_SECONDS.labels(service, topic).observe(
             max(0.0, time.time() - record.timestamp / 1000)
         )
         with HANDLER_SECONDS.labels(service, topic).time():
-            try:
-                await self._handler(record)
-            except PermanentError as e:
-                await self._dead_letter(record, e)
-                return
-        EVENTS_CONSUMED.labels(service, topic, "processed").inc()
-
-    async def _dead_letter(
-        self, record: ConsumerRecord[bytes, bytes], error: PermanentError
-    ) -> None:
-        await send_to_dead_letter(
-            self._dead_letters,
-            key=record.key,
-            value=record.value,
-            headers=list(record.headers),
-            source=(record.topic, record.partition, record.offset),
-            error=error,
-            service=self._config.service,
-        )
+            match await boundary.handle(record, self._handler):
+                case boundary.Done():
+                    EVENTS_CONSUMED.labels(service, topic, "processed").inc()
+                case boundary.DeadLetter(error):
+                    await boundary.dead_letter(self._dead_letters, record, error, service=service)
+                case boundary.Retry(error) | boundary.Bug(error):
+                    # The partition's batch seeks back (retry) or the service stops (bug).
+                    raise error

@@ -1,20 +1,18 @@
-"""Dead-letter records: the original bytes, untouched, plus why and where they came from."""
+"""Dead-letter records: the original bytes, untouched, plus why and where they came from.
+
+Pure (no Kafka client, no metrics): the audit's domain and its offline verifier read these
+headers. Sending a record to ``<topic>.dlq`` is :func:`shared.boundary.dead_letter`.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final
 
 from shared.errors import PermanentError
 from shared.events import KafkaRecord
-from shared.kafka import EventPublisher
-from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED
 from shared.redaction import redact_text
-from shared.topics import dead_letter
-
-log = logging.getLogger(__name__)
 
 REASON: Final = "dunwell-dlq-reason"
 REASON_CODE: Final = "dunwell-dlq-reason-code"
@@ -73,38 +71,3 @@ def header(headers: Sequence[tuple[str, bytes]], name: str) -> str | None:
         if key == name:
             return raw.decode("utf-8", errors="replace")
     return None
-
-
-async def send_to_dead_letter(
-    publisher: EventPublisher,
-    *,
-    key: bytes | None,
-    value: bytes | None,
-    headers: Sequence[tuple[str, bytes]],
-    source: tuple[str, int, int],
-    error: PermanentError,
-    service: str,
-) -> None:
-    """Publish a record that cannot be processed to ``<topic>.dlq``, log it and count it.
-
-    Returns once the broker has acknowledged it, so the caller may commit the source offset.
-
-    :param publisher: where to publish.
-    :param key: the original key.
-    :param value: the original value.
-    :param headers: the original headers.
-    :param source: topic, partition and offset of the original record.
-    :param error: why it cannot be processed.
-    :param service: the service that gives up on it.
-    """
-    topic, _, offset = source
-    record = dead_letter_record(
-        key=key, value=value, headers=headers, source=source, error=error, service=service
-    )
-    await publisher.publish_record(dead_letter(topic), record)
-    log.warning(
-        "record dead-lettered",
-        extra={"topic": topic, "offset": offset, "reason": error.reason_code},
-    )
-    DEAD_LETTERS.labels(service, topic, error.reason_code).inc()
-    EVENTS_CONSUMED.labels(service, topic, "dead_lettered").inc()

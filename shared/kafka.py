@@ -1,4 +1,4 @@
-"""Kafka I/O behind small ports: the event publisher, client options and topic administration."""
+"""Kafka I/O on aiokafka: the event publisher, client options and topic administration."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -25,16 +25,6 @@ from shared.metrics import EVENTS_PUBLISHED, PRODUCERS_REPLACED
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
-
-
-class EventPublisher(Protocol):
-    """Publishes events and raw records; returns once the broker has acknowledged them."""
-
-    async def publish(self, topic: str, event: Event) -> None: ...
-
-    async def publish_record(
-        self, topic: str, record: KafkaRecord, partition: int | None = None
-    ) -> None: ...
 
 
 def client_options(settings: KafkaSettings) -> dict[str, Any]:
@@ -64,7 +54,8 @@ _PRODUCER_BROKEN = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducer
 
 
 class KafkaEventPublisher:
-    """:class:`EventPublisher` on aiokafka: acks=all and idempotence, so a retry never doubles.
+    """:class:`~shared.ports.EventPublisher` on aiokafka: acks=all and idempotence, so a
+    retry never doubles.
 
     A producer broken by a sequence error is replaced by a new one; the failed publish is
     retryable, and what it carried is published again by the caller's retry (consumers

@@ -1,4 +1,4 @@
-"""Running an aiohttp service around one consume loop: start, crash-on-bug, graceful stop."""
+"""Running an aiohttp service: its consume loop and periodic jobs, crash-on-bug, graceful stop."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 from aiohttp import web
 
-from shared.consumer import ConsumeLoop
+from shared.errors import RetryableError
 from shared.health import Health
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,20 @@ async def cancel_all(tasks: list[asyncio.Task[None]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+class Loop(Protocol):
+    """A consume loop as the service runs it (:class:`~shared.consumer.ConsumeLoop` is one)."""
+
+    async def run(self) -> None: ...
+
+    async def stop(self, grace_s: float) -> None: ...
+
+    def alive(self) -> bool: ...
+
+    def ready(self) -> bool: ...
+
+
 def consumer_context(
-    build: Callable[[web.Application], Awaitable[ConsumeLoop]], health: Health, grace_s: float
+    build: Callable[[web.Application], Awaitable[Loop]], health: Health, grace_s: float
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """An aiohttp ``cleanup_ctx`` that runs a consume loop for the application's lifetime.
 
@@ -81,6 +93,73 @@ def consumer_context(
             await task
 
     return context
+
+
+#: One step of a periodic job; a true result (work was found) runs the next step at once.
+Step = Callable[[], Awaitable[int | None]]
+
+
+async def periodic(
+    name: str,
+    interval_s: float,
+    step: Step,
+    stop: asyncio.Event,
+    grace_s: float,
+    *,
+    retry_s: float | None = None,
+    first_after_s: float = 0.0,
+) -> None:
+    """Run ``step`` every ``interval_s`` seconds until ``stop`` is set.
+
+    A :class:`~shared.errors.RetryableError` is logged and the step runs again after
+    ``retry_s``; anything else is a bug and ends the job (so :func:`watch` stops the service).
+    Once ``stop`` is set, a running step may finish within ``grace_s``, then it is cancelled.
+
+    :param name: the job's name in logs.
+    :param interval_s: seconds from the end of one step to the start of the next.
+    :param step: one round of work; returns how much it found (a true value: go on at once).
+    :param stop: set at shutdown.
+    :param grace_s: how long a running step may take once ``stop`` is set.
+    :param retry_s: seconds before trying again after a transient failure (``interval_s``).
+    :param first_after_s: seconds before the first step.
+    """
+    pause = first_after_s
+    while not await _stopped_within(stop, pause):
+        try:
+            found = await _step_within_grace(name, step, stop, grace_s)
+        except RetryableError as e:
+            log.warning("%s deferred", name, extra={"job": name, "error": str(e)})
+            pause = interval_s if retry_s is None else retry_s
+            continue
+        pause = 0.0 if found else interval_s
+
+
+async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait up to ``seconds``; whether ``stop`` is set by then."""
+    if seconds > 0:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
+
+
+async def _step_within_grace(
+    name: str, step: Step, stop: asyncio.Event, grace_s: float
+) -> int | None:
+    """One step; if ``stop`` is set meanwhile, it gets ``grace_s`` more, then is cancelled."""
+    task = asyncio.ensure_future(step())
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not task.done():
+            await asyncio.wait({task}, timeout=grace_s)
+        if not task.done():
+            log.warning("%s did not finish within the grace period", name, extra={"job": name})
+            return None
+        return task.result()
+    finally:
+        stopping.cancel()
+        task.cancel()
+        await asyncio.gather(task, stopping, return_exceptions=True)
 
 
 def run(app: web.Application, *, host: str, port: int) -> int:

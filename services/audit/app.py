@@ -30,6 +30,7 @@ from shared.database import create_engine
 from shared.errors import RetryableError
 from shared.health import Health, add_ops_routes
 from shared.kafka import KafkaEventPublisher
+from shared.kafka_source import AiokafkaSource
 from shared.service import cancel_all, consumer_context, watch
 from shared.web import retryable_as_503
 
@@ -118,7 +119,7 @@ def build_app(settings: Settings) -> web.Application:
         await publisher.aclose()
         await engine.dispose()
 
-    async def consume(app: web.Application) -> ConsumeLoop:
+    async def consume(app: web.Application) -> ConsumeLoop[ConsumerRecord[bytes, bytes]]:
         buffer = app[buffer_key]
 
         async def stage(rec: ConsumerRecord[bytes, bytes]) -> None:
@@ -145,7 +146,8 @@ def build_app(settings: Settings) -> web.Application:
                 *topics.dead_letters(),
             ),
         )
-        loop = ConsumeLoop(settings.kafka, config, stage, app[publisher_key], flush=buffer.flush)
+        source = AiokafkaSource(settings.kafka, group_id=config.group_id, service=SERVICE)
+        loop = ConsumeLoop(source, config, stage, app[publisher_key], flush=buffer.flush)
         await loop.start()
         return loop
 

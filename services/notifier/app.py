@@ -38,6 +38,7 @@ from shared.errors import InvalidEvent
 from shared.events import ContactDetailsChanged, ContactRequested, ContactWithdrawn, decode
 from shared.health import Health, add_ops_routes
 from shared.kafka import KafkaEventPublisher
+from shared.kafka_source import AiokafkaSource
 from shared.service import cancel_all, consumer_context, watch
 from shared.web import retryable_as_503
 
@@ -140,7 +141,7 @@ def build_app(settings: Settings) -> web.Application:
         await asyncio.wait({task}, timeout=settings.shutdown_grace_s)
         await cancel_all([task])  # one still running after the grace period is cancelled
 
-    async def consume(app: web.Application) -> ConsumeLoop:
+    async def consume(app: web.Application) -> ConsumeLoop[ConsumerRecord[bytes, bytes]]:
         topics = settings.kafka.topics
         ctx = app[context_key]
 
@@ -172,7 +173,8 @@ def build_app(settings: Settings) -> web.Application:
             lambda details: record_contact_details(details, store=ctx.store),
             timeout_s=settings.directory_catch_up_s,
         )
-        loop = ConsumeLoop(settings.kafka, config, handle, app[publisher_key])
+        source = AiokafkaSource(settings.kafka, group_id=config.group_id, service=SERVICE)
+        loop = ConsumeLoop(source, config, handle, app[publisher_key])
         await loop.start()
         return loop
 

@@ -32,7 +32,7 @@ from shared.events import (
     InteractionRecorded,
     derived_event_id,
 )
-from shared.kafka import EventPublisher
+from shared.ports import EventPublisher
 
 #: How old a signed callback may be, and how long its nonce is remembered.
 FRESHNESS_S: Final = 300

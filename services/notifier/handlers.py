@@ -51,7 +51,7 @@ from shared.events import (
     InteractionRecorded,
     derived_event_id,
 )
-from shared.kafka import EventPublisher
+from shared.ports import EventPublisher
 
 log = logging.getLogger(__name__)
 

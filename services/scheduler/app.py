@@ -30,8 +30,8 @@ from services.scheduler.strategy import load_strategy
 from shared.calendars.monitoring import watch_calendar
 from shared.errors import PermanentError, RetryableError
 from shared.events import BorrowerReplied, BusinessDayClosed, KafkaRecord, decode, encode
-from shared.kafka import EventPublisher
 from shared.logging import logging_config
+from shared.ports import EventPublisher
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def _loan_record(event: Any) -> LoanRecord:
     pairs = list(headers.items()) if isinstance(headers, dict) else list(headers)
     stamp = message.timestamp
     return LoanRecord(
-        timestamp=float(stamp) if isinstance(stamp, int | float) else None,
+        timestamp=int(stamp * 1000) if isinstance(stamp, int | float) else 0,
         key=message.key,
         value=message.value,
         headers=pairs,

@@ -13,7 +13,7 @@ from services.scheduler.loan import Loan
 from services.scheduler.metrics import REQUESTS_PUBLISHED, SWEEP_SECONDS, SWEPT, WITHDRAWALS
 from services.scheduler.planner import Context, Decision, apply, pre_due, sweep
 from services.scheduler.ports import LoanStore
-from shared.deadletter import send_to_dead_letter
+from shared.boundary import dead_letter as send_to_dead_letter
 from shared.errors import PermanentError
 from shared.events import (
     AgentTaskOpened,
@@ -25,8 +25,8 @@ from shared.events import (
     InstalmentDue,
     PromiseToPayResolved,
 )
-from shared.kafka import EventPublisher
 from shared.metrics import CONSUMER_LAG_SECONDS, EVENTS_CONSUMED
+from shared.ports import EventPublisher
 from shared.topics import Topics
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ class LoanRecord:
     topic: str
     partition: int
     offset: int
-    timestamp: float | None = None  # seconds since the epoch, as Kafka stamped the record
+    timestamp: int = 0  # milliseconds since the epoch, as Kafka stamped the record (0: unknown)
 
 
 @dataclass(frozen=True)
@@ -56,15 +56,7 @@ class SchedulerContext:
 
 async def dead_letter(record: LoanRecord, error: PermanentError, ctx: SchedulerContext) -> None:
     """Send a record the scheduler cannot use to its topic's dead-letter topic."""
-    await send_to_dead_letter(
-        ctx.publisher,
-        key=record.key,
-        value=record.value,
-        headers=record.headers,
-        source=(record.topic, record.partition, record.offset),
-        error=error,
-        service=SERVICE,
-    )
+    await send_to_dead_letter(ctx.publisher, record, error, service=SERVICE)
 
 
 def destination(event: Event, topics: Topics) -> str:
@@ -85,9 +77,9 @@ async def handle_loan_record(record: LoanRecord, ctx: SchedulerContext) -> None:
     Outputs are published (and acknowledged) before the loan's new state is written, so a crash
     in between republishes the same deterministic events rather than losing them.
     """
-    if record.timestamp is not None:
+    if record.timestamp > 0:
         CONSUMER_LAG_SECONDS.labels(SERVICE, record.topic).observe(
-            max(0.0, time.time() - record.timestamp)
+            max(0.0, time.time() - record.timestamp / 1000)
         )
     try:
         event = decode_loan_record(

@@ -6,7 +6,7 @@ from shared.events import AnyEvent, Event, KafkaRecord, decode, encode
 
 
 class InMemoryEventPublisher:
-    """:class:`~shared.kafka.EventPublisher` keeping each topic's records as Kafka would."""
+    """:class:`~shared.ports.EventPublisher` keeping each topic's records as Kafka would."""
 
     def __init__(self, source: str = "/dunwell/test") -> None:
         self.records: dict[str, list[KafkaRecord]] = {}

@@ -1,4 +1,6 @@
-"""The shared consume loop on the real broker: commit, dead-letter, retry, resume."""
+"""The contract of the aiokafka event source: the shared consume loop on the real broker
+(commit, dead-letter, retry, resume, keys side by side); the same rules run on the in-memory
+source in ``tests/unit/shared/test_consumer.py``."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.errors import RetryableError
 from shared.events import ContactRequested, KafkaRecord, decode, encode
 from shared.kafka import KafkaEventPublisher, client_options
+from shared.kafka_source import AiokafkaSource, KafkaConsumerRecord
 from shared.settings import KafkaSettings
 from shared.testing.factories import contact_request
 from shared.topics import dead_letter
@@ -31,7 +34,17 @@ async def publisher(kafka: KafkaSettings) -> AsyncIterator[KafkaEventPublisher]:
     await producer.aclose()
 
 
-async def run_until(loop: ConsumeLoop, done: Callable[[], bool], timeout_s: float = 30) -> None:
+KafkaLoop = ConsumeLoop[KafkaConsumerRecord]
+
+
+def kafka_loop(
+    kafka: KafkaSettings, config: ConsumerConfig, handler: Handler, publisher: KafkaEventPublisher
+) -> KafkaLoop:
+    source = AiokafkaSource(kafka, group_id=config.group_id, service=config.service)
+    return ConsumeLoop(source, config, handler, publisher)
+
+
+async def run_until(loop: KafkaLoop, done: Callable[[], bool], timeout_s: float = 30) -> None:
     task = asyncio.create_task(loop.run())
     try:
         await eventually(done, timeout_s)
@@ -43,9 +56,9 @@ async def run_until(loop: ConsumeLoop, done: Callable[[], bool], timeout_s: floa
 
 async def started(
     kafka: KafkaSettings, group: str, handler: Handler, publisher: KafkaEventPublisher
-) -> ConsumeLoop:
+) -> KafkaLoop:
     config = ConsumerConfig(service="test", group_id=group, topics=(kafka.topics.contact_requests,))
-    loop = ConsumeLoop(kafka, config, handler, publisher)
+    loop = kafka_loop(kafka, config, handler, publisher)
     await loop.start()
     return loop
 
@@ -206,7 +219,7 @@ async def test_keys_go_side_by_side_each_in_order_and_a_retry_redelivers_the_bat
         concurrent_partitions=True,
         key_concurrency=8,
     )
-    loop = ConsumeLoop(kafka, config, handler, publisher)
+    loop = kafka_loop(kafka, config, handler, publisher)
     await loop.start()
     await run_until(loop, lambda: sum(len(v) for v in order.values()) == len(requests))
     for debtor, seen in order.items():

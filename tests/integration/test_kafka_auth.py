@@ -14,6 +14,7 @@ from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.errors import RetryableError
 from shared.events import decode
 from shared.kafka import KafkaEventPublisher
+from shared.kafka_source import AiokafkaSource
 from shared.settings import KafkaSettings
 from shared.testing.factories import contact_request
 from tests.polling import eventually
@@ -75,14 +76,11 @@ async def test_a_service_publishes_and_consumes_through_scram(
 
     try:
         await publisher.publish(settings.topics.contact_requests, request)
-        loop = ConsumeLoop(
-            settings,
-            ConsumerConfig(
-                service="auth-test", group_id=group, topics=(settings.topics.contact_requests,)
-            ),
-            handle,
-            publisher,
+        config = ConsumerConfig(
+            service="auth-test", group_id=group, topics=(settings.topics.contact_requests,)
         )
+        source = AiokafkaSource(settings, group_id=group, service="auth-test")
+        loop = ConsumeLoop(source, config, handle, publisher)
         await loop.start()
         task = asyncio.create_task(loop.run())
         try:

@@ -43,7 +43,7 @@ class TableLoanStore:
 
 
 class FaustEventPublisher:
-    """:class:`~shared.kafka.EventPublisher` on the faust app's idempotent producer."""
+    """:class:`~shared.ports.EventPublisher` on the faust app's idempotent producer."""
 
     def __init__(self, app: faust.App, *, service: str) -> None:
         self._app = app
