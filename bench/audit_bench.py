@@ -17,12 +17,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tqdm import tqdm
 
 from bench.common import record
+from services.audit.adapters.clock import SystemClock
+from services.audit.adapters.file_witness import FileWitness
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.checkpointer import Checkpointer, Signer
-from services.audit.domain import NewEntry
-from services.audit.log import EvidenceLog
-from services.audit.ports import LeafRow
-from services.audit.witness import FileWitness
+from services.audit.domain.checkpoint import Signer
+from services.audit.domain.entries import NewEntry
+from services.audit.domain.rows import LeafRow
+from services.audit.handlers.checkpointer import Checkpointer
+from services.audit.handlers.evidence import EvidenceLog
 from shared.database import create_engine
 
 BATCH = 500
@@ -49,7 +51,7 @@ def entries(batch: int, now: datetime) -> list[NewEntry]:
 async def open_log(path: Path) -> tuple[SqlAuditStore, EvidenceLog]:
     store = SqlAuditStore(create_engine(f"sqlite+aiosqlite:///{path}"))
     await store.migrate()
-    log = EvidenceLog(store, b"m" * 32)
+    log = EvidenceLog(store, b"m" * 32, SystemClock())
     await log.load()
     return store, log
 

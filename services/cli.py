@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import sys
 from datetime import UTC, datetime
@@ -14,8 +13,7 @@ import click
 from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
 
-from services.audit.checkpoint import VerifierKey
-from services.audit.verifier import BundleInvalid, verify_bundle
+from services.audit.entrypoints.cli import verify as audit_verify
 from services.notifier.domain.policy.engine import evaluate
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.rules import HolidayRule, PackInvalid
@@ -61,36 +59,7 @@ def create_topics_command(settings: CliSettings, partitions: int) -> None:
     click.echo(f"{len(created)} topic(s) created, {len(topics) - len(created)} already there")
 
 
-@main.command()
-@click.argument("bundle", type=click.File("rb"))
-@click.option(
-    "--keys",
-    "keys_file",
-    type=click.File("rb"),
-    default=None,
-    help="Trusted key history (JSON from GET /v1/keys) instead of the bundle's own keys.",
-)
-def verify(bundle: IO[bytes], keys_file: IO[bytes] | None) -> None:
-    """Verify an evidence bundle offline: exit 0 with a report, or 1 naming the first failure."""
-    try:
-        document = json.loads(bundle.read())
-        trusted = None
-        if keys_file is not None:
-            trusted = [
-                VerifierKey(k["name"], base64.b64decode(k["public_key"]))
-                for k in json.loads(keys_file.read())["keys"]
-            ]
-        report = verify_bundle(document, trusted)
-    except BundleInvalid as e:
-        where = f"entry {e.index}: " if e.index is not None else ""
-        click.echo(f"FAILED  {where}{e.problem}", err=True)
-        sys.exit(1)
-    except (ValueError, KeyError, TypeError) as e:
-        click.echo(f"FAILED  not a readable bundle: {type(e).__name__}: {e}", err=True)
-        sys.exit(1)
-    for line in report.lines:
-        click.echo(line)
-    click.echo("VERIFIED")
+main.add_command(audit_verify)
 
 
 @main.group()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from collections.abc import AsyncIterator
 from contextlib import suppress
@@ -15,16 +14,22 @@ from aiohttp import web
 from aiokafka import ConsumerRecord
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from services.audit.adapters.clock import SystemClock
+from services.audit.adapters.file_witness import FileWitness
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.api import AuditApi, add_routes, api_key
-from services.audit.auth import RateLimit
-from services.audit.checkpoint import VerifierKey, raw_public_key
-from services.audit.checkpointer import Checkpointer, Signer
-from services.audit.handlers import IngestBuffer, entry_for_record
-from services.audit.log import EvidenceLog
-from services.audit.selfcheck import run_self_check
-from services.audit.settings import PublishedKey, Settings
-from services.audit.witness import FileWitness, HttpTimestamper, Timestamper
+from services.audit.adapters.tsa import HttpTimestamper
+from services.audit.domain.checkpoint import Signer, VerifierKey
+from services.audit.domain.keys import KeyHistory, PublishedKey, published_key
+from services.audit.entrypoints.api import AuditApi, add_routes, api_key
+from services.audit.entrypoints.auth import RateLimit
+from services.audit.entrypoints.consumer import audited_topics, dispatch
+from services.audit.handlers.bundle import BundleExport
+from services.audit.handlers.checkpointer import Checkpointer
+from services.audit.handlers.evidence import EvidenceLog
+from services.audit.handlers.ingest import IngestBuffer
+from services.audit.handlers.selfcheck import scheduled_self_check
+from services.audit.ports import Timestamper
+from services.audit.settings import Settings
 from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.database import create_engine
 from shared.errors import RetryableError
@@ -46,16 +51,7 @@ def signer_for(settings: Settings) -> Signer:
 
 def published_keys(settings: Settings, signer: Signer) -> tuple[PublishedKey, ...]:
     """The key history plus the current key: what a verifier needs for every checkpoint."""
-    current = PublishedKey(
-        name=signer.name,
-        public_key=base64.b64encode(raw_public_key(signer.private)).decode(),
-        valid_from=settings.signing_key_valid_from,
-    )
-    return (*settings.key_history, current)
-
-
-def verifier_keys(keys: tuple[PublishedKey, ...]) -> tuple[VerifierKey, ...]:
-    return tuple(VerifierKey(k.name, base64.b64decode(k.public_key)) for k in keys)
+    return (*settings.key_history, published_key(signer, settings.signing_key_valid_from))
 
 
 def timestamper_for(settings: Settings) -> Timestamper | None:
@@ -73,8 +69,7 @@ def build_app(settings: Settings) -> web.Application:
     add_ops_routes(app, health)
     add_routes(app)
     signer = signer_for(settings)
-    keys = published_keys(settings, signer)
-    trusted = verifier_keys(keys)
+    keys = KeyHistory(published_keys(settings, signer))
     witness = FileWitness(Path(settings.witness_path))
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
@@ -83,18 +78,16 @@ def build_app(settings: Settings) -> web.Application:
         engine = create_engine(settings.database_url)
         store = SqlAuditStore(engine)
         await store.migrate()
-        evidence = EvidenceLog(store, settings.master_key_bytes())
+        evidence = EvidenceLog(store, settings.master_key_bytes(), SystemClock())
         await evidence.load()
         roots = await asyncio.to_thread(_read_text, settings.tsa_ca_file)
         app[api_key] = AuditApi(
-            settings,
-            evidence,
-            store,
-            keys,
-            trusted,
-            witness,
-            roots,
-            RateLimit(settings.verify_rate_per_minute),
+            settings=settings,
+            log=evidence,
+            store=store,
+            keys=keys,
+            export=BundleExport(evidence, store, settings.origin, keys, witness, roots),
+            rate=RateLimit(settings.verify_rate_per_minute),
         )
         app[buffer_key] = IngestBuffer(evidence)
         publisher = KafkaEventPublisher(settings.kafka, service=SERVICE)
@@ -102,13 +95,19 @@ def build_app(settings: Settings) -> web.Application:
         app[publisher_key] = publisher
         health.readiness["database"] = store.ping
         checkpointer = Checkpointer(
-            evidence, store, signer, settings.origin, witness, trusted, timestamper_for(settings)
+            evidence,
+            store,
+            signer,
+            settings.origin,
+            witness,
+            keys.trusted,
+            timestamper_for(settings),
         )
         tasks = [
             watch(app, asyncio.create_task(task))
             for task in (
                 checkpointer.run(settings.checkpoint_interval_s, settings.checkpoint_every),
-                _self_checks(store, trusted, witness, settings.self_check_interval_s),
+                _self_checks(store, keys.trusted, witness, settings.self_check_interval_s),
                 _retention(evidence, timedelta(days=settings.retention_days)),
             )
         ]
@@ -123,28 +122,13 @@ def build_app(settings: Settings) -> web.Application:
         buffer = app[buffer_key]
 
         async def stage(rec: ConsumerRecord[bytes, bytes]) -> None:
-            buffer.stage(
-                entry_for_record(
-                    topic=rec.topic,
-                    value=rec.value,
-                    headers=list(rec.headers),
-                    timestamp_ms=rec.timestamp,
-                )
-            )
+            await dispatch(rec, buffer)
 
-        topics = settings.kafka.topics
         config = ConsumerConfig(
             service=SERVICE,
             group_id=settings.group_id,
             max_batch=settings.batch_max,
-            topics=(
-                topics.contact_requests,
-                topics.delinquency,
-                topics.tasks,
-                topics.interactions,
-                topics.replies,
-                *topics.dead_letters(),
-            ),
+            topics=audited_topics(settings.kafka.topics),
         )
         source = AiokafkaSource(settings.kafka, group_id=config.group_id, service=SERVICE)
         loop = ConsumeLoop(source, config, stage, app[publisher_key], flush=buffer.flush)
@@ -179,7 +163,4 @@ async def _self_checks(
 ) -> None:
     while True:
         await asyncio.sleep(interval_s)
-        try:
-            await run_self_check(store, trusted, witness)
-        except RetryableError as e:
-            log.warning("self-check deferred", extra={"error": str(e)})
+        await scheduled_self_check(store, trusted, witness)

@@ -1,53 +1,13 @@
-"""The evidence log's storage port and the rows it keeps."""
+"""The audit service's ports: the evidence store, the witness, the time-stamper, the clock."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from services.audit.tree import Node
-
-
-@dataclass(frozen=True)
-class LeafRow:
-    index: int
-    event_id: str
-    kind: str
-    debtor_id: str | None
-    loan_id: str | None
-    leaf_data: bytes
-    ciphertext: bytes
-    recorded_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class CheckpointRow:
-    size: int
-    root: bytes
-    note: str
-    signed_at: datetime
-    timestamp_token: bytes | None = None
-
-
-@dataclass(frozen=True)
-class CodeRow:
-    code: str
-    leaf_index: int
-    sent_at: datetime
-    channel: str
-    account_masked: str | None
-
-
-@dataclass(frozen=True)
-class AppendBatch:
-    """Everything one group commit writes, atomically."""
-
-    leaves: Sequence[LeafRow]
-    nodes: Mapping[Node, bytes]
-    codes: Sequence[CodeRow] = ()
-    new_keys: Mapping[str, bytes] = field(default_factory=dict)  # key_ref -> wrapped key
+from services.audit.domain.rows import AppendBatch, CheckpointRow, CodeRow, LeafRow
+from services.audit.domain.tree import Node
 
 
 class AuditStore(Protocol):
@@ -97,3 +57,23 @@ class AuditStore(Protocol):
         ...
 
     async def find_code(self, code: str) -> CodeRow | None: ...
+
+
+class Witness(Protocol):
+    """Keeps the latest signed checkpoint where the log's own database cannot overwrite it."""
+
+    async def latest(self) -> str | None: ...
+
+    async def record(self, note: str) -> None: ...
+
+
+class Timestamper(Protocol):
+    """Obtains an RFC 3161 time-stamp token over some bytes."""
+
+    async def stamp(self, data: bytes) -> bytes: ...
+
+
+class Clock(Protocol):
+    """The current time, aware and in UTC."""
+
+    def now(self) -> datetime: ...

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.audit.domain.keys import PublishedKey
 from shared.settings import BaseServiceSettings
 
 Role = Literal["agent", "auditor"]
@@ -27,17 +28,6 @@ class ApiToken(BaseModel):
 
     token: SecretStr
     role: Role
-
-
-class PublishedKey(BaseModel):
-    """A log public key from the key history (earlier keys stay published after rotation)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    public_key: str  # base64 of the raw 32-byte Ed25519 key
-    valid_from: datetime
-    valid_until: datetime | None = None
 
 
 DEV_MASTER_KEY = _dev_secret("dunwell local development master key")

@@ -11,13 +11,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.audit import merkle
-from services.audit.api import AuditApi
-from services.audit.checkpoint import open_note
-from services.audit.checkpointer import Checkpointer, Signer
-from services.audit.openapi import OPENAPI
+from services.audit.domain import merkle
+from services.audit.domain.checkpoint import Signer, open_note
+from services.audit.domain.verifier import verify_bundle
+from services.audit.entrypoints.api import AuditApi
+from services.audit.entrypoints.openapi import OPENAPI
+from services.audit.handlers.checkpointer import Checkpointer
 from services.audit.settings import ApiToken, Settings
-from services.audit.verifier import verify_bundle
 from tests.support.audit import audit_app, sent_message
 
 Client = TestClient[web.Request, web.Application]
@@ -38,8 +38,9 @@ async def client(
         verify_rate_per_minute=3,
     )
     app, api, _ = await audit_app(settings, tmp_path, SIGNER)
-    assert api.witness is not None
-    checkpointer = Checkpointer(api.log, api.store, SIGNER, SIGNER.name, api.witness, (SIGNER.key,))
+    witness = api.export.witness
+    assert witness is not None
+    checkpointer = Checkpointer(api.log, api.store, SIGNER, SIGNER.name, witness, (SIGNER.key,))
     return await aiohttp_client(app), api, checkpointer
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.ports import AppendBatch, LeafRow
+from services.audit.domain.rows import AppendBatch, LeafRow
 from shared.database import create_engine
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from services.audit.adapters.memory import InMemoryAuditStore
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.ports import AppendBatch, AuditStore, CheckpointRow, CodeRow, LeafRow
+from services.audit.domain.rows import AppendBatch, CheckpointRow, CodeRow, LeafRow
+from services.audit.ports import AuditStore
 from shared.database import create_engine
 from shared.errors import RetryableError
 

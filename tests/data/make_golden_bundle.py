@@ -14,20 +14,22 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from services.audit.adapters.clock import SystemClock
+from services.audit.adapters.file_witness import FileWitness
 from services.audit.adapters.memory import InMemoryAuditStore
-from services.audit.bundle import build_bundle
-from services.audit.checkpointer import Checkpointer, Signer
-from services.audit.domain import NewEntry
-from services.audit.log import EvidenceLog
-from services.audit.settings import PublishedKey
-from services.audit.witness import FileWitness
+from services.audit.domain.checkpoint import Signer
+from services.audit.domain.entries import NewEntry
+from services.audit.domain.keys import KeyHistory, PublishedKey
+from services.audit.handlers.bundle import BundleExport
+from services.audit.handlers.checkpointer import Checkpointer
+from services.audit.handlers.evidence import EvidenceLog
 
 ORIGIN = "bank.example/dunwell-audit"
 
 
 async def main() -> None:
     store = InMemoryAuditStore()
-    log = EvidenceLog(store, b"golden-master-key-32-bytes-long!")
+    log = EvidenceLog(store, b"golden-master-key-32-bytes-long!", SystemClock())
     await log.load()
     signer = Signer(
         ORIGIN, Ed25519PrivateKey.from_private_bytes(b"golden-signing-seed-32-bytes-ok!")
@@ -57,18 +59,8 @@ async def main() -> None:
             public_key=base64.b64encode(signer.key.public_key).decode(),
             valid_from=datetime(2026, 1, 1, tzinfo=UTC),
         )
-        document, _ = await build_bundle(
-            log,
-            store,
-            debtor_id="debtor-1",
-            loan_id=None,
-            origin=ORIGIN,
-            keys=(key,),
-            trusted=(signer.key,),
-            witness=witness,
-            tsa_roots_pem=None,
-            exported_by="golden",
-        )
+        export = BundleExport(log, store, ORIGIN, KeyHistory((key,)), witness, None)
+        document, _ = await export.export(debtor_id="debtor-1", loan_id=None, exported_by="golden")
     out = Path(__file__).with_name("bundle-v1.json")
     out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
 

@@ -10,11 +10,12 @@ import aiohttp
 import pytest
 
 from sandbox.stack import LOCAL_TOKENS, Stack
+from services.audit.adapters.file_witness import FileWitness
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.app import published_keys, signer_for, verifier_keys
-from services.audit.selfcheck import self_check
+from services.audit.app import published_keys, signer_for
+from services.audit.domain.keys import verifier_keys
+from services.audit.handlers.selfcheck import self_check
 from services.audit.settings import Settings
-from services.audit.witness import FileWitness
 from shared.database import create_engine
 from shared.events import InteractionRecorded
 from shared.kafka import KafkaEventPublisher

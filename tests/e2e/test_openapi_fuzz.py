@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case
 
 from sandbox.stack import LOCAL_TOKENS, Stack
-from services.audit.openapi import OPENAPI as AUDIT_API
+from services.audit.entrypoints.openapi import OPENAPI as AUDIT_API
 from services.notifier.openapi import OPENAPI as NOTIFIER_API
 from tests.support.stack import isolated_stack
 

@@ -14,16 +14,17 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from services.audit.adapters.clock import SystemClock
+from services.audit.adapters.file_witness import FileWitness
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.bundle import build_bundle
-from services.audit.checkpoint import VerifierKey
-from services.audit.checkpointer import Checkpointer, Signer, TreeInconsistent
-from services.audit.domain import NewEntry
-from services.audit.log import EvidenceLog
-from services.audit.selfcheck import self_check
-from services.audit.settings import PublishedKey
-from services.audit.verifier import BundleInvalid, verify_bundle
-from services.audit.witness import FileWitness
+from services.audit.domain.checkpoint import Signer, VerifierKey
+from services.audit.domain.entries import NewEntry
+from services.audit.domain.keys import KeyHistory, PublishedKey
+from services.audit.domain.verifier import BundleInvalid, verify_bundle
+from services.audit.handlers.bundle import BundleExport
+from services.audit.handlers.checkpointer import Checkpointer, TreeInconsistent
+from services.audit.handlers.evidence import EvidenceLog
+from services.audit.handlers.selfcheck import self_check
 from shared.database import create_engine
 
 ORIGIN = "bank.example/dunwell-audit"
@@ -60,18 +61,10 @@ class Log:
     checkpointer: Checkpointer
 
     async def bundle(self, debtor: str) -> dict[str, Any]:
-        document, _ = await build_bundle(
-            self.log,
-            self.store,
-            debtor_id=debtor,
-            loan_id=None,
-            origin=ORIGIN,
-            keys=PUBLISHED,
-            trusted=TRUSTED,
-            witness=self.witness,
-            tsa_roots_pem=None,
-            exported_by="test",
+        export = BundleExport(
+            self.log, self.store, ORIGIN, KeyHistory(PUBLISHED), self.witness, None
         )
+        document, _ = await export.export(debtor_id=debtor, loan_id=None, exported_by="test")
         return document
 
 
@@ -89,7 +82,7 @@ async def open_log(path: Path) -> Log:
     store = SqlAuditStore(create_engine(f"sqlite+aiosqlite:///{path}"))
     OPENED.append(store)
     await store.migrate()
-    evidence = EvidenceLog(store, MASTER)
+    evidence = EvidenceLog(store, MASTER, SystemClock())
     await evidence.load()
     witness = FileWitness(path.with_suffix(".witness"))
     checkpointer = Checkpointer(evidence, store, SIGNER, ORIGIN, witness, TRUSTED)

@@ -14,16 +14,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sandbox.smtp import free_port
 from sandbox.tsa import build_app, make_authority
+from services.audit.adapters.clock import SystemClock
+from services.audit.adapters.file_witness import FileWitness
 from services.audit.adapters.memory import InMemoryAuditStore
-from services.audit.bundle import build_bundle
-from services.audit.checkpoint import open_note
-from services.audit.checkpointer import Checkpointer, Signer
-from services.audit.domain import NewEntry
-from services.audit.log import EvidenceLog
-from services.audit.selfcheck import self_check
-from services.audit.settings import PublishedKey
-from services.audit.verifier import BundleInvalid, verify_bundle
-from services.audit.witness import FileWitness, HttpTimestamper
+from services.audit.adapters.tsa import HttpTimestamper
+from services.audit.domain.checkpoint import Signer, open_note
+from services.audit.domain.entries import NewEntry
+from services.audit.domain.keys import KeyHistory, PublishedKey
+from services.audit.domain.verifier import BundleInvalid, verify_bundle
+from services.audit.handlers.bundle import BundleExport
+from services.audit.handlers.checkpointer import Checkpointer
+from services.audit.handlers.evidence import EvidenceLog
+from services.audit.handlers.selfcheck import self_check
 
 ORIGIN = "bank.example/dunwell-audit"
 
@@ -60,7 +62,7 @@ async def test_each_checkpoint_carries_a_token_openssl_accepts(
 ) -> None:
     url, authority = tsa
     store = InMemoryAuditStore()
-    evidence = EvidenceLog(store, b"m" * 32)
+    evidence = EvidenceLog(store, b"m" * 32, SystemClock())
     await evidence.load()
     signer = Signer(ORIGIN, Ed25519PrivateKey.generate())
     witness = FileWitness(tmp_path / "witness")
@@ -91,18 +93,10 @@ async def test_each_checkpoint_carries_a_token_openssl_accepts(
     out, err = await openssl.communicate()
     assert b"Verification: OK" in out, err
 
-    document, _ = await build_bundle(
-        evidence,
-        store,
-        debtor_id="d1",
-        loan_id=None,
-        origin=ORIGIN,
-        keys=(published(signer, datetime(2026, 1, 1, tzinfo=UTC)),),
-        trusted=(signer.key,),
-        witness=witness,
-        tsa_roots_pem=(authority / "ca.crt").read_text(),
-        exported_by="t",
-    )
+    keys = KeyHistory((published(signer, datetime(2026, 1, 1, tzinfo=UTC)),))
+    roots = (authority / "ca.crt").read_text()
+    export = BundleExport(evidence, store, ORIGIN, keys, witness, roots)
+    document, _ = await export.export(debtor_id="d1", loan_id=None, exported_by="t")
     report = verify_bundle(document)
     assert any("RFC 3161" in line for line in report.lines)
     token = bytearray(base64.b64decode(document["checkpoint"]["timestamp_token"]))
@@ -114,7 +108,7 @@ async def test_each_checkpoint_carries_a_token_openssl_accepts(
 
 async def test_after_key_rotation_old_and_new_checkpoints_verify(tmp_path: Path) -> None:
     store = InMemoryAuditStore()
-    evidence = EvidenceLog(store, b"m" * 32)
+    evidence = EvidenceLog(store, b"m" * 32, SystemClock())
     await evidence.load()
     witness = FileWitness(tmp_path / "witness")
     old = Signer(ORIGIN, Ed25519PrivateKey.generate())

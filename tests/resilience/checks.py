@@ -24,11 +24,12 @@ from typing import TypeVar
 from sandbox.arrivals import arrivals
 from sandbox.loanbook import Item
 from sandbox.reference import expected_requests
+from services.audit.adapters.file_witness import FileWitness
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.app import published_keys, signer_for, verifier_keys
-from services.audit.selfcheck import self_check
+from services.audit.app import published_keys, signer_for
+from services.audit.domain.keys import verifier_keys
+from services.audit.handlers.selfcheck import self_check
 from services.audit.settings import Settings as AuditSettings
-from services.audit.witness import FileWitness
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.rules import FrequencyCapRule
 from services.notifier.domain.sends import verification_code

@@ -1,16 +1,18 @@
-"""In-memory evidence log storage: a first-class adapter for unit and contract tests."""
+"""In memory: the evidence store, a witness and a settable clock, first-class for tests."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 
-from services.audit.ports import AppendBatch, CheckpointRow, CodeRow, LeafRow
-from services.audit.tree import Node
+from services.audit.domain.rows import AppendBatch, CheckpointRow, CodeRow, LeafRow
+from services.audit.domain.tree import Node
 from shared.errors import RetryableError
 
 
 class InMemoryAuditStore:
+    """:class:`~services.audit.ports.AuditStore` in dictionaries."""
+
     def __init__(self) -> None:
         self.rows: dict[int, LeafRow] = {}
         self.tree: dict[Node, bytes] = {}
@@ -110,3 +112,26 @@ class InMemoryAuditStore:
 
     async def find_code(self, code: str) -> CodeRow | None:
         return self.codes.get(code)
+
+
+class InMemoryWitness:
+    """:class:`~services.audit.ports.Witness` holding the latest note in memory."""
+
+    def __init__(self, note: str | None = None) -> None:
+        self.note = note
+
+    async def latest(self) -> str | None:
+        return self.note
+
+    async def record(self, note: str) -> None:
+        self.note = note
+
+
+class SettableClock:
+    """:class:`~services.audit.ports.Clock` that stands still until it is set or advanced."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.at = now or datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at

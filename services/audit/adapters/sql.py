@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,8 +18,8 @@ from services.audit.adapters.schema import (
     nodes,
     verification_codes,
 )
-from services.audit.ports import AppendBatch, CheckpointRow, CodeRow, LeafRow
-from services.audit.tree import Node
+from services.audit.domain.rows import AppendBatch, CheckpointRow, CodeRow, LeafRow
+from services.audit.domain.tree import Node
 from shared.database import as_utc, migrate, ping
 from shared.errors import RetryableError
 
@@ -45,6 +45,47 @@ def _chunks(values: Collection[Any]) -> list[list[Any]]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
+def _append_rows(batch: AppendBatch) -> list[tuple[Table, list[dict[str, Any]]]]:
+    """The rows one batch inserts, table by table, keys first (in one transaction)."""
+    created = next((r.recorded_at for r in batch.leaves if r.recorded_at), None)
+    keys = [
+        {"key_ref": ref, "wrapped_key": wrapped, "created_at": created or datetime.now(UTC)}
+        for ref, wrapped in batch.new_keys.items()
+    ]
+    return [
+        (data_keys, keys),
+        (leaves, [_leaf_values(r) for r in batch.leaves]),
+        (
+            nodes,
+            [{"level": lv, "node_index": ix, "hash": h} for (lv, ix), h in batch.nodes.items()],
+        ),
+        (verification_codes, [_code_values(c) for c in batch.codes]),
+    ]
+
+
+def _leaf_values(r: LeafRow) -> dict[str, Any]:
+    return {
+        "leaf_index": r.index,
+        "event_id": r.event_id,
+        "kind": r.kind,
+        "debtor_id": r.debtor_id,
+        "loan_id": r.loan_id,
+        "leaf_data": r.leaf_data,
+        "ciphertext": r.ciphertext,
+        "recorded_at": r.recorded_at,
+    }
+
+
+def _code_values(c: CodeRow) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "leaf_index": c.leaf_index,
+        "sent_at": c.sent_at,
+        "channel": c.channel,
+        "account_masked": c.account_masked,
+    }
+
+
 class SqlAuditStore:
     """:class:`~services.audit.ports.AuditStore` on one relational database."""
 
@@ -68,52 +109,9 @@ class SqlAuditStore:
     async def append(self, batch: AppendBatch) -> None:
         try:
             async with self._engine.begin() as conn:
-                if batch.new_keys:
-                    now = datetime.now(UTC)
-                    await conn.execute(
-                        insert(data_keys),
-                        [
-                            {"key_ref": ref, "wrapped_key": wrapped, "created_at": now}
-                            for ref, wrapped in batch.new_keys.items()
-                        ],
-                    )
-                await conn.execute(
-                    insert(leaves),
-                    [
-                        {
-                            "leaf_index": r.index,
-                            "event_id": r.event_id,
-                            "kind": r.kind,
-                            "debtor_id": r.debtor_id,
-                            "loan_id": r.loan_id,
-                            "leaf_data": r.leaf_data,
-                            "ciphertext": r.ciphertext,
-                            "recorded_at": r.recorded_at,
-                        }
-                        for r in batch.leaves
-                    ],
-                )
-                await conn.execute(
-                    insert(nodes),
-                    [
-                        {"level": level, "node_index": index, "hash": digest}
-                        for (level, index), digest in batch.nodes.items()
-                    ],
-                )
-                if batch.codes:
-                    await conn.execute(
-                        insert(verification_codes),
-                        [
-                            {
-                                "code": c.code,
-                                "leaf_index": c.leaf_index,
-                                "sent_at": c.sent_at,
-                                "channel": c.channel,
-                                "account_masked": c.account_masked,
-                            }
-                            for c in batch.codes
-                        ],
-                    )
+                for table, rows in _append_rows(batch):
+                    if rows:
+                        await conn.execute(insert(table), rows)
         except IntegrityError as e:
             raise RetryableError("append conflicted with another writer", defer_s=0.1) from e
         except OperationalError as e:

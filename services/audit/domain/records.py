@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
-from services.audit.domain import NewEntry, canonical
+from services.audit.domain.entries import NewEntry, canonical
 from shared.events import Identifier, derived_event_id
 
 Text = Annotated[str, StringConstraints(max_length=2000)]
@@ -50,20 +50,24 @@ AgentRecord = Annotated[CallLogged | VisitRecorded | RecordingHashed, Field(disc
 RECORDS: TypeAdapter[AgentRecord] = TypeAdapter(AgentRecord)
 
 
-def entry_for_record(record: AgentRecord, *, source: str) -> NewEntry:
+def occurred_at(record: AgentRecord) -> datetime:
+    """When what the record describes happened: the call, the visit or the recording."""
+    if isinstance(record, CallLogged):
+        return record.started_at
+    if isinstance(record, VisitRecorded):
+        return record.visited_at
+    return record.recorded_at
+
+
+def entry_for_agent_record(record: AgentRecord, *, source: str) -> NewEntry:
     """The log entry of an agent's record; its id derives from the source and record id, so a
     resubmission is a no-op."""
-    occurred = (
-        getattr(record, "started_at", None)
-        or getattr(record, "visited_at", None)
-        or (getattr(record, "recorded_at", None) or datetime.now(UTC))
-    )
     return NewEntry(
         event_id=derived_event_id("agent", source, record.record_id),
         kind=f"dunwell.agent.{record.kind}.v1",
         topic=f"http:{source}",
         debtor_id=record.debtor_id,
         loan_id=record.loan_id,
-        occurred_at=occurred,
+        occurred_at=occurred_at(record),
         payload=canonical(record.model_dump(mode="json")),
     )

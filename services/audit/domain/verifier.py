@@ -13,11 +13,12 @@ from typing import Any
 from cryptography import x509
 from rfc3161_client import VerificationError, VerifierBuilder, decode_timestamp_response
 
-from services.audit import merkle, sealing
-from services.audit.checkpoint import Checkpoint, NoteError, VerifierKey, open_note
-from services.audit.domain import LeafData, decode_leaf
+from services.audit.domain import merkle, sealing
+from services.audit.domain.bundle import FORMAT, VERSION
+from services.audit.domain.checkpoint import Checkpoint, NoteError, VerifierKey, open_note
+from services.audit.domain.entries import LeafData, decode_leaf
 
-SUPPORTED_VERSIONS = (1,)
+SUPPORTED_VERSIONS = (VERSION,)
 
 
 class BundleInvalid(Exception):
@@ -60,7 +61,7 @@ def verify_bundle(document: dict[str, Any], trusted: Sequence[VerifierKey] | Non
         the bank's published key history).
     """
     report = Report()
-    if document.get("format") != "dunwell-evidence-bundle":
+    if document.get("format") != FORMAT:
         raise BundleInvalid("not a Dunwell evidence bundle")
     if document.get("version") not in SUPPORTED_VERSIONS:
         raise BundleInvalid(f"unsupported bundle version {document.get('version')}")

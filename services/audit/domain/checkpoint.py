@@ -46,6 +46,18 @@ class VerifierKey:
         return key_id(self.name, self.public_key)
 
 
+@dataclass(frozen=True)
+class Signer:
+    """The log's current signing key and the name it signs under."""
+
+    name: str
+    private: Ed25519PrivateKey
+
+    @property
+    def key(self) -> VerifierKey:
+        return VerifierKey(self.name, raw_public_key(self.private))
+
+
 def key_id(name: str, public_key: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + ED25519 + public_key).digest()[:4]
 

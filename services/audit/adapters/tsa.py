@@ -1,10 +1,8 @@
-"""Where the latest checkpoint is kept outside the log's database, and the TSA client."""
+"""An RFC 3161 time-stamping authority over HTTP (aiohttp client)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Protocol
 
 import aiohttp
 from cryptography import x509
@@ -18,44 +16,8 @@ from rfc3161_client import (
 from shared.errors import RetryableError
 
 
-class Witness(Protocol):
-    """Keeps the latest signed checkpoint where the log's own database cannot overwrite it."""
-
-    async def latest(self) -> str | None: ...
-
-    async def record(self, note: str) -> None: ...
-
-
-class FileWitness:
-    """:class:`Witness` in a file (a separate volume in production), replaced atomically."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-
-    async def latest(self) -> str | None:
-        try:
-            return self._path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-
-    async def record(self, note: str) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_suffix(".tmp")
-        with tmp.open("w", encoding="utf-8") as out:
-            out.write(note)
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.replace(self._path)
-
-
-class Timestamper(Protocol):
-    """Obtains an RFC 3161 time-stamp token over some bytes."""
-
-    async def stamp(self, data: bytes) -> bytes: ...
-
-
 class HttpTimestamper:
-    """:class:`Timestamper` for an RFC 3161 TSA over HTTP; each reply is verified before use."""
+    """:class:`~services.audit.ports.Timestamper` for a TSA; each reply is verified before use."""
 
     def __init__(self, url: str, ca_file: Path | None, timeout_s: float = 10.0) -> None:
         self._url = url

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from services.cli import main
 
-GOLDEN = Path(__file__).parents[2] / "data" / "bundle-v1.json"
+GOLDEN = Path(__file__).parents[3] / "data" / "bundle-v1.json"
 
 
 def run(path: Path, *extra: str) -> tuple[int, str]:

@@ -1,16 +1,17 @@
-"""Pure audit rules: what one log entry holds and the exact bytes its leaf commits to."""
+"""What one log entry holds, the exact bytes its leaf commits to, and where entries come from."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from shared import deadletter
-from shared.events import AnyEvent, InteractionRecorded, derived_event_id
+from shared.events import AnyEvent, InteractionRecorded, decode, derived_event_id
+from shared.topics import DLQ_SUFFIX
 
 LEAF_FORMAT: Final = 1
 DEAD_LETTER_KIND: Final = "dunwell.dead-letter.v1"
@@ -87,6 +88,15 @@ def decode_leaf(data: bytes) -> LeafData:
     return leaf
 
 
+def unseen(entries: Sequence[NewEntry], known: Container[str]) -> list[NewEntry]:
+    """The entries whose event id is not ``known``, the first of each id, in input order."""
+    fresh: dict[str, NewEntry] = {}
+    for entry in entries:
+        if entry.event_id not in known:
+            fresh.setdefault(entry.event_id, entry)
+    return list(fresh.values())
+
+
 def entry_for_event(event: AnyEvent, *, topic: str, raw: bytes) -> NewEntry:
     """The log entry of a Dunwell event, keeping its bytes exactly as published."""
     notice = None
@@ -153,3 +163,14 @@ def entry_for_plaintext_read(
         occurred_at=at,
         payload=canonical(payload),
     )
+
+
+def entry_for_record(
+    *, topic: str, value: bytes | None, headers: Sequence[tuple[str, bytes]], timestamp_ms: int
+) -> NewEntry:
+    """The entry for one Kafka record; :class:`~shared.errors.InvalidEvent` for a bad one."""
+    if topic.endswith(DLQ_SUFFIX):
+        at = datetime.fromtimestamp(timestamp_ms / 1000, UTC)
+        return entry_for_dead_letter(topic=topic, value=value, headers=headers, timestamp=at)
+    event = decode(value, headers)
+    return entry_for_event(event, topic=topic, raw=value or b"")

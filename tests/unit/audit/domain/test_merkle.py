@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.audit import merkle
+from services.audit.domain import merkle
 
 
 def naive_root(leaves: Sequence[bytes]) -> bytes:

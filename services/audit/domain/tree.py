@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from services.audit.merkle import node_hash, split_point
+from services.audit.domain.merkle import node_hash, split_point
 
 Node = tuple[int, int]  # (level, index)
 Range = tuple[int, int]  # leaves [start, end)
@@ -90,3 +90,23 @@ def nodes_for(ranges: Sequence[Range]) -> set[Node]:
 def hashes_for(ranges: Sequence[Range], stored: Mapping[Node, bytes]) -> list[bytes]:
     """The hashes of the given subtrees, from stored nodes (KeyError when one is missing)."""
     return [fold([stored[n] for n in covering_nodes(start, end)]) for start, end in ranges]
+
+
+def extend(
+    frontier: Mapping[Node, bytes], size: int, leaves: Sequence[bytes]
+) -> tuple[dict[Node, bytes], dict[Node, bytes]]:
+    """Append leaf hashes to the tree of ``size`` leaves whose covering nodes are ``frontier``.
+
+    :returns: the complete subtrees the new leaves completed (what the store adds), and the
+        frontier of the grown tree.
+    """
+    nodes = dict(frontier)
+    added: dict[Node, bytes] = {}
+    for offset, digest in enumerate(leaves):
+        for level, position in completed_by(size + offset):
+            if level > 0:
+                digest = node_hash(
+                    nodes[(level - 1, 2 * position)], nodes[(level - 1, 2 * position + 1)]
+                )
+            nodes[(level, position)] = added[(level, position)] = digest
+    return added, {n: nodes[n] for n in covering_nodes(0, size + len(leaves))}

@@ -10,34 +10,32 @@ from typing import Any, Final
 from aiohttp import web
 from pydantic import ValidationError
 
-from services.audit import merkle
-from services.audit.auth import RateLimit, require
-from services.audit.bundle import NothingToExport, build_bundle
-from services.audit.checkpoint import VerifierKey
-from services.audit.handlers import log_plaintext_read, public_answer, read_case
-from services.audit.log import EvidenceLog
+from services.audit.domain import merkle
+from services.audit.domain.keys import KeyHistory
+from services.audit.domain.records import RECORDS, entry_for_agent_record
+from services.audit.domain.verification import public_answer
+from services.audit.entrypoints.auth import RateLimit, require
+from services.audit.entrypoints.openapi import OPENAPI
+from services.audit.entrypoints.page import language, render
+from services.audit.handlers.bundle import BundleExport, NothingToExport
+from services.audit.handlers.evidence import EvidenceLog
+from services.audit.handlers.reads import log_plaintext_read, read_case
 from services.audit.metrics import APPENDS, VERIFY_LOOKUPS
-from services.audit.openapi import OPENAPI
-from services.audit.page import language, render
 from services.audit.ports import AuditStore
-from services.audit.records import RECORDS, entry_for_record
-from services.audit.settings import PublishedKey, Settings
-from services.audit.witness import Witness
+from services.audit.settings import Settings
 
 MAX_LIMIT: Final = 10_000
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class AuditApi:
     """What the routes need, wired once by the composition root."""
 
     settings: Settings
     log: EvidenceLog
     store: AuditStore
-    keys: tuple[PublishedKey, ...]
-    trusted: tuple[VerifierKey, ...]
-    witness: Witness | None
-    tsa_roots_pem: str | None
+    keys: KeyHistory
+    export: BundleExport
     rate: RateLimit
 
 
@@ -88,7 +86,7 @@ async def append_record(request: web.Request) -> web.Response:
         reasons = [f"{'.'.join(str(p) for p in err['loc'])}: {err['type']}" for err in e.errors()]
         raise web.HTTPUnprocessableEntity(reason="; ".join(reasons)[:500]) from None
     before = api.log.size
-    [index] = await api.log.append([entry_for_record(record, source=who.name)])
+    [index] = await api.log.append([entry_for_agent_record(record, source=who.name)])
     APPENDS.labels("http").inc(api.log.size - before)
     return web.json_response({"leaf_index": index}, status=201 if api.log.size > before else 200)
 
@@ -173,7 +171,9 @@ async def checkpoint(request: web.Request) -> web.Response:
 
 async def keys(request: web.Request) -> web.Response:
     """``GET /v1/keys`` (public): the log's key history."""
-    return web.json_response({"keys": [k.model_dump(mode="json") for k in _api(request).keys]})
+    return web.json_response(
+        {"keys": [k.model_dump(mode="json") for k in _api(request).keys.published]}
+    )
 
 
 async def export_bundle(request: web.Request) -> web.Response:
@@ -185,17 +185,8 @@ async def export_bundle(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(reason="body must be a JSON object")
     debtor, loan = _case(body)
     try:
-        document, read = await build_bundle(
-            api.log,
-            api.store,
-            debtor_id=debtor,
-            loan_id=loan,
-            origin=api.settings.origin,
-            keys=api.keys,
-            trusted=api.trusted,
-            witness=api.witness,
-            tsa_roots_pem=api.tsa_roots_pem,
-            exported_by=who.name,
+        document, read = await api.export.export(
+            debtor_id=debtor, loan_id=loan, exported_by=who.name
         )
     except NothingToExport as e:
         raise web.HTTPNotFound(reason=str(e)) from None

@@ -6,14 +6,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from services.audit import merkle
-from services.audit.checkpoint import Checkpoint, VerifierKey, open_note, raw_public_key, sign
-from services.audit.log import EvidenceLog
+from services.audit.domain import merkle
+from services.audit.domain.checkpoint import Checkpoint, Signer, VerifierKey, open_note, sign
+from services.audit.domain.rows import CheckpointRow
+from services.audit.handlers.evidence import EvidenceLog
 from services.audit.metrics import (
     CHECKPOINT_LAG,
     CHECKPOINT_SIZE,
@@ -21,8 +18,7 @@ from services.audit.metrics import (
     LOG_SIZE,
     TREE_INCONSISTENT,
 )
-from services.audit.ports import AuditStore, CheckpointRow
-from services.audit.witness import Timestamper, Witness
+from services.audit.ports import AuditStore, Timestamper, Witness
 from shared.errors import RetryableError
 
 log = logging.getLogger(__name__)
@@ -37,16 +33,6 @@ class TreeInconsistent(Exception):
     def __init__(self, message: str, first_bad_index: int | None = None) -> None:
         super().__init__(message)
         self.first_bad_index = first_bad_index
-
-
-@dataclass(frozen=True)
-class Signer:
-    name: str
-    private: Ed25519PrivateKey
-
-    @property
-    def key(self) -> VerifierKey:
-        return VerifierKey(self.name, raw_public_key(self.private))
 
 
 async def check_against(log_: EvidenceLog, earlier: Checkpoint, size: int, root: bytes) -> None:
@@ -84,6 +70,7 @@ class Checkpointer:
         self._log, self._store, self._signer = log_, store, signer
         self._origin, self._witness, self._trusted = origin, witness, trusted
         self._timestamper = timestamper
+        self._last = time.monotonic()
 
     async def checkpoint(self) -> CheckpointRow | None:
         """Sign the current tree if it grew; :class:`TreeInconsistent` if it must not be signed."""
@@ -113,7 +100,7 @@ class Checkpointer:
                 token = await self._timestamper.stamp(checkpoint.body().encode())
             except RetryableError as e:
                 log.warning("checkpoint signed without a time-stamp token", extra={"error": str(e)})
-        row = CheckpointRow(checkpoint.size, checkpoint.root, note, datetime.now(UTC), token)
+        row = CheckpointRow(checkpoint.size, checkpoint.root, note, self._log.clock.now(), token)
         await self._store.add_checkpoint(row)
         await self._witness.record(note)
         CHECKPOINT_SIZE.set(row.size)
@@ -121,20 +108,24 @@ class Checkpointer:
         CHECKPOINT_LAG.set(self._log.size - row.size)
         return row
 
+    async def tick(self, interval_s: float, every: int) -> None:
+        """Checkpoint when ``interval_s`` seconds have passed since the last one, or sooner once
+        ``every`` entries are waiting; a refusal or a deferral is logged, not raised."""
+        try:
+            latest = await self._store.checkpoints(latest_only=True)
+            waiting = self._log.size - (latest[0].size if latest else 0)
+            if waiting <= 0 or (waiting < every and time.monotonic() - self._last < interval_s):
+                return
+            self._last = time.monotonic()
+            await self.checkpoint()
+        except TreeInconsistent as e:
+            TREE_INCONSISTENT.set(1)
+            log.error("refusing to sign: %s", e, extra={"first_bad_index": e.first_bad_index})
+        except RetryableError as e:
+            log.warning("checkpoint deferred", extra={"error": str(e)})
+
     async def run(self, interval_s: float, every: int) -> None:
-        """Checkpoint every ``interval_s`` seconds, or sooner once ``every`` entries are waiting."""
-        last = time.monotonic()
+        """Tick every 0.1 s (or every ``interval_s``, if shorter) until cancelled."""
         while True:
             await asyncio.sleep(min(0.1, interval_s))
-            try:
-                latest = await self._store.checkpoints(latest_only=True)
-                waiting = self._log.size - (latest[0].size if latest else 0)
-                if waiting <= 0 or (waiting < every and time.monotonic() - last < interval_s):
-                    continue
-                last = time.monotonic()
-                await self.checkpoint()
-            except TreeInconsistent as e:
-                TREE_INCONSISTENT.set(1)
-                log.error("refusing to sign: %s", e, extra={"first_bad_index": e.first_bad_index})
-            except RetryableError as e:
-                log.warning("checkpoint deferred", extra={"error": str(e)})
+            await self.tick(interval_s, every)

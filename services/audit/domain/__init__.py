@@ -1,0 +1,1 @@
+"""The audit domain: pure models, rules and algorithms; no I/O."""

@@ -1,0 +1,61 @@
+"""The writer's data keys: unwrapped once under the master key, new ones kept until durable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from services.audit.domain import sealing
+
+
+class ContentErased(Exception):
+    """The entry's data key was erased after its retention period: only the proof remains."""
+
+
+@dataclass(frozen=True)
+class NewKeys:
+    """Data keys created for one batch: plain for sealing, wrapped for the store."""
+
+    plain: dict[str, bytes]
+    wrapped: dict[str, bytes]
+
+
+class KeyRing:
+    """Per-debtor data keys by key reference, unwrapped under the master key."""
+
+    def __init__(self, master_key: bytes) -> None:
+        self._master = master_key
+        self._keys: dict[str, bytes] = {}
+
+    def missing(self, refs: Iterable[str]) -> set[str]:
+        """The references whose key the ring does not hold (ask the store for them)."""
+        return set(refs) - self._keys.keys()
+
+    def learn(self, wrapped: Mapping[str, bytes | None]) -> None:
+        """Unwrap stored keys; an erased key seals no more (:class:`ContentErased`)."""
+        for ref, key in wrapped.items():
+            if key is None:
+                raise ContentErased(
+                    f"the data key {ref} was erased; nothing more is sealed with it"
+                )
+            self._keys[ref] = sealing.unwrap_key(self._master, key)
+
+    def issue(self, refs: Iterable[str]) -> NewKeys:
+        """New keys for the references the ring does not hold, until :meth:`keep` is called."""
+        plain = {ref: sealing.new_data_key() for ref in self.missing(refs)}
+        wrapped = {ref: sealing.wrap_key(self._master, key) for ref, key in plain.items()}
+        return NewKeys(plain, wrapped)
+
+    def keys_for(self, new: NewKeys) -> dict[str, bytes]:
+        """Every key a batch may seal with: those held and the batch's new ones."""
+        return {**self._keys, **new.plain}
+
+    def keep(self, new: NewKeys) -> None:
+        """Hold a batch's new keys once the batch that stores their wrapped form is durable."""
+        self._keys.update(new.plain)
+
+    def forget(self, ref: str) -> None:
+        self._keys.pop(ref, None)
+
+    def unwrap(self, wrapped: bytes) -> bytes:
+        return sealing.unwrap_key(self._master, wrapped)

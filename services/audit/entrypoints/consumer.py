@@ -1,0 +1,36 @@
+"""The audit's Kafka consumer: which topics it reads and how one record is taken in."""
+
+from __future__ import annotations
+
+from aiokafka import ConsumerRecord
+
+from services.audit.domain.entries import entry_for_record
+from services.audit.handlers.ingest import IngestBuffer
+from shared.topics import Topics
+
+
+def audited_topics(topics: Topics) -> tuple[str, ...]:
+    """Every Dunwell topic the log keeps, and every dead-letter topic."""
+    return (
+        topics.contact_requests,
+        topics.delinquency,
+        topics.tasks,
+        topics.interactions,
+        topics.replies,
+        *topics.dead_letters(),
+    )
+
+
+async def dispatch(record: ConsumerRecord[bytes, bytes], buffer: IngestBuffer) -> None:
+    """Stage one record's entry; the loop's flush appends the batch before it commits.
+
+    :raises shared.errors.InvalidEvent: a record that is no Dunwell event (dead-lettered).
+    """
+    buffer.stage(
+        entry_for_record(
+            topic=record.topic,
+            value=record.value,
+            headers=list(record.headers),
+            timestamp_ms=record.timestamp,
+        )
+    )

@@ -1,0 +1,1 @@
+"""The audit use cases: the evidence log coordinator, checkpoints, exports, ingestion."""

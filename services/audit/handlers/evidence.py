@@ -1,0 +1,142 @@
+"""The evidence log: group-committed appends of sealed entries, and proofs from stored nodes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from services.audit.domain import chains, tree
+from services.audit.domain.chains import ChainHeads
+from services.audit.domain.entries import NewEntry, unseen
+from services.audit.domain.keyring import KeyRing
+from services.audit.domain.leaves import build_batch
+from services.audit.domain.merkle import EMPTY_ROOT
+from services.audit.domain.opening import Opened, open_row, parse_row
+from services.audit.domain.rows import LeafRow
+from services.audit.domain.tree import Node
+from services.audit.ports import AuditStore, Clock
+
+
+class EvidenceLog:
+    """Appends entries in batches and answers proofs from O(log n) stored nodes.
+
+    One writer per log: the frontier (the covering nodes of the whole tree) lives in memory and
+    is reloaded after a conflicting append.
+    """
+
+    def __init__(self, store: AuditStore, master_key: bytes, clock: Clock) -> None:
+        self._store, self._clock = store, clock
+        self._lock = asyncio.Lock()
+        self._ring = KeyRing(master_key)
+        self._size = 0
+        self._frontier: dict[Node, bytes] = {}
+        self._heads = ChainHeads()
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    async def load(self) -> None:
+        """Read the tree's size and frontier from the store."""
+        size = await self._store.size()
+        wanted = tree.covering_nodes(0, size)
+        found = await self._store.nodes(wanted)
+        if len(found) != len(wanted):
+            raise RuntimeError("stored tree nodes are missing: run the self-check")
+        self._size, self._frontier, self._heads = size, found, ChainHeads()
+
+    def root(self) -> bytes:
+        """The root of the whole tree as it stands."""
+        if self._size == 0:
+            return EMPTY_ROOT
+        return tree.fold([self._frontier[n] for n in tree.covering_nodes(0, self._size)])
+
+    async def append(self, entries: Sequence[NewEntry], now: datetime | None = None) -> list[int]:
+        """Append entries in one transaction; an event id already in the log is not added again.
+
+        :returns: each entry's leaf index, in input order.
+        """
+        async with self._lock:
+            try:
+                known = await self._store.known_ids([e.event_id for e in entries])
+                fresh = unseen(entries, known)
+                if fresh:
+                    known |= await self._write(fresh, now or self._clock.now())
+                return [known[e.event_id] for e in entries]
+            except Exception:
+                await self.load()  # a failed or conflicting write: trust only the store
+                raise
+
+    async def _write(self, entries: list[NewEntry], now: datetime) -> dict[str, int]:
+        latest = self._heads.lookup(entries)
+        by_debtor, by_loan = await self._store.last_indexes(
+            latest.unknown_debtors, latest.unknown_loans
+        )
+        links = chains.link(
+            entries, self._size, by_debtor | latest.by_debtor, by_loan | latest.by_loan
+        )
+        refs = {e.key_ref for e in entries}
+        self._ring.learn(await self._store.wrapped_keys(self._ring.missing(refs)))
+        new = self._ring.issue(refs)
+        batch, frontier = build_batch(
+            entries,
+            size=self._size,
+            frontier=self._frontier,
+            now=now,
+            keys=self._ring.keys_for(new),
+            links=links,
+            new_keys=new.wrapped,
+        )
+        await self._store.append(batch)
+        self._ring.keep(new)
+        self._size, self._frontier = self._size + len(batch.leaves), frontier
+        self._heads.remember(batch.leaves)
+        return {row.event_id: row.index for row in batch.leaves}
+
+    async def open(self, rows: Sequence[LeafRow]) -> list[Opened]:
+        """Decrypt stored entries (the caller logs the read)."""
+        opened: list[Opened] = []
+        for row in rows:
+            leaf = parse_row(row)
+            if leaf is None:
+                opened.append(Opened(row, None, None, None, tampered=True))
+                continue
+            _, wrapped = await self._store.wrapped_key(leaf.key_ref)
+            opened.append(open_row(row, leaf, wrapped, self._ring.unwrap))
+        return opened
+
+    async def erase_expired(self, now: datetime, retention: timedelta) -> list[str]:
+        """Erase the keys of debtors with no entry within the retention period.
+
+        :returns: the debtors whose content was erased.
+        """
+        expired = await self._store.inactive_debtors(now - retention)
+        for debtor in expired:
+            await self.erase(f"debtor:{debtor}", now)
+        return expired
+
+    async def erase(self, key_ref: str, at: datetime) -> bool:
+        """Erase a data key: its entries become unreadable, their proofs stay valid."""
+        self._ring.forget(key_ref)
+        return await self._store.erase_key(key_ref, at)
+
+    async def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        ranges = tree.inclusion_ranges(index, size)
+        return tree.hashes_for(ranges, await self._store.nodes(tree.nodes_for(ranges)))
+
+    async def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
+        ranges = tree.consistency_ranges(size1, size2)
+        return tree.hashes_for(ranges, await self._store.nodes(tree.nodes_for(ranges)))
+
+    async def root_at(self, size: int) -> bytes:
+        """The root the tree had at ``size`` (from stored nodes)."""
+        if size == 0:
+            return EMPTY_ROOT
+        wanted = tree.covering_nodes(0, size)
+        found = await self._store.nodes(wanted)
+        return tree.fold([found[n] for n in wanted])

@@ -1,0 +1,72 @@
+"""The evidence log coordinator over the memory store: once per event id, on the log's clock,
+reloaded from the store after a failed write."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.audit.adapters.memory import InMemoryAuditStore, SettableClock
+from services.audit.domain import merkle
+from services.audit.domain.entries import decode_leaf
+from services.audit.domain.keyring import ContentErased
+from services.audit.handlers.evidence import EvidenceLog
+from tests.support.audit import new_entry
+
+MASTER = b"k" * 32
+
+
+async def open_log() -> tuple[EvidenceLog, InMemoryAuditStore, SettableClock]:
+    store, clock = InMemoryAuditStore(), SettableClock()
+    log = EvidenceLog(store, MASTER, clock)
+    await log.load()
+    return log, store, clock
+
+
+async def test_entries_are_recorded_at_the_clocks_time() -> None:
+    log, store, clock = await open_log()
+    clock.at = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
+    await log.append([new_entry("a", "d1")])
+    [row] = await store.leaves([0])
+    assert row.recorded_at == clock.at
+    assert decode_leaf(row.leaf_data).recorded_at == "2027-01-04T08:00:00+00:00"
+
+
+async def test_an_event_id_is_appended_once_even_twice_in_one_batch() -> None:
+    log, store, _ = await open_log()
+    assert await log.append([new_entry("a", "d1"), new_entry("a", "d1")]) == [0, 0]
+    assert await log.append([new_entry("b", "d1"), new_entry("a", "d1")]) == [1, 0]
+    assert await store.size() == log.size == 2
+    assert decode_leaf((await store.leaves([1]))[0].leaf_data).prev_for_debtor == 0
+
+
+async def test_the_root_is_the_rfc_root_of_the_leaves() -> None:
+    log, store, _ = await open_log()
+    for batch in ([new_entry(f"e{i}", "d1") for i in range(3)], [new_entry("x", None)]):
+        await log.append(batch)
+    rows = await store.leaves_between(0, 4)
+    assert log.root() == merkle.root([merkle.leaf_hash(r.leaf_data) for r in rows])
+    assert await log.root_at(4) == log.root()
+    reopened = EvidenceLog(store, MASTER, SettableClock())
+    await reopened.load()
+    assert (reopened.size, reopened.root()) == (4, log.root())
+
+
+async def test_an_erased_debtor_gets_no_new_content_and_the_log_reloads() -> None:
+    log, store, clock = await open_log()
+    await log.append([new_entry("a", "d1")])
+    assert await log.erase("debtor:d1", clock.now())
+    with pytest.raises(ContentErased):
+        await log.append([new_entry("b", "d1")])
+    assert log.size == 1
+    [opened] = await log.open(await store.leaves([0]))
+    assert (opened.plaintext, opened.tampered) == (None, False)
+
+
+async def test_retention_erases_debtors_quiet_for_the_whole_period() -> None:
+    log, _, clock = await open_log()
+    await log.append([new_entry("a", "d1")])
+    clock.at += timedelta(days=800)
+    await log.append([new_entry("b", "d2")])
+    assert await log.erase_expired(clock.now(), timedelta(days=730)) == ["d1"]
