@@ -129,8 +129,8 @@ async def outcomes(stack: Stack) -> dict[str, int]:
 
 #: The providers' own rate limits are not what is measured: the buckets are opened wide.
 WIDE_OPEN = {
-    "DUNWELL_NOTIFIER_ALIYUN_RATE_PER_S": "100000",
-    "DUNWELL_NOTIFIER_WECHAT_RATE_PER_S": "100000",
+    "DUNWELL_NOTIFIER_ALIYUN__RATE_PER_S": "100000",
+    "DUNWELL_NOTIFIER_WECHAT__RATE_PER_S": "100000",
 }
 
 

@@ -112,7 +112,7 @@ def _notifier(
     )
     # The provider's own rate limit is not what is measured here: the token bucket is opened
     # wide so that the pipeline (gate, ledger, HTTP, Kafka) is what sets the pace.
-    env = {"DUNWELL_NOTIFIER_ALIYUN_RATE_PER_S": "100000"}
+    env = {"DUNWELL_NOTIFIER_ALIYUN__RATE_PER_S": "100000"}
     if database_url:
         env["DUNWELL_NOTIFIER_DATABASE_URL"] = database_url
     stack.start("notifier", extra_env=env)

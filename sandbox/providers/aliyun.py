@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from sandbox.providers.core import SandboxState, fresh_id, hang, json_error
-from services.notifier.channels.signing import aliyun_signature
+from services.notifier.adapters.channels.signing import aliyun_signature
 
 _CN_MOBILE = re.compile(r"^1\d{10}$")
 

@@ -15,7 +15,7 @@ from sandbox.providers.tencent import TencentApi
 from sandbox.providers.twilio import TwilioApi
 from sandbox.providers.wechat import WeChatApi
 from sandbox.smtp import free_port
-from services.notifier.channels.signing import twilio_signature, wechat_signature
+from services.notifier.adapters.channels.signing import twilio_signature, wechat_signature
 
 
 def reply_routes(state: SandboxState) -> list[web.RouteDef]:

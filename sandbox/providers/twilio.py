@@ -9,7 +9,7 @@ import re
 from aiohttp import web
 
 from sandbox.providers.core import SandboxState, fresh_id, hang, json_error
-from services.notifier.channels.signing import twilio_signature
+from services.notifier.adapters.channels.signing import twilio_signature
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.providers.core import SandboxState, fresh_id, hang, json_error
-from services.notifier.channels.signing import wechat_signature
+from services.notifier.adapters.channels.signing import wechat_signature
 
 _OPENID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 

@@ -12,24 +12,25 @@ import aiohttp
 from aiohttp import web
 from aiokafka import ConsumerRecord
 
+from services.notifier.adapters.channels.registry import build_callbacks, build_channels
 from services.notifier.adapters.smtp import SmtpMailer
 from services.notifier.adapters.sql import SqlNotifierStore
-from services.notifier.callbacks import CALLBACKS, CallbackContext, CallbackSecrets, callback_routes
+from services.notifier.callbacks import CallbackContext
 from services.notifier.catchup import catch_up_directory
-from services.notifier.channels.wiring import build_channels
-from services.notifier.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.deferrals import run_dispatcher
 from services.notifier.domain.institution import check_institution
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.rules import HolidayRule
 from services.notifier.domain.templates import TEMPLATES_FILE, Institution, TemplateRegistry
+from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
+from services.notifier.entrypoints.contacts import CONTACTS, ContactsApi, contact_routes
+from services.notifier.entrypoints.openapi import OPENAPI
 from services.notifier.handlers import (
     SendContext,
     record_contact_details,
     send_contact_request,
     withdraw_contacts,
 )
-from services.notifier.openapi import OPENAPI
 from services.notifier.settings import Settings
 from shared.calendars.monitoring import watch_calendar
 from shared.consumer import ConsumeLoop, ConsumerConfig
@@ -97,7 +98,7 @@ def build_app(settings: Settings) -> web.Application:
         app[store_key], app[publisher_key] = store, publisher
         app[context_key] = SendContext(
             store=store,
-            channels=build_channels(settings, session, mailer, gate_clock),
+            channels={"email": mailer, **build_channels(settings, session)},
             templates=templates,
             packs=packs,
             publisher=publisher,
@@ -114,12 +115,6 @@ def build_app(settings: Settings) -> web.Application:
             interactions_topic=settings.kafka.topics.interactions,
             replies_topic=settings.kafka.topics.replies,
             packs=packs,
-            secrets=CallbackSecrets(
-                path_secret=settings.callback_secret.get_secret_value(),
-                twilio_auth_token=settings.twilio_auth_token.get_secret_value(),
-                wechat_token=settings.wechat_callback_token.get_secret_value(),
-                public_base_url=settings.public_base_url,
-            ),
             clock=gate_clock,
         )
         app[CONTACTS] = ContactsApi(store, settings.contacts_token.get_secret_value())
@@ -178,7 +173,7 @@ def build_app(settings: Settings) -> web.Application:
         await loop.start()
         return loop
 
-    app.add_routes(callback_routes())
+    app.add_routes(callback_routes(build_callbacks(settings)))
     app.add_routes(contact_routes())
     app.router.add_get("/openapi.json", openapi)
     app.cleanup_ctx.append(resources)

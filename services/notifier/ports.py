@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from services.notifier.domain.inbound import CallbackRequest, Inbound
 from services.notifier.domain.model import (
     Attempting,
     Deferral,
@@ -161,3 +162,16 @@ class CallbackStore(Protocol):
 
 class NotifierStore(ContactDirectory, SendLedger, GateStore, CallbackStore, Protocol):
     """Everything the notifier keeps, as one database provides it."""
+
+
+class CallbackPlug(Protocol):
+    """One provider's callbacks: the routes it answers, and what a request to one says."""
+
+    @property
+    def routes(self) -> Sequence[tuple[str, str]]:
+        """(method, path after ``/v1/callbacks/<provider>``) of every callback it answers."""
+        ...
+
+    def read(self, request: CallbackRequest) -> Inbound:
+        """Authenticate and parse; raises ``CallbackRefused`` (domain.inbound)."""
+        ...

@@ -8,6 +8,10 @@ from typing import Literal
 from pydantic import AwareDatetime, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from services.notifier.adapters.channels.aliyun import AliyunSettings
+from services.notifier.adapters.channels.tencent import TencentSettings
+from services.notifier.adapters.channels.twilio import TwilioSettings
+from services.notifier.adapters.channels.wechat import WeChatSettings
 from services.notifier.domain.institution import (
     EXAMPLE_INSTITUTION,
     EXAMPLE_MAIL_FROM,
@@ -74,28 +78,12 @@ class Settings(BaseServiceSettings):
     sms_providers: tuple[Literal["aliyun", "tencent", "twilio"], ...] = ()
     #: The approved SMS signature (签名), shown by the provider as 【...】.
     sms_sign_name: str = EXAMPLE_SMS_SIGN_NAME
-    aliyun_endpoint: str = "https://dysmsapi.aliyuncs.com"
-    aliyun_access_key_id: str = ""
-    aliyun_access_key_secret: SecretStr = SecretStr("")
-    aliyun_rate_per_s: float = 50.0
-    tencent_endpoint: str = "https://sms.tencentcloudapi.com"
-    tencent_secret_id: str = ""
-    tencent_secret_key: SecretStr = SecretStr("")
-    tencent_sdk_app_id: str = ""
-    tencent_rate_per_s: float = 50.0
-    #: Tencent sends the same content to the same number at most once per 30 s (its default).
-    tencent_per_number_interval_s: float = 30.0
-    twilio_endpoint: str = "https://api.twilio.com"
-    twilio_account_sid: str = ""
-    twilio_auth_token: SecretStr = SecretStr("")
-    twilio_from: str = ""
-    twilio_rate_per_s: float = 1.0  # a US long code sends one segment a second
-    #: WeChat Official Account (empty app id: no WeChat channel).
-    wechat_endpoint: str = "https://api.weixin.qq.com"
-    wechat_app_id: str = ""
-    wechat_app_secret: SecretStr = SecretStr("")
-    wechat_callback_token: SecretStr = SecretStr("")
-    wechat_rate_per_s: float = 100.0
+    #: Each provider's own settings: ``ALIYUN__ACCESS_KEY_ID``, ``TENCENT__SECRET_KEY``, …
+    aliyun: AliyunSettings = AliyunSettings()
+    tencent: TencentSettings = TencentSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    #: WeChat Official Account (an empty ``WECHAT__APP_ID``: no WeChat channel).
+    wechat: WeChatSettings = WeChatSettings()
     #: How providers reach the notifier (Twilio signs the full URL), and the secret in the
     #: Aliyun and Tencent callback paths (they do not sign their pushes).
     public_base_url: str = "http://127.0.0.1:8081"

@@ -10,13 +10,15 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from services.notifier.adapters.channels.registry import build_callbacks
 from services.notifier.adapters.memory import InMemoryNotifierStore
 from services.notifier.app import openapi
-from services.notifier.callbacks import callback_routes
-from services.notifier.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.domain.model import GateFacts, GateTicket
 from services.notifier.domain.policy.scenario import Decision, Outcome
-from services.notifier.openapi import OPENAPI
+from services.notifier.entrypoints.callbacks import callback_routes
+from services.notifier.entrypoints.contacts import CONTACTS, ContactsApi, contact_routes
+from services.notifier.entrypoints.openapi import OPENAPI
+from services.notifier.settings import Settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 TOKEN = {"Authorization": "Bearer dialler-token"}
@@ -88,7 +90,7 @@ async def test_no_token_no_entry(aiohttp_client: ClientFactory) -> None:
 
 async def test_the_openapi_document_covers_every_route(aiohttp_client: ClientFactory) -> None:
     application = app(InMemoryNotifierStore())
-    application.add_routes(callback_routes())
+    application.add_routes(callback_routes(build_callbacks(Settings())))
     client = await aiohttp_client(application)
     document = await (await client.get("/openapi.json")).json()
     assert document == OPENAPI

@@ -10,20 +10,25 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from services.notifier.adapters.channels.registry import build_callbacks
+from services.notifier.adapters.channels.signing import twilio_signature, wechat_signature
+from services.notifier.adapters.channels.twilio import TwilioSettings
+from services.notifier.adapters.channels.wechat import WeChatSettings
 from services.notifier.adapters.memory import InMemoryNotifierStore
-from services.notifier.callbacks import CALLBACKS, CallbackContext, CallbackSecrets, callback_routes
-from services.notifier.channels.signing import twilio_signature, wechat_signature
+from services.notifier.callbacks import CallbackContext
 from services.notifier.domain.model import DirectoryEntry, GateTicket, SendStatus
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.scenario import Decision, Outcome
+from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
 from services.notifier.metrics import CALLBACKS_RECEIVED
+from services.notifier.settings import Settings
 from shared.events import BorrowerReplied, InteractionRecorded
 from shared.testing.memory import InMemoryEventPublisher
 
-SECRETS = CallbackSecrets(
-    path_secret="path-secret",
-    twilio_auth_token="twilio-token",
-    wechat_token="wechat-token",
+SETTINGS = Settings(
+    callback_secret="path-secret",
+    twilio=TwilioSettings(auth_token="twilio-token"),
+    wechat=WeChatSettings(callback_token="wechat-token"),
     public_base_url="https://notifier.bank.example",
 )
 NOW = datetime(2026, 3, 4, 4, 0, tzinfo=UTC)
@@ -41,14 +46,13 @@ class Fixture:
             interactions_topic="interactions",
             replies_topic="replies",
             packs=[load_pack("cn")],
-            secrets=SECRETS,
             clock=lambda: NOW,
         )
 
     def app(self) -> web.Application:
         app = web.Application()
         app[CALLBACKS] = self.ctx
-        app.add_routes(callback_routes())
+        app.add_routes(callback_routes(build_callbacks(SETTINGS)))
         return app
 
     async def sent(self, key: str, provider_id: str, provider: str) -> None:

@@ -15,7 +15,7 @@ from schemathesis import Case
 
 from sandbox.stack import LOCAL_TOKENS, Stack
 from services.audit.entrypoints.openapi import OPENAPI as AUDIT_API
-from services.notifier.openapi import OPENAPI as NOTIFIER_API
+from services.notifier.entrypoints.openapi import OPENAPI as NOTIFIER_API
 from tests.support.stack import isolated_stack
 
 pytestmark = pytest.mark.broker

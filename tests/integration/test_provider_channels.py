@@ -9,16 +9,16 @@ import aiohttp
 import pytest
 
 from sandbox.providers import Credentials, ProviderSandbox
-from services.notifier.channels.aliyun import AliyunSms
-from services.notifier.channels.errors import (
+from services.notifier.adapters.channels.aliyun import AliyunSms
+from services.notifier.adapters.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
     RecipientRefused,
 )
-from services.notifier.channels.resilience import Failover, Resilient, RetryPolicy
-from services.notifier.channels.tencent import TencentSms
-from services.notifier.channels.twilio import TwilioSms
-from services.notifier.channels.wechat import TokenCache, WeChatTemplates
+from services.notifier.adapters.channels.resilience import Failover, Resilient, RetryPolicy
+from services.notifier.adapters.channels.tencent import TencentSms
+from services.notifier.adapters.channels.twilio import TwilioSms
+from services.notifier.adapters.channels.wechat import TokenCache, WeChatTemplates
 from services.notifier.domain.model import DeliveryUncertain, SendLater
 from services.notifier.domain.templates import Institution, Rendered, TemplateRegistry
 from shared.testing.factories import contact_request

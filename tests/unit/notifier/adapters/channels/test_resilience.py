@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.notifier.channels.errors import (
+from services.notifier.adapters.channels.errors import (
     CircuitOpen,
     ProviderMisconfigured,
     ProviderUnavailable,
     RecipientRefused,
 )
-from services.notifier.channels.resilience import (
+from services.notifier.adapters.channels.resilience import (
     CircuitBreaker,
     Failover,
     Resilient,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from services.notifier.channels.signing import (
+from services.notifier.adapters.channels.signing import (
     aliyun_signature,
     tc3_authorization,
     twilio_signature,

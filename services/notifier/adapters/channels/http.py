@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 
-from services.notifier.channels.errors import ProviderUnavailable
+from services.notifier.adapters.channels.errors import ProviderUnavailable
 from services.notifier.domain.model import DeliveryUncertain
 
 

@@ -10,7 +10,7 @@ from typing import Final
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from services.notifier.channels.signing import same
+from services.notifier.domain.inbound import same
 from services.notifier.domain.policy.scenario import Contact, GateChannel, HistoryKind
 from services.notifier.ports import NotifierStore
 from shared.eventbase import Identifier

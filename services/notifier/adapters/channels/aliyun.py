@@ -1,4 +1,5 @@
-"""Aliyun SMS (Dysmsapi 2017-05-25): SendSms, and QuerySendDetails to reconcile by OutId."""
+"""Aliyun SMS (Dysmsapi 2017-05-25), the whole plug: settings, SendSms, QuerySendDetails to
+reconcile by OutId, and the SmsReport / SmsUp pushes (unsigned: the URL carries a secret)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from pydantic import BaseModel, ConfigDict, SecretStr
 
-from services.notifier.channels.errors import (
+from services.notifier.adapters.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
     RecipientRefused,
 )
-from services.notifier.channels.http import provider_call
-from services.notifier.channels.signing import aliyun_signature
+from services.notifier.adapters.channels.http import provider_call
+from services.notifier.adapters.channels.inbound import check_path_secret, json_items
+from services.notifier.adapters.channels.plug import Common
+from services.notifier.adapters.channels.resilience import Resilient
+from services.notifier.adapters.channels.signing import aliyun_signature
+from services.notifier.domain.inbound import Answer, CallbackRequest, Inbound, Receipt, Reply
 from services.notifier.domain.model import DeliveryUncertain
 from services.notifier.domain.sends import contact_point_id
 from services.notifier.domain.templates import Rendered
@@ -39,6 +45,19 @@ _OURS = {
 
 
 CHINA = ZoneInfo("Asia/Shanghai")
+#: What Aliyun expects back from a push it may stop retrying.
+TAKEN = Answer(text=json.dumps({"code": 0, "msg": "接收成功"}), content_type="application/json")
+
+
+class AliyunSettings(BaseModel):
+    """``DUNWELL_NOTIFIER_ALIYUN__*``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    endpoint: str = "https://dysmsapi.aliyuncs.com"
+    access_key_id: str = ""
+    access_key_secret: SecretStr = SecretStr("")
+    rate_per_s: float = 50.0
 
 
 def out_id(key: str) -> str:
@@ -136,3 +155,61 @@ class AliyunSms:
             if item.get("OutId") == out_id(key):
                 return str(item.get("BizId") or item.get("OutId"))
         return None
+
+
+def parse_receipts(body: bytes) -> list[Receipt]:
+    """An SmsReport batch: a JSON array of reports, each correlated on BizId or our OutId."""
+    return [
+        Receipt(
+            ids=(str(item.get("biz_id") or ""), str(item.get("out_id") or "")),
+            status=f"{'delivered' if item.get('success') else 'failed'}: {item.get('err_code')}",
+            dedupe=f"{item.get('biz_id')}:{item.get('err_code')}:{item.get('report_time')}",
+        )
+        for item in json_items(body)
+    ]
+
+
+def parse_replies(body: bytes) -> list[Reply]:
+    """An SmsUp batch: the borrowers' answers (mainland numbers, without +86)."""
+    return [
+        Reply(
+            channel="sms",
+            address="+86" + str(item.get("phone_number", "")).removeprefix("86"),
+            text=str(item.get("content", "")),
+            dedupe=f"{item.get('sequence_id')}:{item.get('phone_number')}",
+        )
+        for item in json_items(body)
+    ]
+
+
+class AliyunCallbacks:
+    """``POST /v1/callbacks/aliyun/{secret}/report`` and ``.../reply``."""
+
+    routes = (("POST", "/{secret}/report"), ("POST", "/{secret}/reply"))
+
+    def __init__(self, path_secret: str) -> None:
+        self._secret = path_secret
+
+    def authenticate(self, request: CallbackRequest) -> None:
+        check_path_secret(request, self._secret)
+
+    def read(self, request: CallbackRequest) -> Inbound:
+        self.authenticate(request)
+        if request.route.endswith("/report"):
+            return Inbound(parse_receipts(request.body), TAKEN)
+        return Inbound(parse_replies(request.body), TAKEN)
+
+
+def client(s: AliyunSettings, common: Common, session: aiohttp.ClientSession) -> Resilient:
+    sms = AliyunSms(
+        session,
+        endpoint=s.endpoint,
+        access_key_id=s.access_key_id,
+        access_key_secret=s.access_key_secret.get_secret_value(),
+        sign_name=common.sms_sign_name,
+    )
+    return Resilient(sms, rate_per_s=s.rate_per_s, policy=common.policy)
+
+
+def callbacks(s: AliyunSettings, common: Common) -> AliyunCallbacks:
+    return AliyunCallbacks(common.callback_secret)

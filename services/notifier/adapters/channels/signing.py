@@ -35,8 +35,25 @@ def aliyun_signature(params: Mapping[str, str], secret: str, method: str = "GET"
     return base64.b64encode(digest).decode()
 
 
+TC3_SIGNED_HEADERS = "content-type;host"
+
+
 def _hmac256(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def tc3_canonical_request(host: str, content_type: str, payload: bytes) -> str:
+    """The canonical request of a POST to ``/`` signing ``content-type`` and ``host``."""
+    headers = f"content-type:{content_type}\nhost:{host}\n"
+    return "\n".join(
+        ["POST", "/", "", headers, TC3_SIGNED_HEADERS, hashlib.sha256(payload).hexdigest()]
+    )
+
+
+def tc3_signature(secret_key: str, date: str, service: str, string_to_sign: str) -> str:
+    """HMAC-SHA256 with the key derived from ``"TC3" + secret_key``, the date and the service."""
+    key = _hmac256(_hmac256(_hmac256(f"TC3{secret_key}".encode(), date), service), "tc3_request")
+    return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
 
 
 def tc3_authorization(
@@ -54,32 +71,14 @@ def tc3_authorization(
 
     :param date: the UTC date of ``timestamp`` (``YYYY-MM-DD``); the service rejects a mismatch.
     """
-    canonical_headers = f"content-type:{content_type}\nhost:{host}\n"
-    signed_headers = "content-type;host"
-    canonical_request = "\n".join(
-        [
-            "POST",
-            "/",
-            "",
-            canonical_headers,
-            signed_headers,
-            hashlib.sha256(payload).hexdigest(),
-        ]
-    )
     scope = f"{date}/{service}/tc3_request"
-    string_to_sign = "\n".join(
-        [
-            "TC3-HMAC-SHA256",
-            str(timestamp),
-            scope,
-            hashlib.sha256(canonical_request.encode()).hexdigest(),
-        ]
-    )
-    key = _hmac256(_hmac256(_hmac256(f"TC3{secret_key}".encode(), date), service), "tc3_request")
-    signature = hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+    canonical = tc3_canonical_request(host, content_type, payload)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    string_to_sign = f"TC3-HMAC-SHA256\n{timestamp}\n{scope}\n{digest}"
+    signature = tc3_signature(secret_key, date, service, string_to_sign)
     return (
         f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, "
-        f"SignedHeaders={signed_headers}, Signature={signature}"
+        f"SignedHeaders={TC3_SIGNED_HEADERS}, Signature={signature}"
     )
 
 
@@ -92,8 +91,3 @@ def twilio_signature(token: str, url: str, params: Iterable[tuple[str, str]]) ->
 def wechat_signature(token: str, timestamp: str, nonce: str) -> str:
     """WeChat's callback signature: SHA-1 of the sorted token, timestamp and nonce."""
     return hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()  # noqa: S324 - WeChat's scheme
-
-
-def same(a: str, b: str) -> bool:
-    """Constant-time comparison of two signatures."""
-    return hmac.compare_digest(a.encode(), b.encode())

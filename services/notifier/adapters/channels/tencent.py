@@ -1,4 +1,5 @@
-"""Tencent Cloud SMS (API 2021-01-11): SendSms signed with TC3-HMAC-SHA256."""
+"""Tencent Cloud SMS (API 2021-01-11), the whole plug: settings, SendSms signed with
+TC3-HMAC-SHA256, and the status and reply pushes (unsigned: the URL carries a secret)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,25 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from pydantic import BaseModel, ConfigDict, SecretStr
 
-from services.notifier.channels.errors import (
+from services.notifier.adapters.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
     RecipientRefused,
 )
-from services.notifier.channels.http import provider_call
-from services.notifier.channels.signing import tc3_authorization
+from services.notifier.adapters.channels.http import provider_call
+from services.notifier.adapters.channels.inbound import check_path_secret, json_items
+from services.notifier.adapters.channels.plug import Common
+from services.notifier.adapters.channels.resilience import Resilient
+from services.notifier.adapters.channels.signing import tc3_authorization
+from services.notifier.domain.inbound import Answer, CallbackRequest, Inbound, Receipt, Reply
 from services.notifier.domain.model import DeliveryUncertain
 from services.notifier.domain.templates import Rendered
 
 CONTENT_TYPE = "application/json; charset=utf-8"
+#: What Tencent expects back from a push it may stop retrying.
+TAKEN = Answer(text=json.dumps({"result": 0, "errmsg": "OK"}), content_type="application/json")
 _TRANSIENT_PREFIXES = ("InternalError", "RequestLimitExceeded", "LimitExceeded.AppDailyLimit")
 _OURS_PREFIXES = (
     "AuthFailure",
@@ -31,6 +39,20 @@ _OURS_PREFIXES = (
     "InvalidParameter",
     "InvalidParameterValue.TemplateParameterFormatError",
 )
+
+
+class TencentSettings(BaseModel):
+    """``DUNWELL_NOTIFIER_TENCENT__*``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    endpoint: str = "https://sms.tencentcloudapi.com"
+    secret_id: str = ""
+    secret_key: SecretStr = SecretStr("")
+    sdk_app_id: str = ""
+    rate_per_s: float = 50.0
+    #: Tencent sends the same content to the same number at most once per 30 s (its default).
+    per_number_interval_s: float = 30.0
 
 
 class TencentSms:
@@ -125,3 +147,67 @@ class TencentSms:
     async def reconcile(self, address: str, *, key: str) -> str | None:
         """Tencent offers no lookup by our key: the send stays uncertain (never resent blindly)."""
         raise DeliveryUncertain("tencent: no way to ask whether the message arrived")
+
+
+def parse_receipts(body: bytes) -> list[Receipt]:
+    """A status push: a JSON array of reports, each correlated on ``sid`` (the SerialNo)."""
+    return [
+        Receipt(
+            ids=(str(item.get("sid") or ""),),
+            status=f"{str(item.get('report_status', '')).lower()}: {item.get('errmsg')}",
+            dedupe=f"{item.get('sid')}:{item.get('report_status')}",
+        )
+        for item in json_items(body)
+    ]
+
+
+def parse_replies(body: bytes) -> list[Reply]:
+    """A reply push: one object or an array, the number split into nation code and mobile."""
+    return [
+        Reply(
+            channel="sms",
+            address=f"+{item.get('nationcode', '86')}{item.get('mobile', '')}",
+            text=str(item.get("text", "")),
+            dedupe=f"{item.get('mobile')}:{item.get('time')}:{item.get('text')}",
+        )
+        for item in json_items(body)
+    ]
+
+
+class TencentCallbacks:
+    """``POST /v1/callbacks/tencent/{secret}/report`` and ``.../reply``."""
+
+    routes = (("POST", "/{secret}/report"), ("POST", "/{secret}/reply"))
+
+    def __init__(self, path_secret: str) -> None:
+        self._secret = path_secret
+
+    def authenticate(self, request: CallbackRequest) -> None:
+        check_path_secret(request, self._secret)
+
+    def read(self, request: CallbackRequest) -> Inbound:
+        self.authenticate(request)
+        if request.route.endswith("/report"):
+            return Inbound(parse_receipts(request.body), TAKEN)
+        return Inbound(parse_replies(request.body), TAKEN)
+
+
+def client(s: TencentSettings, common: Common, session: aiohttp.ClientSession) -> Resilient:
+    sms = TencentSms(
+        session,
+        endpoint=s.endpoint,
+        secret_id=s.secret_id,
+        secret_key=s.secret_key.get_secret_value(),
+        sdk_app_id=s.sdk_app_id,
+        sign_name=common.sms_sign_name,
+    )
+    return Resilient(
+        sms,
+        rate_per_s=s.rate_per_s,
+        policy=common.policy,
+        per_number_interval_s=s.per_number_interval_s,
+    )
+
+
+def callbacks(s: TencentSettings, common: Common) -> TencentCallbacks:
+    return TencentCallbacks(common.callback_secret)

@@ -1,10 +1,12 @@
-"""WeChat Official Account template messages, with one access-token cache per process.
+"""WeChat Official Account, the whole plug: settings, template messages with one access-token
+cache per process, and the signed server-URL verification and pushes.
 
 Tokens come from ``cgi-bin/stable_token``, which hands every caller the same token while it is
 valid, so pods sharing an account do not invalidate each other's tokens (the problem that
 ``cgi-bin/token`` has). The cache refreshes ahead of expiry, refreshes once on 40001/42001 and
 retries the send; 45009 (daily quota spent) and 43117 (too frequent for this user) defer the
-send; 43101 (the user refused) is final.
+send; 43101 (the user refused) is final. Pushes are signed (SHA-1 of the sorted token,
+timestamp and nonce), fresh and taken once: a delivery event, an unfollow or a text.
 """
 
 from __future__ import annotations
@@ -15,16 +17,33 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from xml.etree.ElementTree import Element
 from zoneinfo import ZoneInfo
 
 import aiohttp
+from defusedxml.ElementTree import ParseError, fromstring
+from pydantic import BaseModel, ConfigDict, SecretStr
 
-from services.notifier.channels.errors import (
+from services.notifier.adapters.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
     RecipientRefused,
 )
-from services.notifier.channels.http import provider_call
+from services.notifier.adapters.channels.http import provider_call
+from services.notifier.adapters.channels.inbound import NonceCache
+from services.notifier.adapters.channels.plug import Common
+from services.notifier.adapters.channels.resilience import Resilient
+from services.notifier.adapters.channels.signing import wechat_signature
+from services.notifier.domain.inbound import (
+    FRESHNESS_S,
+    Answer,
+    CallbackRefused,
+    CallbackRequest,
+    Inbound,
+    Receipt,
+    Reply,
+    same,
+)
 from services.notifier.domain.model import DeliveryUncertain, SendLater
 from services.notifier.domain.templates import Rendered
 
@@ -32,6 +51,19 @@ CHINA = ZoneInfo("Asia/Shanghai")
 TOKEN_INVALID = {40001, 42001, 40014}
 #: Force-refreshes are limited to 20 a day and 30 s apart (WeChat stable_token documentation).
 FORCE_REFRESH_SPACING_S = 30.0
+
+
+class WeChatSettings(BaseModel):
+    """``DUNWELL_NOTIFIER_WECHAT__*`` (an empty app id: no WeChat channel)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    endpoint: str = "https://api.weixin.qq.com"
+    app_id: str = ""
+    app_secret: SecretStr = SecretStr("")
+    #: The Token configured with the server URL: it signs every push.
+    callback_token: SecretStr = SecretStr("")
+    rate_per_s: float = 100.0
 
 
 class TokenCache:
@@ -170,3 +202,71 @@ class WeChatTemplates:
     async def reconcile(self, address: str, *, key: str) -> str | None:
         """WeChat offers no lookup by our key: the send stays uncertain."""
         raise DeliveryUncertain("wechat: no way to ask whether the message arrived")
+
+
+def parse_push(field: dict[str, str]) -> list[Receipt | Reply]:
+    """A push: a template delivery event, an unfollow (an opt-out), or a text message."""
+    openid, kind, event = field.get("FromUserName", ""), field.get("MsgType"), field.get("Event")
+    if kind == "event" and event == "TEMPLATESENDJOBFINISH":
+        msgid = field.get("MsgID", "")
+        return [Receipt(ids=(msgid,), status=field.get("Status", ""), dedupe=msgid)]
+    if kind == "event" and event == "unsubscribe":
+        dedupe = f"{openid}:{field.get('CreateTime')}:unsubscribe"
+        return [Reply(channel="wechat", address=openid, text="退订", dedupe=dedupe)]
+    if kind == "text":
+        dedupe = field.get("MsgId") or f"{openid}:{field.get('CreateTime')}"
+        return [Reply("wechat", openid, field.get("Content", ""), dedupe)]
+    return []
+
+
+def push_fields(body: bytes) -> dict[str, str]:
+    try:
+        root: Element = fromstring(body)
+    except ParseError as e:
+        raise CallbackRefused(400, "body is not XML") from e
+    return {child.tag: (child.text or "") for child in root}
+
+
+class WeChatCallbacks:
+    """``GET /v1/callbacks/wechat`` (server URL verification) and ``POST`` (pushes)."""
+
+    routes = (("GET", ""), ("POST", ""))
+
+    def __init__(self, token: str, clock: Callable[[], float] = time.time) -> None:
+        self._token, self._clock = token, clock
+        self._nonces = NonceCache()
+
+    def authenticate(self, request: CallbackRequest) -> None:
+        """Signed with our token, fresh, and the first time this nonce is seen."""
+        q = request.query
+        timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
+        if not same(q.get("signature", ""), wechat_signature(self._token, timestamp, nonce)):
+            raise CallbackRefused(403, "bad signature")
+        now = self._clock()
+        if not timestamp.isdigit() or abs(now - int(timestamp)) > FRESHNESS_S:
+            raise CallbackRefused(403, "stale timestamp")
+        if not self._nonces.first_time(f"{timestamp}:{nonce}", now):
+            raise CallbackRefused(403, "replayed nonce")
+
+    def read(self, request: CallbackRequest) -> Inbound:
+        self.authenticate(request)
+        if request.method == "GET":
+            return Inbound([], Answer(text=request.query.get("echostr", "")))
+        return Inbound(parse_push(push_fields(request.body)), Answer(text="success"))
+
+
+def client(s: WeChatSettings, common: Common, session: aiohttp.ClientSession) -> Resilient:
+    tokens = TokenCache(
+        session,
+        endpoint=s.endpoint,
+        app_id=s.app_id,
+        app_secret=s.app_secret.get_secret_value(),
+    )
+    templates = WeChatTemplates(
+        session, tokens, endpoint=s.endpoint, link_url=common.verification_url
+    )
+    return Resilient(templates, rate_per_s=s.rate_per_s, policy=common.policy)
+
+
+def callbacks(s: WeChatSettings, common: Common) -> WeChatCallbacks:
+    return WeChatCallbacks(s.callback_token.get_secret_value())

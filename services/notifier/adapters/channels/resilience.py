@@ -14,7 +14,7 @@ from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
-from services.notifier.channels.errors import (
+from services.notifier.adapters.channels.errors import (
     CircuitOpen,
     ProviderMisconfigured,
     ProviderUnavailable,
