@@ -13,11 +13,11 @@ from aiohttp import web
 from aiokafka import ConsumerRecord
 
 from services.notifier.adapters.channels.registry import build_callbacks, build_channels
+from services.notifier.adapters.prometheus import PrometheusSendObserver
 from services.notifier.adapters.smtp import SmtpMailer
 from services.notifier.adapters.sql import SqlNotifierStore
 from services.notifier.callbacks import CallbackContext
 from services.notifier.catchup import catch_up_directory
-from services.notifier.deferrals import run_dispatcher
 from services.notifier.domain.institution import check_institution
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.rules import HolidayRule
@@ -25,12 +25,11 @@ from services.notifier.domain.templates import TEMPLATES_FILE, Institution, Temp
 from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
 from services.notifier.entrypoints.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.entrypoints.openapi import OPENAPI
-from services.notifier.handlers import (
-    SendContext,
-    record_contact_details,
-    send_contact_request,
-    withdraw_contacts,
-)
+from services.notifier.handlers.context import SendContext
+from services.notifier.handlers.deferrals import run_dispatcher
+from services.notifier.handlers.directory import record_contact_details
+from services.notifier.handlers.sending import send_contact_request
+from services.notifier.handlers.withdrawals import withdraw_contacts
 from services.notifier.settings import Settings
 from shared.calendars.monitoring import watch_calendar
 from shared.consumer import ConsumeLoop, ConsumerConfig
@@ -105,6 +104,7 @@ def build_app(settings: Settings) -> web.Application:
             interactions_topic=settings.kafka.topics.interactions,
             institution=institution(settings),
             verification_secret=settings.verification_secret.get_secret_value().encode(),
+            observer=PrometheusSendObserver(),
             clock=gate_clock,
             hold_recheck=timedelta(seconds=settings.hold_recheck_s),
             max_hold=timedelta(hours=settings.max_hold_h),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -20,6 +21,7 @@ from services.notifier.domain.model import (
 )
 from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel
 from services.notifier.domain.templates import Rendered
+from shared.events import Channel
 
 
 class ChannelClient(Protocol):
@@ -174,4 +176,28 @@ class CallbackPlug(Protocol):
 
     def read(self, request: CallbackRequest) -> Inbound:
         """Authenticate and parse; raises ``CallbackRefused`` (domain.inbound)."""
+        ...
+
+
+class SendObserver(Protocol):
+    """What the notifier's sends are counted by (Prometheus in production)."""
+
+    def counted(self, channel: Channel, outcome: str) -> None:
+        """One send handled, by what became of it (sent, blocked, held, ...)."""
+        ...
+
+    def decided(self, channel: Channel, decision: Decision) -> None:
+        """The gate decided a send."""
+        ...
+
+    def rules_hit(self, rules: Sequence[str]) -> None:
+        """Policy rules that stopped or put off a send."""
+        ...
+
+    def provider_time(self, channel: Channel) -> AbstractContextManager[object]:
+        """Times the channel's handing over of one message (retries and failover included)."""
+        ...
+
+    def backlog(self, waiting: int) -> None:
+        """How many sends wait for a permitted time."""
         ...

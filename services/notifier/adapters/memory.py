@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import datetime
 
@@ -267,3 +268,30 @@ class InMemoryChannel:
         if not self.askable:
             raise DeliveryUncertain(f"{provider}: no way to ask")
         return self.known.get(key)
+
+
+class InMemorySendObserver:
+    """Counts what it observes: ``counts[(channel, outcome)]``, ``decisions``, ``rules``."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.decisions: list[tuple[Channel, Outcome]] = []
+        self.rules: Counter[str] = Counter()
+        self.provider_calls: Counter[str] = Counter()
+        self.waiting = 0
+
+    def counted(self, channel: Channel, outcome: str) -> None:
+        self.counts[(channel, outcome)] += 1
+
+    def decided(self, channel: Channel, decision: Decision) -> None:
+        self.decisions.append((channel, decision.outcome))
+
+    def rules_hit(self, rules: Sequence[str]) -> None:
+        self.rules.update(rules)
+
+    def provider_time(self, channel: Channel) -> AbstractContextManager[object]:
+        self.provider_calls[channel] += 1
+        return nullcontext()
+
+    def backlog(self, waiting: int) -> None:
+        self.waiting = waiting

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from services.notifier.domain.policy.scenario import Consent, Contact, GateChannel, Role
 from services.notifier.domain.templates import Locale
 from shared.errors import ServiceError
-from shared.events import Channel
+from shared.events import Channel, ContactDetailsChanged
 
 
 class DeliveryUncertain(ServiceError):
@@ -62,6 +62,24 @@ class DirectoryEntry:
 
     def address(self, channel: Channel) -> str | None:
         return {"email": self.email, "sms": self.mobile, "wechat": self.wechat_openid}[channel]
+
+
+def directory_entry(event: ContactDetailsChanged) -> DirectoryEntry:
+    """How to reach the debtor, as the event says."""
+    return DirectoryEntry(
+        debtor_id=event.debtor_id,
+        email=event.email,
+        mobile=event.mobile,
+        wechat_openid=event.wechat_openid,
+        locale=event.locale,
+        timezones=(event.timezone, *event.other_timezones),
+        role=event.role,
+        provenance=event.provenance,
+        consents=tuple(
+            Consent(channel=c.channel, until=c.until, evidence=c.evidence) for c in event.consents
+        ),
+        verified=event.verified,
+    )
 
 
 @dataclass(frozen=True)

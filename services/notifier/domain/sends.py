@@ -1,10 +1,11 @@
-"""Pure notifier rules: send keys, verification codes, what the gate is asked."""
+"""Pure notifier rules: a send as a value, its key and code, what the gate is asked."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import datetime
 
 from services.notifier.domain.model import DirectoryEntry, GateFacts
@@ -27,6 +28,34 @@ def verification_code(secret: bytes, request_id: str, channel: Channel) -> str:
     """
     digest = hmac.new(secret, send_key(request_id, channel).encode(), hashlib.sha256).digest()
     return base64.b32encode(digest)[:8].decode()
+
+
+@dataclass(frozen=True)
+class Send:
+    """One (request, channel) send: its ledger key and verification code, whatever becomes of it."""
+
+    request: ContactRequested
+    channel: Channel
+    key: str
+    code: str
+
+    @classmethod
+    def of(cls, request: ContactRequested, channel: Channel, secret: bytes) -> Send:
+        """The send of ``request`` on ``channel``, its code made with the bank's ``secret``."""
+        key = send_key(request.event_id, channel)
+        return cls(request, channel, key, verification_code(secret, request.event_id, channel))
+
+    def addressed(self, address: str, message: Rendered) -> Delivery:
+        """This send with its address and rendered message, ready for the gate and channel."""
+        return Delivery(self.request, self.channel, self.key, self.code, address, message)
+
+
+@dataclass(frozen=True)
+class Delivery(Send):
+    """A send with its address and rendered message: what the gate judges, the channel sends."""
+
+    address: str
+    message: Rendered
 
 
 def contact_point_id(channel: Channel, address: str) -> str:

@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 import logging
 
-from services.notifier.handlers import DeliveryExhausted, SendContext, send_on_channel
-from services.notifier.metrics import DEFERRED_BACKLOG
+from services.notifier.handlers.context import DeliveryExhausted, SendContext
+from services.notifier.handlers.sending import send_on_channel
 from shared.errors import RetryableError
 from shared.events import ContactRequested
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 async def dispatch_due(ctx: SendContext, *, limit: int = 100) -> int:
     """Run every deferral that is due now; returns how many were taken."""
-    DEFERRED_BACKLOG.set(await ctx.store.deferred_count())
+    ctx.observer.backlog(await ctx.store.deferred_count())
     due = await ctx.store.due_deferrals(ctx.clock(), limit)
     for deferral in due:
         request = ContactRequested.model_validate_json(deferral.request)

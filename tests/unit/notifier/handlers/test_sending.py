@@ -1,68 +1,20 @@
-"""Sending a contact request through the gate, exactly once, whatever happens around the call."""
+"""Sending a contact request through the gate, each (request, channel) once: holds, withdrawals,
+freshness at the moment of sending, gate decisions."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
-from services.notifier.adapters.memory import InMemoryChannel, InMemoryNotifierStore
-from services.notifier.deferrals import dispatch_due
-from services.notifier.domain.model import DeliveryUncertain, DirectoryEntry, GateTicket, SendStatus
-from services.notifier.domain.policy.loading import load_pack
+from services.notifier.domain.model import DirectoryEntry
 from services.notifier.domain.sends import send_key
 from services.notifier.domain.templates import TemplateRegistry
-from services.notifier.handlers import (
-    DeliveryExhausted,
-    SendContext,
-    record_contact_details,
-    send_contact_request,
-    withdraw_contacts,
-)
-from shared.errors import PermanentError, RetryableError
-from shared.events import ContactRequested, ContactWithdrawn, InteractionRecorded
-from shared.testing.factories import contact_details, contact_request
-from shared.testing.memory import InMemoryEventPublisher
-from tests.unit.notifier.domain.test_templates import BANK
-
-TOPIC = "dunwell.interactions.v1"
-WEDNESDAY_NOON = datetime(2026, 3, 4, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
-
-
-class Fixture:
-    def __init__(self) -> None:
-        self.store = InMemoryNotifierStore()
-        self.email = InMemoryChannel("smtp")
-        self.sms = InMemoryChannel("aliyun")
-        self.publisher = InMemoryEventPublisher()
-        self.now = WEDNESDAY_NOON
-        self.ctx = SendContext(
-            store=self.store,
-            channels={"email": self.email, "sms": self.sms},
-            templates=TemplateRegistry.load(),
-            packs=[load_pack("cn")],
-            publisher=self.publisher,
-            interactions_topic=TOPIC,
-            institution=BANK,
-            verification_secret=b"secret",
-            clock=lambda: self.now,
-        )
-
-    async def debtor(self, debtor_id: str, **fields: object) -> None:
-        details = contact_details(debtor_id, mobile="+8613800000001", **fields)
-        await record_contact_details(details, store=self.store)
-
-    def interactions(self) -> list[InteractionRecorded]:
-        found = self.publisher.events(TOPIC)
-        return [e for e in found if isinstance(e, InteractionRecorded)]
-
-    def kinds(self) -> list[str]:
-        return [i.kind for i in self.interactions()]
-
-
-@pytest.fixture
-def f() -> Fixture:
-    return Fixture()
+from services.notifier.handlers.context import SendContext
+from services.notifier.handlers.deferrals import dispatch_due
+from services.notifier.handlers.sending import send_contact_request
+from services.notifier.handlers.withdrawals import withdraw_contacts
+from shared.events import ContactRequested, ContactWithdrawn
+from shared.testing.factories import contact_request
+from tests.unit.notifier.handlers.support import Fixture
 
 
 class TestSend:
@@ -367,107 +319,38 @@ class TestGate:
         assert set(blocked.rules) == {"CN-CONTENT-REQ", "CN-CONTENT-BAN"}
 
 
-class TestProviderOutcomes:
-    async def test_transient_failure_releases_the_claim_and_dead_letters(self, f: Fixture) -> None:
-        request = contact_request()
+class TestObserver:
+    async def test_every_outcome_is_counted_once(self, f: Fixture) -> None:
+        from dataclasses import replace
+
+        from services.notifier.adapters.memory import InMemorySendObserver
+        from services.notifier.domain.policy.scenario import Outcome
+
+        observer = InMemorySendObserver()
+        ctx = replace(f.ctx, observer=observer)
+        request = contact_request(channels=("sms", "email"))
         await f.debtor(request.debtor_id)
-        f.email.fail_with = RetryableError("connection refused")
-        with pytest.raises(DeliveryExhausted):
-            await send_contact_request(request, f.ctx)
-        assert await f.store.entry(send_key(request.event_id, "email")) is None
-        await send_contact_request(request, f.ctx)  # a redrive sends it
-        assert len(f.email.sent) == 1
+        await f.store.record_opt_out(request.debtor_id, "sms", f.now)
+        await send_contact_request(request, ctx)
+        await send_contact_request(request, ctx)
+        assert observer.counts == {
+            ("sms", "blocked"): 1,
+            ("email", "sent"): 1,
+            ("sms", "duplicate"): 1,
+            ("email", "duplicate"): 1,
+        }
+        assert observer.decisions == [("sms", Outcome.BLOCK), ("email", Outcome.ALLOW)]
+        assert observer.rules == {"CN-OPTOUT": 1}
+        assert observer.provider_calls == {"email": 1}
 
-    async def test_a_permanent_refusal_is_recorded_and_not_retried(self, f: Fixture) -> None:
-        request = contact_request()
-        await f.debtor(request.debtor_id)
-        f.email.fail_with = PermanentError("550 mailbox unavailable")
-        await send_contact_request(request, f.ctx)
-        await send_contact_request(request, f.ctx)
-        assert f.email.sent == []
-        entry = await f.store.entry(send_key(request.event_id, "email"))
-        assert entry is not None
-        assert entry.status is SendStatus.FAILED
-        assert f.kinds() == ["send_failed"]
+    async def test_the_dispatcher_reports_the_backlog(self, f: Fixture) -> None:
+        from dataclasses import replace
 
-    async def test_a_session_lost_mid_send_is_never_resent(self, f: Fixture) -> None:
-        request = contact_request()
-        await f.debtor(request.debtor_id)
-        f.email.fail_with = DeliveryUncertain("connection dropped after DATA")
-        await send_contact_request(request, f.ctx)
-        await send_contact_request(request, f.ctx)
-        assert f.email.sent == []
-        entry = await f.store.entry(send_key(request.event_id, "email"))
-        assert entry is not None
-        assert entry.status is SendStatus.UNCERTAIN
-        assert set(f.kinds()) == {"send_uncertain"}
+        from services.notifier.adapters.memory import InMemorySendObserver
 
-    async def crashed_mid_send(
-        self, f: Fixture, provider: str | None
-    ) -> tuple[ContactRequested, str]:
-        """The gate claimed the send and (maybe) noted a provider, then the process died."""
-        from services.notifier.domain.policy.scenario import Decision, Outcome
-
-        request = contact_request()
-        await f.debtor(request.debtor_id)
-        key = send_key(request.event_id, "email")
-        ticket = GateTicket(key, request.debtor_id, request.loan_id, "email", "cp", f.now, b"")
-        await f.store.decide(ticket, lambda _: Decision(outcome=Outcome.ALLOW))
-        if provider:
-            await f.store.mark_attempt(key, provider)
-        return request, key
-
-    async def test_crash_before_any_provider_was_called_sends_once(self, f: Fixture) -> None:
-        request, key = await self.crashed_mid_send(f, provider=None)
-        await send_contact_request(request, f.ctx)
-        assert len(f.email.sent) == 1
-        entry = await f.store.entry(key)
-        assert entry is not None
-        assert entry.status is SendStatus.SENT
-
-    async def test_crash_with_a_provider_that_cannot_be_asked_is_never_resent(
-        self, f: Fixture
-    ) -> None:
-        request, key = await self.crashed_mid_send(f, provider="smtp")
-        await send_contact_request(request, f.ctx)
-        await send_contact_request(request, f.ctx)
-        assert f.email.sent == []
-        entry = await f.store.entry(key)
-        assert entry is not None
-        assert entry.status is SendStatus.UNCERTAIN
-        assert f.kinds() == ["send_uncertain"]
-
-    async def test_crash_after_the_provider_took_it_is_reconciled_not_resent(
-        self, f: Fixture
-    ) -> None:
-        request, key = await self.crashed_mid_send(f, provider="smtp")
-        f.email.askable, f.email.known[key] = True, "provider-id-7"
-        await send_contact_request(request, f.ctx)
-        assert f.email.sent == []
-        entry = await f.store.entry(key)
-        assert entry is not None
-        assert (entry.status, entry.provider_message_id) == (SendStatus.SENT, "provider-id-7")
-        assert f.kinds() == ["message_sent"]
-
-    async def test_crash_before_the_provider_took_it_is_sent_once(self, f: Fixture) -> None:
-        request, key = await self.crashed_mid_send(f, provider="smtp")
-        f.email.askable = True  # the provider says it has nothing under our key
-        await send_contact_request(request, f.ctx)
-        await send_contact_request(request, f.ctx)
-        assert len(f.email.sent) == 1
-        entry = await f.store.entry(key)
-        assert entry is not None
-        assert entry.status is SendStatus.SENT
-
-
-class TestDirectory:
-    async def test_an_older_event_never_overwrites_a_newer_one(self, f: Fixture) -> None:
-        newer = contact_details("d1", email="new@borrower.example")
-        older = contact_details(
-            "d1", email="old@borrower.example", occurred_at=newer.occurred_at.replace(year=2025)
-        )
-        await record_contact_details(newer, store=f.store)
-        await record_contact_details(older, store=f.store)
-        found = await f.store.get("d1")
-        assert found is not None
-        assert found.email == "new@borrower.example"
+        observer = InMemorySendObserver()
+        ctx = replace(f.ctx, observer=observer)
+        await send_contact_request(contact_request(), ctx)  # held: no contact point yet
+        await dispatch_due(ctx)
+        assert observer.waiting == 1
+        assert observer.counts == {("email", "held"): 1}

@@ -1,0 +1,36 @@
+"""The notifier's send observer on Prometheus (the metrics defined in ``metrics.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+
+from services.notifier.domain.policy.scenario import Decision
+from services.notifier.metrics import (
+    DEFERRED_BACKLOG,
+    GATE_DECISIONS,
+    GATE_RULES,
+    MESSAGES,
+    PROVIDER_SECONDS,
+)
+from shared.events import Channel
+
+
+class PrometheusSendObserver:
+    """:class:`~services.notifier.ports.SendObserver` counting into the notifier's metrics."""
+
+    def counted(self, channel: Channel, outcome: str) -> None:
+        MESSAGES.labels(channel, outcome).inc()
+
+    def decided(self, channel: Channel, decision: Decision) -> None:
+        GATE_DECISIONS.labels(channel, decision.outcome.value.lower()).inc()
+
+    def rules_hit(self, rules: Sequence[str]) -> None:
+        for rule in rules:
+            GATE_RULES.labels(rule).inc()
+
+    def provider_time(self, channel: Channel) -> AbstractContextManager[object]:
+        return PROVIDER_SECONDS.labels(channel).time()
+
+    def backlog(self, waiting: int) -> None:
+        DEFERRED_BACKLOG.set(waiting)

@@ -1,0 +1,48 @@
+"""What became of a send: counted, settled where the ledger needs it, recorded as an
+interaction on the interactions topic (the audit log's input)."""
+
+from __future__ import annotations
+
+import logging
+
+from services.notifier.domain.interactions import GATED, gated, stopped
+from services.notifier.domain.model import SendStatus
+from services.notifier.domain.policy.scenario import Decision
+from services.notifier.domain.sends import Delivery, Send
+from services.notifier.handlers.context import SendContext
+from shared.events import InteractionKind, InteractionRecorded
+
+log = logging.getLogger(__name__)
+
+
+async def publish(ctx: SendContext, interaction: InteractionRecorded) -> None:
+    """Record one interaction."""
+    await ctx.publisher.publish(ctx.interactions_topic, interaction)
+
+
+async def record_stopped(
+    ctx: SendContext, send: Send, kind: InteractionKind, outcome: str, reason: str
+) -> None:
+    """Count ``outcome`` and record why the send did not go (``kind``)."""
+    ctx.observer.counted(send.channel, outcome)
+    await publish(ctx, stopped(send, kind, ctx.clock(), reason))
+
+
+async def record_blocked(ctx: SendContext, send: Send, why: str) -> None:
+    """Blocked before the gate could judge it (no channel, no template, no contact point)."""
+    await record_stopped(ctx, send, "send_blocked", "blocked", why)
+
+
+async def record_gated(ctx: SendContext, send: Delivery, decision: Decision) -> None:
+    """The gate deferred, blocked or escalated the send."""
+    ctx.observer.counted(send.channel, GATED[decision.outcome].removeprefix("send_"))
+    ctx.observer.rules_hit(decision.rules)
+    await publish(ctx, gated(send, decision, ctx.clock()))
+
+
+async def settle_uncertain(ctx: SendContext, send: Send, reason: str) -> None:
+    """The provider may have the message: UNCERTAIN in the ledger, never resent blindly."""
+    request_id = send.request.event_id
+    log.warning("send outcome uncertain; not resending", extra={"request_id": request_id})
+    await ctx.store.settle(send.key, SendStatus.UNCERTAIN)
+    await record_stopped(ctx, send, "send_uncertain", "uncertain", reason)

@@ -1,0 +1,12 @@
+"""Fixtures of the send use cases' tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.notifier.handlers.support import Fixture
+
+
+@pytest.fixture
+def f() -> Fixture:
+    return Fixture()
