@@ -181,7 +181,7 @@ def notifier_redrive(debtor: str | None) -> None:
     """Re-drive sends blocked after their contact point stayed unknown for the longest hold:
     each is held afresh and goes through the compliance gate again (its outcome recorded in
     the audit log) as soon as the running notifier's dispatcher takes it."""
-    from services.notifier.adapters.sql import SqlNotifierStore
+    from services.notifier.adapters.sql.store import SqlNotifierStore
     from services.notifier.settings import Settings as NotifierSettings
     from shared.database import create_engine
 

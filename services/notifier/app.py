@@ -15,7 +15,7 @@ from aiokafka import ConsumerRecord
 from services.notifier.adapters.channels.registry import build_callbacks, build_channels
 from services.notifier.adapters.prometheus import PrometheusSendObserver
 from services.notifier.adapters.smtp import SmtpMailer
-from services.notifier.adapters.sql import SqlNotifierStore
+from services.notifier.adapters.sql.store import SqlNotifierStore
 from services.notifier.callbacks import CallbackContext
 from services.notifier.catchup import catch_up_directory
 from services.notifier.domain.institution import check_institution

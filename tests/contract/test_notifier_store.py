@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from services.notifier.adapters.memory import InMemoryNotifierStore
-from services.notifier.adapters.sql import SqlNotifierStore
+from services.notifier.adapters.sql.store import SqlNotifierStore
 from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,
     HOLD_EXPIRED,

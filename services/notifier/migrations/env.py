@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from services.notifier.adapters.schema import metadata
+from services.notifier.adapters.sql.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

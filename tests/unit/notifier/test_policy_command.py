@@ -141,7 +141,7 @@ def test_notifier_redrive_re_drives_parked_sends(
     import asyncio
     from datetime import UTC, datetime
 
-    from services.notifier.adapters.sql import SqlNotifierStore
+    from services.notifier.adapters.sql.store import SqlNotifierStore
     from services.notifier.domain.model import HOLD_EXPIRED, PARKED, GateTicket
     from shared.database import create_engine
 

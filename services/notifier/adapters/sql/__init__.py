@@ -1,0 +1,1 @@
+"""The notifier's store on SQLAlchemy Core, one module per part of it."""

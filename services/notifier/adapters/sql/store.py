@@ -1,0 +1,13 @@
+"""The notifier's store on SQLAlchemy Core: SQLite by default, PostgreSQL in production."""
+
+from __future__ import annotations
+
+from services.notifier.adapters.sql.callbacks import SqlCallbacks
+from services.notifier.adapters.sql.deferrals import SqlDeferrals
+from services.notifier.adapters.sql.directory import SqlDirectory
+from services.notifier.adapters.sql.gate import SqlGate
+from services.notifier.adapters.sql.ledger import SqlLedger
+
+
+class SqlNotifierStore(SqlDirectory, SqlCallbacks, SqlLedger, SqlGate, SqlDeferrals):
+    """:class:`~services.notifier.ports.NotifierStore` in one relational database."""
