@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from urllib.parse import quote_plus
 
 from aiohttp import web
 
 from sandbox.providers.core import SandboxState, fresh_id, hang, json_error
-from services.notifier.adapters.channels.signing import aliyun_signature
 
 _CN_MOBILE = re.compile(r"^1\d{10}$")
+
+
+def _encode(value: str) -> str:
+    """The "special URL encoding" of Aliyun's signature v1: form-encode, then + → %20,
+    * → %2A, %7E → ~ (the sandbox's own code: it never uses the notifier's signing)."""
+    return quote_plus(value).replace("+", "%20").replace("*", "%2A").replace("%7E", "~")
+
+
+def signature(params: Mapping[str, str], secret: str, method: str = "GET") -> str:
+    """Base64(HMAC-SHA1(secret + "&", method & %2F & the encoded, sorted query))."""
+    query = "&".join(
+        f"{_encode(k)}={_encode(v)}" for k, v in sorted(params.items()) if k != "Signature"
+    )
+    to_sign = f"{method}&%2F&{_encode(query)}".encode()
+    digest = hmac.new(f"{secret}&".encode(), to_sign, hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
 
 
 def _error(code: str, status: int = 400) -> web.Response:
@@ -20,6 +40,8 @@ def _error(code: str, status: int = 400) -> web.Response:
 
 
 class AliyunApi:
+    name = "aliyun"
+
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.cred = state.credentials
@@ -28,7 +50,7 @@ class AliyunApi:
     def routes(self) -> list[web.RouteDef]:
         return [web.get("/aliyun/", self.handle), web.post("/aliyun/", self.handle)]
 
-    def check(self, params: dict[str, str]) -> web.Response | None:
+    def check(self, params: dict[str, str], method: str = "GET") -> web.Response | None:
         """What Aliyun checks before anything else: key, time, nonce, signature."""
         if params.get("AccessKeyId") != self.cred.aliyun_key_id:
             return _error("InvalidAccessKeyId.NotFound", 404)
@@ -42,7 +64,8 @@ class AliyunApi:
         if not nonce or nonce in self.state.nonces:
             return _error("SignatureNonceUsed")
         self.state.nonces.add(nonce)
-        if params.get("Signature") != aliyun_signature(params, self.cred.aliyun_secret):
+        expected = signature(params, self.cred.aliyun_secret, method)
+        if not hmac.compare_digest(params.get("Signature", ""), expected):
             return _error("SignatureDoesNotMatch")
         return None
 
@@ -50,7 +73,7 @@ class AliyunApi:
         params = dict(request.query)
         if request.method == "POST":
             params |= {k: str(v) for k, v in (await request.post()).items()}
-        problem = self.check(params)
+        problem = self.check(params, request.method)
         if problem is not None:
             return problem
         action = params.get("Action")
@@ -140,3 +163,16 @@ class AliyunApi:
         await self.state.post(
             f"{self.state.callback_base}/v1/callbacks/aliyun/{secret}/report", json=body
         )
+
+    async def reply(self, sender: str, text: str) -> None:
+        """An SmsUp push: a borrower's answer."""
+        item = {
+            "phone_number": sender.removeprefix("+86"),
+            "send_time": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            "content": text,
+            "sign_name": self.cred.sign_name,
+            "dest_code": "1234",
+            "sequence_id": int(time.time() * 1000),
+        }
+        url = f"{self.state.callback_base}/v1/callbacks/aliyun/{self.cred.callback_secret}/reply"
+        await self.state.post(url, json=[item])

@@ -174,61 +174,72 @@ def fresh_id(prefix: str = "") -> str:
     return prefix + secrets.token_hex(8)
 
 
-def control_routes(state: SandboxState) -> list[web.RouteDef]:
-    """Fault switches, what was received, and the borrowers' phone page."""
+def phone_page(received: list[Received]) -> str:
+    """What each borrower's phone shows, one section per number."""
+    by_number: dict[str, list[Received]] = {}
+    for item in received:
+        by_number.setdefault(item.to, []).append(item)
+    rows = "".join(
+        f"<section><h2>{html.escape(number)}</h2>"
+        + "".join(
+            f"<article><small>{html.escape(m.at)} · {html.escape(m.provider)}</small>"
+            f"<p>{html.escape(m.text)}</p></article>"
+            for m in messages
+        )
+        + "</section>"
+        for number, messages in sorted(by_number.items())
+    )
+    return (
+        "<!doctype html><html lang='zh-CN'><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width'>"
+        "<title>Sandbox phones</title><body><h1>What each borrower received</h1>"
+        f"{rows or '<p>No messages yet.</p>'}</body></html>"
+    )
 
-    async def set_fault(request: web.Request) -> web.Response:
+
+class Controls:
+    """Fault switches, what was received, the borrowers' phone page, the benchmark's sink."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+
+    async def set_fault(self, request: web.Request) -> web.Response:
         body = await request.json()
         kinds = body.get("kinds") or [body.get("kind")]
         if not isinstance(kinds, list) or not all(isinstance(k, str) and k for k in kinds):
             raise web.HTTPBadRequest(text="kind (a string) or kinds (a list of strings)")
-        state.faults[str(body["provider"])] = Fault(
+        self.state.faults[str(body["provider"])] = Fault(
             kinds=tuple(kinds),
             rate=float(body.get("rate", 0.0)),
             remaining=int(body.get("count", 0)),
         )
         return web.json_response({"ok": True})
 
-    async def clear_faults(request: web.Request) -> web.Response:
-        state.faults.clear()
+    async def clear_faults(self, request: web.Request) -> web.Response:
+        self.state.faults.clear()
         return web.json_response({"ok": True})
 
-    async def received(request: web.Request) -> web.Response:
-        return web.json_response([item.__dict__ for item in state.received])
+    async def received(self, request: web.Request) -> web.Response:
+        return web.json_response([item.__dict__ for item in self.state.received])
 
-    async def phone(request: web.Request) -> web.Response:
-        by_number: dict[str, list[Received]] = {}
-        for item in state.received:
-            by_number.setdefault(item.to, []).append(item)
-        rows = "".join(
-            f"<section><h2>{html.escape(number)}</h2>"
-            + "".join(
-                f"<article><small>{html.escape(m.at)} · {html.escape(m.provider)}</small>"
-                f"<p>{html.escape(m.text)}</p></article>"
-                for m in messages
-            )
-            + "</section>"
-            for number, messages in sorted(by_number.items())
-        )
-        page = (
-            "<!doctype html><html lang='zh-CN'><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width'>"
-            "<title>Sandbox phones</title><body><h1>What each borrower received</h1>"
-            f"{rows or '<p>No messages yet.</p>'}</body></html>"
-        )
-        return web.Response(text=page, content_type="text/html")
+    async def phone(self, request: web.Request) -> web.Response:
+        return web.Response(text=phone_page(self.state.received), content_type="text/html")
 
-    async def sink(request: web.Request) -> web.Response:
+    async def sink(self, request: web.Request) -> web.Response:
         await request.read()
-        state.sunk.append(time.monotonic())
+        self.state.sunk.append(time.monotonic())
         return web.json_response({"ok": True})
 
+
+def control_routes(state: SandboxState) -> list[web.RouteDef]:
+    """Fault switches, what was received, and the borrowers' phone page."""
+    controls = Controls(state)
     return [
-        web.post("/_sink", sink),
-        web.post("/_faults", set_fault),
-        web.delete("/_faults", clear_faults),
-        web.get("/_received", received),
-        web.get("/phone", phone),
+        web.post("/_sink", controls.sink),
+        web.post("/_faults", controls.set_fault),
+        web.delete("/_faults", controls.clear_faults),
+        web.get("/_received", controls.received),
+        web.get("/phone", controls.phone),
     ]
 
 

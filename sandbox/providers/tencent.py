@@ -46,6 +46,8 @@ def _error(code: str) -> web.Response:
 
 
 class TencentApi:
+    name = "tencent"
+
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.cred = state.credentials
@@ -154,3 +156,16 @@ class TencentApi:
         await self.state.post(
             f"{self.state.callback_base}/v1/callbacks/tencent/{secret}/report", json=body
         )
+
+    async def reply(self, sender: str, text: str) -> None:
+        """A reply push: a borrower's answer."""
+        item = {
+            "extend": "",
+            "mobile": sender.removeprefix("+86"),
+            "nationcode": "86",
+            "sign": self.cred.sign_name,
+            "text": text,
+            "time": int(time.time()),
+        }
+        url = f"{self.state.callback_base}/v1/callbacks/tencent/{self.cred.callback_secret}/reply"
+        await self.state.post(url, json=item)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from typing import Any
@@ -9,12 +10,20 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.providers.core import SandboxState, fresh_id, hang, json_error
-from services.notifier.adapters.channels.signing import wechat_signature
 
 _OPENID = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
+def signature(token: str, timestamp: str, nonce: str) -> str:
+    """A push's ``signature``: SHA-1 hex of the token, timestamp and nonce, sorted and joined
+    (the sandbox's own code: it never uses the notifier's signing)."""
+    joined = "".join(sorted((token, timestamp, nonce)))
+    return hashlib.sha1(joined.encode()).hexdigest()  # noqa: S324 - WeChat's scheme
+
+
 class WeChatApi:
+    name = "wechat"
+
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.cred = state.credentials
@@ -96,19 +105,34 @@ class WeChatApi:
         """The TEMPLATESENDJOBFINISH event, signed like every WeChat push."""
         if not self.state.callback_base:
             return
-        stamp, nonce = str(int(time.time())), fresh_id()
         xml = (
             "<xml><ToUserName><![CDATA[gh_sandbox]]></ToUserName>"
             f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
-            f"<CreateTime>{stamp}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
             f"<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event><MsgID>{msgid}</MsgID>"
             "<Status><![CDATA[success]]></Status></xml>"
         )
+        await self.push(xml)
+
+    async def push(self, xml: str) -> None:
+        """A push to the server URL, signed with the token as every WeChat push is."""
+        stamp, nonce = str(int(time.time())), fresh_id()
         params = {
-            "signature": wechat_signature(self.cred.wechat_token, stamp, nonce),
+            "signature": signature(self.cred.wechat_token, stamp, nonce),
             "timestamp": stamp,
             "nonce": nonce,
         }
         await self.state.post(
             f"{self.state.callback_base}/v1/callbacks/wechat", params=params, data=xml.encode()
         )
+
+    async def reply(self, sender: str, text: str) -> None:
+        """A text message from a follower."""
+        xml = (
+            f"<xml><ToUserName><![CDATA[gh_sandbox]]></ToUserName>"
+            f"<FromUserName><![CDATA[{sender}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime>"
+            f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content>"
+            f"<MsgId>{int(time.time() * 1000)}</MsgId></xml>"
+        )
+        await self.push(xml)

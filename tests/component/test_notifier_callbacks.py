@@ -278,3 +278,32 @@ class TestWeChat:
         client = await aiohttp_client(f.app())
         r = await client.post("/v1/callbacks/wechat", params=self.params(), data=b"<xml><unclosed>")
         assert r.status == 400
+
+
+class TestTheOneEntryPoint:
+    async def test_every_url_a_console_knows_is_routed_with_its_methods(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        routes = {
+            (r.method, r.resource.canonical)
+            for r in f.app().router.routes()
+            if r.resource is not None
+        }
+        assert routes == {
+            ("POST", "/v1/callbacks/aliyun/{secret}/report"),
+            ("POST", "/v1/callbacks/aliyun/{secret}/reply"),
+            ("POST", "/v1/callbacks/tencent/{secret}/report"),
+            ("POST", "/v1/callbacks/tencent/{secret}/reply"),
+            ("POST", "/v1/callbacks/twilio/status"),
+            ("POST", "/v1/callbacks/twilio/inbound"),
+            ("GET", "/v1/callbacks/wechat"),
+            ("HEAD", "/v1/callbacks/wechat"),
+            ("POST", "/v1/callbacks/wechat"),
+        }
+
+    async def test_an_unknown_provider_is_not_found_and_a_wrong_method_not_allowed(
+        self, f: Fixture, aiohttp_client: ClientFactory
+    ) -> None:
+        client = await aiohttp_client(f.app())
+        assert (await client.post("/v1/callbacks/huawei/path-secret/report")).status == 404
+        assert (await client.get("/v1/callbacks/twilio/status")).status == 405
