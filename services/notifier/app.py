@@ -16,7 +16,6 @@ from services.notifier.adapters.channels.registry import build_callbacks, build_
 from services.notifier.adapters.prometheus import PrometheusSendObserver
 from services.notifier.adapters.smtp import SmtpMailer
 from services.notifier.adapters.sql.store import SqlNotifierStore
-from services.notifier.callbacks import CallbackContext
 from services.notifier.catchup import catch_up_directory
 from services.notifier.domain.institution import check_institution
 from services.notifier.domain.policy.loading import load_pack
@@ -25,6 +24,7 @@ from services.notifier.domain.templates import TEMPLATES_FILE, Institution, Temp
 from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
 from services.notifier.entrypoints.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.entrypoints.openapi import OPENAPI
+from services.notifier.handlers.callbacks import CallbackContext
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.deferrals import run_dispatcher
 from services.notifier.handlers.directory import record_contact_details

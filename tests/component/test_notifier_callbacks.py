@@ -15,11 +15,11 @@ from services.notifier.adapters.channels.signing import twilio_signature, wechat
 from services.notifier.adapters.channels.twilio import TwilioSettings
 from services.notifier.adapters.channels.wechat import WeChatSettings
 from services.notifier.adapters.memory import InMemoryNotifierStore
-from services.notifier.callbacks import CallbackContext
 from services.notifier.domain.model import DirectoryEntry, GateTicket, SendStatus
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.scenario import Decision, Outcome
 from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
+from services.notifier.handlers.callbacks import CallbackContext
 from services.notifier.metrics import CALLBACKS_RECEIVED
 from services.notifier.settings import Settings
 from shared.events import BorrowerReplied, InteractionRecorded

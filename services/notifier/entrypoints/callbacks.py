@@ -13,8 +13,8 @@ from typing import Final
 
 from aiohttp import web
 
-from services.notifier.callbacks import CallbackContext, take_callback
 from services.notifier.domain.inbound import Answer, CallbackRefused, CallbackRequest
+from services.notifier.handlers.callbacks import CallbackContext, take_callback
 from services.notifier.metrics import CALLBACKS_RECEIVED
 from services.notifier.ports import CallbackPlug
 

@@ -12,13 +12,13 @@ from urllib.parse import urlsplit
 import aiohttp
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from services.notifier.adapters.channels.callbacks import check_path_secret, json_items
 from services.notifier.adapters.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
     RecipientRefused,
 )
 from services.notifier.adapters.channels.http import provider_call
-from services.notifier.adapters.channels.inbound import check_path_secret, json_items
 from services.notifier.adapters.channels.plug import Common
 from services.notifier.adapters.channels.resilience import Resilient
 from services.notifier.adapters.channels.signing import tc3_authorization

@@ -24,13 +24,13 @@ import aiohttp
 from defusedxml.ElementTree import ParseError, fromstring
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from services.notifier.adapters.channels.callbacks import NonceCache
 from services.notifier.adapters.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
     RecipientRefused,
 )
 from services.notifier.adapters.channels.http import provider_call
-from services.notifier.adapters.channels.inbound import NonceCache
 from services.notifier.adapters.channels.plug import Common
 from services.notifier.adapters.channels.resilience import Resilient
 from services.notifier.adapters.channels.signing import wechat_signature

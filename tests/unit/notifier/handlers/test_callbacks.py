@@ -1,0 +1,63 @@
+"""The receipt and reply use case, whoever the provider: each taken once, in order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.notifier.adapters.memory import InMemoryNotifierStore
+from services.notifier.domain.inbound import Receipt, Reply
+from services.notifier.domain.model import DirectoryEntry, GateTicket, SendStatus
+from services.notifier.domain.policy.loading import load_pack
+from services.notifier.domain.policy.scenario import Decision, Outcome
+from services.notifier.handlers.callbacks import CallbackContext, take_callback
+from shared.events import BorrowerReplied, InteractionRecorded
+from shared.testing.memory import InMemoryEventPublisher
+
+NOW = datetime(2026, 3, 4, 4, 0, tzinfo=UTC)
+
+
+async def context() -> CallbackContext:
+    store = InMemoryNotifierStore()
+    ticket = GateTicket("req-1|sms", "d1", "loan-1", "sms", "cp", NOW, b"")
+    await store.decide(ticket, lambda _: Decision(outcome=Outcome.ALLOW))
+    await store.settle("req-1|sms", SendStatus.SENT, "SM1", "twilio")
+    await store.upsert(DirectoryEntry("d1", mobile="+8613800000001"), as_of=NOW)
+    return CallbackContext(
+        store=store,
+        publisher=InMemoryEventPublisher(),
+        interactions_topic="interactions",
+        replies_topic="replies",
+        packs=[load_pack("cn")],
+        clock=lambda: NOW,
+    )
+
+
+def published(ctx: CallbackContext, topic: str) -> list[object]:
+    assert isinstance(ctx.publisher, InMemoryEventPublisher)
+    return list(ctx.publisher.events(topic))
+
+
+async def test_receipts_are_taken_once_and_early_ones_counted() -> None:
+    ctx = await context()
+    delivered = Receipt(ids=("SM1",), status="delivered", dedupe="SM1:delivered")
+    unknown = Receipt(ids=("SM9", ""), status="delivered", dedupe="SM9:delivered")
+    assert await take_callback(ctx, "twilio", [delivered, unknown, delivered]) == 1
+    [receipt] = published(ctx, "interactions")
+    assert isinstance(receipt, InteractionRecorded)
+    assert (receipt.request_id, receipt.provider_message_id) == ("req-1", "SM1")
+
+
+async def test_an_opt_out_stops_the_channel_and_an_unknown_number_changes_nothing() -> None:
+    ctx = await context()
+    items = [
+        Reply("sms", "+8613900000009", "TD", "r0"),
+        Reply("sms", "+8613800000001", "退订", "r1"),
+    ]
+    assert await take_callback(ctx, "aliyun", items) == 0
+    assert isinstance(ctx.store, InMemoryNotifierStore)
+    assert ctx.store.opt_outs["d1"] == {"sms"}
+    [reply] = published(ctx, "replies")
+    assert isinstance(reply, BorrowerReplied)
+    assert (reply.debtor_id, reply.loan_id, reply.intent) == ("d1", "loan-1", "opt_out")
+    kinds = [e.kind for e in published(ctx, "interactions") if isinstance(e, InteractionRecorded)]
+    assert kinds == ["reply_received"]
