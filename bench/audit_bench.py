@@ -10,6 +10,7 @@ import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from services.audit.domain.rows import LeafRow
 from services.audit.handlers.checkpointer import Checkpointer
 from services.audit.handlers.evidence import EvidenceLog
 from shared.database import create_engine
+from shared.service import periodic
 
 BATCH = 500
 PAYLOAD = (
@@ -123,7 +125,8 @@ async def checkpoint_lag(workdir: Path, seconds: float, rate: int) -> dict[str, 
         log, store, signer, signer.name, FileWitness(workdir / "w"), (signer.key,)
     )
     appended: list[tuple[int, float]] = []
-    task = asyncio.create_task(checkpointer.run(1.0, 10_000))
+    ticks = partial(checkpointer.tick, 1.0, 10_000)
+    task = asyncio.create_task(periodic("checkpoint", 0.1, ticks, asyncio.Event(), 0.0))
     now, per_tick = datetime.now(UTC), max(1, rate // 10)
     for tick in tqdm(range(int(seconds * 10)), desc="audit: checkpoint lag", unit="tick"):
         batch = [

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from services.audit.app import SERVICE, build_app
+from services.audit.app import build_app
+from services.audit.bootstrap import SERVICE
 from services.audit.settings import Settings
 from shared.logging import configure_logging
 from shared.service import run

@@ -13,6 +13,10 @@ from services.audit.domain.tree import Node
 class AuditStore(Protocol):
     """Append-only storage of the evidence log (SQLite, PostgreSQL, memory)."""
 
+    async def ping(self) -> bool:
+        """Whether the store answers (readiness)."""
+        ...
+
     async def size(self) -> int: ...
 
     async def append(self, batch: AppendBatch) -> None:

@@ -9,21 +9,24 @@ import pytest
 from aiohttp import web
 
 from sandbox.smtp import free_port
+from services.audit.app import build_app
+from services.audit.bootstrap import memory_deps
+from services.audit.entrypoints.api import api_key
 from services.audit.settings import Settings
 from tests.browser.cdp import headless_page
-from tests.support.audit import audit_app, sent_message
+from tests.support.audit import sent_message
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-async def site(tmp_path: Path) -> AsyncIterator[str]:
+async def site() -> AsyncIterator[str]:
     bank = {"name": "Example Bank", "official_hotline": "95599-0000"}
     settings = Settings(institution={"zh_cn": bank, "en": bank}, verify_rate_per_minute=5)
-    app, api, _ = await audit_app(settings, tmp_path)
-    await api.log.append([sent_message()])
+    app = build_app(settings, deps=memory_deps())
     runner = web.AppRunner(app)
     await runner.setup()
+    await app[api_key].log.append([sent_message()])
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     yield f"http://127.0.0.1:{port}/verify"

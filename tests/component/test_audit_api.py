@@ -9,39 +9,46 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from services.audit.adapters.memory import InMemoryAuditStore
+from services.audit.app import build_app, checkpointer_key
+from services.audit.bootstrap import memory_deps, signer_for
 from services.audit.domain import merkle
-from services.audit.domain.checkpoint import Signer, open_note
+from services.audit.domain.checkpoint import open_note
+from services.audit.domain.entries import DEAD_LETTER_KIND
 from services.audit.domain.verifier import verify_bundle
-from services.audit.entrypoints.api import AuditApi
+from services.audit.entrypoints.api import AuditApi, api_key
 from services.audit.entrypoints.openapi import OPENAPI
 from services.audit.handlers.checkpointer import Checkpointer
 from services.audit.settings import ApiToken, Settings
-from tests.support.audit import audit_app, sent_message
+from shared.events import KafkaRecord
+from shared.testing.memory import InMemoryEventPublisher
+from shared.testing.source import InMemorySource
+from shared.topics import DLQ_SUFFIX
+from tests.polling import eventually
+from tests.support.audit import interaction, sent_message
 
 Client = TestClient[web.Request, web.Application]
 AGENT = {"Authorization": "Bearer agent-secret"}
 AUDITOR = {"Authorization": "Bearer auditor-secret"}
-SIGNER = Signer("bank.example/dunwell-audit", Ed25519PrivateKey.generate())
+SETTINGS = Settings(
+    api_tokens={
+        "crm": ApiToken(token="agent-secret", role="agent"),
+        "audit-team": ApiToken(token="auditor-secret", role="auditor"),
+    },
+    verify_rate_per_minute=3,
+    checkpoint_interval_s=3600,  # the tests sign their checkpoints themselves
+)
+SIGNER = signer_for(SETTINGS)
 
 
 @pytest.fixture
 async def client(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]], tmp_path: Any
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
 ) -> tuple[Client, AuditApi, Checkpointer]:
-    settings = Settings(
-        api_tokens={
-            "crm": ApiToken(token="agent-secret", role="agent"),
-            "audit-team": ApiToken(token="auditor-secret", role="auditor"),
-        },
-        verify_rate_per_minute=3,
-    )
-    app, api, _ = await audit_app(settings, tmp_path, SIGNER)
-    witness = api.export.witness
-    assert witness is not None
-    checkpointer = Checkpointer(api.log, api.store, SIGNER, SIGNER.name, witness, (SIGNER.key,))
-    return await aiohttp_client(app), api, checkpointer
+    """The real application over memory ports, its API context and its checkpointer."""
+    http = await aiohttp_client(build_app(SETTINGS, deps=memory_deps()))
+    return http, http.app[api_key], http.app[checkpointer_key]
 
 
 CALL = {
@@ -224,3 +231,47 @@ def test_the_openapi_document_names_every_route() -> None:
         "/v1/verify",
         "/verify",
     } <= paths
+
+
+class TestIngestionAndLifecycle:
+    """The real consume loop over an in-memory source, and the application's own lifecycle."""
+
+    @pytest.fixture
+    async def wired(
+        self, aiohttp_client: Callable[[web.Application], Awaitable[Client]]
+    ) -> tuple[Client, InMemorySource, InMemoryEventPublisher, InMemoryAuditStore]:
+        source, publisher, store = InMemorySource(), InMemoryEventPublisher(), InMemoryAuditStore()
+        deps = memory_deps(source=source, publisher=publisher, store=store)
+        return await aiohttp_client(build_app(SETTINGS, deps=deps)), source, publisher, store
+
+    async def test_a_consumed_event_is_appended_once_and_its_code_answers(self, wired: Any) -> None:
+        http, source, _, store = wired
+        event = interaction()
+        topic = SETTINGS.kafka.topics.interactions
+        for _ in range(2):
+            source.append_event(topic, event)
+        await eventually(lambda: sum(source.committed.values()) == 2, timeout_s=5)
+        assert await store.size() == 1
+        body = await (await http.post("/v1/verify", json={"code": "ABCD2345"})).json()
+        assert body["genuine"] is True
+
+    async def test_a_dead_letter_is_logged_and_a_bad_record_dead_lettered(self, wired: Any) -> None:
+        _, source, publisher, store = wired
+        topic = SETTINGS.kafka.topics.interactions
+        source.append(f"{topic}{DLQ_SUFFIX}", KafkaRecord(key=None, value=b"x", headers=()))
+        source.append(topic, KafkaRecord(key=None, value=b"{", headers=()))
+        await eventually(lambda: sum(source.committed.values()) == 2, timeout_s=5)
+        [row] = await store.leaves([0])
+        assert row.kind == DEAD_LETTER_KIND
+        assert list(publisher.records) == [f"{topic}{DLQ_SUFFIX}"]
+
+    async def test_health_and_a_last_checkpoint_at_shutdown(self, wired: Any) -> None:
+        http, _, _, store = wired
+        assert (await http.get("/healthz")).status == 200
+        assert (await http.get("/readyz")).status == 200
+        await http.post("/v1/records", json=CALL, headers=AGENT)
+        assert await store.checkpoints() == []
+        await http.close()
+        [signed] = await store.checkpoints()
+        assert signed.size == 1
+        assert open_note(signed.note, [SIGNER.key]).size == 1

@@ -12,7 +12,7 @@ import pytest
 from sandbox.stack import LOCAL_TOKENS, Stack
 from services.audit.adapters.file_witness import FileWitness
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.app import published_keys, signer_for
+from services.audit.bootstrap import published_keys, signer_for
 from services.audit.domain.keys import verifier_keys
 from services.audit.handlers.selfcheck import self_check
 from services.audit.settings import Settings

@@ -26,7 +26,7 @@ from sandbox.loanbook import Item
 from sandbox.reference import expected_requests
 from services.audit.adapters.file_witness import FileWitness
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.app import published_keys, signer_for
+from services.audit.bootstrap import published_keys, signer_for
 from services.audit.domain.keys import verifier_keys
 from services.audit.handlers.selfcheck import self_check
 from services.audit.settings import Settings as AuditSettings

@@ -20,6 +20,9 @@ class InMemoryAuditStore:
         self.keys: dict[str, bytes | None] = {}
         self.codes: dict[str, CodeRow] = {}
 
+    async def ping(self) -> bool:
+        return True
+
     async def size(self) -> int:
         return max(self.rows, default=-1) + 1
 

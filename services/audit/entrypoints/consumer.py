@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from aiokafka import ConsumerRecord
-
 from services.audit.domain.entries import entry_for_record
 from services.audit.handlers.ingest import IngestBuffer
+from shared.ports import Record
 from shared.topics import Topics
 
 
@@ -21,7 +20,7 @@ def audited_topics(topics: Topics) -> tuple[str, ...]:
     )
 
 
-async def dispatch(record: ConsumerRecord[bytes, bytes], buffer: IngestBuffer) -> None:
+async def dispatch(record: Record, buffer: IngestBuffer) -> None:
     """Stage one record's entry; the loop's flush appends the batch before it commits.
 
     :raises shared.errors.InvalidEvent: a record that is no Dunwell event (dead-lettered).

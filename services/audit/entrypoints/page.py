@@ -44,6 +44,14 @@ def language(query: str | None, accept: str | None) -> str:
     return "zh-CN"
 
 
+_STYLE: Final = """<style>
+body{font-family:system-ui,sans-serif;margin:0;padding:1rem;max-width:32rem;margin:auto}
+input,button{font-size:1.2rem;padding:.6rem;width:100%;box-sizing:border-box;margin:.4rem 0}
+#result{margin-top:1rem;padding:.8rem;border-radius:.4rem}
+.genuine{background:#e6f4ea} .unknown{background:#fdecea}
+</style>"""
+
+
 def render(lang: str, institution: str, hotline: str) -> str:
     """The page; the lookup runs in the browser against ``POST /v1/verify``."""
     t = TEXTS[lang]
@@ -53,19 +61,11 @@ def render(lang: str, institution: str, hotline: str) -> str:
         return str(t[key]).replace("{institution}", institution).replace("{hotline}", hotline)
 
     other = "en" if lang == "zh-CN" else "zh-CN"
-    messages = {k: esc(fill(k)) for k in ("genuine", "unknown", "limited")}
-    channels = t["channels"]
-    assert isinstance(channels, dict)  # noqa: S101 - TEXTS is a constant
     return f"""<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(str(t["title"]))}</title>
-<style>
-body{{font-family:system-ui,sans-serif;margin:0;padding:1rem;max-width:32rem;margin:auto}}
-input,button{{font-size:1.2rem;padding:.6rem;width:100%;box-sizing:border-box;margin:.4rem 0}}
-#result{{margin-top:1rem;padding:.8rem;border-radius:.4rem}}
-.genuine{{background:#e6f4ea}} .unknown{{background:#fdecea}}
-</style></head><body>
+{_STYLE}</head><body>
 <h1>{esc(str(t["title"]))}</h1>
 <p>{esc(fill("intro"))}</p>
 <form id="form"><label for="code">{esc(str(t["code"]))}</label>
@@ -73,7 +73,15 @@ input,button{{font-size:1.2rem;padding:.6rem;width:100%;box-sizing:border-box;ma
 <button type="submit">{esc(str(t["check"]))}</button></form>
 <div id="result" role="status" aria-live="polite"></div>
 <p><a href="?lang={other}">{esc(str(t["other"]))}</a></p>
-<script>
+{_script(lang, {k: esc(fill(k)) for k in ("genuine", "unknown", "limited")})}</body></html>"""
+
+
+def _script(lang: str, messages: dict[str, str]) -> str:
+    """The lookup: posts the code, shows the answer in the page's language."""
+    channels = TEXTS[lang]["channels"]
+    assert isinstance(channels, dict)  # noqa: S101 - TEXTS is a constant
+    esc = html.escape
+    return f"""<script>
 const M = {{genuine: "{messages["genuine"]}", unknown: "{messages["unknown"]}",
   limited: "{messages["limited"]}"}};
 const C = {{sms: "{esc(channels["sms"])}", email: "{esc(channels["email"])}",
@@ -93,4 +101,4 @@ document.getElementById("form").addEventListener("submit", async (event) => {{
       .replace("{{account}}", body.account_masked || "");
   }} else {{ out.className = "unknown"; out.textContent = M.unknown; }}
 }});
-</script></body></html>"""
+</script>"""

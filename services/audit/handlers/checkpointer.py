@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -110,7 +109,8 @@ class Checkpointer:
 
     async def tick(self, interval_s: float, every: int) -> None:
         """Checkpoint when ``interval_s`` seconds have passed since the last one, or sooner once
-        ``every`` entries are waiting; a refusal or a deferral is logged, not raised."""
+        ``every`` entries are waiting. A refusal is logged and raised no further (the tree must
+        be repaired first); :class:`~shared.errors.RetryableError` defers to the next tick."""
         try:
             latest = await self._store.checkpoints(latest_only=True)
             waiting = self._log.size - (latest[0].size if latest else 0)
@@ -121,11 +121,3 @@ class Checkpointer:
         except TreeInconsistent as e:
             TREE_INCONSISTENT.set(1)
             log.error("refusing to sign: %s", e, extra={"first_bad_index": e.first_bad_index})
-        except RetryableError as e:
-            log.warning("checkpoint deferred", extra={"error": str(e)})
-
-    async def run(self, interval_s: float, every: int) -> None:
-        """Tick every 0.1 s (or every ``interval_s``, if shorter) until cancelled."""
-        while True:
-            await asyncio.sleep(min(0.1, interval_s))
-            await self.tick(interval_s, every)

@@ -17,6 +17,15 @@ APPEND_ONLY = ("audit_leaves", "audit_tree_nodes", "audit_checkpoints", "audit_v
 
 
 def upgrade() -> None:
+    _tree_tables()
+    _key_and_code_tables()
+    if op.get_bind().dialect.name == "postgresql":
+        _postgres_append_only()
+    else:
+        _sqlite_append_only()
+
+
+def _tree_tables() -> None:
     op.create_table(
         "audit_leaves",
         sa.Column("leaf_index", sa.BigInteger, primary_key=True, autoincrement=False),
@@ -41,6 +50,9 @@ def upgrade() -> None:
         sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("timestamp_token", sa.LargeBinary),
     )
+
+
+def _key_and_code_tables() -> None:
     op.create_table(
         "audit_data_keys",
         sa.Column("key_ref", sa.String(160), primary_key=True),
@@ -56,10 +68,6 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("account_masked", sa.String(16)),
     )
-    if op.get_bind().dialect.name == "postgresql":
-        _postgres_append_only()
-    else:
-        _sqlite_append_only()
 
 
 def _sqlite_append_only() -> None:
