@@ -21,9 +21,9 @@ from tqdm import tqdm
 from sandbox.loanbook import borrowers, publish_items, simulated_book
 from sandbox.smtp import free_port
 from sandbox.stack import SERVICES, Stack, StackConfig
-from services.scheduler.app import plan_context
-from services.scheduler.loan import Loan
-from services.scheduler.planner import apply, pre_due, sweep
+from services.scheduler.bootstrap import plan_context
+from services.scheduler.domain.loan import Loan
+from services.scheduler.domain.planner import apply, pre_due, sweep
 from services.scheduler.settings import Settings
 from shared.events import BusinessDayClosed
 from shared.kafka import create_topics

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from sandbox.loanbook import Item
-from services.scheduler.app import plan_context
-from services.scheduler.loan import Loan
-from services.scheduler.planner import apply, pre_due, sweep
+from services.scheduler.bootstrap import plan_context
+from services.scheduler.domain.loan import Loan
+from services.scheduler.domain.planner import apply, pre_due, sweep
 from services.scheduler.settings import Settings
 from shared.events import BusinessDayClosed, ContactRequested
 

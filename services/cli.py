@@ -18,7 +18,7 @@ from services.notifier.domain.policy.engine import evaluate
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.rules import HolidayRule, PackInvalid
 from services.notifier.domain.policy.scenario import Scenario
-from services.scheduler.fineract.mapping import to_event as fineract_event
+from services.scheduler.adapters.fineract.mapping import to_event as fineract_event
 from shared.calendars import CALENDARS_DIR, Calendar, coverage_warnings
 from shared.errors import InvalidEvent
 from shared.kafka import create_topics

@@ -19,12 +19,28 @@ from shared.health import Health
 log = logging.getLogger(__name__)
 
 
+def _terminate_self() -> None:
+    # The service's orderly shutdown (commit, close) runs as on any SIGTERM.
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 @dataclass
 class Outcome:
     """Set when a background task died of a bug: the process then exits non-zero."""
 
     failed: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    #: How the service is told to stop (tests replace the SIGTERM to itself).
+    stop: Callable[[], None] = _terminate_self
+
+
+def stop_for_bug(outcome: Outcome) -> None:
+    """Stop the service because of a bug: it shuts down in order, then exits non-zero.
+
+    :param outcome: the service's outcome, marked failed.
+    """
+    outcome.failed = True
+    outcome.stop()
 
 
 outcome_key: Final = web.AppKey("outcome", Outcome)
@@ -35,9 +51,8 @@ def _on_done(outcome: Outcome) -> Callable[[asyncio.Task[None]], None]:
         if task.cancelled() or task.exception() is None:
             return
         log.error("background task failed; stopping the service", exc_info=task.exception())
-        outcome.failed = True
         # Let aiohttp run its cleanup (commit, close) as on any SIGTERM, then exit non-zero.
-        os.kill(os.getpid(), signal.SIGTERM)
+        stop_for_bug(outcome)
 
     return done
 

@@ -6,15 +6,16 @@ import sys
 
 import faust
 
-from services.scheduler.app import Outcome, create_app
+from services.scheduler.app import build_app
 from services.scheduler.settings import Settings
 from shared.logging import logging_config
+from shared.service import Outcome
 
 
 def main() -> int:
     settings = Settings()
     outcome = Outcome()
-    app = create_app(settings, outcome)
+    app = build_app(settings, outcome)
     worker = faust.Worker(
         app,
         loglevel=settings.log_level,

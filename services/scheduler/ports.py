@@ -1,11 +1,16 @@
-"""The scheduler's ports: loan state (a faust Table in production)."""
+"""The scheduler's ports: loan state (a faust Table in production), a core system's Avro, and
+the bundle of them the use cases are given."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from services.scheduler.loan import Loan
+from services.scheduler.domain.decisions import Context
+from services.scheduler.domain.loan import Loan
+from shared.events import Event
+from shared.ports import EventPublisher
+from shared.topics import Topics
 
 
 class LoanStore(Protocol):
@@ -19,6 +24,33 @@ class LoanStore(Protocol):
         """The loans whose events arrive on ``partition`` (the sweep's share of the book)."""
         ...
 
+    def __len__(self) -> int: ...
+
     async def durable(self) -> None:
         """Return once every write so far is stored (before the input's offset may be committed)."""
         ...
+
+
+#: A core system's Avro record (value, key) as a Dunwell event; None for one Dunwell ignores.
+#: Raises :class:`~shared.errors.InvalidEvent` for a record it cannot read (Fineract's adapter).
+TranslateAvro = Callable[[bytes, bytes | None], Event | None]
+
+
+class Dependencies(Protocol):
+    """What the scheduler's use cases are given (:class:`~services.scheduler.bootstrap.Deps`)."""
+
+    @property
+    def loans(self) -> LoanStore: ...
+
+    @property
+    def publisher(self) -> EventPublisher: ...
+
+    @property
+    def topics(self) -> Topics: ...
+
+    @property
+    def plan(self) -> Context:
+        """The contact strategy and the business calendar."""
+
+    @property
+    def avro(self) -> TranslateAvro: ...

@@ -12,7 +12,7 @@ from typing import Any, cast
 import pytest
 from prometheus_client import REGISTRY
 
-from services.scheduler.app import create_app
+from services.scheduler.app import build_app
 from services.scheduler.settings import Settings
 from shared import deadletter
 from shared.events import (
@@ -22,9 +22,11 @@ from shared.events import (
     ContactWithdrawn,
     DelinquencyRangeChanged,
     Event,
+    KafkaRecord,
     RepaymentPosted,
     encode,
 )
+from shared.service import Outcome
 from shared.testing.factories import overdue
 from shared.testing.memory import InMemoryEventPublisher
 from shared.topics import dead_letter
@@ -36,7 +38,7 @@ REQUESTS, RANGES = "dunwell.contact-requests.v1", "dunwell.delinquency.v1"
 @pytest.fixture
 async def scheduler() -> AsyncIterator[tuple[Any, InMemoryEventPublisher]]:
     publisher = InMemoryEventPublisher()
-    app = create_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
+    app = build_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
     app.loop = asyncio.get_running_loop()
     app.finalize()
     app.flow_control.resume()
@@ -179,7 +181,7 @@ async def test_the_production_store_keeps_loans_on_disk(tmp_path: Any) -> None:
     """rocksdb:// (RocksDB through rocksdict), the store the scheduler runs with in production."""
     publisher = InMemoryEventPublisher()
     settings = Settings(store="rocksdb://", datadir=str(tmp_path), sweep_at=None)
-    app = create_app(settings, publisher=publisher)
+    app = build_app(settings, publisher=publisher)
     app.loop = asyncio.get_running_loop()
     app.finalize()
     app.flow_control.resume()
@@ -193,7 +195,7 @@ async def test_the_production_store_keeps_loans_on_disk(tmp_path: Any) -> None:
 
 async def test_a_reply_is_rekeyed_by_loan_onto_the_command_topic() -> None:
     publisher = InMemoryEventPublisher()
-    app = create_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
+    app = build_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
     app.loop = asyncio.get_running_loop()
     app.finalize()
     app.flow_control.resume()
@@ -211,3 +213,31 @@ async def test_a_reply_is_rekeyed_by_loan_onto_the_command_topic() -> None:
     [forwarded] = publisher.records["dunwell.scheduler.loan-commands.v1"]
     assert forwarded.key == b"loan-9"
     assert forwarded.value == record.value
+
+
+class BrokenPublisher(InMemoryEventPublisher):
+    """A publisher with a bug (not a Kafka failure): it must stop the worker, not be retried."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attempts = 0
+
+    async def publish_record(
+        self, topic: str, record: KafkaRecord, partition: int | None = None
+    ) -> None:
+        self.attempts += 1
+        raise TypeError("a bug, not a broker failure")
+
+
+async def test_a_bug_stops_the_worker_instead_of_being_retried_forever() -> None:
+    stops: list[bool] = []
+    outcome = Outcome(stop=lambda: stops.append(True))
+    publisher = BrokenPublisher()
+    app = build_app(Settings(store="memory://", sweep_at=None), outcome, publisher)
+    app.loop = asyncio.get_running_loop()
+    app.finalize()
+    app.flow_control.resume()
+    async with app.agents["track-loans"].test_context() as context:
+        with pytest.raises(TypeError, match="a bug"):
+            await put(context, overdue())
+    assert (outcome.failed, stops, publisher.attempts) == (True, [True], 1)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from services.scheduler.fineract.codec import write_single_object
+from services.scheduler.adapters.fineract.codec import write_single_object
 
 NS = "org.apache.fineract.avro"
 

@@ -1,16 +1,68 @@
-"""faust-streaming adapters: the loan Table and a publisher on faust's producer."""
+"""faust-streaming adapters: the app itself, the loan Table and a publisher on faust's producer."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from typing import Any, Final
 
 import faust
+from aiokafka.errors import KafkaError
+from faust.exceptions import ProducerSendError
 
-from services.scheduler.loan import Loan
+from services.scheduler.domain.loan import Loan
+from services.scheduler.settings import Settings
 from shared.errors import RetryableError
 from shared.events import Event, KafkaRecord, encode
+from shared.logging import logging_config
 from shared.metrics import EVENTS_PUBLISHED
+from shared.settings import KafkaSettings
+
+#: What a failed publish through faust's producer raises when the broker is away or slow;
+#: anything else is a bug and is not retried.
+_PUBLISH_FAILED: Final = (KafkaError, ProducerSendError, TimeoutError)
+
+
+def broker_options(kafka: KafkaSettings) -> dict[str, Any]:
+    """faust's broker URL list and credentials from our Kafka settings."""
+    urls = [f"kafka://{server.strip()}" for server in kafka.bootstrap_servers.split(",")]
+    options: dict[str, Any] = {"broker": urls}
+    if kafka.security_protocol.startswith("SASL"):
+        password = kafka.sasl_password.get_secret_value() if kafka.sasl_password else ""
+        options["broker_credentials"] = faust.SASLCredentials(
+            username=kafka.sasl_username or "",
+            password=password,
+            mechanism=kafka.sasl_mechanism or "SCRAM-SHA-512",
+            ssl_context=None,
+        )
+    return options
+
+
+def faust_app(settings: Settings, *, service: str) -> faust.App:
+    """The scheduler's faust app; nothing connects until a worker starts it."""
+    suffix = f"-{settings.kafka.topic_namespace}" if settings.kafka.topic_namespace else ""
+    return faust.App(
+        settings.app_id + suffix,
+        **broker_options(settings.kafka),
+        store=settings.store,
+        datadir=settings.datadir,
+        autodiscover=False,
+        processing_guarantee=settings.processing_guarantee,
+        consumer_auto_offset_reset="earliest",
+        consumer_group_instance_id=settings.kafka.group_instance_id,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication_factor,
+        producer_acks=-1,
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=2.0,
+        web_port=settings.http_port,
+        web_bind=settings.http_host,
+        # /table would serve loan state over HTTP; the other views are debugging aids.
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        logging_config=logging_config(service, settings.log_level),
+    )
 
 
 class TableLoanStore:
@@ -43,7 +95,11 @@ class TableLoanStore:
 
 
 class FaustEventPublisher:
-    """:class:`~shared.ports.EventPublisher` on the faust app's idempotent producer."""
+    """:class:`~shared.ports.EventPublisher` on the faust app's idempotent producer.
+
+    Only the broker's failures (and timeouts) are retryable; anything else raised on the way
+    is a bug, left to propagate so the worker stops instead of retrying it forever.
+    """
 
     def __init__(self, app: faust.App, *, service: str) -> None:
         self._app = app
@@ -70,6 +126,6 @@ class FaustEventPublisher:
                 partition=partition,
             )
             await pending  # the broker's acknowledgement
-        except Exception as e:
+        except _PUBLISH_FAILED as e:
             raise RetryableError(f"publish to {topic} failed: {type(e).__name__}") from e
         EVENTS_PUBLISHED.labels(self._service, topic).inc()

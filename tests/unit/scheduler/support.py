@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from services.scheduler.planner import Context
-from services.scheduler.strategy import load_strategy
+from services.scheduler.domain.planner import Context
+from services.scheduler.domain.strategy import load_strategy
 from shared.calendars import Calendar, YearData
 from shared.events import LoanOpened, ScheduledInstalment
 

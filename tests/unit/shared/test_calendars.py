@@ -155,7 +155,7 @@ def test_the_scheduler_and_the_notifier_read_one_and_the_same_calendar() -> None
     from services.notifier.domain.policy.loading import load_pack
     from services.notifier.domain.policy.rules import HolidayRule
     from services.notifier.settings import Settings as NotifierSettings
-    from services.scheduler.app import plan_context
+    from services.scheduler.bootstrap import plan_context
     from services.scheduler.settings import Settings as SchedulerSettings
 
     scheduler = plan_context(SchedulerSettings()).calendar

@@ -2,26 +2,22 @@
 
 Personal attributes a strategy must not see (gender, age, occupation, …) are dropped here, before
 validation, so a core system that sends them changes nothing downstream. Fineract's Avro records
-are recognised by their single-object marker and mapped by the Fineract adapter.
+are recognised by their single-object marker and translated by the Fineract adapter.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from prometheus_client import Counter
-
-from services.scheduler.planner import LOAN_INPUTS, LoanInput
-from services.scheduler.strategy import PROTECTED_PATTERN
+from services.scheduler.domain.planner import LOAN_INPUTS, LoanInput
+from services.scheduler.domain.strategy import PROTECTED_PATTERN
+from services.scheduler.metrics import PROTECTED_DROPPED
+from services.scheduler.ports import TranslateAvro
 from shared.errors import InvalidEvent
 from shared.events import AnyEvent, BusinessDayClosed, Event, decode
 
-PROTECTED_DROPPED = Counter(
-    "scheduler_protected_fields_dropped",
-    "Personal attributes removed from core-banking input before any decision.",
-)
 AVRO_MARKER = b"\xc3\x01"
 
 
@@ -52,13 +48,14 @@ def decode_json(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> An
 
 
 def decode_loan_record(
+    key: bytes | None,
     value: bytes | None,
     headers: Sequence[tuple[str, bytes]],
-    fineract: Callable[[bytes], Event | None],
+    avro: TranslateAvro,
 ) -> LoanInput | BusinessDayClosed | None:
     """The loan event a record carries; None for a Fineract event Dunwell does not use."""
     if value and value.startswith(AVRO_MARKER):
-        event: Event | None = fineract(value)
+        event: Event | None = avro(value, key)
         if event is None:
             return None
     else:

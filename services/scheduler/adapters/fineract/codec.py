@@ -7,7 +7,12 @@ from typing import Any, Final
 
 import fastavro
 
-from services.scheduler.fineract.schemas import MESSAGE, by_fingerprint, fingerprint_of, parsed
+from services.scheduler.adapters.fineract.schemas import (
+    MESSAGE,
+    by_fingerprint,
+    fingerprint_of,
+    parsed,
+)
 from shared.errors import InvalidEvent
 
 MARKER: Final = b"\xc3\x01"

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 
-from services.scheduler.fineract.mapping import to_event as fineract_event
-from services.scheduler.intake import decode_loan_record
-from services.scheduler.loan import Loan
+from services.scheduler.domain.loan import Loan
+from services.scheduler.domain.planner import Decision, apply, pre_due, sweep
+from services.scheduler.handlers.intake import decode_loan_record
 from services.scheduler.metrics import REQUESTS_PUBLISHED, SWEEP_SECONDS, SWEPT, WITHDRAWALS
-from services.scheduler.planner import Context, Decision, apply, pre_due, sweep
-from services.scheduler.ports import LoanStore
-from shared.boundary import dead_letter as send_to_dead_letter
-from shared.errors import PermanentError
+from services.scheduler.ports import Dependencies
 from shared.events import (
     AgentTaskOpened,
     BusinessDayClosed,
@@ -25,38 +19,11 @@ from shared.events import (
     InstalmentDue,
     PromiseToPayResolved,
 )
-from shared.metrics import CONSUMER_LAG_SECONDS, EVENTS_CONSUMED
-from shared.ports import EventPublisher
+from shared.metrics import EVENTS_CONSUMED
+from shared.ports import Record
 from shared.topics import Topics
 
-log = logging.getLogger(__name__)
 SERVICE = "scheduler"
-
-
-@dataclass(frozen=True)
-class LoanRecord:
-    """One record of the loan topics, as the stream hands it over."""
-
-    key: bytes | None
-    value: bytes | None
-    headers: Sequence[tuple[str, bytes]]
-    topic: str
-    partition: int
-    offset: int
-    timestamp: int = 0  # milliseconds since the epoch, as Kafka stamped the record (0: unknown)
-
-
-@dataclass(frozen=True)
-class SchedulerContext:
-    loans: LoanStore
-    publisher: EventPublisher
-    topics: Topics
-    plan: Context
-
-
-async def dead_letter(record: LoanRecord, error: PermanentError, ctx: SchedulerContext) -> None:
-    """Send a record the scheduler cannot use to its topic's dead-letter topic."""
-    await send_to_dead_letter(ctx.publisher, record, error, service=SERVICE)
 
 
 def destination(event: Event, topics: Topics) -> str:
@@ -71,23 +38,14 @@ def destination(event: Event, topics: Topics) -> str:
     raise TypeError(f"the scheduler does not publish {type(event).__name__}")
 
 
-async def handle_loan_record(record: LoanRecord, ctx: SchedulerContext) -> None:
-    """Decide what a record calls for and publish it; invalid records are dead-lettered.
+async def handle_loan_record(record: Record, ctx: Dependencies) -> None:
+    """Decide what a record calls for and publish it; an invalid record raises
+    :class:`~shared.errors.InvalidEvent` (the consume boundary dead-letters it).
 
     Outputs are published (and acknowledged) before the loan's new state is written, so a crash
     in between republishes the same deterministic events rather than losing them.
     """
-    if record.timestamp > 0:
-        CONSUMER_LAG_SECONDS.labels(SERVICE, record.topic).observe(
-            max(0.0, time.time() - record.timestamp / 1000)
-        )
-    try:
-        event = decode_loan_record(
-            record.value, record.headers, lambda value: fineract_event(value, record.key)
-        )
-    except PermanentError as e:
-        await dead_letter(record, e, ctx)
-        return
+    event = decode_loan_record(record.key, record.value, record.headers, ctx.avro)
     if isinstance(event, BusinessDayClosed):
         await sweep_partition(event, record, ctx)
     elif event is not None and event.loan_id is not None:
@@ -104,9 +62,7 @@ async def handle_loan_record(record: LoanRecord, ctx: SchedulerContext) -> None:
     EVENTS_CONSUMED.labels(SERVICE, record.topic, "processed").inc()
 
 
-async def sweep_partition(
-    close: BusinessDayClosed, record: LoanRecord, ctx: SchedulerContext
-) -> None:
+async def sweep_partition(close: BusinessDayClosed, record: Record, ctx: Dependencies) -> None:
     """Close of business: age every loan of this partition and fire what became due."""
     started = time.monotonic()
     loans = list(ctx.loans.in_partition(record.partition))
@@ -124,12 +80,12 @@ async def sweep_partition(
 RECENT_IDS = 64
 
 
-def _already_applied(loan: Loan, record: LoanRecord, event_id: str) -> bool:
+def _already_applied(loan: Loan, record: Record, event_id: str) -> bool:
     """A replay after a crash (offset already applied) or a duplicate from the source."""
     return loan.applied.get(record.topic, -1) >= record.offset or event_id in loan.recent_ids
 
 
-def _mark(decision: Decision, record: LoanRecord, event_id: str) -> Decision:
+def _mark(decision: Decision, record: Record, event_id: str) -> Decision:
     """Record, in the state written with the decision, which input it applied."""
     if decision.loan is None:
         return decision
@@ -142,7 +98,7 @@ def _mark(decision: Decision, record: LoanRecord, event_id: str) -> Decision:
     return Decision(loan, decision.outputs)
 
 
-async def _commit(decision: Decision, ctx: SchedulerContext) -> None:
+async def _commit(decision: Decision, ctx: Dependencies) -> None:
     """Publish the outputs (acknowledged), then write the state: a crash in between replays the
     same deterministic outputs, never loses them."""
     for output in decision.outputs:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from services.scheduler.calendar import BusinessCalendar
+from services.scheduler.domain.calendar import BusinessCalendar
 from shared.events import DebtStatement, ScheduledInstalment
 
 ZERO = Decimal(0)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from services.scheduler import loan as L  # noqa: N812
-from services.scheduler.planner import apply
+from services.scheduler.domain import loan as L  # noqa: N812
+from services.scheduler.domain.planner import apply
 from shared.events import RepaymentPosted
 from tests.unit.scheduler.support import CALENDAR, CONTEXT, at, opened
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from services.scheduler import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
-from services.scheduler.decisions import (
+from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
+from services.scheduler.domain.decisions import (
     Context,
     Decision,
     as_of,

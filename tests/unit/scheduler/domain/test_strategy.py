@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 import yaml
 
-from services.scheduler.strategy import Facts, StrategyError, load_strategy
+from services.scheduler.domain.strategy import Facts, StrategyError, load_strategy
 from tests.unit.scheduler.support import STRATEGY_FILE
 
 GOOD = yaml.safe_load(STRATEGY_FILE.read_text())

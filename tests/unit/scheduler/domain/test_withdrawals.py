@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from services.scheduler import loan as L  # noqa: N812
+from services.scheduler.domain import loan as L  # noqa: N812
 from shared.events import (
     BorrowerReplied,
     ChargeApplied,
@@ -20,8 +20,8 @@ from shared.events import (
     ScheduledInstalment,
     derived_event_id,
 )
+from tests.unit.scheduler.domain.test_planner import START, Book, steps
 from tests.unit.scheduler.support import at
-from tests.unit.scheduler.test_planner import START, Book, steps
 
 LOAN, DEBTOR = "loan-1", "debtor-1"
 

@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from services.cli import main
-from services.scheduler.fineract.codec import read_message
-from services.scheduler.fineract.mapping import to_event
+from services.scheduler.adapters.fineract.mapping import to_event
 from shared.errors import InvalidEvent
 from shared.events import (
     DelinquencyPaused,
@@ -21,18 +20,6 @@ from shared.events import (
     RepaymentPosted,
 )
 from tests.support.fineract import NS, loan_key, message, repayment_due
-
-
-def test_the_envelope_is_single_object_encoded_with_the_java_fingerprint() -> None:
-    value = repayment_due(
-        "LoanRepaymentDueBusinessEvent", 7, 2, date(2026, 4, 10), "1050", date(2026, 4, 7)
-    )
-    assert value[:2] == b"\xc3\x01"
-    envelope, schema, payload = read_message(value)
-    assert envelope["type"] == "LoanRepaymentDueBusinessEvent"
-    assert schema == f"{NS}.loan.v1.LoanRepaymentDueDataV1"
-    # bigdecimal travels as bytes with scale 8: 1050 is the unscaled 105000000000.
-    assert payload["installment"]["totalAmountDue"] == Decimal("1050.00000000")
 
 
 def test_due_and_overdue_events() -> None:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from services.scheduler import loan as L  # noqa: N812
-from services.scheduler.planner import Decision, apply, pre_due, sweep
+from services.scheduler.domain import loan as L  # noqa: N812
+from services.scheduler.domain.planner import Decision, apply, pre_due, sweep
 from shared.events import (
     AgentTaskOpened,
     BorrowerReplied,

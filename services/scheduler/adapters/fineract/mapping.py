@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from services.scheduler.fineract.codec import read_message
+from services.scheduler.adapters.fineract.codec import read_message
 from shared.errors import InvalidEvent
 from shared.events import (
     DelinquencyPaused,

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from services.scheduler import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
-from services.scheduler.calendar import BusinessCalendar
-from services.scheduler.strategy import Facts, Strategy
+from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
+from services.scheduler.domain.calendar import BusinessCalendar
+from services.scheduler.domain.strategy import Facts, Strategy
 from shared.events import (
     AgentTaskOpened,
     BusinessDayClosed,

@@ -1,0 +1,85 @@
+"""The scheduler's composition root: the only module that names concrete adapters.
+
+faust owns the lifecycles here: the worker starts and stops the producer and the loan Table
+with the app, so :func:`build_deps` only wires them (no context manager to enter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore
+from services.scheduler.adapters.fineract.mapping import to_event as fineract_event
+from services.scheduler.adapters.memory import InMemoryLoanStore
+from services.scheduler.domain.decisions import Context
+from services.scheduler.domain.strategy import load_strategy
+from services.scheduler.handlers.track_loans import SERVICE
+from services.scheduler.ports import LoanStore, TranslateAvro
+from services.scheduler.settings import Settings
+from shared.calendars import load_calendar
+from shared.calendars.monitoring import watch_calendar
+from shared.ports import EventPublisher
+from shared.testing.memory import InMemoryEventPublisher
+from shared.topics import Topics
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Everything the scheduler's use cases are given (:class:`~.ports.Dependencies`)."""
+
+    loans: LoanStore
+    publisher: EventPublisher
+    topics: Topics
+    plan: Context
+    avro: TranslateAvro
+
+
+def plan_context(settings: Settings) -> Context:
+    """The strategy and calendar, loaded and validated: a bad file stops the service here."""
+    strategy = load_strategy(settings.strategy_file.read_text(encoding="utf-8"))
+    calendar = load_calendar(settings.calendar_file)
+    watch_calendar(calendar)
+    return Context(strategy, calendar)
+
+
+def build_deps(settings: Settings, app: faust.App, publisher: EventPublisher | None = None) -> Deps:
+    """The production wiring on ``app``: the loan Table and faust's producer.
+
+    :param settings: the scheduler's settings.
+    :param app: the faust app whose worker runs them.
+    :param publisher: replaces faust's producer (component tests, no broker).
+    """
+    table = app.Table("loans", default=None, partitions=settings.topic_partitions)
+    # A substitute publisher means no broker (component tests): nothing to flush then.
+    flush = app.producer.flush if publisher is None else _nothing_to_flush
+    return Deps(
+        loans=TableLoanStore(table, flush),
+        publisher=publisher or FaustEventPublisher(app, service=SERVICE),
+        topics=settings.kafka.topics,
+        plan=plan_context(settings),
+        avro=fineract_event,
+    )
+
+
+def memory_deps(**overrides: Any) -> Deps:
+    """In-memory wiring for use-case tests; any field can be replaced by keyword.
+
+    :param overrides: fields of :class:`Deps` to replace.
+    """
+    fields: dict[str, Any] = {
+        "loans": InMemoryLoanStore(),
+        "publisher": InMemoryEventPublisher(),
+        "topics": Topics(""),
+        "avro": fineract_event,
+    }
+    fields.update(overrides)
+    if "plan" not in fields:
+        fields["plan"] = plan_context(Settings())
+    return Deps(**fields)
+
+
+async def _nothing_to_flush() -> None:
+    return None

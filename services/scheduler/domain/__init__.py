@@ -1,0 +1,1 @@
+"""The scheduler's pure core: loans, the strategy, the calendar, decisions. No I/O, no clients."""

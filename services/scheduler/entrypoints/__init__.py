@@ -1,0 +1,1 @@
+"""How records and timers reach the scheduler: faust agents, the daily close, ops pages."""

@@ -1,0 +1,1 @@
+"""Tests: unit/scheduler/adapters/fineract."""

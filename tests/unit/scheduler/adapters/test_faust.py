@@ -1,0 +1,117 @@
+"""The faust adapters: only the broker's failures are retryable; loans kept in the Table."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+import faust
+import pytest
+from aiokafka.errors import KafkaTimeoutError, NotLeaderForPartitionError
+from faust.exceptions import ProducerSendError
+
+from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore, broker_options
+from services.scheduler.domain.loan import Loan
+from shared.errors import RetryableError
+from shared.events import KafkaRecord
+from shared.settings import KafkaSettings
+
+
+class Topic:
+    """faust's topic as the publisher uses it: ``send`` returns the acknowledgement's future."""
+
+    def __init__(self, on_send: BaseException | None, on_ack: BaseException | None) -> None:
+        self.on_send, self.on_ack = on_send, on_ack
+        self.sent: list[dict[str, Any]] = []
+
+    async def send(self, **message: Any) -> Awaitable[None]:
+        if self.on_send is not None:
+            raise self.on_send
+        self.sent.append(message)
+        acknowledged: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.on_ack is None:
+            acknowledged.set_result(None)
+        else:
+            acknowledged.set_exception(self.on_ack)
+        return acknowledged
+
+
+class Publisher(FaustEventPublisher):
+    def __init__(self, topic: Topic) -> None:
+        super().__init__(faust.App("test-publisher", autodiscover=False), service="scheduler")
+        self.fake = topic
+
+    def _topic(self, name: str) -> Any:
+        return self.fake
+
+
+RECORD = KafkaRecord(key=b"k", value=b"v", headers=(("ce_id", b"x"),))
+
+
+class TestFaustEventPublisher:
+    async def test_an_acknowledged_record_is_published(self) -> None:
+        topic = Topic(None, None)
+        await Publisher(topic).publish_record("t", RECORD, partition=3)
+        assert topic.sent == [
+            {"key": b"k", "value": b"v", "headers": [("ce_id", b"x")], "partition": 3}
+        ]
+
+    @pytest.mark.parametrize(
+        ("on_send", "on_ack"),
+        [
+            (ProducerSendError("no transaction producer"), None),
+            (None, NotLeaderForPartitionError()),
+            (None, KafkaTimeoutError()),
+            (None, TimeoutError()),
+        ],
+    )
+    async def test_the_brokers_failures_are_retryable(
+        self, on_send: BaseException | None, on_ack: BaseException | None
+    ) -> None:
+        with pytest.raises(RetryableError, match="publish to t failed"):
+            await Publisher(Topic(on_send, on_ack)).publish_record("t", RECORD)
+
+    @pytest.mark.parametrize("bug", [TypeError("bytes expected"), KeyError("x"), ValueError()])
+    async def test_anything_else_is_a_bug_and_is_not_retried(self, bug: Exception) -> None:
+        with pytest.raises(type(bug)):
+            await Publisher(Topic(bug, None)).publish_record("t", RECORD)
+
+
+class TestTableLoanStore:
+    async def test_loans_are_kept_as_json_and_flushed_before_an_offset_is_committed(
+        self,
+    ) -> None:
+        table: dict[str, Any] = {}
+        flushed: list[bool] = []
+
+        async def flush() -> None:
+            flushed.append(True)
+
+        store = TableLoanStore(table, flush)
+        loan = Loan(
+            loan_id="l1", debtor_id="d1", account_masked="****1", product="p", currency="CNY"
+        )
+        store.put(loan.model_copy(update={"partition": 2}))
+        store.put(
+            Loan(loan_id="l2", debtor_id="d2", account_masked="*", product="p", currency="CNY")
+        )
+        assert table["l1"]["loan_id"] == "l1"
+        assert store.get("l1") == loan.model_copy(update={"partition": 2})
+        assert store.get("nope") is None
+        assert [x.loan_id for x in store.in_partition(2)] == ["l1"]
+        assert len(store) == 2
+        await store.durable()
+        assert flushed == [True]
+
+
+def test_brokers_and_scram_credentials_for_faust() -> None:
+    settings = KafkaSettings(
+        bootstrap_servers="a:9092, b:9092",
+        security_protocol="SASL_PLAINTEXT",
+        sasl_username="dunwell-scheduler",
+        sasl_password="secret",
+    )
+    options = broker_options(settings)
+    assert options["broker"] == ["kafka://a:9092", "kafka://b:9092"]
+    assert options["broker_credentials"].mechanism.name == "SCRAM_SHA_512"

@@ -1,0 +1,42 @@
+"""The scheduler's wiring: memory deps for use-case tests, the faust app's agents and pages."""
+
+from __future__ import annotations
+
+from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore, faust_app
+from services.scheduler.adapters.memory import InMemoryLoanStore
+from services.scheduler.app import build_app
+from services.scheduler.bootstrap import build_deps, memory_deps
+from services.scheduler.settings import Settings
+from shared.testing.memory import InMemoryEventPublisher
+from shared.topics import Topics
+from tests.unit.scheduler.support import CONTEXT
+
+
+def test_memory_deps_are_in_memory_and_take_overrides() -> None:
+    deps = memory_deps()
+    assert isinstance(deps.loans, InMemoryLoanStore)
+    assert isinstance(deps.publisher, InMemoryEventPublisher)
+    publisher = InMemoryEventPublisher()
+    replaced = memory_deps(publisher=publisher, plan=CONTEXT, topics=Topics("ns"))
+    assert (replaced.publisher, replaced.plan, replaced.topics) == (
+        publisher,
+        CONTEXT,
+        Topics("ns"),
+    )
+
+
+def test_production_deps_are_the_loan_table_and_fausts_producer() -> None:
+    settings = Settings(store="memory://", sweep_at=None)
+    deps = build_deps(settings, faust_app(settings, service="scheduler"))
+    assert isinstance(deps.loans, TableLoanStore)
+    assert isinstance(deps.publisher, FaustEventPublisher)
+    assert deps.topics == settings.kafka.topics
+
+
+def test_the_app_has_both_agents_and_the_daily_close_when_asked_for() -> None:
+    without = build_app(Settings(store="memory://", sweep_at=None))
+    assert set(without.agents) == {"track-loans", "route-replies"}
+    assert set(without.tables) == {"loans"}
+    with_close = build_app(Settings(store="memory://"))
+    # The daily close is faust's only app task here (a timer on the leader).
+    assert (len(without._app_tasks), len(with_close._app_tasks)) == (0, 1)
