@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from services.notifier.app import SERVICE, build_app
+from services.notifier.app import build_app
+from services.notifier.bootstrap import SERVICE
 from services.notifier.settings import Settings
 from shared.logging import configure_logging
 from shared.service import run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
@@ -21,7 +21,7 @@ from services.notifier.domain.model import (
 )
 from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel
 from services.notifier.domain.templates import Rendered
-from shared.events import Channel
+from shared.events import Channel, ContactDetailsChanged
 
 
 class ChannelClient(Protocol):
@@ -200,4 +200,13 @@ class SendObserver(Protocol):
 
     def backlog(self, waiting: int) -> None:
         """How many sends wait for a permitted time."""
+        ...
+
+
+class DirectoryFeed(Protocol):
+    """Where contact details come from, read to the end before requests are taken."""
+
+    async def catch_up(self, apply: Callable[[ContactDetailsChanged], Awaitable[None]]) -> int:
+        """Apply every contact-details record the consumer group has not committed yet;
+        how many (-1 when it gave up: held sends cover what is still missing)."""
         ...

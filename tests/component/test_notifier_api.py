@@ -1,4 +1,5 @@
-"""The notifier's own HTTP API: contacts from other senders, and the OpenAPI document."""
+"""The notifier's own HTTP API on the real application (memory deps): contacts from other
+senders, and the OpenAPI document naming every route the application serves."""
 
 from __future__ import annotations
 
@@ -10,17 +11,16 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from services.notifier.adapters.channels.registry import build_callbacks
-from services.notifier.adapters.memory import InMemoryNotifierStore
-from services.notifier.app import openapi
+from services.notifier.adapters.memory.store import InMemoryNotifierStore
+from services.notifier.app import build_app
+from services.notifier.bootstrap import callback_plugs, memory_deps
 from services.notifier.domain.model import GateFacts, GateTicket
 from services.notifier.domain.policy.scenario import Decision, Outcome
-from services.notifier.entrypoints.callbacks import callback_routes
-from services.notifier.entrypoints.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.entrypoints.openapi import OPENAPI
 from services.notifier.settings import Settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
+SETTINGS = Settings(contacts_token="dialler-token")
 TOKEN = {"Authorization": "Bearer dialler-token"}
 REPORT: dict[str, Any] = {
     "contact_id": "call-881",
@@ -34,11 +34,7 @@ REPORT: dict[str, Any] = {
 
 
 def app(store: InMemoryNotifierStore) -> web.Application:
-    application = web.Application()
-    application[CONTACTS] = ContactsApi(store, "dialler-token")
-    application.add_routes(contact_routes())
-    application.router.add_get("/openapi.json", openapi)
-    return application
+    return build_app(SETTINGS, memory_deps(store=store))
 
 
 async def test_a_reported_contact_counts_once_in_the_gate(aiohttp_client: ClientFactory) -> None:
@@ -89,8 +85,7 @@ async def test_no_token_no_entry(aiohttp_client: ClientFactory) -> None:
 
 
 async def test_the_openapi_document_covers_every_route(aiohttp_client: ClientFactory) -> None:
-    application = app(InMemoryNotifierStore())
-    application.add_routes(callback_routes(build_callbacks(Settings())))
+    application = build_app(SETTINGS, memory_deps(callbacks=callback_plugs(SETTINGS)))
     client = await aiohttp_client(application)
     document = await (await client.get("/openapi.json")).json()
     assert document == OPENAPI
@@ -101,3 +96,11 @@ async def test_the_openapi_document_covers_every_route(aiohttp_client: ClientFac
     }
     documented = {(path, method) for path, ops in OPENAPI["paths"].items() for method in ops}
     assert routes <= documented
+    assert routes == documented  # and nothing documented that the application does not serve
+
+
+async def test_the_ops_endpoints_answer(aiohttp_client: ClientFactory) -> None:
+    client = await aiohttp_client(app(InMemoryNotifierStore()))
+    assert (await client.get("/healthz")).status == 200
+    assert (await client.get("/readyz")).status == 200
+    assert "notifier_messages" in await (await client.get("/metrics")).text()

@@ -14,7 +14,7 @@ from services.notifier.adapters.channels.registry import build_callbacks
 from services.notifier.adapters.channels.signing import twilio_signature, wechat_signature
 from services.notifier.adapters.channels.twilio import TwilioSettings
 from services.notifier.adapters.channels.wechat import WeChatSettings
-from services.notifier.adapters.memory import InMemoryNotifierStore
+from services.notifier.adapters.memory.store import InMemoryNotifierStore
 from services.notifier.domain.model import DirectoryEntry, GateTicket, SendStatus
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.scenario import Decision, Outcome

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from services.notifier.adapters.memory import InMemoryNotifierStore
+from services.notifier.adapters.memory.store import InMemoryNotifierStore
 from services.notifier.adapters.sql.store import SqlNotifierStore
 from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,

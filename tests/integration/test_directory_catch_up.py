@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from services.notifier.catchup import catch_up_directory
+from services.notifier.adapters.directory_feed import catch_up_directory
 from shared.events import ContactDetailsChanged
 from shared.kafka import KafkaEventPublisher, client_options
 from shared.settings import KafkaSettings

@@ -8,8 +8,6 @@ again, at the new dispatch time, and the ledger still guarantees one send per (r
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from services.notifier.handlers.context import DeliveryExhausted, SendContext
@@ -34,16 +32,3 @@ async def dispatch_due(ctx: SendContext, *, limit: int = 100) -> int:
             log.warning("deferred send exhausted its retries", extra={"channel": deferral.channel})
         await ctx.store.finish_deferral(deferral)
     return len(due)
-
-
-async def run_dispatcher(ctx: SendContext, stop: asyncio.Event, interval_s: float) -> None:
-    """Poll for due deferrals every ``interval_s`` until ``stop`` is set."""
-    while not stop.is_set():
-        try:
-            taken = await dispatch_due(ctx)
-        except RetryableError as e:
-            log.warning("deferral poll failed; will retry", extra={"error": str(e)})
-            taken = 0
-        if taken == 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), interval_s)

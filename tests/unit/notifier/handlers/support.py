@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.notifier.adapters.memory import InMemoryChannel, InMemoryNotifierStore
+from services.notifier.adapters.memory.channel import InMemoryChannel
+from services.notifier.adapters.memory.store import InMemoryNotifierStore
 from services.notifier.adapters.prometheus import PrometheusSendObserver
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.templates import TemplateRegistry

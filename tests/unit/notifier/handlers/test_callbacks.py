@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.notifier.adapters.memory import InMemoryNotifierStore
+from services.notifier.adapters.memory.store import InMemoryNotifierStore
 from services.notifier.domain.inbound import Receipt, Reply
 from services.notifier.domain.model import DirectoryEntry, GateTicket, SendStatus
 from services.notifier.domain.policy.loading import load_pack

@@ -323,7 +323,7 @@ class TestObserver:
     async def test_every_outcome_is_counted_once(self, f: Fixture) -> None:
         from dataclasses import replace
 
-        from services.notifier.adapters.memory import InMemorySendObserver
+        from services.notifier.adapters.memory.observer import InMemorySendObserver
         from services.notifier.domain.policy.scenario import Outcome
 
         observer = InMemorySendObserver()
@@ -346,7 +346,7 @@ class TestObserver:
     async def test_the_dispatcher_reports_the_backlog(self, f: Fixture) -> None:
         from dataclasses import replace
 
-        from services.notifier.adapters.memory import InMemorySendObserver
+        from services.notifier.adapters.memory.observer import InMemorySendObserver
 
         observer = InMemorySendObserver()
         ctx = replace(f.ctx, observer=observer)

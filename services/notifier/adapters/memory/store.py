@@ -1,11 +1,11 @@
-"""In-memory notifier store and channel: first-class adapters for unit and contract tests."""
+"""The whole notifier store in memory: a first-class adapter for unit, component and contract
+tests, with the same rules as the SQL store (``domain/gate.py``)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -15,20 +15,16 @@ from services.notifier.domain.model import (
     HOLD_EXPIRED,
     RELEASED,
     AlreadyDecided,
-    Attempting,
     Deferral,
-    DeliveryUncertain,
     DirectoryEntry,
     GateFacts,
     GateTicket,
     LedgerEntry,
     SendStatus,
     SentMessage,
-    no_record,
 )
 from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel, Outcome
 from services.notifier.domain.sends import points_of
-from services.notifier.domain.templates import Rendered
 from shared.events import Channel
 
 
@@ -235,63 +231,3 @@ class InMemoryNotifierStore:
         current = self.deferrals.get(deferral.key)
         if current is not None and current[0].due_at == deferral.due_at:
             self._forget(deferral.key)
-
-
-class InMemoryChannel:
-    """Keeps what it was asked to send; ``fail_with`` makes the next send raise."""
-
-    def __init__(self, provider: str = "memory") -> None:
-        self.provider = provider
-        self.sent: list[tuple[str, Rendered, str]] = []
-        self.fail_with: Exception | None = None
-        self.askable = False
-        self.known: dict[str, str] = {}  # key -> provider id, for reconciliation
-
-    async def send(
-        self,
-        address: str,
-        message: Rendered,
-        *,
-        key: str,
-        message_id: str,
-        attempting: Attempting = no_record,
-    ) -> tuple[str, str]:
-        await attempting(self.provider)
-        if self.fail_with is not None:
-            error, self.fail_with = self.fail_with, None
-            raise error
-        self.sent.append((address, message, key))
-        return self.provider, message_id
-
-    async def reconcile(self, provider: str, address: str, *, key: str) -> str | None:
-        """What the provider knows, if it can be asked (``askable``)."""
-        if not self.askable:
-            raise DeliveryUncertain(f"{provider}: no way to ask")
-        return self.known.get(key)
-
-
-class InMemorySendObserver:
-    """Counts what it observes: ``counts[(channel, outcome)]``, ``decisions``, ``rules``."""
-
-    def __init__(self) -> None:
-        self.counts: Counter[tuple[str, str]] = Counter()
-        self.decisions: list[tuple[Channel, Outcome]] = []
-        self.rules: Counter[str] = Counter()
-        self.provider_calls: Counter[str] = Counter()
-        self.waiting = 0
-
-    def counted(self, channel: Channel, outcome: str) -> None:
-        self.counts[(channel, outcome)] += 1
-
-    def decided(self, channel: Channel, decision: Decision) -> None:
-        self.decisions.append((channel, decision.outcome))
-
-    def rules_hit(self, rules: Sequence[str]) -> None:
-        self.rules.update(rules)
-
-    def provider_time(self, channel: Channel) -> AbstractContextManager[object]:
-        self.provider_calls[channel] += 1
-        return nullcontext()
-
-    def backlog(self, waiting: int) -> None:
-        self.waiting = waiting

@@ -1,4 +1,5 @@
-"""At start-up, the directory catches up before contact requests are taken (aiokafka).
+"""The directory feed on aiokafka: at start-up, the directory catches up before contact
+requests are taken.
 
 Contact details and contact requests arrive on two topics with no order between them. After a
 restart, the requests' backlog would otherwise race the details' backlog and find borrowers
@@ -104,3 +105,16 @@ async def _apply_all(records: list[ConsumerRecord[bytes, bytes]], apply: Apply) 
             await apply(event)
             applied += 1
     return applied
+
+
+class KafkaDirectoryFeed:
+    """:class:`~services.notifier.ports.DirectoryFeed` reading the customer-events topic."""
+
+    def __init__(self, kafka: KafkaSettings, group_id: str, topic: str, *, timeout_s: float):
+        self._kafka, self._group_id, self._topic = kafka, group_id, topic
+        self._timeout_s = timeout_s
+
+    async def catch_up(self, apply: Apply) -> int:
+        return await catch_up_directory(
+            self._kafka, self._group_id, self._topic, apply, timeout_s=self._timeout_s
+        )

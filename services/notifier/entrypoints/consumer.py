@@ -1,0 +1,41 @@
+"""The notifier's Kafka consumer: each record to its use case, by topic and event type."""
+
+from __future__ import annotations
+
+from services.notifier.handlers.context import SendContext
+from services.notifier.handlers.directory import record_contact_details
+from services.notifier.handlers.sending import send_contact_request
+from services.notifier.handlers.withdrawals import withdraw_contacts
+from shared.consumer import ConsumerConfig
+from shared.errors import InvalidEvent
+from shared.events import ContactDetailsChanged, ContactRequested, ContactWithdrawn, decode
+from shared.ports import Record
+from shared.topics import Topics
+
+
+def consumer_config(
+    service: str, group_id: str, topics: Topics, key_concurrency: int
+) -> ConsumerConfig:
+    """What the notifier consumes, and how side by side."""
+    return ConsumerConfig(
+        service=service,
+        group_id=group_id,
+        topics=(topics.customer_events, topics.contact_requests),
+        # Requests are keyed by debtor: partitions may go side by side, each in order.
+        concurrent_partitions=True,
+        key_concurrency=key_concurrency,
+    )
+
+
+async def dispatch(record: Record, ctx: SendContext, topics: Topics) -> None:
+    """Contact requests and withdrawals to the send use cases, contact details to the
+    directory; anything else is an event this topic should not carry (dead-lettered)."""
+    event = decode(record.value, list(record.headers))
+    if isinstance(event, ContactRequested) and record.topic == topics.contact_requests:
+        await send_contact_request(event, ctx)
+    elif isinstance(event, ContactWithdrawn) and record.topic == topics.contact_requests:
+        await withdraw_contacts(event, ctx)
+    elif isinstance(event, ContactDetailsChanged) and record.topic == topics.customer_events:
+        await record_contact_details(event, store=ctx.store)
+    else:
+        raise InvalidEvent(f"unexpected event type {event.type} on this topic")
