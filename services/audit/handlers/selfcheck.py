@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from services.audit.domain import tree
 from services.audit.domain.checkpoint import NoteError, VerifierKey, open_note
 from services.audit.domain.entries import decode_leaf
-from services.audit.domain.merkle import leaf_hash, node_hash
+from services.audit.domain.merkle import leaf_hash
 from services.audit.domain.rows import CheckpointRow, LeafRow
 from services.audit.metrics import (
     SELF_CHECK_FAILURES,
@@ -35,9 +35,9 @@ class Finding:
 
 @dataclass
 class _Pass:
-    """State of one pass over the leaves: recomputed nodes and roots at each size."""
+    """State of one pass over the leaves: the recomputed frontier and roots at wanted sizes."""
 
-    nodes: dict[tree.Node, bytes] = field(default_factory=dict)
+    frontier: dict[tree.Node, bytes] = field(default_factory=dict)
     roots: dict[int, bytes] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
@@ -62,17 +62,27 @@ async def self_check(
     store: AuditStore, keys: Sequence[VerifierKey], witness: Witness | None = None
 ) -> list[Finding]:
     """Check the whole log; findings are ordered by leaf index, the first one first."""
+    # The witness first: a checkpoint signed meanwhile covers no more than the size read next.
+    note = await witness.latest() if witness is not None else None
     size, state = await store.size(), _Pass()
-    wanted_sizes = {c.size for c in await store.checkpoints()}
+    wanted_sizes = {c.size for c in await store.checkpoints()} | _witnessed_size(note, keys)
     for start in range(0, size, CHUNK):
         rows = await store.leaves_between(start, min(size, start + CHUNK))
         await _check_chunk(store, rows, start, min(size, start + CHUNK), wanted_sizes, state)
         if state.findings:
             break
     await _check_checkpoints(await store.checkpoints(), keys, state, size)
-    if witness is not None:
-        await _check_witness(witness, keys, state, size)
+    if note is not None:
+        _check_witness(note, keys, state, size)
     return sorted(state.findings, key=lambda f: (f.index is None, f.index or 0))
+
+
+def _witnessed_size(note: str | None, keys: Sequence[VerifierKey]) -> set[int]:
+    """The witnessed tree size, whose root the pass must compute (none if unreadable)."""
+    try:
+        return {open_note(note, keys).size} if note is not None else set()
+    except NoteError:
+        return set()
 
 
 async def _check_chunk(
@@ -83,6 +93,8 @@ async def _check_chunk(
     sizes: set[int],
     state: _Pass,
 ) -> None:
+    """Recompute the chunk's nodes as the writer does (:func:`tree.extend`), compare each with
+    the stored one, and keep the roots at the wanted sizes."""
     expected = start
     stored = await store.nodes({n for i in range(start, end) for n in tree.completed_by(i)})
     for row in rows:
@@ -90,23 +102,16 @@ async def _check_chunk(
         if problem:
             state.findings.append(Finding(expected, problem))
             return
-        for node in tree.completed_by(row.index):
-            level, index = node
-            digest = (
-                leaf_hash(row.leaf_data)
-                if level == 0
-                else node_hash(
-                    state.nodes[(level - 1, 2 * index)], state.nodes[(level - 1, 2 * index + 1)]
-                )
-            )
-            if stored.get(node) != digest:
+        added, state.frontier = tree.extend(state.frontier, expected, [leaf_hash(row.leaf_data)])
+        for (level, index), digest in added.items():
+            if stored.get((level, index)) != digest:
+                node = (level, index)
                 state.findings.append(Finding(index << level, f"stored tree node {node} differs"))
                 return
-            state.nodes[node] = digest
         expected += 1
         if expected in sizes:
             state.roots[expected] = tree.fold(
-                [state.nodes[n] for n in tree.covering_nodes(0, expected)]
+                [state.frontier[n] for n in tree.covering_nodes(0, expected)]
             )
     if expected != end:
         state.findings.append(Finding(expected, f"index {expected} is missing"))
@@ -129,12 +134,7 @@ async def _check_checkpoints(
             state.findings.append(Finding(None, f"tree differs from checkpoint {row.size}"))
 
 
-async def _check_witness(
-    witness: Witness, keys: Sequence[VerifierKey], state: _Pass, size: int
-) -> None:
-    note = await witness.latest()
-    if note is None:
-        return
+def _check_witness(note: str, keys: Sequence[VerifierKey], state: _Pass, size: int) -> None:
     try:
         witnessed = open_note(note, keys)
     except NoteError as e:
@@ -145,11 +145,9 @@ async def _check_witness(
             Finding(size, f"log rolled back: {size} entries stored, {witnessed.size} witnessed")
         )
         return
-    covering = tree.covering_nodes(0, witnessed.size)
-    if all(n in state.nodes for n in covering):
-        root = tree.fold([state.nodes[n] for n in covering])
-        if root != witnessed.root:
-            state.findings.append(Finding(None, f"tree differs from witnessed {witnessed.size}"))
+    root = state.roots.get(witnessed.size)
+    if root is not None and root != witnessed.root:
+        state.findings.append(Finding(None, f"tree differs from witnessed {witnessed.size}"))
 
 
 async def run_self_check(
