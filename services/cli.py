@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
+from contextlib import AbstractAsyncContextManager
 from typing import IO
 
 import click
-from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
 
 from services.audit.entrypoints.cli import verify as audit_verify
-from services.notifier.domain.policy.engine import evaluate
-from services.notifier.domain.policy.loading import load_pack
-from services.notifier.domain.policy.rules import HolidayRule, PackInvalid
-from services.notifier.domain.policy.scenario import Scenario
+from services.notifier.entrypoints.cli import notifier_commands, policy
+from services.notifier.ports import GateStore
 from services.scheduler.adapters.fineract.mapping import to_event as fineract_event
-from shared.calendars import CALENDARS_DIR, Calendar, coverage_warnings
 from shared.errors import InvalidEvent
 from shared.kafka import create_topics
 from shared.logging import configure_logging
@@ -89,116 +83,15 @@ def fineract_decode(source: IO[bytes], loan_id: int | None) -> None:
     click.echo(event.model_dump_json(indent=2))
 
 
-@main.group()
-def policy() -> None:
-    """The compliance gate's policy packs, for compliance officers."""
+main.add_command(policy)
 
 
-_CALENDARS_OPTION = click.option(
-    "--calendars",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=CALENDARS_DIR,
-    show_default=True,
-    help="The directory of business and holiday calendars the packs read.",
-)
+def _notifier_store() -> AbstractAsyncContextManager[GateStore]:
+    # Imported when a notifier command runs: the others need neither its settings nor its
+    # database driver.
+    from services.notifier.bootstrap import operator_store
+
+    return operator_store()
 
 
-@policy.command("evaluate")
-@click.option(
-    "--pack",
-    "packs",
-    multiple=True,
-    default=("cn",),
-    show_default=True,
-    help="cn, us or a pack file; repeat to combine packs (the most restrictive wins).",
-)
-@_CALENDARS_OPTION
-def policy_evaluate(packs: tuple[str, ...], calendars: Path) -> None:
-    """Read one scenario JSON on stdin, print the gate's decision JSON."""
-    try:
-        loaded = [load_pack(p, calendars) for p in packs]
-    except PackInvalid as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(2)
-    raw = sys.stdin.buffer.read()
-    try:
-        scenario = Scenario.model_validate_json(raw)
-    except ValidationError as e:
-        click.echo(f"error: not a valid scenario: {_validation_summary(e)}", err=True)
-        sys.exit(2)
-    decision = evaluate(loaded, scenario)
-    click.echo(json.dumps(decision.public(), ensure_ascii=False))
-
-
-@policy.command("check")
-@click.argument("packs", nargs=-1, required=True)
-@_CALENDARS_OPTION
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Judge calendar coverage as of this day (default: today in the calendar's zone).",
-)
-def policy_check(packs: tuple[str, ...], calendars: Path, today: datetime | None) -> None:
-    """Validate packs (cn, us or files): print each one's id, version and hash, or the problem,
-    and the coverage of every calendar they read (a warning when it needs an operator)."""
-    failed = False
-    seen: dict[str, Calendar] = {}
-    for name in packs:
-        try:
-            pack = load_pack(name, calendars)
-        except PackInvalid as e:
-            click.echo(f"error: {e}", err=True)
-            failed = True
-            continue
-        click.echo(pack.label)
-        seen |= {r.bound.id: r.bound for r in pack.of_type(HolidayRule)}
-    for calendar in seen.values():
-        day = today.date() if today else calendar.business_date(datetime.now(UTC))
-        click.echo(_coverage_line(calendar))
-        for warning in coverage_warnings(calendar, day):
-            click.echo(f"warning: {warning}", err=True)
-    sys.exit(1 if failed else 0)
-
-
-def _coverage_line(calendar: Calendar) -> str:
-    official = calendar.official_through
-    covered = calendar.covered_through
-    return (
-        f"{calendar.label} official through {official or 'never'}, "
-        f"provisional through {covered or 'never'}, then computed statutory days"
-    )
-
-
-@main.group("notifier")
-def notifier_group() -> None:
-    """Operator commands for the notifier (its database from DUNWELL_NOTIFIER_DATABASE_URL)."""
-
-
-@notifier_group.command("redrive")
-@click.option("--debtor", default=None, help="Only this debtor's parked sends.")
-def notifier_redrive(debtor: str | None) -> None:
-    """Re-drive sends blocked after their contact point stayed unknown for the longest hold:
-    each is held afresh and goes through the compliance gate again (its outcome recorded in
-    the audit log) as soon as the running notifier's dispatcher takes it."""
-    from services.notifier.adapters.sql.store import SqlNotifierStore
-    from services.notifier.settings import Settings as NotifierSettings
-    from shared.database import create_engine
-
-    async def redrive() -> int:
-        engine = create_engine(NotifierSettings().database_url)
-        try:
-            return await SqlNotifierStore(engine).redrive(debtor)
-        finally:
-            await engine.dispose()
-
-    count = asyncio.run(redrive())
-    click.echo(f"{count} parked send(s) re-driven through the gate")
-
-
-def _validation_summary(error: ValidationError) -> str:
-    parts = []
-    for item in error.errors()[:5]:
-        where = ".".join(str(p) for p in item["loc"]) or "document"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
+main.add_command(notifier_commands(_notifier_store))

@@ -117,6 +117,16 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
         )
 
 
+@asynccontextmanager
+async def operator_store() -> AsyncIterator[NotifierStore]:
+    """The notifier's database for one operator command (settings from the environment)."""
+    engine = create_engine(Settings().database_url)
+    try:
+        yield SqlNotifierStore(engine)
+    finally:
+        await engine.dispose()
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 

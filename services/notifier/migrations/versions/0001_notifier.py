@@ -15,6 +15,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _sends()
+    _gate()
+
+
+def _sends() -> None:
+    """The ledger and the directory."""
     op.create_table(
         "notifier_send_ledger",
         sa.Column("send_key", sa.String(300), primary_key=True),
@@ -32,6 +38,10 @@ def upgrade() -> None:
         sa.Column("entry", sa.Text, nullable=False),
         sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
     )
+
+
+def _gate() -> None:
+    """What the gate counts, keeps and locks."""
     op.create_table(
         "notifier_contact_log",
         sa.Column("contact_key", sa.String(300), primary_key=True),

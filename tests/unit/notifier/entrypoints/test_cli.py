@@ -108,7 +108,7 @@ def test_2027_sms_is_allowed_and_spring_festival_deferred_never_blocked() -> Non
 
 def test_a_replaced_calendar_directory_is_read_without_a_code_change(tmp_path: Path) -> None:
     # The operator loads an official 2027 in which 2027-01-04 is a bridging holiday.
-    text = (Path(__file__).parents[3] / "shared" / "calendars" / "cn.yaml").read_text()
+    text = (Path(__file__).parents[4] / "shared" / "calendars" / "cn.yaml").read_text()
     text = text.replace("    status: provisional", "    status: official").replace(
         "{name: 元旦, from: 2027-01-01, to: 2027-01-01}",
         "{name: 元旦, from: 2027-01-01, to: 2027-01-04}",
