@@ -14,7 +14,7 @@ import faust
 from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore
 from services.scheduler.adapters.fineract.mapping import to_event as fineract_event
 from services.scheduler.adapters.memory import InMemoryLoanStore
-from services.scheduler.domain.decisions import Context
+from services.scheduler.domain.context import Context
 from services.scheduler.domain.strategy import load_strategy
 from services.scheduler.handlers.track_loans import SERVICE
 from services.scheduler.ports import LoanStore, TranslateAvro

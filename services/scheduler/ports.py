@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from services.scheduler.domain.decisions import Context
+from services.scheduler.domain.context import Context
 from services.scheduler.domain.loan import Loan
 from shared.events import Event
 from shared.ports import EventPublisher

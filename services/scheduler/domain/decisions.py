@@ -5,91 +5,39 @@ field visits and pre-due reminders. Pure; every output id derives from loan, epi
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from datetime import date
 
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
-from services.scheduler.domain.calendar import BusinessCalendar
-from services.scheduler.domain.strategy import Facts, Strategy
+from services.scheduler.domain.context import Context, Decision, as_of, stamp
+from services.scheduler.domain.outputs import contact_request, field_visit, open_task
+from services.scheduler.domain.strategy import Facts
 from shared.events import (
-    AgentTaskOpened,
     BusinessDayClosed,
     ContactRequested,
     ContactWithdrawn,
     DelinquencyRangeChanged,
     Event,
     InstalmentDue,
-    PlanInstalment,
     PromiseToPayResolved,
     derived_event_id,
 )
 
-
-@dataclass(frozen=True)
-class Context:
-    strategy: Strategy
-    calendar: BusinessCalendar
-
-
-@dataclass(frozen=True)
-class Decision:
-    loan: L.Loan | None
-    outputs: tuple[Event, ...] = ()
-
-
-def as_of(event: Event, calendar: BusinessCalendar) -> date:
-    """The business date an event speaks for."""
-    value_date = getattr(event, "value_date", None)
-    if isinstance(value_date, date):
-        return value_date
-    if isinstance(event, BusinessDayClosed):
-        return event.business_date
-    return calendar.business_date(event.occurred_at)
-
-
-def stamp(day: date) -> datetime:
-    """A deterministic timestamp for outputs decided on ``day`` (replays give equal events)."""
-    return datetime.combine(day, time(0), UTC)
-
-
-def open_task(
-    loan: L.Loan,
-    kind: str,
-    day: date,
-    ctx: Context,
-    *,
-    key: str,
-    appointment: date | None = None,
-    place: str | None = None,
-    plan: tuple[PlanInstalment, ...] = (),
-) -> AgentTaskOpened:
-    return AgentTaskOpened(
-        event_id=derived_event_id(loan.loan_id, str(loan.episode), "task", kind, key),
-        occurred_at=stamp(day),
-        loan_id=loan.loan_id,
-        debtor_id=loan.debtor_id,
-        kind=kind,
-        episode=max(loan.episode, 1),
-        due_by=ctx.calendar.roll_forward(day + timedelta(days=2)),
-        statement=L.statement(loan, day, ctx.calendar),
-        proposed_plan=plan,
-        appointment=appointment,
-        place=place,
-    )
+__all__ = ["Context", "Decision", "as_of", "evaluate", "holding", "note_published", "pre_due"]
 
 
 def evaluate(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event, ...]]:
     """Promise, episode, range, contact steps and field visit, as of ``day``."""
     if loan.status != "active":
         return loan, ()
-    loan, outputs = _resolve_promise(loan, day, ctx)
-    loan, changed = _track_episode(loan, day, ctx)
+    # Nothing below changes what is owed: one view of the day serves every step.
+    view = L.LoanView.of(loan, day, ctx.calendar)
+    loan, outputs = _resolve_promise(loan, view, ctx)
+    loan, changed = _track_episode(loan, view, ctx)
     outputs = (*outputs, *changed)
     if not loan.in_episode or holding(loan, day):
         return loan, outputs
-    loan, steps = _due_steps(loan, day, ctx)
-    loan, visit = _field_visit(loan, day, ctx)
+    loan, steps = _due_steps(loan, view, ctx)
+    loan, visit = field_visit(loan, view, ctx)
     return loan, (*outputs, *steps, *visit)
 
 
@@ -111,7 +59,7 @@ def pre_due(loan: L.Loan, event: InstalmentDue | BusinessDayClosed, ctx: Context
                 continue
             fired.add(key)
             outputs.append(
-                _request(
+                contact_request(
                     loan,
                     day,
                     ctx,
@@ -151,12 +99,14 @@ def holding(loan: L.Loan, day: date) -> bool:
     return loan.hold_until is not None and day <= loan.hold_until
 
 
-def _resolve_promise(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event, ...]]:
-    promise = loan.promise
+def _resolve_promise(
+    loan: L.Loan, view: L.LoanView, ctx: Context
+) -> tuple[L.Loan, tuple[Event, ...]]:
+    promise, day = loan.promise, view.as_of
     if promise is None or day <= promise.by:
         return loan, ()
     paid = loan.paid_total - promise.paid_before
-    kept = paid >= promise.amount or L.arrears(loan, day, ctx.calendar) == 0
+    kept = paid >= promise.amount or view.arrears == 0
     resolved = PromiseToPayResolved(
         event_id=derived_event_id(loan.loan_id, "promise", promise.by.isoformat()),
         occurred_at=stamp(day),
@@ -169,11 +119,14 @@ def _resolve_promise(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tup
     loan = loan.model_copy(update={"promise": None})
     if kept:
         return loan, (resolved,)
-    return loan, (resolved, open_task(loan, "promise_broken", day, ctx, key=promise.by.isoformat()))
+    broken = open_task(loan, view, "promise_broken", ctx, key=promise.by.isoformat())
+    return loan, (resolved, broken)
 
 
-def _track_episode(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event, ...]]:
-    dpd = L.days_past_due(loan, day, ctx.calendar)
+def _track_episode(
+    loan: L.Loan, view: L.LoanView, ctx: Context
+) -> tuple[L.Loan, tuple[Event, ...]]:
+    dpd, day = view.days_past_due, view.as_of
     if dpd == 0:
         if not loan.in_episode:
             return loan, ()
@@ -209,20 +162,20 @@ def _range_changed(loan: L.Loan, target: str | None, dpd: int, day: date) -> Eve
     )
 
 
-def facts(loan: L.Loan, day: date, calendar: BusinessCalendar) -> Facts:
+def facts(loan: L.Loan, view: L.LoanView) -> Facts:
     """The only view of a loan a strategy gets."""
     return Facts(
-        days_past_due=L.days_past_due(loan, day, calendar),
+        days_past_due=view.days_past_due,
         range_id=loan.range_id,
-        overdue_amount=L.arrears(loan, day, calendar),
-        outstanding_balance=L.remaining_balance(loan),
+        overdue_amount=view.arrears,
+        outstanding_balance=view.balance,
         product=loan.product,
         currency=loan.currency,
     )
 
 
-def _due_steps(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event, ...]]:
-    seen = facts(loan, day, ctx.calendar)
+def _due_steps(loan: L.Loan, view: L.LoanView, ctx: Context) -> tuple[L.Loan, tuple[Event, ...]]:
+    seen = facts(loan, view)
     rule = next((r for r in ctx.strategy.rules if r.applies(seen)), None)
     if rule is None:
         return loan, ()
@@ -236,101 +189,17 @@ def _due_steps(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Eve
     # A late start (or a long pause) never sends a burst: only the latest due step goes out.
     step = max(due, key=lambda s: s.at_days)
     fired = loan.fired | {f"step:{s.id}" for s in due}
-    overdue = L.past_due(loan, day, ctx.calendar)
-    request = _request(
+    request = contact_request(
         loan,
-        day,
+        view.as_of,
         ctx,
         step=step.id,
         template=step.template,
         channels=step.channels,
         amount=seen.overdue_amount,
-        due=min(i.due_date for i in overdue),
+        due=view.oldest_due,
         dpd=seen.days_past_due,
         purpose="overdue_notice",
         episode=loan.episode,
     )
     return loan.model_copy(update={"fired": fired}), (request,)
-
-
-def _request(
-    loan: L.Loan,
-    day: date,
-    ctx: Context,
-    *,
-    step: str,
-    template: str,
-    channels: tuple[str, ...],
-    amount: Decimal,
-    due: date,
-    dpd: int,
-    purpose: str,
-    episode: int,
-    appointment: date | None = None,
-    place: str | None = None,
-) -> ContactRequested:
-    return ContactRequested(
-        event_id=derived_event_id(loan.loan_id, str(episode), step),
-        occurred_at=stamp(day),
-        loan_id=loan.loan_id,
-        debtor_id=loan.debtor_id,
-        episode=max(episode, 1),
-        step=step,
-        template_id=template,
-        channels=channels,
-        account_masked=loan.account_masked,
-        amount_due=amount,
-        currency=loan.currency,
-        due_date=due,
-        days_past_due=dpd,
-        pay_by=ctx.calendar.roll_forward(day + timedelta(days=ctx.strategy.pay_within_days)),
-        purpose=purpose,
-        appointment=appointment,
-        place=place,
-    )
-
-
-def _field_visit(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event, ...]]:
-    visit = ctx.strategy.field_visit
-    if visit is None or "visit" in loan.fired or loan.range_id is None:
-        return loan, ()
-    if ctx.strategy.rank(loan.range_id) < ctx.strategy.rank(visit.from_range):
-        return loan, ()
-    if L.remaining_balance(loan) < visit.min_outstanding:
-        return loan, ()
-    appointment = ctx.calendar.roll_forward(day + timedelta(days=visit.days_ahead))
-    owed = L.statement(loan, day, ctx.calendar).total_outstanding
-    share = (owed / visit.plan_instalments).quantize(Decimal("0.01"))
-    plan = tuple(
-        PlanInstalment(
-            due_date=ctx.calendar.roll_forward(appointment + timedelta(days=30 * (n + 1))),
-            amount=share if n < visit.plan_instalments - 1 else owed - share * n,
-        )
-        for n in range(visit.plan_instalments)
-    )
-    task = open_task(
-        loan,
-        "field_visit",
-        day,
-        ctx,
-        key="visit",
-        appointment=appointment,
-        place=visit.place,
-        plan=plan,
-    )
-    notice = _request(
-        loan,
-        day,
-        ctx,
-        step="visit-notice",
-        template=visit.template,
-        channels=visit.channels,
-        amount=owed,
-        due=min(i.due_date for i in L.past_due(loan, day, ctx.calendar)),
-        dpd=L.days_past_due(loan, day, ctx.calendar),
-        purpose="visit_notice",
-        episode=loan.episode,
-        appointment=appointment,
-        place=visit.place,
-    )
-    return loan.model_copy(update={"fired": loan.fired | {"visit"}}), (task, notice)

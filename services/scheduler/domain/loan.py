@@ -6,6 +6,7 @@ Pure: no I/O. The state is a frozen pydantic model so that the faust table can k
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -148,11 +149,16 @@ def days_past_due(loan: Loan, as_of: date, calendar: BusinessCalendar) -> int:
     Paid on (or before) the due date, or on the next business day when the due date is a
     holiday: 0. Leap days count like any other day.
     """
-    overdue = past_due(loan, as_of, calendar)
+    return _days_past_due(past_due(loan, as_of, calendar), loan.pauses, as_of, calendar)
+
+
+def _days_past_due(
+    overdue: Sequence[Instalment], pauses: Iterable[Pause], as_of: date, calendar: BusinessCalendar
+) -> int:
     if not overdue:
         return 0
     due = calendar.roll_forward(min(i.due_date for i in overdue))
-    return max(0, (as_of - due).days - paused_days(loan.pauses, due, as_of))
+    return max(0, (as_of - due).days - paused_days(pauses, due, as_of))
 
 
 def allocate(instalments: Sequence[Instalment], amount: Decimal) -> tuple[Instalment, ...]:
@@ -172,21 +178,56 @@ def allocate(instalments: Sequence[Instalment], amount: Decimal) -> tuple[Instal
 
 def statement(loan: Loan, as_of: date, calendar: BusinessCalendar) -> DebtStatement:
     """The itemised debt statement of everything past due, with what has been paid."""
-    overdue = past_due(loan, as_of, calendar)
-    totals = {p: sum((i.owed(p) for i in overdue), ZERO) for p in PARTS}
-    return DebtStatement(
-        as_of=as_of,
-        currency=loan.currency,
-        principal=totals["principal"],
-        interest=totals["interest"],
-        fees=totals["fees"],
-        penalties=totals["penalties"],
-        paid=loan.paid_total,
-        total_outstanding=sum(totals.values(), ZERO),
-        days_past_due=days_past_due(loan, as_of, calendar),
-    )
+    return LoanView.of(loan, as_of, calendar).statement()
 
 
 def remaining_balance(loan: Loan) -> Decimal:
     """Everything still owed on the loan, due or not."""
     return sum((i.outstanding for i in loan.instalments), ZERO)
+
+
+@dataclass(frozen=True)
+class LoanView:
+    """What a loan owes as of one business day, worked out once: one day's decisions read it
+    many times, and the daily sweep makes them for every loan of the book."""
+
+    as_of: date
+    overdue: tuple[Instalment, ...]
+    arrears: Decimal
+    days_past_due: int
+    balance: Decimal
+    paid: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, loan: Loan, as_of: date, calendar: BusinessCalendar) -> LoanView:
+        overdue = tuple(past_due(loan, as_of, calendar))
+        return cls(
+            as_of=as_of,
+            overdue=overdue,
+            arrears=sum((i.outstanding for i in overdue), ZERO),
+            days_past_due=_days_past_due(overdue, loan.pauses, as_of, calendar),
+            balance=remaining_balance(loan),
+            paid=loan.paid_total,
+            currency=loan.currency,
+        )
+
+    @property
+    def oldest_due(self) -> date:
+        """The earliest due date of an overdue instalment (only asked when one is overdue)."""
+        return min(i.due_date for i in self.overdue)
+
+    def statement(self) -> DebtStatement:
+        """The itemised debt statement of everything past due, with what has been paid."""
+        totals = {p: sum((i.owed(p) for i in self.overdue), ZERO) for p in PARTS}
+        return DebtStatement(
+            as_of=self.as_of,
+            currency=self.currency,
+            principal=totals["principal"],
+            interest=totals["interest"],
+            fees=totals["fees"],
+            penalties=totals["penalties"],
+            paid=self.paid,
+            total_outstanding=sum(totals.values(), ZERO),
+            days_past_due=self.days_past_due,
+        )

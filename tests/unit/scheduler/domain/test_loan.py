@@ -117,3 +117,20 @@ class TestStatement:
         )
         assert s.total_outstanding == Decimal(1025)
         assert s.days_past_due == 10
+
+
+class TestLoanView:
+    def test_one_days_view_agrees_with_each_figure_worked_out_alone(self) -> None:
+        loan = loan_after((date(2026, 3, 12), "400"), (date(2026, 4, 20), "700"))
+        loan = loan.model_copy(update={"pauses": (L.Pause(start=date(2026, 4, 1), end=None),)})
+        for day in (date(2026, 3, 1), date(2026, 3, 11), date(2026, 4, 15), date(2026, 6, 1)):
+            view = L.LoanView.of(loan, day, CALENDAR)
+            assert view.overdue == tuple(L.past_due(loan, day, CALENDAR))
+            assert view.arrears == L.arrears(loan, day, CALENDAR)
+            assert view.days_past_due == L.days_past_due(loan, day, CALENDAR)
+            assert view.balance == L.remaining_balance(loan)
+            assert view.statement() == L.statement(loan, day, CALENDAR)
+
+    def test_the_oldest_due_date_of_what_is_overdue(self) -> None:
+        view = L.LoanView.of(loan_after((date(2026, 3, 10), "1050")), date(2026, 5, 20), CALENDAR)
+        assert view.oldest_due == date(2026, 4, 10)

@@ -1,0 +1,42 @@
+"""What every decision is made with (the strategy and the calendar) and what it yields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
+from services.scheduler.domain.calendar import BusinessCalendar
+from services.scheduler.domain.strategy import Strategy
+from shared.events import BorrowerReplied, BusinessDayClosed, Event, LoanEvent
+
+#: What the planner applies to a loan: core banking's loan events and the borrower's replies.
+LoanInput = LoanEvent | BorrowerReplied
+LOAN_INPUTS = (*LoanEvent.__args__, BorrowerReplied)
+
+
+@dataclass(frozen=True)
+class Context:
+    strategy: Strategy
+    calendar: BusinessCalendar
+
+
+@dataclass(frozen=True)
+class Decision:
+    loan: L.Loan | None
+    outputs: tuple[Event, ...] = ()
+
+
+def as_of(event: Event, calendar: BusinessCalendar) -> date:
+    """The business date an event speaks for."""
+    value_date = getattr(event, "value_date", None)
+    if isinstance(value_date, date):
+        return value_date
+    if isinstance(event, BusinessDayClosed):
+        return event.business_date
+    return calendar.business_date(event.occurred_at)
+
+
+def stamp(day: date) -> datetime:
+    """A deterministic timestamp for outputs decided on ``day`` (replays give equal events)."""
+    return datetime.combine(day, time(0), UTC)
