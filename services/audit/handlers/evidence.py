@@ -126,17 +126,15 @@ class EvidenceLog:
         return await self._store.erase_key(key_ref, at)
 
     async def inclusion_proof(self, index: int, size: int) -> list[bytes]:
-        ranges = tree.inclusion_ranges(index, size)
-        return tree.hashes_for(ranges, await self._store.nodes(tree.nodes_for(ranges)))
+        return await self._hashes(tree.inclusion_ranges(index, size))
 
     async def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
-        ranges = tree.consistency_ranges(size1, size2)
-        return tree.hashes_for(ranges, await self._store.nodes(tree.nodes_for(ranges)))
+        return await self._hashes(tree.consistency_ranges(size1, size2))
 
     async def root_at(self, size: int) -> bytes:
         """The root the tree had at ``size`` (from stored nodes)."""
-        if size == 0:
-            return EMPTY_ROOT
-        wanted = tree.covering_nodes(0, size)
-        found = await self._store.nodes(wanted)
-        return tree.fold([found[n] for n in wanted])
+        return (await self._hashes([(0, size)]))[0] if size else EMPTY_ROOT
+
+    async def _hashes(self, ranges: list[tree.Range]) -> list[bytes]:
+        """The hashes of subtrees, from the stored nodes that tile them (one read)."""
+        return tree.hashes_for(ranges, await self._store.nodes(tree.nodes_for(ranges)))
