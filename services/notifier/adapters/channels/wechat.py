@@ -204,12 +204,17 @@ class WeChatTemplates:
         raise DeliveryUncertain("wechat: no way to ask whether the message arrived")
 
 
-def parse_push(field: dict[str, str]) -> list[Receipt | Reply]:
-    """A push: a template delivery event, an unfollow (an opt-out), or a text message."""
+def parse_receipts(field: dict[str, str]) -> list[Receipt]:
+    """A template delivery event (TEMPLATESENDJOBFINISH), correlated on the send's msgid."""
+    if field.get("MsgType") != "event" or field.get("Event") != "TEMPLATESENDJOBFINISH":
+        return []
+    msgid = field.get("MsgID", "")
+    return [Receipt(ids=(msgid,), status=field.get("Status", ""), dedupe=msgid)]
+
+
+def parse_replies(field: dict[str, str]) -> list[Reply]:
+    """An unfollow (an opt-out) or a text message from a follower."""
     openid, kind, event = field.get("FromUserName", ""), field.get("MsgType"), field.get("Event")
-    if kind == "event" and event == "TEMPLATESENDJOBFINISH":
-        msgid = field.get("MsgID", "")
-        return [Receipt(ids=(msgid,), status=field.get("Status", ""), dedupe=msgid)]
     if kind == "event" and event == "unsubscribe":
         dedupe = f"{openid}:{field.get('CreateTime')}:unsubscribe"
         return [Reply(channel="wechat", address=openid, text="退订", dedupe=dedupe)]
@@ -252,7 +257,9 @@ class WeChatCallbacks:
         self.authenticate(request)
         if request.method == "GET":
             return Inbound([], Answer(text=request.query.get("echostr", "")))
-        return Inbound(parse_push(push_fields(request.body)), Answer(text="success"))
+        field = push_fields(request.body)
+        items: list[Receipt | Reply] = [*parse_receipts(field), *parse_replies(field)]
+        return Inbound(items, Answer(text="success"))
 
 
 def client(s: WeChatSettings, common: Common, session: aiohttp.ClientSession) -> Resilient:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from services.notifier.adapters.channels.signing import wechat_signature
-from services.notifier.adapters.channels.wechat import WeChatCallbacks, parse_push
+from services.notifier.adapters.channels.wechat import (
+    WeChatCallbacks,
+    parse_receipts,
+    parse_replies,
+)
 from services.notifier.domain.inbound import CallbackRefused, CallbackRequest, Receipt, Reply
 
 NOW = 1_772_600_000.0
@@ -55,8 +59,10 @@ def test_stale_replayed_and_forged_pushes_are_refused(problem: str) -> None:
 
 def test_an_unfollow_is_an_opt_out_and_other_events_are_ignored() -> None:
     unfollow = {"FromUserName": "o1", "MsgType": "event", "Event": "unsubscribe", "CreateTime": "9"}
-    assert parse_push(unfollow) == [Reply("wechat", "o1", "退订", "o1:9:unsubscribe")]
-    assert parse_push({"MsgType": "event", "Event": "VIEW"}) == []
+    assert parse_replies(unfollow) == [Reply("wechat", "o1", "退订", "o1:9:unsubscribe")]
+    assert parse_receipts(unfollow) == []
+    view = {"MsgType": "event", "Event": "VIEW"}
+    assert (parse_receipts(view), parse_replies(view)) == ([], [])
 
 
 def test_a_body_that_is_not_xml_is_refused() -> None:
