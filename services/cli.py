@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from contextlib import AbstractAsyncContextManager
-from typing import IO
 
 import click
 from pydantic_settings import SettingsConfigDict
@@ -14,7 +12,7 @@ from services.audit.entrypoints.cli import verify as audit_verify
 from services.notifier.entrypoints.cli import notifier_commands, policy
 from services.notifier.ports import GateStore
 from services.scheduler.adapters.fineract.mapping import to_event as fineract_event
-from shared.errors import InvalidEvent
+from services.scheduler.entrypoints.cli import fineract_commands
 from shared.kafka import create_topics
 from shared.logging import configure_logging
 from shared.settings import BaseServiceSettings
@@ -56,33 +54,7 @@ def create_topics_command(settings: CliSettings, partitions: int) -> None:
 main.add_command(audit_verify)
 
 
-@main.group()
-def fineract() -> None:
-    """Apache Fineract external events."""
-
-
-@fineract.command("decode")
-@click.argument("source", type=click.File("rb"), default="-")
-@click.option(
-    "--loan-id",
-    type=int,
-    default=None,
-    help="The record's Kafka key (the loan id), for events whose payload lacks it.",
-)
-def fineract_decode(source: IO[bytes], loan_id: int | None) -> None:
-    """Print the Dunwell event one raw Fineract Kafka value (file or stdin) maps to, as JSON."""
-    key = loan_id.to_bytes(8, "big", signed=True) if loan_id is not None else None
-    try:
-        event = fineract_event(source.read(), key)
-    except InvalidEvent as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
-    if event is None:
-        click.echo("error: a Fineract event Dunwell reads but does not act on", err=True)
-        sys.exit(1)
-    click.echo(event.model_dump_json(indent=2))
-
-
+main.add_command(fineract_commands(fineract_event))
 main.add_command(policy)
 
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from services.cli import main
 from services.scheduler.adapters.fineract.mapping import to_event
 from shared.errors import InvalidEvent
 from shared.events import (
@@ -106,18 +102,3 @@ def test_a_repayment_and_a_pause_named_by_the_kafka_key() -> None:
 def test_bad_bytes_are_refused_clearly(junk: bytes) -> None:
     with pytest.raises(InvalidEvent):
         to_event(junk)
-
-
-def test_the_decode_command(tmp_path: Path) -> None:
-    value = tmp_path / "value.bin"
-    value.write_bytes(
-        repayment_due(
-            "LoanRepaymentOverdueBusinessEvent", 7, 1, date(2026, 3, 10), "1050", date(2026, 3, 13)
-        )
-    )
-    result = CliRunner().invoke(main, ["fineract", "decode", str(value)])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["type"] == "corebanking.loan.instalment-overdue.v1"
-    bad = CliRunner().invoke(main, ["fineract", "decode", "-"], input=b"not avro")
-    assert bad.exit_code == 1
-    assert "single-object" in bad.output
