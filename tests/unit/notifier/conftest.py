@@ -1,4 +1,4 @@
-"""Fixtures of the send use cases' tests."""
+"""Fixtures of the notifier's use-case and entry-point tests."""
 
 from __future__ import annotations
 
