@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export KAFKA_PORT ?= 19092
 
-.PHONY: help venv run test test-resilience bench lint typecheck unit browser tools kafka-up kafka-down postgres-up postgres-down clean
+.PHONY: help venv run test test-resilience test-image image image-tools bench lint typecheck unit browser tools kafka-up kafka-down postgres-up postgres-down clean
 
 help:
 	@echo "make run        the whole system on a simulated loan book (Ctrl-C stops it)"
@@ -22,6 +22,8 @@ help:
 	@echo "make test-resilience   the long fault-injection suite (kills, broker and database"
 	@echo "                restarts, rebalances, provider faults; under an hour)"
 	@echo "make bench      the benchmarks, each beside its baseline (bench/results/latest.json)"
+	@echo "make image      the container image, without a daemon or registry (.local/image/)"
+	@echo "make test-image the image's tests: its contents, the manifests, the services as containers"
 	@echo "make kafka-up / kafka-down, postgres-up / postgres-down   the local infrastructure"
 
 $(UV):
@@ -59,8 +61,17 @@ unit: venv
 browser:
 	deploy/local/chromium.sh >/dev/null
 
-tools: browser
+image-tools:
+	deploy/image/tools.sh
+
+tools: browser image-tools
 	deploy/local/prometheus.sh
+
+image:
+	deploy/image/build.sh
+
+test-image: venv image-tools
+	$(INFRA) $(VENV)/bin/pytest tests/image
 
 test: lint typecheck tools
 	$(INFRA) $(VENV)/bin/pytest

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from sandbox.containers import container_command, container_name, kill_container
 from sandbox.providers.core import Credentials
 from services.notifier.domain.institution import EXAMPLE_TEXTS, FIELD_OF
 
@@ -56,6 +57,8 @@ class StackConfig:
         default_factory=lambda: {"audit": 8082, "notifier": 8081, "scheduler": 8083}
     )
     log_level: str = "INFO"
+    #: Run each service as a container of this image (see sandbox.containers), not a process.
+    image: str | None = None
     #: The notifier's gate clock starts here: 09:00 in Shanghai on ``DUNWELL_TEST_DATE``
     #: (tests pin it, by default to a 2027 date) or today, so demos and tests behave the same
     #: at any hour.
@@ -176,11 +179,18 @@ class Stack:
         log = (self.config.workdir / f"{name}.log").open("ab")
         self._logs[name] = log
         self.processes[name] = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", f"services.{service}"],
+            self._command(service, name, env),
             env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+    def _command(self, service: str, name: str, env: dict[str, str]) -> list[str]:
+        if self.config.image is None:
+            return [sys.executable, "-m", f"services.{service}"]
+        container = container_name(self.config.namespace, name)
+        workdir = str(self.config.workdir.resolve())
+        return container_command(self.config.image, container, service, env, workdir)
 
     def _clock_now(self) -> str:
         """The notifier's simulated clock, continuous across restarts: a process started later
@@ -238,6 +248,8 @@ class Stack:
 
     def kill(self, service: str) -> None:
         """SIGKILL one service: no shutdown work at all, as in a crash."""
+        if self.config.image is not None:
+            kill_container(container_name(self.config.namespace, service))
         self.processes[service].kill()
         self.processes[service].wait()
         self._logs[service].close()

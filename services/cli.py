@@ -67,3 +67,7 @@ def _notifier_store() -> AbstractAsyncContextManager[GateStore]:
 
 
 main.add_command(notifier_commands(_notifier_store))
+
+
+if __name__ == "__main__":
+    main()

@@ -54,10 +54,20 @@ class ProviderStack:
 
 @contextmanager
 def provider_stack(
-    broker: str, workdir: Path, prefix: str, clock_start: str
+    broker: str,
+    workdir: Path,
+    prefix: str,
+    clock_start: str,
+    *,
+    image: str | None = None,
+    env: dict[str, dict[str, str]] | None = None,
 ) -> Iterator[ProviderStack]:
     """Start the whole system on its own topics, the gate's clock at ``clock_start``; stop it
-    after, and check that every service stopped cleanly."""
+    after, and check that every service stopped cleanly.
+
+    :param image: run the services as containers of this image instead of processes.
+    :param env: settings per service, over the stack's.
+    """
     namespace = f"{prefix}{secrets.token_hex(3)}"
     kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
     asyncio.run(create_topics(kafka, kafka.topics.all(), partitions=4))
@@ -73,8 +83,10 @@ def provider_stack(
             ports=ports,
             providers_url=providers.url,
             notifier_clock_start=clock_start,
+            image=image,
         )
     )
+    stack.extra_env.update(env or {})
     try:
         asyncio.run(stack.start_all())
         yield ProviderStack(stack, inbox, providers, kafka)
