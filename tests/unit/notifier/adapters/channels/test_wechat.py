@@ -1,4 +1,4 @@
-"""WeChat's callback plug: signed, fresh, once; delivery events, unfollows and texts."""
+"""WeChat's plug: callbacks signed, fresh, once; delivery events, unfollows and texts."""
 
 from __future__ import annotations
 
