@@ -162,3 +162,31 @@ def test_notifier_redrive_re_drives_parked_sends(
     assert result.exit_code == 0, result.output
     assert "1 parked send(s) re-driven" in result.stdout
     assert "0 parked" in CliRunner().invoke(main, ["notifier", "redrive"]).stdout
+
+
+def test_redrive_works_on_the_store_it_is_given() -> None:
+    """The command group takes its store from whoever registers it (here, in memory)."""
+    import asyncio
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+    from datetime import UTC, datetime
+
+    from services.notifier.adapters.memory.store import InMemoryNotifierStore
+    from services.notifier.domain.model import HOLD_EXPIRED, PARKED, GateTicket
+    from services.notifier.entrypoints.cli import notifier_commands
+    from services.notifier.ports import GateStore
+
+    store = InMemoryNotifierStore()
+    at = datetime(2026, 3, 4, 4, 0, tzinfo=UTC)
+    for debtor in ("d1", "d2"):
+        ticket = GateTicket(f"r-{debtor}|sms", debtor, "loan-1", "sms", "", at, b"{}")
+        asyncio.run(store.hold(ticket, until=PARKED, reason=HOLD_EXPIRED))
+
+    @asynccontextmanager
+    async def open_store() -> AsyncIterator[GateStore]:
+        yield store
+
+    result = CliRunner().invoke(notifier_commands(open_store), ["redrive", "--debtor", "d1"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "1 parked send(s) re-driven through the gate\n"
+    assert CliRunner().invoke(notifier_commands(open_store), ["redrive"]).output.startswith("1 ")
