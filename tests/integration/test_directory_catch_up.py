@@ -1,12 +1,13 @@
-"""The notifier's start-up directory catch-up on the real broker: it applies the contact
-details its group has not committed yet, and only those, and commits nothing itself."""
+"""The notifier's start-up directory catch-up (the Kafka directory feed) on the real broker:
+it applies the contact details its group has not committed yet, and only those, and commits
+nothing itself."""
 
 from __future__ import annotations
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from services.notifier.adapters.directory_feed import catch_up_directory
+from services.notifier.adapters.directory_feed import KafkaDirectoryFeed
 from shared.events import ContactDetailsChanged
 from shared.kafka import KafkaEventPublisher, client_options
 from shared.settings import KafkaSettings
@@ -32,9 +33,8 @@ async def _catch_up(kafka: KafkaSettings) -> list[str]:
     async def apply(details: ContactDetailsChanged) -> None:
         seen.append(details.debtor_id)
 
-    applied = await catch_up_directory(
-        kafka, GROUP, kafka.topics.customer_events, apply, timeout_s=30
-    )
+    feed = KafkaDirectoryFeed(kafka, GROUP, kafka.topics.customer_events, timeout_s=30)
+    applied = await feed.catch_up(apply)
     assert applied == len(seen)
     return sorted(seen)
 
