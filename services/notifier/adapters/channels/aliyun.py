@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from services.notifier.adapters.channels.callbacks import check_path_secret, json_items
+from services.notifier.adapters.channels.callbacks import SecretPathCallbacks, json_items
 from services.notifier.adapters.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
@@ -23,7 +23,7 @@ from services.notifier.adapters.channels.http import provider_call
 from services.notifier.adapters.channels.plug import Common
 from services.notifier.adapters.channels.resilience import Resilient
 from services.notifier.adapters.channels.signing import aliyun_signature
-from services.notifier.domain.inbound import Answer, CallbackRequest, Inbound, Receipt, Reply
+from services.notifier.domain.inbound import Answer, Receipt, Reply
 from services.notifier.domain.model import DeliveryUncertain
 from services.notifier.domain.sends import contact_point_id
 from services.notifier.domain.templates import Rendered
@@ -182,24 +182,6 @@ def parse_replies(body: bytes) -> list[Reply]:
     ]
 
 
-class AliyunCallbacks:
-    """``POST /v1/callbacks/aliyun/{secret}/report`` and ``.../reply``."""
-
-    routes = (("POST", "/{secret}/report"), ("POST", "/{secret}/reply"))
-
-    def __init__(self, path_secret: str) -> None:
-        self._secret = path_secret
-
-    def authenticate(self, request: CallbackRequest) -> None:
-        check_path_secret(request, self._secret)
-
-    def read(self, request: CallbackRequest) -> Inbound:
-        self.authenticate(request)
-        if request.route.endswith("/report"):
-            return Inbound(parse_receipts(request.body), TAKEN)
-        return Inbound(parse_replies(request.body), TAKEN)
-
-
 def client(s: AliyunSettings, common: Common, session: aiohttp.ClientSession) -> Resilient:
     sms = AliyunSms(
         session,
@@ -211,5 +193,6 @@ def client(s: AliyunSettings, common: Common, session: aiohttp.ClientSession) ->
     return Resilient(sms, rate_per_s=s.rate_per_s, policy=common.policy)
 
 
-def callbacks(s: AliyunSettings, common: Common) -> AliyunCallbacks:
-    return AliyunCallbacks(common.callback_secret)
+def callbacks(s: AliyunSettings, common: Common) -> SecretPathCallbacks:
+    """Receipts and replies at ``/v1/callbacks/aliyun/{secret}/report`` and ``.../reply``."""
+    return SecretPathCallbacks(common.callback_secret, parse_receipts, parse_replies, TAKEN)

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from services.notifier.domain.inbound import FRESHNESS_S, CallbackRefused, CallbackRequest, same
+from services.notifier.domain.inbound import (
+    FRESHNESS_S,
+    Answer,
+    CallbackRefused,
+    CallbackRequest,
+    Inbound,
+    Receipt,
+    Reply,
+    same,
+)
 
 
 def check_path_secret(request: CallbackRequest, secret: str) -> None:
@@ -43,3 +54,27 @@ class NonceCache:
         if len(self._seen) > self._size:
             self._seen.popitem(last=False)
         return True
+
+
+@dataclass(frozen=True)
+class SecretPathCallbacks:
+    """The plug of a provider that pushes receipts to ``/{secret}/report`` and replies to
+    ``/{secret}/reply`` unsigned (Aliyun, Tencent), answering each push with ``taken``."""
+
+    path_secret: str
+    parse_receipts: Callable[[bytes], list[Receipt]]
+    parse_replies: Callable[[bytes], list[Reply]]
+    taken: Answer
+    routes: tuple[tuple[str, str], ...] = (
+        ("POST", "/{secret}/report"),
+        ("POST", "/{secret}/reply"),
+    )
+
+    def authenticate(self, request: CallbackRequest) -> None:
+        check_path_secret(request, self.path_secret)
+
+    def read(self, request: CallbackRequest) -> Inbound:
+        self.authenticate(request)
+        if request.route.endswith("/report"):
+            return Inbound(self.parse_receipts(request.body), self.taken)
+        return Inbound(self.parse_replies(request.body), self.taken)

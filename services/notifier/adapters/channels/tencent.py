@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from services.notifier.adapters.channels.callbacks import check_path_secret, json_items
+from services.notifier.adapters.channels.callbacks import SecretPathCallbacks, json_items
 from services.notifier.adapters.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
@@ -22,7 +22,7 @@ from services.notifier.adapters.channels.http import provider_call
 from services.notifier.adapters.channels.plug import Common
 from services.notifier.adapters.channels.resilience import Resilient
 from services.notifier.adapters.channels.signing import tc3_authorization
-from services.notifier.domain.inbound import Answer, CallbackRequest, Inbound, Receipt, Reply
+from services.notifier.domain.inbound import Answer, Receipt, Reply
 from services.notifier.domain.model import DeliveryUncertain
 from services.notifier.domain.templates import Rendered
 
@@ -174,24 +174,6 @@ def parse_replies(body: bytes) -> list[Reply]:
     ]
 
 
-class TencentCallbacks:
-    """``POST /v1/callbacks/tencent/{secret}/report`` and ``.../reply``."""
-
-    routes = (("POST", "/{secret}/report"), ("POST", "/{secret}/reply"))
-
-    def __init__(self, path_secret: str) -> None:
-        self._secret = path_secret
-
-    def authenticate(self, request: CallbackRequest) -> None:
-        check_path_secret(request, self._secret)
-
-    def read(self, request: CallbackRequest) -> Inbound:
-        self.authenticate(request)
-        if request.route.endswith("/report"):
-            return Inbound(parse_receipts(request.body), TAKEN)
-        return Inbound(parse_replies(request.body), TAKEN)
-
-
 def client(s: TencentSettings, common: Common, session: aiohttp.ClientSession) -> Resilient:
     sms = TencentSms(
         session,
@@ -209,5 +191,6 @@ def client(s: TencentSettings, common: Common, session: aiohttp.ClientSession) -
     )
 
 
-def callbacks(s: TencentSettings, common: Common) -> TencentCallbacks:
-    return TencentCallbacks(common.callback_secret)
+def callbacks(s: TencentSettings, common: Common) -> SecretPathCallbacks:
+    """Receipts and replies at ``/v1/callbacks/tencent/{secret}/report`` and ``.../reply``."""
+    return SecretPathCallbacks(common.callback_secret, parse_receipts, parse_replies, TAKEN)

@@ -7,12 +7,22 @@ import json
 import pytest
 
 from services.notifier.adapters.channels.aliyun import (
-    AliyunCallbacks,
+    AliyunSettings,
+    callbacks,
     local_number,
     parse_receipts,
     parse_replies,
 )
+from services.notifier.adapters.channels.callbacks import SecretPathCallbacks
+from services.notifier.adapters.channels.plug import Common
+from services.notifier.adapters.channels.resilience import RetryPolicy
 from services.notifier.domain.inbound import CallbackRefused, CallbackRequest, Receipt, Reply
+
+
+def plug_with_secret(secret: str) -> SecretPathCallbacks:
+    """The plug the registry builds, its pushes under ``/{secret}/``."""
+    common = Common("澄河示范银行", secret, "http://127.0.0.1", "http://127.0.0.1/v", RetryPolicy())
+    return callbacks(AliyunSettings(), common)
 
 
 def push(route: str, body: object, secret: str = "s3cret") -> CallbackRequest:  # noqa: S107
@@ -54,7 +64,7 @@ def test_a_reply_gets_its_country_code_back() -> None:
 
 
 def test_the_plug_answers_as_aliyun_expects_and_refuses_a_wrong_secret() -> None:
-    plug = AliyunCallbacks("s3cret")
+    plug = plug_with_secret("s3cret")
     inbound = plug.read(push("/{secret}/reply", [{"phone_number": "13800000001"}]))
     assert json.loads(inbound.answer.text) == {"code": 0, "msg": "接收成功"}
     assert [type(i) for i in inbound.items] == [Reply]

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 
+from services.notifier.adapters.channels.callbacks import SecretPathCallbacks
+from services.notifier.adapters.channels.plug import Common
+from services.notifier.adapters.channels.resilience import RetryPolicy
 from services.notifier.adapters.channels.tencent import (
-    TencentCallbacks,
+    TencentSettings,
+    callbacks,
     parse_receipts,
     parse_replies,
 )
 from services.notifier.domain.inbound import CallbackRequest, Receipt, Reply
+
+
+def plug_with_secret(secret: str) -> SecretPathCallbacks:
+    """The plug the registry builds, its pushes under ``/{secret}/``."""
+    common = Common("澄河示范银行", secret, "http://127.0.0.1", "http://127.0.0.1/v", RetryPolicy())
+    return callbacks(TencentSettings(), common)
 
 
 def test_a_status_report_is_a_receipt_on_the_serial_number() -> None:
@@ -34,6 +44,6 @@ def test_the_plug_answers_as_tencent_expects() -> None:
         body=b"[]",
         params={"secret": "s"},
     )
-    inbound = TencentCallbacks("s").read(request)
+    inbound = plug_with_secret("s").read(request)
     assert inbound.items == []
     assert json.loads(inbound.answer.text) == {"result": 0, "errmsg": "OK"}
