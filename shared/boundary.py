@@ -10,13 +10,14 @@ stream agents both call it, so the rule is written once.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from shared.deadletter import dead_letter_record
 from shared.errors import PermanentError, RetryableError
-from shared.metrics import DEAD_LETTERS, EVENTS_CONSUMED
+from shared.metrics import CONSUMER_LAG_SECONDS, DEAD_LETTERS, EVENTS_CONSUMED
 from shared.ports import EventPublisher, Record
 from shared.topics import dead_letter as dead_letter_topic
 
@@ -104,3 +105,15 @@ async def dead_letter(
     )
     DEAD_LETTERS.labels(service, record.topic, error.reason_code).inc()
     EVENTS_CONSUMED.labels(service, record.topic, "dead_lettered").inc()
+
+
+def observe_lag(service: str, record: Record) -> None:
+    """Count how old ``record`` is as it is taken (now minus its Kafka timestamp).
+
+    :param service: the consuming service.
+    :param record: the record; a timestamp of 0 (unknown) is not counted.
+    """
+    if record.timestamp > 0:
+        CONSUMER_LAG_SECONDS.labels(service, record.topic).observe(
+            max(0.0, time.time() - record.timestamp / 1000)
+        )

@@ -18,7 +18,7 @@ from typing import Generic
 
 from shared import boundary
 from shared.errors import RetryableError
-from shared.metrics import CONSUMER_LAG_SECONDS, EVENTS_CONSUMED, HANDLER_SECONDS
+from shared.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from shared.ports import EventPublisher, EventSource, Partition, R
 
 log = logging.getLogger(__name__)
@@ -178,9 +178,7 @@ class ConsumeLoop(Generic[R]):
 
     async def _handle_one(self, record: R) -> None:
         service, topic = self._config.service, record.topic
-        CONSUMER_LAG_SECONDS.labels(service, topic).observe(
-            max(0.0, time.time() - record.timestamp / 1000)
-        )
+        boundary.observe_lag(service, record)
         with HANDLER_SECONDS.labels(service, topic).time():
             match await boundary.handle(record, self._handler):
                 case boundary.Done():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, cast
@@ -30,9 +30,15 @@ from shared.service import Outcome
 from shared.testing.factories import overdue
 from shared.testing.memory import InMemoryEventPublisher
 from shared.topics import dead_letter
+from tests.support.faust import closing_spare_loops
 from tests.support.fineract import loan_key, repayment_due
 
 REQUESTS, RANGES = "dunwell.contact-requests.v1", "dunwell.delinquency.v1"
+
+
+@pytest.fixture(autouse=True)
+def _no_spare_loops() -> Iterator[None]:
+    yield from closing_spare_loops()
 
 
 @pytest.fixture

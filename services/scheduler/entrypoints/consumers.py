@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -21,7 +20,6 @@ from services.scheduler.handlers.track_loans import SERVICE, handle_loan_record
 from services.scheduler.metrics import LOANS_TRACKED
 from services.scheduler.ports import Dependencies
 from shared import boundary
-from shared.metrics import CONSUMER_LAG_SECONDS
 from shared.service import Outcome, stop_for_bug
 
 log = logging.getLogger(__name__)
@@ -108,10 +106,7 @@ def add_agents(app: faust.App, deps: Dependencies, outcome: Outcome) -> None:
     async def track_loans(stream: Any) -> None:
         async for event in stream.events():
             record = stream_record(event)
-            if record.timestamp > 0:
-                CONSUMER_LAG_SECONDS.labels(SERVICE, record.topic).observe(
-                    max(0.0, time.time() - record.timestamp / 1000)
-                )
+            boundary.observe_lag(SERVICE, record)
             bug = await settle(record, track, deps)
             if bug is not None:
                 raise _stop_for(bug, record, outcome)

@@ -1,6 +1,13 @@
-"""The scheduler's wiring: memory deps for use-case tests, the faust app's agents and pages."""
+"""The scheduler's wiring: memory deps for use-case tests, the faust app's agents and pages.
+
+Async tests: faust looks up the event loop while an app is built, and outside a running loop
+it would make one nobody closes."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
 
 from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore, faust_app
 from services.scheduler.adapters.memory import InMemoryLoanStore
@@ -9,10 +16,16 @@ from services.scheduler.bootstrap import build_deps, memory_deps
 from services.scheduler.settings import Settings
 from shared.testing.memory import InMemoryEventPublisher
 from shared.topics import Topics
+from tests.support.faust import closing_spare_loops
 from tests.unit.scheduler.support import CONTEXT
 
 
-def test_memory_deps_are_in_memory_and_take_overrides() -> None:
+@pytest.fixture(autouse=True)
+def _no_spare_loops() -> Iterator[None]:
+    yield from closing_spare_loops()
+
+
+async def test_memory_deps_are_in_memory_and_take_overrides() -> None:
     deps = memory_deps()
     assert isinstance(deps.loans, InMemoryLoanStore)
     assert isinstance(deps.publisher, InMemoryEventPublisher)
@@ -25,7 +38,7 @@ def test_memory_deps_are_in_memory_and_take_overrides() -> None:
     )
 
 
-def test_production_deps_are_the_loan_table_and_fausts_producer() -> None:
+async def test_production_deps_are_the_loan_table_and_fausts_producer() -> None:
     settings = Settings(store="memory://", sweep_at=None)
     deps = build_deps(settings, faust_app(settings, service="scheduler"))
     assert isinstance(deps.loans, TableLoanStore)
@@ -33,7 +46,7 @@ def test_production_deps_are_the_loan_table_and_fausts_producer() -> None:
     assert deps.topics == settings.kafka.topics
 
 
-def test_the_app_has_both_agents_and_the_daily_close_when_asked_for() -> None:
+async def test_the_app_has_both_agents_and_the_daily_close_when_asked_for() -> None:
     without = build_app(Settings(store="memory://", sweep_at=None))
     assert set(without.agents) == {"track-loans", "route-replies"}
     assert set(without.tables) == {"loans"}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from prometheus_client import REGISTRY
 
 from shared import boundary, deadletter
 from shared.errors import InvalidEvent, RetryableError
@@ -62,3 +65,17 @@ class TestDeadLetter:
         assert deadletter.header(headers, deadletter.SOURCE_TOPIC) == topic
         assert deadletter.header(headers, deadletter.SOURCE_OFFSET) == "7"
         assert deadletter.header(headers, "ce_id") == "e1"
+
+
+class TestObserveLag:
+    def test_a_records_age_is_counted_and_an_unknown_one_is_not(self) -> None:
+        labels = {"service": "lagtest", "topic": "t"}
+        count = "dunwell_consumer_time_lag_seconds_count"
+        boundary.observe_lag("lagtest", record())  # timestamp 0: unknown
+        assert REGISTRY.get_sample_value(count, labels) is None
+        stamped = InMemoryRecord("t", 0, 1, None, b"", (), int((time.time() - 5) * 1000))
+        boundary.observe_lag("lagtest", stamped)
+        assert REGISTRY.get_sample_value(count, labels) == 1
+        total = REGISTRY.get_sample_value("dunwell_consumer_time_lag_seconds_sum", labels)
+        assert total is not None
+        assert 4 < total < 60

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 import faust
@@ -16,6 +16,12 @@ from services.scheduler.domain.loan import Loan
 from shared.errors import RetryableError
 from shared.events import KafkaRecord
 from shared.settings import KafkaSettings
+from tests.support.faust import closing_spare_loops
+
+
+@pytest.fixture(autouse=True)
+def _no_spare_loops() -> Iterator[None]:
+    yield from closing_spare_loops()
 
 
 class Topic:
