@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import faust
 
-from services.scheduler.adapters.faust import faust_app
-from services.scheduler.bootstrap import build_deps
+from services.scheduler.bootstrap import application, build_deps
 from services.scheduler.entrypoints.close_of_business import add_daily_close
 from services.scheduler.entrypoints.consumers import add_agents
 from services.scheduler.entrypoints.pages import add_pages
 from services.scheduler.handlers.close_day import DailyClose
-from services.scheduler.handlers.track_loans import SERVICE
 from services.scheduler.settings import Settings
 from shared.ports import EventPublisher
 from shared.service import Outcome
@@ -25,7 +23,7 @@ def build_app(
     :param outcome: marked failed when an agent meets a bug (the exit code).
     :param publisher: replaces the faust producer (component tests).
     """
-    app = faust_app(settings, service=SERVICE)
+    app = application(settings)
     deps = build_deps(settings, app, publisher)
     add_agents(app, deps, outcome or Outcome())
     if settings.sweep_at is not None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import faust
 
-from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore
+from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore, faust_app
 from services.scheduler.adapters.fineract.mapping import to_event as fineract_event
 from services.scheduler.adapters.memory import InMemoryLoanStore
 from services.scheduler.domain.context import Context
@@ -35,6 +35,11 @@ class Deps:
     topics: Topics
     plan: Context
     avro: TranslateAvro
+
+
+def application(settings: Settings) -> faust.App:
+    """The scheduler's faust app (nothing connects until a worker starts it)."""
+    return faust_app(settings, service=SERVICE)
 
 
 def plan_context(settings: Settings) -> Context:
