@@ -17,26 +17,10 @@ from services.notifier.adapters.channels.signing import (
     twilio_signature,
     wechat_signature,
 )
+from tests.support.vectors import ALIYUN_EXAMPLE
 
 TEXT = st.text(min_size=1, max_size=20)
 PARAMS = st.dictionaries(st.text(min_size=1, max_size=12), TEXT, min_size=1, max_size=6)
-# Aliyun's SMS signature example (Dysmsapi SendSms documentation): secret "testSecret".
-ALIYUN_EXAMPLE = {
-    "AccessKeyId": "testId",
-    "Action": "SendSms",
-    "Format": "XML",
-    "OutId": "123",
-    "PhoneNumbers": "15300000001",
-    "RegionId": "cn-hangzhou",
-    "SignName": "阿里云短信测试专用",
-    "SignatureMethod": "HMAC-SHA1",
-    "SignatureNonce": "45e25e9b-0a6f-4070-8c85-2956eda1b466",
-    "SignatureVersion": "1.0",
-    "TemplateCode": "SMS_71390007",
-    "TemplateParam": '{"customer":"test"}',
-    "Timestamp": "2017-07-12T02:42:19Z",
-    "Version": "2017-05-25",
-}
 
 
 def test_the_aliyun_fake_signs_the_documented_example() -> None:

@@ -10,24 +10,7 @@ from services.notifier.adapters.channels.signing import (
     twilio_signature,
     wechat_signature,
 )
-
-# Aliyun's SMS signature example (Dysmsapi SendSms documentation): secret "testSecret".
-ALIYUN_EXAMPLE = {
-    "AccessKeyId": "testId",
-    "Action": "SendSms",
-    "Format": "XML",
-    "OutId": "123",
-    "PhoneNumbers": "15300000001",
-    "RegionId": "cn-hangzhou",
-    "SignName": "阿里云短信测试专用",
-    "SignatureMethod": "HMAC-SHA1",
-    "SignatureNonce": "45e25e9b-0a6f-4070-8c85-2956eda1b466",
-    "SignatureVersion": "1.0",
-    "TemplateCode": "SMS_71390007",
-    "TemplateParam": '{"customer":"test"}',
-    "Timestamp": "2017-07-12T02:42:19Z",
-    "Version": "2017-05-25",
-}
+from tests.support.vectors import ALIYUN_EXAMPLE
 
 
 def test_aliyun_matches_the_documented_example() -> None:
