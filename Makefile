@@ -66,6 +66,7 @@ image-tools:
 
 tools: browser image-tools
 	deploy/local/prometheus.sh
+	tests/interop/fineract/avro-java.sh >/dev/null
 
 image:
 	deploy/image/build.sh
