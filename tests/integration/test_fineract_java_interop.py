@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from services.cli import main
 from services.scheduler.adapters.fineract.codec import (
     read_message,
     read_single_object,
@@ -38,6 +40,10 @@ def _messages() -> dict[str, java.JavaMessage]:
     rejected |= {"status": {"id": 700, "code": "clientStatusType.rejected", "value": "Rejected"}}
     rejected["timeline"] |= {"closedOnDate": "2026-06-05", "closedByUsername": "zhangwei"}
     due, overdue = date(2027, 1, 10), date(2026, 12, 10)
+    # The schemas' limits: decimal(20, 8) both ways, 64-bit ids, characters beyond the BMP.
+    limits = fp.repayment_made(2**40, 2**62, "0", BUSINESS_DATE, "-0.01")
+    limits |= {"amount": "999999999999.99999999", "principalPortion": "-999999999999.99999999"}
+    limits |= {"officeName": "𠮷𠀀浦东支行"}
     return {
         "client created": java.event("ClientCreateBusinessEvent", fp.client(CLIENT), BUSINESS_DATE),
         "client activated": java.event(
@@ -66,6 +72,9 @@ def _messages() -> dict[str, java.JavaMessage]:
             "LoanTransactionMakeRepaymentPostBusinessEvent",
             fp.repayment_made(LOAN, 5001, "2120.50", BUSINESS_DATE, "7879.5"),
             BUSINESS_DATE,
+        ),
+        "repayment at the schema's limits": java.event(
+            "LoanTransactionMakeRepaymentPostBusinessEvent", limits, BUSINESS_DATE
         ),
         "savings deposit (ignored)": java.event(
             "SavingsDepositBusinessEvent",
@@ -190,6 +199,34 @@ def test_the_decode_command_reads_a_java_encoded_repayment_due(tmp_path: Path) -
     assert Decimal(event["amount_due"]) == Decimal("2120")
     assert event["due_date"] == "2027-01-10"
     assert event["instalment_number"] == 7
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        (
+            "repayment overdue",
+            {"type": "corebanking.loan.instalment-overdue.v1", "amount_due": "2120"}
+            | {"due_date": "2026-12-10", "instalment_number": 6, "days_past_due": 25},
+        ),
+        (
+            "repayment made",
+            {"type": "corebanking.loan.repayment-posted.v1", "amount": "2120.50"}
+            | {"value_date": BUSINESS_DATE.isoformat()},
+        ),
+    ],
+)
+def test_the_decode_command_reads_the_other_java_encoded_loan_events(
+    case: str, expected: dict[str, Any]
+) -> None:
+    [value] = java.encode([MESSAGES[case]])
+    result = CliRunner().invoke(main, ["fineract", "decode", "-"], input=value)
+    assert result.exit_code == 0, result.output
+    event = json.loads(result.output)
+    assert event["loan_id"] == str(LOAN)
+    for key, want in expected.items():
+        got = event[key]
+        assert (Decimal(got) == Decimal(want)) if key.startswith("amount") else got == want, key
 
 
 def test_the_decode_command_refuses_a_truncated_java_value(tmp_path: Path) -> None:
