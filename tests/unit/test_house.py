@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("audit", "notifier", "scheduler")
+SERVICES = ("audit", "desk", "notifier", "scheduler")
 SHIPPED = ("services", "shared")
 #: Everything a newcomer reads as code (tests aside).
 CODE = ("services", "shared", "sandbox", "bench")

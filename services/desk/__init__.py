@@ -1,0 +1,1 @@
+"""Desk: the people's side of collections: tasks, queues and case views."""

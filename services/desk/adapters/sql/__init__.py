@@ -1,0 +1,1 @@
+"""The desk store on SQLAlchemy Core: SQLite by default, PostgreSQL in production."""

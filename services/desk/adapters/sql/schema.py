@@ -1,0 +1,51 @@
+"""The desk's tables (created by the Alembic migrations in ``services/desk/migrations``).
+
+Each row holds its model as JSON (``body``) beside the columns that select and order it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+cases = Table(
+    "desk_cases",
+    metadata,
+    Column("loan_id", String(128), primary_key=True),
+    Column("debtor_id", String(128), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+tasks = Table(
+    "desk_tasks",
+    metadata,
+    Column("task_id", String(128), primary_key=True),
+    Column("loan_id", String(128), nullable=False, index=True),
+    Column("team", String(40), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("desk_tasks_queue", "team", "status", "due_at"),
+)
+
+contacts = Table(
+    "desk_contacts",
+    metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("debtor_id", String(128), nullable=False),
+    Column("loan_id", String(128)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("body", Text, nullable=False),
+    Index("desk_contacts_case", "debtor_id", "at"),
+)
+
+promises = Table(
+    "desk_promises",
+    metadata,
+    Column("loan_id", String(128), primary_key=True),
+    Column("promised_by", Date, primary_key=True),
+    Column("body", Text, nullable=False),
+)

@@ -1,0 +1,106 @@
+"""The desk's aiohttp application: settings (and, in tests, deps) in, a wired app out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
+from functools import partial
+from typing import Final
+
+from aiohttp import web
+
+from services.desk.bootstrap import SERVICE, Deps, build_deps
+from services.desk.entrypoints.api import DeskApi, add_routes, api_key, refusals
+from services.desk.entrypoints.consumer import consumer_config, dispatch, routes
+from services.desk.handlers.context import DeskContext
+from services.desk.handlers.gauges import refresh_gauges
+from services.desk.settings import Settings
+from shared.calendars import Calendar, load_calendar
+from shared.consumer import ConsumeLoop
+from shared.health import Health, add_ops_routes
+from shared.ports import Record
+from shared.service import consumer_context, periodic, watch
+from shared.web import retryable_as_503
+
+DEPS: Final = web.AppKey("deps", Deps)
+CONTEXT: Final = web.AppKey("desk_context", DeskContext)
+Context = Callable[[web.Application], AsyncIterator[None]]
+
+
+def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
+    """The desk: ops endpoints, the API, the gauges and the consume loop, on ``deps``
+    (production's when None). A calendar that does not load stops it here."""
+    calendar = load_calendar(settings.calendar_file)
+    app = web.Application(middlewares=[retryable_as_503, refusals])
+    health = Health()
+    add_ops_routes(app, health)
+    add_routes(app)
+    app.cleanup_ctx.append(_resources(settings, deps, health, calendar))
+    app.cleanup_ctx.append(_gauges(settings))
+    app.cleanup_ctx.append(
+        consumer_context(partial(_consume, settings), health, settings.shutdown_grace_s)
+    )
+    return app
+
+
+def desk_context(settings: Settings, deps: Deps, calendar: Calendar) -> DeskContext:
+    """What the use cases run on."""
+    return DeskContext(
+        store=deps.store,
+        clock=deps.clock,
+        calendar=calendar,
+        policy=settings.sla(),
+        team_by_kind=settings.team_by_kind,
+        default_team=settings.default_team,
+        teams=settings.teams,
+        audit_url=settings.audit_url,
+    )
+
+
+def _deps(settings: Settings, given: Deps | None) -> AbstractAsyncContextManager[Deps]:
+    return build_deps(settings) if given is None else nullcontext(given)
+
+
+def _resources(
+    settings: Settings, given: Deps | None, health: Health, calendar: Calendar
+) -> Context:
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        async with _deps(settings, given) as deps:
+            app[DEPS] = deps
+            app[CONTEXT] = desk_context(settings, deps, calendar)
+            app[api_key] = DeskApi(app[CONTEXT], dict(settings.api_tokens))
+            health.readiness["database"] = deps.store.ping
+            yield
+
+    return resources
+
+
+def _gauges(settings: Settings) -> Context:
+    """Open and overdue tasks per team, from the store, every ``gauge_interval_s``."""
+
+    async def gauges(app: web.Application) -> AsyncIterator[None]:
+        ctx, stop = app[CONTEXT], asyncio.Event()
+
+        async def step() -> None:
+            await refresh_gauges(ctx)
+
+        job = periodic(
+            "desk gauges", settings.gauge_interval_s, step, stop, settings.shutdown_grace_s
+        )
+        task = watch(app, asyncio.create_task(job, name="desk-gauges"))
+        yield
+        stop.set()
+        await asyncio.wait({task})
+
+    return gauges
+
+
+async def _consume(settings: Settings, app: web.Application) -> ConsumeLoop[Record]:
+    """The consume loop over the desk's topics."""
+    deps, ctx, topics = app[DEPS], app[CONTEXT], settings.kafka.topics
+    config = consumer_config(SERVICE, settings.group_id, topics)
+    handler = partial(dispatch, ctx=ctx, table=routes(topics))
+    loop = ConsumeLoop(deps.source, config, handler, deps.publisher)
+    await loop.start()
+    return loop

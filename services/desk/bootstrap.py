@@ -1,0 +1,72 @@
+"""The desk's composition root: which adapter serves each port, and their lifecycles.
+
+The only module that names concrete adapters. :func:`build_deps` opens the database (migrated),
+the Kafka producer (dead letters) and the consumer-group member; :func:`memory_deps` gives
+tests the same ports in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from services.desk.adapters.memory import InMemoryDeskStore
+from services.desk.adapters.sql.store import SqlDeskStore
+from services.desk.ports import Clock, DeskStore
+from services.desk.settings import Settings
+from shared.database import create_engine
+from shared.kafka import KafkaEventPublisher
+from shared.kafka_source import AiokafkaSource
+from shared.ports import EventPublisher, EventSource, Record
+from shared.testing.memory import InMemoryEventPublisher
+from shared.testing.source import InMemorySource
+
+SERVICE: Final = "desk"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deps:
+    """The desk's ports, each served by one adapter."""
+
+    store: DeskStore
+    #: Where the consume loop sends dead letters.
+    publisher: EventPublisher
+    #: The consumer-group member the consume loop reads through.
+    source: EventSource[Record]
+    clock: Clock
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@asynccontextmanager
+async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
+    """Production's adapters, open for the context's lifetime (closed in reverse order)."""
+    async with AsyncExitStack() as stack:
+        store = SqlDeskStore(create_engine(settings.database_url))
+        stack.push_async_callback(store.close)
+        await store.migrate()
+        publisher = KafkaEventPublisher(settings.kafka, service=SERVICE)
+        await publisher.start()
+        stack.push_async_callback(publisher.aclose)
+        yield Deps(
+            store=store,
+            publisher=publisher,
+            source=AiokafkaSource(settings.kafka, group_id=settings.group_id, service=SERVICE),
+            clock=_utc_now,
+        )
+
+
+def memory_deps(**overrides: Any) -> Deps:
+    """Every port in memory (real time), with ``overrides`` by field name."""
+    deps = Deps(
+        store=InMemoryDeskStore(),
+        publisher=InMemoryEventPublisher(),
+        source=InMemorySource(),
+        clock=_utc_now,
+    )
+    return replace(deps, **overrides)

@@ -1,0 +1,1 @@
+"""The desk domain: pure models and rules; no I/O."""

@@ -1,0 +1,1 @@
+"""HTTP routes and the Kafka dispatch of the desk."""

@@ -1,0 +1,58 @@
+"""The desk's Kafka consumer: which topics it reads, and each record to its use case."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from services.desk.handlers import intake
+from services.desk.handlers.context import DeskContext
+from shared.consumer import ConsumerConfig
+from shared.errors import InvalidEvent
+from shared.events import decode
+from shared.ports import Record
+from shared.topics import Topics
+
+Handler = Callable[[Any, DeskContext], Awaitable[None]]
+
+
+def consumer_config(service: str, group_id: str, topics: Topics) -> ConsumerConfig:
+    """Tasks and promises, ranges, interactions, replies, and the scheduler's withdrawals
+    (which say when a loan was written off or closed); one record after another, so a
+    task and the cure that closes it are never written side by side."""
+    return ConsumerConfig(
+        service=service,
+        group_id=group_id,
+        topics=(
+            topics.tasks,
+            topics.delinquency,
+            topics.interactions,
+            topics.replies,
+            topics.contact_requests,
+        ),
+    )
+
+
+def routes(topics: Topics) -> dict[tuple[str, str], Handler]:
+    """(topic, event type) -> use case; any other pair is dead-lettered."""
+    return {
+        (topics.tasks, "dunwell.task.opened.v1"): intake.task_opened,
+        (topics.tasks, "dunwell.promise.resolved.v1"): intake.promise_resolved,
+        (topics.delinquency, "dunwell.delinquency.range-changed.v1"): intake.range_changed,
+        (topics.interactions, "dunwell.interaction.recorded.v1"): intake.interaction_recorded,
+        (topics.replies, "dunwell.reply.received.v1"): intake.borrower_replied,
+        (topics.contact_requests, "dunwell.contact.requested.v1"): intake.contact_requested,
+        (topics.contact_requests, "dunwell.contact.withdrawn.v1"): intake.contacts_withdrawn,
+    }
+
+
+async def dispatch(record: Record, ctx: DeskContext, table: dict[tuple[str, str], Handler]) -> None:
+    """Decode one record and run its use case.
+
+    :raises shared.errors.InvalidEvent: not a Dunwell event, or not one this topic carries.
+    """
+    event = decode(record.value, list(record.headers))
+    handler = table.get((record.topic, event.type))
+    if handler is None:
+        raise InvalidEvent(f"unexpected event type {event.type} on this topic")
+    await handler(event, ctx)

@@ -1,0 +1,1 @@
+"""The desk's use cases, over its ports."""

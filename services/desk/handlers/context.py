@@ -1,0 +1,24 @@
+"""What the desk's use cases run on, wired once by the application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from services.desk.domain.sla import SlaPolicy
+from services.desk.ports import Clock, DeskStore
+from shared.calendars import Calendar
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeskContext:
+    store: DeskStore
+    clock: Clock
+    calendar: Calendar
+    policy: SlaPolicy
+    #: The team each task kind goes to, and the team for every other kind.
+    team_by_kind: Mapping[str, str]
+    default_team: str
+    teams: tuple[str, ...]
+    #: The audit service's address, for the case view's evidence link.
+    audit_url: str

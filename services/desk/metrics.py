@@ -1,0 +1,26 @@
+"""The desk's own metrics. Labels are bounded: task kind, team (from settings), outcome."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from prometheus_client import Counter, Gauge
+
+TASKS_OPENED: Final = Counter(
+    "desk_tasks_opened", "Tasks opened (new, not redeliveries).", ["kind"]
+)
+TASKS_FINISHED: Final = Counter(
+    "desk_tasks_finished",
+    "Tasks done by an agent (outcome) or closed by the desk (cured, written_off, closed).",
+    ["kind", "how", "outcome"],  # how: done | closed
+)
+ACTIONS: Final = Counter(
+    "desk_actions",
+    "Agents' actions on tasks, by what was asked and whether it was taken.",
+    ["action", "result"],  # result: ok | refused | conflict
+)
+TASKS_LIVE: Final = Gauge("desk_tasks_live", "Open and in-progress tasks per team.", ["team"])
+TASKS_OVERDUE: Final = Gauge(
+    "desk_tasks_overdue", "Live tasks past their SLA due time, per team.", ["team"]
+)
+AUTH_REFUSALS: Final = Counter("desk_auth_refusals", "Refused API calls.", ["status"])

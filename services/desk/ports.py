@@ -1,0 +1,51 @@
+"""The desk's ports: its store and its clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from services.desk.domain.model import Case, Changes, Contact, Promise, Task, TeamLoad
+
+#: The current time, aware (UTC).
+Clock = Callable[[], datetime]
+
+
+class DeskStore(Protocol):
+    """Tasks, cases, contacts and promises (SQLite, PostgreSQL, memory)."""
+
+    async def ping(self) -> bool:
+        """Whether the store answers (readiness)."""
+        ...
+
+    async def commit(self, changes: Changes) -> None:
+        """Write ``changes`` in one transaction, or nothing:
+        :class:`~services.desk.domain.model.StaleWrite` when a case or task is no longer at the
+        version it was read at (or exists already, for version 0). Contacts already stored
+        (by event id) are skipped."""
+        ...
+
+    async def case(self, loan_id: str) -> Case | None: ...
+
+    async def cases_of_debtor(self, debtor_id: str) -> list[Case]: ...
+
+    async def task(self, task_id: str) -> Task | None: ...
+
+    async def tasks_of_loan(self, loan_id: str) -> list[Task]: ...
+
+    async def queue(self, team: str, limit: int) -> list[Task]:
+        """The team's live tasks, the earliest due first."""
+        ...
+
+    async def contacts(self, debtor_id: str, loan_id: str, limit: int) -> list[Contact]:
+        """The loan's contacts and the debtor's contacts about no loan, the newest first."""
+        ...
+
+    async def promise(self, loan_id: str, promised_by: date) -> Promise | None: ...
+
+    async def promises(self, loan_id: str) -> list[Promise]: ...
+
+    async def loads(self, now: datetime) -> Sequence[TeamLoad]:
+        """Live and overdue tasks per team (for the gauges)."""
+        ...

@@ -1,0 +1,72 @@
+"""The desk's settings (environment prefix ``DUNWELL_DESK_``)."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from services.desk.domain.model import TeamName
+from services.desk.domain.sla import DEFAULT_DAYS, SlaPolicy
+from shared.calendars import CALENDARS_DIR
+from shared.settings import BaseServiceSettings
+
+Role = Literal["agent", "supervisor"]
+
+
+class ApiToken(BaseModel):
+    """One person's bearer token: their role, and the team an agent works in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token: SecretStr
+    role: Role
+    team: TeamName | None = None
+
+
+class Settings(BaseServiceSettings):
+    """Everything the desk reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DUNWELL_DESK_", frozen=True, env_nested_delimiter="__", extra="ignore"
+    )
+
+    http_port: int = 8084
+    group_id: str = "dunwell-desk"
+    database_url: str = "sqlite+aiosqlite:///.local/desk.db"
+    #: The bank's business calendar (the same file the scheduler and the notifier read).
+    calendar_file: Path = CALENDARS_DIR / "cn.yaml"
+    #: The teams that work tasks; a task goes to its kind's team, else the default one.
+    teams: tuple[TeamName, ...] = ("collections", "field")
+    default_team: TeamName = "collections"
+    team_by_kind: dict[str, TeamName] = Field(default_factory=lambda: {"field_visit": "field"})
+    #: SLA: business days per task kind, and the local time a business day closes.
+    sla_days: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_DAYS))
+    sla_default_days: int = Field(default=2, ge=0)
+    close_of_business: time = time(18, 0)
+    #: Bearer tokens, one per person, by their id: {"agent-7": {"token": "...", "role":
+    #: "agent", "team": "collections"}}.
+    api_tokens: dict[str, ApiToken] = Field(default_factory=dict)
+    #: The audit service's address, for the case view's link to the loan's evidence.
+    audit_url: str = "http://127.0.0.1:8082"
+    #: How often the open and overdue gauges are refreshed.
+    gauge_interval_s: float = Field(default=15.0, gt=0)
+
+    @model_validator(mode="after")
+    def _known_teams(self) -> Settings:
+        named = {self.default_team, *self.team_by_kind.values()}
+        named |= {t.team for t in self.api_tokens.values() if t.team}
+        unknown = sorted(named - set(self.teams))
+        if unknown:
+            raise ValueError(f"teams not in TEAMS: {', '.join(unknown)}")
+        return self
+
+    def sla(self) -> SlaPolicy:
+        return SlaPolicy(
+            days=dict(self.sla_days),
+            default_days=self.sla_default_days,
+            close_of_business=self.close_of_business,
+        )

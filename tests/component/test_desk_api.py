@@ -1,0 +1,179 @@
+"""The desk in-process: its real application over memory deps, events in through the consume
+loop, the queue, the actions and the case view out through the HTTP API."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from services.desk.adapters.memory import InMemoryDeskStore
+from services.desk.app import build_app
+from services.desk.bootstrap import memory_deps
+from services.desk.settings import ApiToken, Settings
+from shared.events import Event, KafkaRecord, encode
+from shared.testing.memory import InMemoryEventPublisher
+from shared.testing.source import InMemorySource
+from tests.polling import eventually
+from tests.support.desk import OPENED, Loan
+
+Client = TestClient[web.Request, web.Application]
+SETTINGS = Settings(
+    api_tokens={
+        "agent-7": ApiToken(token="agent-7-secret", role="agent", team="collections"),
+        "agent-3": ApiToken(token="agent-3-secret", role="agent", team="field"),
+        "sup-1": ApiToken(token="sup-secret", role="supervisor"),
+    },
+    gauge_interval_s=0.05,
+)
+TOPICS = SETTINGS.kafka.topics
+AGENT = {"Authorization": "Bearer agent-7-secret"}
+FIELD = {"Authorization": "Bearer agent-3-secret"}
+SUPERVISOR = {"Authorization": "Bearer sup-secret"}
+
+
+class Desk:
+    def __init__(
+        self,
+        client: Client,
+        source: InMemorySource,
+        store: InMemoryDeskStore,
+        publisher: InMemoryEventPublisher,
+    ) -> None:
+        self.http, self.source, self.store, self.publisher = client, source, store, publisher
+
+    def arrive(self, topic: str, event: Event) -> None:
+        self.source.append(topic, encode(event, source="/dunwell/test"))
+
+    async def queue(self, team: str = "collections", headers: dict[str, str] = AGENT) -> list[dict]:  # type: ignore[type-arg]
+        response = await self.http.get(f"/v1/queues/{team}", headers=headers)
+        assert response.status == 200, await response.text()
+        body = await response.json()
+        return list(body["tasks"])
+
+
+@pytest.fixture
+async def desk(aiohttp_client: Callable[[web.Application], Awaitable[Client]]) -> Desk:
+    store, source, publisher = InMemoryDeskStore(), InMemorySource(), InMemoryEventPublisher()
+    deps = memory_deps(
+        store=store, source=source, publisher=publisher, clock=lambda: OPENED + timedelta(hours=1)
+    )
+    return Desk(await aiohttp_client(build_app(SETTINGS, deps)), source, store, publisher)
+
+
+async def test_a_task_appears_in_its_teams_queue_and_a_cure_closes_it(desk: Desk) -> None:
+    loan = Loan()
+    event = loan.task()
+    desk.arrive(TOPICS.delinquency, loan.range("r1", day=4))
+    desk.arrive(TOPICS.tasks, event)
+    desk.arrive(TOPICS.tasks, event)  # redelivered: one task
+    await eventually(lambda: event.event_id in desk.store.tasks)
+    queue = await desk.queue()
+    assert [t["task_id"] for t in queue] == [event.event_id]
+    assert queue[0]["overdue"] is False
+    assert await desk.queue("field", FIELD) == []
+    desk.arrive(TOPICS.delinquency, loan.range(None, day=9))
+    await eventually(lambda: desk.store.tasks[event.event_id].status == "closed")
+    assert await desk.queue() == []
+    view = await (await desk.http.get(f"/v1/cases/{loan.loan_id}", headers=AGENT)).json()
+    assert view["status"] == "cured"
+    assert view["tasks"]["past"][0]["closed_reason"] == "cured"
+
+
+async def test_an_agent_works_a_task_and_the_case_shows_everything(desk: Desk) -> None:
+    loan = Loan()
+    task = loan.task()
+    for topic, event in (
+        (TOPICS.delinquency, loan.range("r2", day=4)),
+        (TOPICS.tasks, task),
+        (TOPICS.contact_requests, loan.request("300.00")),
+        (TOPICS.interactions, loan.interaction()),
+        (TOPICS.replies, loan.promise()),
+    ):
+        desk.arrive(topic, event)
+    await eventually(lambda: sum(desk.source.committed.values()) == 5)
+    base = f"/v1/tasks/{task.event_id}"
+    taken = await desk.http.post(f"{base}/start", headers=AGENT)
+    assert taken.status == 200, await taken.text()
+    assert (await taken.json())["assignee"] == "agent-7"
+    done = await desk.http.post(
+        f"{base}/done", headers=AGENT, json={"outcome": "plan_agreed", "note": "three months"}
+    )
+    assert (await done.json())["status"] == "done"
+    view = await (await desk.http.get(f"/v1/cases/{loan.loan_id}", headers=AGENT)).json()
+    assert (view["status"], view["range"], view["days_past_due"]) == ("delinquent", "r2", 12)
+    assert view["statement"]["total_outstanding"] == "1500.00"
+    assert view["overdue"] == {
+        "amount": "300.00",
+        "currency": "CNY",
+        "as_of": "2026-03-04",
+        "account_masked": "****5678",
+    }
+    assert [c["kind"] for c in view["contacts"]] == ["message_sent"]
+    assert [p["state"] for p in view["promises"]] == ["open"]
+    assert view["tasks"]["open"] == []
+    assert [a["by"] for a in view["tasks"]["past"][0]["actions"]] == ["desk", "agent-7", "agent-7"]
+    assert view["evidence"]["timeline"].endswith(f"/v1/timeline?loan_id={loan.loan_id}")
+    borrower = await desk.http.get(f"/v1/borrowers/{loan.debtor_id}/cases", headers=AGENT)
+    assert [c["loan_id"] for c in (await borrower.json())["cases"]] == [loan.loan_id]
+
+
+async def test_people_keep_to_their_team_and_bad_requests_say_why(desk: Desk) -> None:
+    loan = Loan()
+    task = loan.task()
+    desk.arrive(TOPICS.tasks, task)
+    await eventually(lambda: task.event_id in desk.store.tasks)
+    base = f"/v1/tasks/{task.event_id}"
+    assert (await desk.http.get("/v1/queues/collections")).status == 401
+    bad = {"Authorization": "Bearer wrong"}
+    assert (await desk.http.get("/v1/queues/collections", headers=bad)).status == 401
+    assert (await desk.http.get("/v1/queues/collections", headers=FIELD)).status == 403
+    assert (await desk.http.get(f"/v1/cases/{loan.loan_id}", headers=FIELD)).status == 403
+    assert (await desk.http.post(f"{base}/start", headers=FIELD)).status == 403
+    move = await desk.http.post(f"{base}/assign", headers=AGENT, json={"team": "field"})
+    assert move.status == 403
+    moved = await desk.http.post(
+        f"{base}/assign", headers=SUPERVISOR, json={"team": "field", "assignee": "agent-3"}
+    )
+    assert moved.status == 200
+    assert [t["task_id"] for t in await desk.queue("field", FIELD)] == [task.event_id]
+    early = await desk.http.post(f"{base}/done", headers=FIELD, json={"outcome": "visited"})
+    assert early.status == 409
+    assert "in progress" in (early.reason or "")
+    wrong = await desk.http.post(f"{base}/done", headers=FIELD, json={"outcome": "won"})
+    assert wrong.status == 422
+    assert (await desk.http.post(f"{base}/assign", headers=FIELD, data=b"{")).status == 400
+    assert (await desk.http.get("/v1/tasks/unknown", headers=SUPERVISOR)).status == 404
+    assert (await desk.http.get("/v1/cases/a%20b", headers=SUPERVISOR)).status == 400
+    assert (await desk.http.get("/v1/queues/field?limit=0", headers=FIELD)).status == 400
+
+
+async def test_bad_records_are_dead_lettered_and_the_loop_goes_on(desk: Desk) -> None:
+    loan = Loan()
+    desk.source.append(TOPICS.tasks, KafkaRecord(key=b"k", value=b"not json", headers=()))
+    desk.arrive(TOPICS.tasks, loan.range("r1"))  # a range change does not travel on tasks
+    task = loan.task()
+    desk.arrive(TOPICS.tasks, task)
+    await eventually(lambda: task.event_id in desk.store.tasks)
+    letters = desk.publisher.records[f"{TOPICS.tasks}.dlq"]
+    assert len(letters) == 2
+    assert letters[0].value == b"not json"
+    assert dict(letters[1].headers)["dunwell-dlq-reason-code"] == b"invalid_event"
+
+
+async def test_the_gauges_count_live_and_overdue_tasks(desk: Desk) -> None:
+    from prometheus_client import REGISTRY
+
+    loan = Loan()
+    desk.arrive(TOPICS.tasks, loan.task(due_by=OPENED.date()))  # due at 18:00 that day
+    await eventually(lambda: len(desk.store.tasks) == 1)
+    await eventually(
+        lambda: REGISTRY.get_sample_value("desk_tasks_live", {"team": "collections"}) == 1
+    )
+    metrics = await (await desk.http.get("/metrics")).text()
+    assert 'desk_tasks_overdue{team="field"} 0.0' in metrics
+    ready = await desk.http.get("/readyz")
+    assert ready.status == 200

@@ -1,0 +1,144 @@
+"""One contract for the desk's store: memory, SQLite, PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from services.desk.adapters.memory import InMemoryDeskStore
+from services.desk.adapters.sql.store import SqlDeskStore
+from services.desk.domain import cases
+from services.desk.domain.model import Changes, StaleWrite, Task, TeamLoad
+from services.desk.domain.sla import SlaPolicy
+from services.desk.domain.tasks import open_task, start
+from services.desk.ports import DeskStore
+from shared.database import create_engine
+from tests.support.desk import CN, OPENED, Loan
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DeskStore]:
+    if request.param == "memory":
+        yield InMemoryDeskStore()
+        return
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/desk.db"
+    else:
+        url = request.getfixturevalue("postgres_database")
+    sql = SqlDeskStore(create_engine(url))
+    await sql.migrate()
+    await sql.migrate()  # migrating twice is harmless
+    yield sql
+    await sql.close()
+
+
+def task(loan: Loan, kind: str = "extension_request", **overrides: object) -> Task:
+    return open_task(
+        loan.task(kind, **overrides),
+        teams={"field_visit": "field"},
+        default_team="collections",
+        policy=SlaPolicy(),
+        calendar=CN,
+        case=None,
+    )
+
+
+async def test_a_task_round_trips_and_versions(store: DeskStore) -> None:
+    loan = Loan()
+    new = task(loan, "field_visit", appointment=date(2026, 3, 9), place="Branch 3")
+    await store.commit(Changes(tasks=(new,)))
+    stored = await store.task(new.task_id)
+    assert stored == new.model_copy(update={"version": 1})
+    with pytest.raises(StaleWrite):
+        await store.commit(Changes(tasks=(new,)))  # version 0: must not exist yet
+    moved = start(stored, by="agent-3", at=OPENED)
+    await store.commit(Changes(tasks=(moved,)))
+    with pytest.raises(StaleWrite):
+        await store.commit(Changes(tasks=(moved,)))  # read at version 1, now 2
+    again = await store.task(new.task_id)
+    assert again is not None
+    assert (again.status, again.assignee, again.version) == ("in_progress", "agent-3", 2)
+    assert await store.task("missing") is None
+
+
+async def test_a_refused_write_writes_nothing(store: DeskStore) -> None:
+    loan = Loan()
+    first = task(loan)
+    await store.commit(Changes(tasks=(first,)))
+    case = cases.case_for(None, loan.loan_id, loan.debtor_id)
+    with pytest.raises(StaleWrite):
+        await store.commit(Changes(cases=(case,), tasks=(first,)))
+    assert await store.case(loan.loan_id) is None
+
+
+async def test_the_queue_is_the_teams_live_tasks_earliest_due_first(store: DeskStore) -> None:
+    loan = Loan()
+    late = task(loan, "extension_request")
+    soon = task(loan, "dispute")
+    visit = task(loan, "field_visit")
+    done = task(loan, "promise_broken").model_copy(update={"status": "done"})
+    await store.commit(Changes(tasks=(late, soon, visit, done)))
+    assert soon.due_at < late.due_at
+    assert [t.task_id for t in await store.queue("collections", 10)] == [
+        soon.task_id,
+        late.task_id,
+    ]
+    assert [t.task_id for t in await store.queue("collections", 1)] == [soon.task_id]
+    assert [t.task_id for t in await store.queue("field", 10)] == [visit.task_id]
+    assert len(await store.tasks_of_loan(loan.loan_id)) == 4
+    loads = await store.loads(soon.due_at)
+    assert list(loads) == [TeamLoad("collections", 2, 1), TeamLoad("field", 1, 0)]
+
+
+async def test_cases_by_loan_and_debtor(store: DeskStore) -> None:
+    loan = Loan()
+    sibling = Loan(debtor_id=loan.debtor_id)
+    case = cases.with_range(cases.case_for(None, loan.loan_id, loan.debtor_id), loan.range("r2"))
+    other = cases.case_for(None, sibling.loan_id, sibling.debtor_id)
+    await store.commit(Changes(cases=(case, other)))
+    stored = await store.case(loan.loan_id)
+    assert stored == case.model_copy(update={"version": 1})
+    assert {c.loan_id for c in await store.cases_of_debtor(loan.debtor_id)} == {
+        loan.loan_id,
+        sibling.loan_id,
+    }
+    assert stored is not None
+    cured = cases.with_range(stored, loan.range(None, day=9))
+    await store.commit(Changes(cases=(cured,)))
+    again = await store.case(loan.loan_id)
+    assert again is not None
+    assert (again.ended_episode, again.version) == (1, 2)
+
+
+async def test_contacts_once_the_loans_and_the_debtors_newest_first(store: DeskStore) -> None:
+    loan, other = Loan(), Loan()
+    first = cases.contact_of(loan.interaction())
+    second = cases.contact_of(loan.interaction(occurred_at=OPENED + timedelta(hours=1)))
+    general = cases.contact_of(loan.interaction(loan_id=None, kind="reply_received"))
+    sibling = cases.contact_of(loan.interaction(loan_id=other.loan_id))
+    await store.commit(Changes(contacts=(first, second, general, sibling)))
+    await store.commit(Changes(contacts=(first,)))  # again: kept once
+    found = await store.contacts(loan.debtor_id, loan.loan_id, 10)
+    assert [c.event_id for c in found] == [
+        second.event_id,
+        *sorted([first.event_id, general.event_id], reverse=True),
+    ]
+    assert found[0] == second
+    assert len(await store.contacts(loan.debtor_id, loan.loan_id, 1)) == 1
+
+
+async def test_promises_are_written_as_given(store: DeskStore) -> None:
+    loan = Loan()
+    made = cases.promise_made(None, loan.promise())
+    assert made is not None
+    await store.commit(Changes(promises=(made,)))
+    assert await store.promise(loan.loan_id, made.promised_by) == made
+    broken = cases.promise_resolved(made, loan.resolved("broken"))
+    later = cases.promise_made(None, loan.promise(by=date(2026, 4, 1)))
+    assert later is not None
+    await store.commit(Changes(promises=(broken, later)))
+    assert await store.promises(loan.loan_id) == [broken, later]
+    assert await store.ping()
