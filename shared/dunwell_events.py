@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from shared.eventbase import Channel, Currency, Event, Identifier, Money
+from shared.eventbase import Channel, ContactChannel, Currency, Event, Identifier, Money
 
 
 class ContactRequested(Event):
@@ -74,6 +74,7 @@ InteractionKind = Literal[
     "reply_received",  # the borrower replied (opt-out, plan request, dispute, promise)
     "send_withdrawn",  # no longer true or wanted when it was due to go out; never sent
     "send_held",  # waiting for something it needs (a contact point not yet known)
+    "call_made",  # a dialler or agent made a call the gate allowed, and reported how it went
 ]
 
 
@@ -84,7 +85,7 @@ class InteractionRecorded(Event):
     debtor_id: Identifier
     loan_id: Identifier | None = None
     request_id: Identifier | None = None
-    channel: Channel
+    channel: ContactChannel
     kind: InteractionKind
     provider: Identifier | None = None
     provider_message_id: Annotated[str, StringConstraints(max_length=256)] | None = None
@@ -147,7 +148,16 @@ class DelinquencyRangeChanged(_LoanOutput):
 
 
 TaskKind = Literal[
-    "extension_request", "instalment_request", "dispute", "field_visit", "promise_broken"
+    "extension_request",
+    "instalment_request",
+    "dispute",
+    "field_visit",
+    "promise_broken",
+    "complaint",  # the borrower complained: handled by the complaints process
+    "already_paid",  # the borrower says it is paid: find the payment
+    "visit_reschedule",  # the borrower asked to move a field visit
+    "wrong_party",  # the person reached is not the borrower: find the right contact
+    "reply_review",  # a reply an agent should read (no loan known, or not understood)
 ]
 
 
@@ -174,7 +184,17 @@ class PromiseToPayResolved(_LoanOutput):
 
 
 ReplyIntent = Literal[
-    "opt_out", "extension_request", "instalment_request", "dispute", "promise_to_pay", "other"
+    "opt_out",
+    "extension_request",
+    "instalment_request",
+    "dispute",
+    "promise_to_pay",
+    "complaint",
+    "already_paid",
+    "reschedule",
+    "wrong_party",
+    "stop_calling",
+    "other",
 ]
 
 
@@ -188,6 +208,55 @@ class BorrowerReplied(Event):
     intent: ReplyIntent
     promised_amount: Money | None = None
     promised_by: date | None = None
+
+    def partition_key(self) -> str:
+        return self.debtor_id
+
+
+CaseAction = Literal[
+    "promise_to_pay",  # to pay ``promised_amount`` by ``promised_by``: tracked as kept or broken
+    "extension_request",  # more time asked for (``requested_until`` when a date was named)
+    "instalment_request",  # a repayment plan asked for
+    "dispute",  # the debt (or part of it) is disputed
+    "complaint",  # a complaint about the bank or the collection
+    "already_paid",  # the borrower says it is paid
+    "reschedule_visit",  # a field visit to move (to ``visit_on`` when a date was named)
+    "wrong_party",  # the person reached is not the borrower
+    "stop_calling",  # no more calls (the notifier keeps it as a voice opt-out)
+]
+
+
+class ApplyCaseAction(Event):
+    """Command to the scheduler: apply what a borrower agreed or asked for to the loan's case.
+
+    Sent by the notifier for a call's dispositions (``origin`` "call", ``origin_id`` the call)
+    and, with the same shape, by the desk for an agent's actions (``origin`` "agent"). Keyed by
+    debtor like the notifier's other topics; the scheduler re-keys it by loan. The id derives
+    from the origin, so a repeat is the same command and is applied once.
+    """
+
+    type: Literal["dunwell.case.apply-action.v1"] = "dunwell.case.apply-action.v1"
+    debtor_id: Identifier
+    loan_id: Identifier
+    action: CaseAction
+    origin: Literal["call", "agent", "reply"]
+    origin_id: Identifier
+    #: Who took it down (an agent's id); never the borrower's name.
+    actor: Identifier | None = None
+    channel: ContactChannel | None = None
+    promised_amount: Money | None = None
+    currency: Currency | None = None
+    promised_by: date | None = None
+    requested_until: date | None = None
+    visit_on: date | None = None
+
+    @model_validator(mode="after")
+    def _promise_has_terms(self) -> ApplyCaseAction:
+        if self.action == "promise_to_pay" and (
+            self.promised_amount is None or self.promised_by is None
+        ):
+            raise ValueError("a promise to pay needs promised_amount and promised_by")
+        return self
 
     def partition_key(self) -> str:
         return self.debtor_id

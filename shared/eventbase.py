@@ -18,6 +18,8 @@ Identifier = Annotated[
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=4)]
 Channel = Literal["sms", "email", "wechat"]
+#: Every way Dunwell reaches a borrower: the message channels and the telephone.
+ContactChannel = Literal["sms", "email", "wechat", "voice"]
 
 
 def derived_event_id(*parts: str) -> str:

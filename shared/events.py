@@ -35,7 +35,9 @@ from shared.corebanking_events import (
 )
 from shared.dunwell_events import (
     AgentTaskOpened,
+    ApplyCaseAction,
     BorrowerReplied,
+    CaseAction,
     ContactRequested,
     ContactWithdrawn,
     DebtStatement,
@@ -49,6 +51,7 @@ from shared.dunwell_events import (
 from shared.errors import InvalidEvent
 from shared.eventbase import (
     Channel,
+    ContactChannel,
     Currency,
     Event,
     Identifier,
@@ -70,6 +73,7 @@ DunwellEvent = (
     | AgentTaskOpened
     | PromiseToPayResolved
     | BorrowerReplied
+    | ApplyCaseAction
 )
 AnyEvent = Annotated[CoreBankingEvent | DunwellEvent, Field(discriminator="type")]
 _ADAPTER: Final[TypeAdapter[AnyEvent]] = TypeAdapter(AnyEvent)
@@ -164,10 +168,13 @@ def parse_event(data: bytes) -> AnyEvent:
 __all__ = [
     "AgentTaskOpened",
     "AnyEvent",
+    "ApplyCaseAction",
     "BorrowerReplied",
     "BusinessDayClosed",
+    "CaseAction",
     "Channel",
     "ChargeApplied",
+    "ContactChannel",
     "ContactDetailsChanged",
     "ContactRequested",
     "ContactWithdrawn",

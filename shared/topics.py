@@ -18,6 +18,9 @@ TASKS = "dunwell.tasks.v1"
 INTERACTIONS = "dunwell.interactions.v1"
 #: Notifier -> scheduler and audit: what borrowers answered, keyed by debtor id.
 REPLIES = "dunwell.replies.v1"
+#: Notifier and desk -> scheduler: what a borrower agreed or asked for on a call or to an agent
+#: (a promise, a plan, a dispute, a visit moved), as commands, keyed by debtor id.
+CASE_ACTIONS = "dunwell.case-actions.v1"
 #: The scheduler's own input, keyed by loan id like the loan events (replies re-keyed by loan,
 #: daily sweep ticks sent to every partition); not read by other services.
 SCHEDULER_COMMANDS = "dunwell.scheduler.loan-commands.v1"
@@ -33,6 +36,7 @@ ALL_TOPICS: tuple[str, ...] = (
     TASKS,
     INTERACTIONS,
     REPLIES,
+    CASE_ACTIONS,
 )
 
 
@@ -85,6 +89,10 @@ class Topics:
     @property
     def replies(self) -> str:
         return self.name(REPLIES)
+
+    @property
+    def case_actions(self) -> str:
+        return self.name(CASE_ACTIONS)
 
     @property
     def scheduler_commands(self) -> str:

@@ -18,10 +18,12 @@ from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.policy.rules import HolidayRule
 from services.notifier.domain.templates import TEMPLATES_FILE, TemplateRegistry
 from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
+from services.notifier.entrypoints.calls import CALLS, CallsApi, call_routes
 from services.notifier.entrypoints.consumer import consumer_config, dispatch
 from services.notifier.entrypoints.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.entrypoints.http import document_routes
 from services.notifier.handlers.callbacks import CallbackContext
+from services.notifier.handlers.calls import CallContext, release_expired
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.deferrals import dispatch_due
 from services.notifier.handlers.directory import record_contact_details
@@ -63,6 +65,7 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
     add_ops_routes(app, health)
     app.add_routes(callback_routes(deps.callbacks if deps else callback_plugs(settings)))
     app.add_routes(contact_routes())
+    app.add_routes(call_routes())
     app.add_routes(document_routes())
 
     def sending(deps: Deps) -> SendContext:
@@ -70,6 +73,7 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
 
     app.cleanup_ctx.append(_resources(settings, deps, health, packs, sending))
     app.cleanup_ctx.append(_dispatcher(settings))
+    app.cleanup_ctx.append(_call_releaser(settings))
     app.cleanup_ctx.append(consumer_context(_consume(settings), health, settings.shutdown_grace_s))
     return app
 
@@ -98,6 +102,20 @@ def send_context(
     )
 
 
+def call_context(settings: Settings, deps: Deps, packs: Sequence[Pack]) -> CallContext:
+    """What the pre-call gate runs on."""
+    topics = settings.kafka.topics
+    return CallContext(
+        store=deps.store,
+        packs=packs,
+        publisher=deps.publisher,
+        interactions_topic=topics.interactions,
+        case_actions_topic=topics.case_actions,
+        clock=deps.clock,
+        reservation_ttl=timedelta(seconds=settings.call_reservation_ttl_s),
+    )
+
+
 def _resources(
     settings: Settings,
     given: Deps | None,
@@ -120,7 +138,9 @@ def _resources(
                 packs=packs,
                 clock=deps.clock,
             )
-            app[CONTACTS] = ContactsApi(deps.store, settings.contacts_token.get_secret_value())
+            token = settings.contacts_token.get_secret_value()
+            app[CONTACTS] = ContactsApi(deps.store, token)
+            app[CALLS] = CallsApi(call_context(settings, deps, packs), token)
             health.readiness["database"] = deps.database_ready
             yield
 
@@ -149,6 +169,26 @@ def _dispatcher(settings: Settings) -> Context:
         await asyncio.wait({task})  # (the job lets a running step finish within the grace)
 
     return dispatcher
+
+
+def _call_releaser(settings: Settings) -> Context:
+    """Call reservations unused by their expiry are released (asks release them lazily too)."""
+
+    async def releaser(app: web.Application) -> AsyncIterator[None]:
+        ctx, stop = app[CALLS].ctx, asyncio.Event()
+        job = periodic(
+            "call reservation release",
+            settings.call_release_poll_s,
+            lambda: release_expired(ctx),
+            stop,
+            settings.shutdown_grace_s,
+        )
+        task = watch(app, asyncio.create_task(job, name="call-releaser"))
+        yield
+        stop.set()
+        await asyncio.wait({task})
+
+    return releaser
 
 
 def _consume(settings: Settings) -> Callable[[web.Application], Awaitable[ConsumeLoop[Record]]]:

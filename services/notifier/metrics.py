@@ -43,3 +43,18 @@ CALLBACKS_RECEIVED: Final = Counter(
     "Provider callbacks received, by provider and result (accepted, duplicate, rejected).",
     ["provider", "result"],
 )
+CALL_DECISIONS: Final = Counter(
+    "notifier_call_decisions",
+    "Pre-call gate answers, by outcome (allow, defer, block, escalate); repeats not counted.",
+    ["outcome"],
+)
+CALL_OUTCOMES: Final = Counter(
+    "notifier_call_outcomes",
+    "Calls reported, by status (attempted, connected, no_answer, busy, wrong_number, "
+    "third_party); repeats not counted.",
+    ["status"],
+)
+CALL_RESERVATIONS_RELEASED: Final = Counter(
+    "notifier_call_reservations_released",
+    "Call reservations released unused at their expiry.",
+)

@@ -7,6 +7,8 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+from services.notifier.domain.call_effects import CallEffects
+from services.notifier.domain.calls import CallRecord, CallReport, CallTicket
 from services.notifier.domain.inbound import CallbackRequest, Inbound
 from services.notifier.domain.model import (
     Attempting,
@@ -162,7 +164,33 @@ class CallbackStore(Protocol):
         ...
 
 
-class NotifierStore(ContactDirectory, SendLedger, GateStore, CallbackStore, Protocol):
+class CallStore(Protocol):
+    """The pre-call gate's calls: asked, reserved, released, reported; each once."""
+
+    async def decide_call(
+        self, ticket: CallTicket, judge: Callable[[GateFacts], Decision]
+    ) -> tuple[CallRecord, bool]:
+        """Atomically per debtor: the call asked before under the ticket's id as it was decided
+        (and False), or, after releasing the debtor's expired reservations, the facts judged
+        and the decision kept (and True); ALLOW reserves the ticket's contacts until expiry."""
+        ...
+
+    async def call(self, call_id: str) -> CallRecord | None: ...
+
+    async def report_call(
+        self, call_id: str, report: CallReport, effects: CallEffects
+    ) -> tuple[CallRecord, bool]:
+        """Atomically per debtor: the call's outcome, once: its reservations replaced by what it
+        counts, a wrong number marked unusable, a voice opt-out kept. A call reported before
+        comes back as it was (and False). Raises KeyError for an unknown call."""
+        ...
+
+    async def release_expired_calls(self, now: datetime) -> int:
+        """Release every reservation unused by its expiry; how many."""
+        ...
+
+
+class NotifierStore(ContactDirectory, SendLedger, GateStore, CallbackStore, CallStore, Protocol):
     """Everything the notifier keeps, as one database provides it."""
 
 

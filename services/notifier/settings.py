@@ -90,6 +90,10 @@ class Settings(BaseServiceSettings):
     callback_secret: SecretStr = SecretStr("local-callback-secret")
     #: Bearer token of the dialler and agencies reporting their contacts (empty: endpoint off).
     contacts_token: SecretStr = SecretStr("")
+    #: How long an allowed call's reservation waits for the dial (then it is released), and
+    #: how often unused reservations are looked for.
+    call_reservation_ttl_s: float = 600.0
+    call_release_poll_s: float = 30.0
     provider_timeout_s: float = 10.0
     provider_attempts: int = 3
 

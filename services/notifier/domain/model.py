@@ -88,6 +88,8 @@ class GateFacts:
 
     history: list[Contact]
     opt_outs: list[GateChannel]
+    #: Contact points found not to reach the debtor (a wrong number): never used again.
+    unusable: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

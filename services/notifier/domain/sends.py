@@ -91,6 +91,7 @@ def gate_scenario(
 ) -> Scenario:
     """The question the compliance gate answers for one send, at dispatch time."""
     address = entry.address(channel) or ""
+    point = contact_point_id(channel, address)
     return Scenario(
         now=now,
         channel=channel,
@@ -98,14 +99,15 @@ def gate_scenario(
         recipient={
             "role": entry.role,
             "provenance": entry.provenance,
-            "verified": entry.verified,
+            # A wrong number reported on a call never reaches the debtor by text either.
+            "verified": entry.verified and point not in facts.unusable,
         },
         history=facts.history,
         opt_outs=facts.opt_outs,
         consents=list(entry.consents),
         debt_id=request.loan_id,
         text=message_text(message, channel),
-        contact_point=contact_point_id(channel, address),
+        contact_point=point,
         # What the text must say, as the message's own locale writes it.
         expected={
             "institution": institution.texts(message.locale).name,

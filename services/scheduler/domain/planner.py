@@ -10,11 +10,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
+from services.scheduler.domain.case_actions import on_case_input
 from services.scheduler.domain.context import LOAN_INPUTS, Context, Decision, LoanInput, as_of
 from services.scheduler.domain.decisions import evaluate, note_published, pre_due
-from services.scheduler.domain.outputs import open_task
 from services.scheduler.domain.withdrawals import withdrawals
 from shared.events import (
+    ApplyCaseAction,
     BorrowerReplied,
     ChargeApplied,
     DelinquencyPaused,
@@ -31,8 +32,6 @@ from shared.redaction import mask_account
 
 __all__ = ["LOAN_INPUTS", "Context", "Decision", "LoanInput", "apply", "pre_due", "sweep"]
 
-HOLD_DAYS = 7  # how long a borrower's request holds escalation while an agent answers
-
 
 def apply(loan: L.Loan | None, event: LoanInput, ctx: Context, partition: int = 0) -> Decision:
     """The loan after ``event`` and the events it calls for."""
@@ -40,8 +39,8 @@ def apply(loan: L.Loan | None, event: LoanInput, ctx: Context, partition: int = 
     updated, outputs = _update(loan, event, day, partition)
     if updated is None:
         return Decision(None)
-    if isinstance(event, BorrowerReplied):
-        updated, replies = _on_reply(updated, event, day, ctx)
+    if isinstance(event, BorrowerReplied | ApplyCaseAction):
+        updated, replies = on_case_input(updated, event, day, ctx)
         outputs = (*outputs, *replies)
     evaluated, more = evaluate(updated, day, ctx)
     if loan is not None:
@@ -155,19 +154,3 @@ def _resumed(loan: L.Loan, event: DelinquencyResumed) -> L.Loan:
             )
         }
     )
-
-
-def _on_reply(
-    loan: L.Loan, reply: BorrowerReplied, day: date, ctx: Context
-) -> tuple[L.Loan, tuple[Event, ...]]:
-    if reply.intent == "promise_to_pay" and reply.promised_amount and reply.promised_by:
-        promise = L.Promise(
-            amount=reply.promised_amount, by=reply.promised_by, paid_before=loan.paid_total
-        )
-        return loan.model_copy(update={"promise": promise}), ()
-    if reply.intent in ("extension_request", "instalment_request", "dispute"):
-        hold = day + timedelta(days=HOLD_DAYS)
-        view = L.LoanView.of(loan, day, ctx.calendar)
-        task = open_task(loan, view, reply.intent, ctx, key=reply.event_id)
-        return loan.model_copy(update={"hold_until": hold}), (task,)
-    return loan, ()

@@ -13,6 +13,7 @@ from services.scheduler.domain.context import Context, LoanInput, stamp
 from services.scheduler.domain.decisions import holding
 from shared.dunwell_events import WithdrawalReason
 from shared.events import (
+    ApplyCaseAction,
     BorrowerReplied,
     ChargeApplied,
     ContactWithdrawn,
@@ -79,7 +80,7 @@ def _episode_reason(
     """What ``event`` does to an open episode whose requests have gone out."""
     if isinstance(event, DelinquencyPaused):
         return "paused"
-    if isinstance(event, BorrowerReplied):
+    if isinstance(event, BorrowerReplied | ApplyCaseAction):
         return "held" if holding(after, day) else None
     if not evaluated.in_episode:
         return "cured"

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import faust
 
+from services.scheduler.handlers.route_case_actions import route_case_action
 from services.scheduler.handlers.route_replies import route_reply
 from services.scheduler.handlers.track_loans import SERVICE, handle_loan_record
 from services.scheduler.metrics import LOANS_TRACKED
@@ -89,18 +90,14 @@ async def settle(
 
 
 def add_agents(app: faust.App, deps: Dependencies, outcome: Outcome) -> None:
-    """The loan tracker and the reply router, on the loan topics and the replies topic."""
+    """The loan tracker and the routers of replies and case actions, on their topics."""
     topics = deps.topics
     loan_topics = app.topic(
         topics.loan_events, topics.scheduler_commands, key_serializer="raw", value_serializer="raw"
     )
-    replies = app.topic(topics.replies, key_serializer="raw", value_serializer="raw")
 
     async def track(record: StreamRecord) -> None:
         await handle_loan_record(record, deps)
-
-    async def route(record: StreamRecord) -> None:
-        await route_reply(record, publisher=deps.publisher, topics=topics)
 
     @app.agent(loan_topics, name="track-loans")
     async def track_loans(stream: Any) -> None:
@@ -112,13 +109,36 @@ def add_agents(app: faust.App, deps: Dependencies, outcome: Outcome) -> None:
                 raise _stop_for(bug, record, outcome)
             LOANS_TRACKED.set(len(deps.loans))
 
-    @app.agent(replies, name="route-replies")
-    async def route_replies(stream: Any) -> None:
+    async def route(record: StreamRecord) -> None:
+        await route_reply(record, publisher=deps.publisher, topics=topics)
+
+    async def route_action(record: StreamRecord) -> None:
+        await route_case_action(record, publisher=deps.publisher, topics=topics)
+
+    _add_router(app, topics.replies, "route-replies", route, deps, outcome)
+    _add_router(app, topics.case_actions, "route-case-actions", route_action, deps, outcome)
+
+
+def _add_router(
+    app: faust.App,
+    topic: str,
+    name: str,
+    route: Callable[[StreamRecord], Awaitable[None]],
+    deps: Dependencies,
+    outcome: Outcome,
+) -> None:
+    """An agent re-keying ``topic``'s records onto the command topic (by loan)."""
+    source = app.topic(topic, key_serializer="raw", value_serializer="raw")
+
+    async def router(stream: Any) -> None:
         async for event in stream.events():
             record = stream_record(event)
             bug = await settle(record, route, deps)
             if bug is not None:
                 raise _stop_for(bug, record, outcome)
+
+    router.__name__ = router.__qualname__ = name.replace("-", "_")
+    app.agent(source, name=name)(router)
 
 
 def _stop_for(bug: Exception, record: StreamRecord, outcome: Outcome) -> Exception:

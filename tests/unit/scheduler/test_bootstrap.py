@@ -46,9 +46,9 @@ async def test_production_deps_are_the_loan_table_and_fausts_producer() -> None:
     assert deps.topics == settings.kafka.topics
 
 
-async def test_the_app_has_both_agents_and_the_daily_close_when_asked_for() -> None:
+async def test_the_app_has_its_agents_and_the_daily_close_when_asked_for() -> None:
     without = build_app(Settings(store="memory://", sweep_at=None))
-    assert set(without.agents) == {"track-loans", "route-replies"}
+    assert set(without.agents) == {"track-loans", "route-replies", "route-case-actions"}
     assert set(without.tables) == {"loans"}
     with_close = build_app(Settings(store="memory://"))
     # The daily close is faust's only app task here (a timer on the leader).

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from services.notifier.adapters.memory.calls import InMemoryCalls
+from services.notifier.domain.calls import CallRecord
 from services.notifier.domain.gate import LEASE, history_since, ledger_status, reservation
 from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,
@@ -32,7 +34,7 @@ def _identity(ticket: GateTicket) -> tuple[str, str, int, str]:
     return (ticket.debtor_id, ticket.debt_id, ticket.episode, ticket.purpose)
 
 
-class InMemoryNotifierStore:
+class InMemoryNotifierStore(InMemoryCalls):
     """The whole :class:`~services.notifier.ports.NotifierStore` in dictionaries."""
 
     def __init__(self) -> None:
@@ -47,6 +49,8 @@ class InMemoryNotifierStore:
         self.points: dict[str, str] = {}
         self.sends: dict[str, tuple[str, str | None, Channel]] = {}
         self.seen: set[str] = set()
+        self.unusable: dict[str, set[str]] = defaultdict(set)
+        self.calls: dict[str, CallRecord] = {}
 
     async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None:
         current = self.contacts.get(contact.debtor_id)
@@ -180,11 +184,7 @@ class InMemoryNotifierStore:
         async with self._locks[ticket.debtor_id]:
             if ticket.key in self.ledger:
                 raise AlreadyDecided(ticket.key)
-            since = history_since(ticket)
-            history = [
-                c for d, c, _ in self.log.values() if d == ticket.debtor_id and c.at >= since
-            ]
-            facts = GateFacts(history, sorted(self.opt_outs[ticket.debtor_id]))
+            facts = self.facts(ticket.debtor_id, history_since(ticket))
             await asyncio.sleep(0)  # let a racing worker interleave, as a database would
             decision = judge(facts)
             self._act(ticket, decision)

@@ -16,6 +16,7 @@ from services.notifier.adapters.sql.schema import (
     deferrals,
     opt_outs,
     send_ledger,
+    unusable_points,
 )
 from services.notifier.domain.gate import history_since, ledger_status, reservation
 from services.notifier.domain.model import (
@@ -30,6 +31,22 @@ from services.notifier.domain.policy.scenario import (
     Outcome,
 )
 from shared.database import is_unique_violation
+
+
+async def read_facts(conn: AsyncConnection, debtor_id: str, since: datetime) -> GateFacts:
+    """What the gate reads about a debtor: contacts since ``since``, opt-outs, unusable points."""
+    rows = await conn.execute(
+        select(contact_log).where(contact_log.c.debtor_id == debtor_id, contact_log.c.at >= since)
+    )
+    outs = await conn.execute(select(opt_outs.c.channel).where(opt_outs.c.debtor_id == debtor_id))
+    bad = await conn.execute(
+        select(unusable_points.c.point_id).where(unusable_points.c.debtor_id == debtor_id)
+    )
+    return GateFacts(
+        history=[contact_of(r) for r in rows],
+        opt_outs=list(outs.scalars()),
+        unusable=frozenset(bad.scalars()),
+    )
 
 
 class SqlGate(SqlBase):
@@ -52,16 +69,7 @@ class SqlGate(SqlBase):
             raise
 
     async def _facts(self, conn: AsyncConnection, ticket: GateTicket) -> GateFacts:
-        since = history_since(ticket)
-        rows = await conn.execute(
-            select(contact_log).where(
-                contact_log.c.debtor_id == ticket.debtor_id, contact_log.c.at >= since
-            )
-        )
-        outs = await conn.execute(
-            select(opt_outs.c.channel).where(opt_outs.c.debtor_id == ticket.debtor_id)
-        )
-        return GateFacts(history=[contact_of(r) for r in rows], opt_outs=list(outs.scalars()))
+        return await read_facts(conn, ticket.debtor_id, history_since(ticket))
 
     async def _act(self, conn: AsyncConnection, ticket: GateTicket, decision: Decision) -> None:
         if decision.outcome is Outcome.DEFER and decision.until is not None:

@@ -104,3 +104,30 @@ callbacks_seen = Table(
     Column("callback_key", String(300), primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+#: Calls asked for at the pre-call gate (one per caller's idempotency key): the decision, the
+#: reservation's expiry while it is unused, and the outcome once it is reported.
+calls = Table(
+    "notifier_calls",
+    metadata,
+    Column("call_id", String(64), primary_key=True),
+    Column("debtor_id", String(128), nullable=False, index=True),
+    Column("ask", Text, nullable=False),  # JSON of the ask
+    Column("ask_sha256", String(64), nullable=False),
+    Column("point_id", String(64), nullable=False),
+    Column("asked_at", DateTime(timezone=True), nullable=False),
+    Column("decision", Text, nullable=False),  # JSON of the gate's decision
+    Column("state", String(16), nullable=False),
+    Column("expires_at", DateTime(timezone=True), index=True),
+    Column("report", Text),  # JSON of the outcome
+    Column("report_sha256", String(64)),
+)
+
+#: Contact points found not to reach their debtor (a wrong number): never used again.
+unusable_points = Table(
+    "notifier_unusable_points",
+    metadata,
+    Column("debtor_id", String(128), primary_key=True),
+    Column("point_id", String(64), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

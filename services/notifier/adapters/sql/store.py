@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from services.notifier.adapters.sql.callbacks import SqlCallbacks
+from services.notifier.adapters.sql.calls import SqlCalls
 from services.notifier.adapters.sql.deferrals import SqlDeferrals
 from services.notifier.adapters.sql.directory import SqlDirectory
 from services.notifier.adapters.sql.gate import SqlGate
 from services.notifier.adapters.sql.ledger import SqlLedger
 
 
-class SqlNotifierStore(SqlDirectory, SqlCallbacks, SqlLedger, SqlGate, SqlDeferrals):
+class SqlNotifierStore(SqlDirectory, SqlCallbacks, SqlLedger, SqlGate, SqlDeferrals, SqlCalls):
     """:class:`~services.notifier.ports.NotifierStore` in one relational database."""
