@@ -11,8 +11,8 @@ from pydantic_settings import SettingsConfigDict
 from services.audit.entrypoints.cli import verify as audit_verify
 from services.notifier.entrypoints.cli import notifier_commands, policy
 from services.notifier.ports import GateStore
-from services.scheduler.adapters.fineract.mapping import to_event as fineract_event
 from services.scheduler.entrypoints.cli import fineract_commands
+from services.scheduler.ports import TranslateAvro
 from shared.kafka import create_topics
 from shared.logging import configure_logging
 from shared.settings import BaseServiceSettings
@@ -54,7 +54,15 @@ def create_topics_command(settings: CliSettings, partitions: int) -> None:
 main.add_command(audit_verify)
 
 
-main.add_command(fineract_commands(fineract_event))
+def _fineract() -> TranslateAvro:
+    # Built when the command runs, with the scheduler's settings (the bank's default region).
+    from services.scheduler.bootstrap import fineract
+    from services.scheduler.settings import Settings as SchedulerSettings
+
+    return fineract(SchedulerSettings())
+
+
+main.add_command(fineract_commands(_fineract))
 main.add_command(policy)
 
 

@@ -12,13 +12,18 @@ from shared.eventbase import Currency, Event, Identifier, Money
 
 
 class InstalmentFellOverdue(Event):
-    """Core banking: an instalment was not paid in full by its due date."""
+    """Core banking: an instalment was not paid in full by its due date.
+
+    ``debtor_id`` may be absent where the core system's event names only the loan (Fineract's):
+    the scheduler keeps the debtor it knows for the loan, and a loan whose borrower is not yet
+    known waits for it (nothing is sent to a debtor Dunwell would have to invent).
+    """
 
     type: Literal["corebanking.loan.instalment-overdue.v1"] = (
         "corebanking.loan.instalment-overdue.v1"
     )
     loan_id: Identifier
-    debtor_id: Identifier
+    debtor_id: Identifier | None = None
     account_number: Annotated[str, StringConstraints(pattern=r"^\d{6,34}$")]
     product: Identifier
     instalment_number: int = Field(ge=1)
@@ -70,6 +75,8 @@ class ContactDetailsChanged(Event):
         "lawful_public",
         "reserved_contact_person",
         "credit_bureau_authorised",
+        #: The details the bank's core system holds for its own customer (taken at onboarding).
+        "core_banking",
         "address_book_scrape",
         "purchased_list",
         "unknown",
@@ -97,7 +104,8 @@ class ScheduledInstalment(BaseModel):
 
 class _LoanEvent(Event):
     loan_id: Identifier
-    debtor_id: Identifier
+    #: Absent where the source names only the loan: the scheduler keeps the loan's known debtor.
+    debtor_id: Identifier | None = None
 
     def partition_key(self) -> str:
         return self.loan_id
@@ -107,6 +115,8 @@ class LoanOpened(_LoanEvent):
     """Core banking: a loan was disbursed with this schedule."""
 
     type: Literal["corebanking.loan.opened.v1"] = "corebanking.loan.opened.v1"
+    #: The borrower: a loan is only ever opened for a known debtor.
+    debtor_id: Identifier
     account_number: Annotated[str, StringConstraints(pattern=r"^\d{6,34}$")]
     product: Identifier
     currency: Currency

@@ -58,3 +58,9 @@ CALL_RESERVATIONS_RELEASED: Final = Counter(
     "notifier_call_reservations_released",
     "Call reservations released unused at their expiry.",
 )
+CONTACT_FIELDS_IGNORED: Final = Counter(
+    "notifier_contact_fields_ignored",
+    "Fields left out of core banking's contact details before validation, by kind (protected: "
+    "an attribute no decision may use, dropped; unknown: a field the directory does not keep).",
+    ["kind"],
+)

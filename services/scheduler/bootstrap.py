@@ -7,12 +7,14 @@ with the app, so :func:`build_deps` only wires them (no context manager to enter
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import faust
 
 from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore, faust_app
-from services.scheduler.adapters.fineract.mapping import to_event as fineract_event
+from services.scheduler.adapters.fineract.clients import ClientDefaults
+from services.scheduler.adapters.fineract.translate import translate as fineract_translate
 from services.scheduler.adapters.memory import InMemoryLoanStore
 from services.scheduler.domain.context import Context
 from services.scheduler.domain.strategy import load_strategy
@@ -65,8 +67,13 @@ def build_deps(settings: Settings, app: faust.App, publisher: EventPublisher | N
         publisher=publisher or FaustEventPublisher(app, service=SERVICE),
         topics=settings.kafka.topics,
         plan=plan_context(settings),
-        avro=fineract_event,
+        avro=fineract(settings),
     )
+
+
+def fineract(settings: Settings) -> TranslateAvro:
+    """Fineract's adapter, with the bank's defaults for what its clients do not say."""
+    return partial(fineract_translate, defaults=ClientDefaults(**settings.fineract.model_dump()))
 
 
 def memory_deps(**overrides: Any) -> Deps:
@@ -78,7 +85,7 @@ def memory_deps(**overrides: Any) -> Deps:
         "loans": InMemoryLoanStore(),
         "publisher": InMemoryEventPublisher(),
         "topics": Topics(""),
-        "avro": fineract_event,
+        "avro": fineract(Settings()),
     }
     fields.update(overrides)
     if "plan" not in fields:

@@ -25,3 +25,14 @@ PROTECTED_DROPPED: Final = Counter(
     "scheduler_protected_fields_dropped",
     "Personal attributes removed from core-banking input before any decision.",
 )
+FINERACT_EVENTS: Final = Counter(
+    "scheduler_fineract_events",
+    "Fineract events read, by type (the types Fineract ships, else other) and outcome (mapped or "
+    "ignored).",
+    ["type", "outcome"],
+)
+BORROWER_UNKNOWN: Final = Counter(
+    "scheduler_loan_events_without_borrower",
+    "Loan events applied to a loan whose borrower core banking has not named yet (nothing is "
+    "decided for it until it does).",
+)

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from services.scheduler.domain.context import Context
 from services.scheduler.domain.loan import Loan
-from shared.events import Event
+from services.scheduler.domain.translation import Translated
 from shared.ports import EventPublisher
 from shared.topics import Topics
 
@@ -31,9 +31,10 @@ class LoanStore(Protocol):
         ...
 
 
-#: A core system's Avro record (value, key) as a Dunwell event; None for one Dunwell ignores.
+#: A core system's Avro record (value, key): one translation per event it carries (a bulk record
+#: carries several), each with the Dunwell events it maps to (none: acknowledged and ignored).
 #: Raises :class:`~shared.errors.InvalidEvent` for a record it cannot read (Fineract's adapter).
-TranslateAvro = Callable[[bytes, bytes | None], Event | None]
+TranslateAvro = Callable[[bytes, bytes | None], tuple[Translated, ...]]
 
 
 class Dependencies(Protocol):

@@ -6,13 +6,26 @@ from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.calendars import CALENDARS_DIR
 from shared.settings import BaseServiceSettings
 
 CONFIG = Path(__file__).resolve().parent / "config"
+
+
+class FineractClients(BaseModel):
+    """Defaults for Fineract's clients, who carry no country, language or time zone."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: The region numbers entered without a country code belong to (ISO 3166-1 alpha-2).
+    region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    #: Whether the bank verified its clients' mobile numbers at onboarding.
+    verified: bool = True
 
 
 class Settings(BaseServiceSettings):
@@ -43,3 +56,5 @@ class Settings(BaseServiceSettings):
     #: Local time (in the calendar's time zone) of the daily sweep when core banking sends no
     #: close-of-business event; empty to rely on core banking's alone.
     sweep_at: time | None = time(18, 0)
+    #: What Fineract's clients do not say (``DUNWELL_SCHEDULER_FINERACT__REGION`` …).
+    fineract: FineractClients = FineractClients()

@@ -36,8 +36,10 @@ def overdue(**overrides: object) -> InstalmentFellOverdue:
     return InstalmentFellOverdue.model_validate(fields)
 
 
-def contact_details(debtor_id: str, **overrides: object) -> ContactDetailsChanged:
+def contact_details(debtor_id: str | None, **overrides: object) -> ContactDetailsChanged:
     """A debtor's contact details (an email address on a reserved test domain)."""
+    if debtor_id is None:
+        raise ValueError("contact details need a debtor id")
     fields: dict[str, object] = {
         "event_id": random_ref("evt"),
         "occurred_at": datetime(2026, 3, 1, 8, 0, tzinfo=UTC),

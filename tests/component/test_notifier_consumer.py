@@ -5,11 +5,13 @@ and interactions out."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from prometheus_client import REGISTRY
 
 from services.notifier.adapters.memory.channel import InMemoryChannel
 from services.notifier.adapters.memory.feed import InMemoryDirectoryFeed
@@ -19,10 +21,11 @@ from services.notifier.bootstrap import Deps, memory_deps
 from services.notifier.domain.model import SendStatus
 from services.notifier.domain.sends import send_key
 from services.notifier.settings import Settings
-from shared.events import Event, InteractionRecorded, encode
+from shared.events import Event, InteractionRecorded, KafkaRecord, encode
 from shared.testing.factories import contact_details, contact_request
 from shared.testing.memory import InMemoryEventPublisher
 from shared.testing.source import InMemorySource
+from shared.topics import dead_letter
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 SETTINGS = Settings()
@@ -109,3 +112,26 @@ async def test_an_event_on_the_wrong_topic_is_dead_lettered(aiohttp_client: Clie
     await eventually(lambda: len(wiring.publisher.records.get(dead, [])) == 1)
     assert wiring.email.sent == []
     assert wiring.interactions() == []
+
+
+async def test_contact_details_with_extra_fields_still_reach_the_directory(
+    aiohttp_client: ClientFactory,
+) -> None:
+    wiring = Wiring()
+    await aiohttp_client(build_app(SETTINGS, wiring.deps))
+    details = contact_details("debtor-extra", mobile="+8613800000002")
+    record = encode(details, source="/corebanking")
+    # What a core system sends beside the details: protected attributes and fields of its own.
+    extra = {"gender": "F", "dateOfBirth": "1980-05-17", "officeName": "总行", "branch_code": "021"}
+    body = json.dumps({**json.loads(record.value), **extra}).encode()
+    counted = "notifier_contact_fields_ignored_total"
+    before = {
+        k: REGISTRY.get_sample_value(counted, {"kind": k}) or 0.0 for k in ("protected", "unknown")
+    }
+    wiring.source.append(TOPICS.customer_events, KafkaRecord(record.key, body, record.headers))
+    await eventually(lambda: "debtor-extra" in wiring.store.contacts)
+    assert wiring.store.contacts["debtor-extra"][1].mobile == "+8613800000002"
+    assert REGISTRY.get_sample_value(counted, {"kind": "protected"}) == before["protected"] + 2
+    assert REGISTRY.get_sample_value(counted, {"kind": "unknown"}) == before["unknown"] + 2
+    await eventually(lambda: sum(wiring.source.committed.values()) == 1)
+    assert wiring.publisher.records.get(dead_letter(TOPICS.customer_events)) is None

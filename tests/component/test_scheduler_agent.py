@@ -18,6 +18,7 @@ from shared import deadletter
 from shared.events import (
     BorrowerReplied,
     BusinessDayClosed,
+    ContactDetailsChanged,
     ContactRequested,
     ContactWithdrawn,
     DelinquencyRangeChanged,
@@ -31,9 +32,10 @@ from shared.testing.factories import overdue
 from shared.testing.memory import InMemoryEventPublisher
 from shared.topics import dead_letter
 from tests.support.faust import closing_spare_loops
-from tests.support.fineract import loan_key, repayment_due
+from tests.support.fineract import client, loan_account, loan_key, period, repayment_due
 
 REQUESTS, RANGES = "dunwell.contact-requests.v1", "dunwell.delinquency.v1"
+CUSTOMERS = "corebanking.customer-events.v1"
 
 
 @pytest.fixture(autouse=True)
@@ -121,7 +123,7 @@ async def test_paying_the_arrears_withdraws_the_requests_on_their_topic_once(
         request.episode,
         "cured",
     )
-    assert [r.key for r in publisher.records[REQUESTS]] == [event.debtor_id.encode()] * 2
+    assert [r.key for r in publisher.records[REQUESTS]] == [str(event.debtor_id).encode()] * 2
     assert REGISTRY.get_sample_value("scheduler_contact_withdrawals_total", counted) == before + 1
 
 
@@ -129,13 +131,64 @@ async def test_fineract_bytes_go_through_the_running_agent(
     scheduler: tuple[Any, InMemoryEventPublisher],
 ) -> None:
     context, publisher = scheduler
+    opened = loan_account(
+        "LoanDisbursalBusinessEvent",
+        4711,
+        42,
+        [period(1, date(2026, 3, 10), "1050")],
+        business_date=date(2026, 2, 10),
+    )
+    await put(context, opened, key=loan_key(4711))
     value = repayment_due(
         "LoanRepaymentOverdueBusinessEvent", 4711, 1, date(2026, 3, 10), "1050", date(2026, 3, 13)
     )
     await put(context, value, key=loan_key(4711))
     [request] = publisher.events(REQUESTS)
     assert isinstance(request, ContactRequested)
-    assert (request.loan_id, request.amount_due) == ("4711", Decimal(1050))
+    assert (request.loan_id, request.debtor_id, request.amount_due) == ("4711", "42", Decimal(1050))
+
+
+async def test_a_fineract_loan_seen_before_its_borrower_waits_for_it(
+    scheduler: tuple[Any, InMemoryEventPublisher],
+) -> None:
+    context, publisher = scheduler
+    counted = "scheduler_loan_events_without_borrower_total"
+    before = REGISTRY.get_sample_value(counted) or 0.0
+    value = repayment_due(
+        "LoanRepaymentOverdueBusinessEvent", 4712, 1, date(2026, 3, 10), "1050", date(2026, 3, 13)
+    )
+    await put(context, value, key=loan_key(4712))
+    assert publisher.events(REQUESTS) == []  # no debtor invented
+    assert REGISTRY.get_sample_value(counted) == before + 1
+    account = loan_account(
+        "LoanBalanceChangedBusinessEvent",
+        4712,
+        43,
+        [period(1, date(2026, 3, 10), "1050")],
+        business_date=date(2026, 3, 13),
+        message_id=2,
+    )
+    await put(context, account, key=loan_key(4712))
+    [request] = publisher.events(REQUESTS)
+    assert isinstance(request, ContactRequested)
+    assert (request.debtor_id, request.days_past_due) == ("43", 3)
+
+
+async def test_a_fineract_client_goes_to_the_directory_topic(
+    scheduler: tuple[Any, InMemoryEventPublisher],
+) -> None:
+    context, publisher = scheduler
+    value = client("ClientCreateBusinessEvent", 42, "13800138000", business_date=date(2026, 3, 2))
+    await put(context, value, key=(42).to_bytes(8, "big"))
+    [details] = publisher.events(CUSTOMERS)
+    assert isinstance(details, ContactDetailsChanged)
+    assert (details.debtor_id, details.mobile, details.provenance) == (
+        "42",
+        "+8613800138000",
+        "core_banking",
+    )
+    [record] = publisher.records[CUSTOMERS]
+    assert record.key == b"42"
 
 
 async def test_a_malformed_event_is_dead_lettered_and_the_agent_goes_on(

@@ -20,8 +20,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from shared.customer_intake import decode_customer_event
 from shared.errors import InvalidEvent, RetryableError
-from shared.events import ContactDetailsChanged, decode
+from shared.events import ContactDetailsChanged
 from shared.kafka import client_options
 from shared.settings import KafkaSettings
 
@@ -98,7 +99,7 @@ async def _apply_all(records: list[ConsumerRecord[bytes, bytes]], apply: Apply) 
     applied = 0
     for record in records:
         try:
-            event = decode(record.value, list(record.headers))
+            event, _ = decode_customer_event(record.value, list(record.headers))
         except InvalidEvent:
             continue  # the consume loop dead-letters it with its reason
         if isinstance(event, ContactDetailsChanged):

@@ -6,9 +6,17 @@ from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.directory import record_contact_details
 from services.notifier.handlers.sending import send_contact_request
 from services.notifier.handlers.withdrawals import withdraw_contacts
+from services.notifier.metrics import CONTACT_FIELDS_IGNORED
 from shared.consumer import ConsumerConfig
+from shared.customer_intake import decode_customer_event
 from shared.errors import InvalidEvent
-from shared.events import ContactDetailsChanged, ContactRequested, ContactWithdrawn, decode
+from shared.events import (
+    AnyEvent,
+    ContactDetailsChanged,
+    ContactRequested,
+    ContactWithdrawn,
+    decode,
+)
 from shared.ports import Record
 from shared.topics import Topics
 
@@ -29,8 +37,9 @@ def consumer_config(
 
 async def dispatch(record: Record, ctx: SendContext, topics: Topics) -> None:
     """Contact requests and withdrawals to the send use cases, contact details to the
-    directory; anything else is an event this topic should not carry (dead-lettered)."""
-    event = decode(record.value, list(record.headers))
+    directory; anything else is an event this topic should not carry (dead-lettered). Contact
+    details with fields the directory does not keep are taken without them (counted)."""
+    event = _decode(record, topics)
     if isinstance(event, ContactRequested) and record.topic == topics.contact_requests:
         await send_contact_request(event, ctx)
     elif isinstance(event, ContactWithdrawn) and record.topic == topics.contact_requests:
@@ -39,3 +48,12 @@ async def dispatch(record: Record, ctx: SendContext, topics: Topics) -> None:
         await record_contact_details(event, store=ctx.store)
     else:
         raise InvalidEvent(f"unexpected event type {event.type} on this topic")
+
+
+def _decode(record: Record, topics: Topics) -> AnyEvent:
+    if record.topic != topics.customer_events:
+        return decode(record.value, list(record.headers))
+    event, tolerated = decode_customer_event(record.value, list(record.headers))
+    CONTACT_FIELDS_IGNORED.labels("protected").inc(tolerated.protected)
+    CONTACT_FIELDS_IGNORED.labels("unknown").inc(tolerated.unknown)
+    return event

@@ -26,8 +26,9 @@ __all__ = ["Context", "Decision", "as_of", "evaluate", "holding", "note_publishe
 
 
 def evaluate(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event, ...]]:
-    """Promise, episode, range, contact steps and field visit, as of ``day``."""
-    if loan.status != "active":
+    """Promise, episode, range, contact steps and field visit, as of ``day``; nothing while the
+    borrower is unknown (the first evaluation once they are known decides what is then due)."""
+    if loan.status != "active" or loan.debtor_id is None:
         return loan, ()
     # Nothing below changes what is owed: one view of the day serves every step.
     view = L.LoanView.of(loan, day, ctx.calendar)
@@ -44,7 +45,7 @@ def evaluate(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event
 def pre_due(loan: L.Loan, event: InstalmentDue | BusinessDayClosed, ctx: Context) -> Decision:
     """Courtesy reminders before instalments fall due (never during a delinquency episode)."""
     day = as_of(event, ctx.calendar)
-    if loan.status != "active" or loan.in_episode:
+    if loan.status != "active" or loan.in_episode or loan.debtor_id is None:
         return Decision(loan)
     outputs: list[Event] = []
     fired = set(loan.fired)
@@ -111,7 +112,7 @@ def _resolve_promise(
         event_id=derived_event_id(loan.loan_id, "promise", promise.by.isoformat()),
         occurred_at=stamp(day),
         loan_id=loan.loan_id,
-        debtor_id=loan.debtor_id,
+        debtor_id=loan.borrower,
         promised_amount=promise.amount,
         promised_by=promise.by,
         outcome="kept" if kept else "broken",
@@ -153,7 +154,7 @@ def _range_changed(loan: L.Loan, target: str | None, dpd: int, day: date) -> Eve
         event_id=derived_event_id(loan.loan_id, str(loan.episode), "range", str(target)),
         occurred_at=stamp(day),
         loan_id=loan.loan_id,
-        debtor_id=loan.debtor_id,
+        debtor_id=loan.borrower,
         episode=max(loan.episode, 1),
         from_range=loan.range_id,
         to_range=target,

@@ -82,7 +82,9 @@ class Loan(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     loan_id: str
-    debtor_id: str
+    #: None until the core system names the borrower (Fineract's overdue events name only the
+    #: loan): such a loan ages, but nothing is decided for it until its borrower is known.
+    debtor_id: str | None
     account_masked: str
     product: str
     currency: str
@@ -105,6 +107,13 @@ class Loan(BaseModel):
     #: the notifier to withdraw). False in state stored before withdrawals existed: that errs
     #: towards one withdrawal too many, never one too few.
     requests_withdrawn: bool = False
+
+    @property
+    def borrower(self) -> str:
+        """The debtor id, for decisions (which are only made once the borrower is known)."""
+        if self.debtor_id is None:
+            raise ValueError(f"loan {self.loan_id}: no decision before its borrower is known")
+        return self.debtor_id
 
 
 def schedule(instalments: Sequence[ScheduledInstalment]) -> tuple[Instalment, ...]:

@@ -61,7 +61,7 @@ def _update(
 ) -> tuple[L.Loan | None, tuple[Event, ...]]:
     if isinstance(event, LoanOpened):
         if loan is not None:
-            return loan, ()
+            return _borrower_found(loan, event), ()
         return L.Loan(
             loan_id=event.loan_id,
             debtor_id=event.debtor_id,
@@ -76,6 +76,21 @@ def _update(
     if loan is None:
         return None, ()  # nothing known about the loan yet: core banking opens it first
     return _change(loan, event, day), ()
+
+
+def _borrower_found(loan: L.Loan, event: LoanOpened) -> L.Loan:
+    """A loan first seen without its borrower (an overdue report) learns it from the opening,
+    and the instalments it did not know; a loan whose borrower is known keeps its state."""
+    if loan.debtor_id is not None:
+        return loan
+    known = {i.number for i in loan.instalments}
+    added = tuple(i for i in L.schedule(event.schedule) if i.number not in known)
+    return loan.model_copy(
+        update={
+            "debtor_id": event.debtor_id,
+            "instalments": tuple(sorted((*loan.instalments, *added), key=lambda i: i.number)),
+        }
+    )
 
 
 def _overdue_snapshot(loan: L.Loan | None, event: InstalmentFellOverdue, partition: int) -> L.Loan:

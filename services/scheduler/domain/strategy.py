@@ -6,48 +6,17 @@ a protected attribute (gender, age, occupation, ethnicity, …) is refused at lo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any, Final
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.errors import ConfigurationError
 from shared.events import Channel
-
-#: Attributes no collection decision may depend on (equal treatment; CBA-2026, ECOA/Reg B).
-PROTECTED: Final = (
-    "gender",
-    "sex",
-    "age",
-    r"birth\w*",
-    "dob",
-    "occupation",
-    "job",
-    "profession",
-    "employer",
-    r"ethnic\w*",
-    "race",
-    "nationality",
-    r"religio\w*",
-    "marital",
-    r"pregnan\w*",
-    r"disab\w*",
-    "health",
-    "political",
-    "union",
-    "orientation",
-    "education",
-    "hukou",
-    "household_registration",
-)
-# Whole words (an underscore separates words: "age_band" is refused, "agency" is not).
-PROTECTED_PATTERN: Final = re.compile(
-    r"(?<![a-z])(" + "|".join(PROTECTED) + r")(?![a-z])", re.IGNORECASE
-)
+from shared.protected import PROTECTED_PATTERN
 
 
 class StrategyError(ConfigurationError):

@@ -34,7 +34,7 @@ def withdrawals(
     ``before`` is the loan as the event found it, ``after`` the event applied, ``evaluated`` the
     strategy run on it (where an episode ends).
     """
-    if before.status != "active" or before.requests_withdrawn:
+    if before.status != "active" or before.requests_withdrawn or before.debtor_id is None:
         return ()
     found = _withdrawal_reason(before, after, evaluated, event, day, ctx)
     if found is None:
@@ -47,7 +47,7 @@ def withdrawals(
             ),
             occurred_at=stamp(day),
             loan_id=after.loan_id,
-            debtor_id=after.debtor_id,
+            debtor_id=after.borrower,
             episode=max(episode, 1),  # as the requests it withdraws carry it
             reason=reason,
         ),

@@ -2,38 +2,24 @@
 
 Personal attributes a strategy must not see (gender, age, occupation, …) are dropped here, before
 validation, so a core system that sends them changes nothing downstream. Fineract's Avro records
-are recognised by their single-object marker and translated by the Fineract adapter.
+are recognised by their single-object marker and translated by the Fineract adapter: a record may
+then carry several events (a bulk message), or none (a type Dunwell ignores, counted).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from services.scheduler.domain.planner import LOAN_INPUTS, LoanInput
-from services.scheduler.domain.strategy import PROTECTED_PATTERN
-from services.scheduler.metrics import PROTECTED_DROPPED
+from services.scheduler.domain.translation import Translated
+from services.scheduler.metrics import FINERACT_EVENTS, PROTECTED_DROPPED
 from services.scheduler.ports import TranslateAvro
 from shared.errors import InvalidEvent
-from shared.events import AnyEvent, BusinessDayClosed, Event, decode
+from shared.events import AnyEvent, BusinessDayClosed, ContactDetailsChanged, Event, decode
+from shared.protected import strip_protected
 
 AVRO_MARKER = b"\xc3\x01"
-
-
-def strip_protected(document: Any) -> Any:
-    """The document without any key that names a protected attribute (at any depth)."""
-    if isinstance(document, dict):
-        kept = {}
-        for key, value in document.items():
-            if PROTECTED_PATTERN.search(str(key)):
-                PROTECTED_DROPPED.inc()
-                continue
-            kept[key] = strip_protected(value)
-        return kept
-    if isinstance(document, list):
-        return [strip_protected(item) for item in document]
-    return document
 
 
 def decode_json(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> AnyEvent:
@@ -44,7 +30,14 @@ def decode_json(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> An
         document = json.loads(value)
     except (ValueError, UnicodeDecodeError) as e:
         raise InvalidEvent(f"body is not JSON: {type(e).__name__}") from e
-    return decode(json.dumps(strip_protected(document)).encode(), headers)
+    kept, dropped = strip_protected(document)
+    PROTECTED_DROPPED.inc(dropped)
+    return decode(json.dumps(kept).encode(), headers)
+
+
+#: What a loan-topic record may carry: loan events, the close of business, and (from a core
+#: system's own format only) a client's contact details for the notifier's directory.
+Intake = LoanInput | BusinessDayClosed | ContactDetailsChanged
 
 
 def decode_loan_record(
@@ -52,15 +45,30 @@ def decode_loan_record(
     value: bytes | None,
     headers: Sequence[tuple[str, bytes]],
     avro: TranslateAvro,
-) -> LoanInput | BusinessDayClosed | None:
-    """The loan event a record carries; None for a Fineract event Dunwell does not use."""
+) -> tuple[Intake, ...]:
+    """The events a record carries, in order; none for a Fineract event Dunwell ignores."""
     if value and value.startswith(AVRO_MARKER):
-        event: Event | None = avro(value, key)
-        if event is None:
-            return None
-    else:
-        event = decode_json(value, headers)
+        return _translated(avro(value, key))
+    event: Event = decode_json(value, headers)
     if not isinstance(event, (*LOAN_INPUTS, BusinessDayClosed)):
-        kind = getattr(event, "type", type(event).__name__)
-        raise InvalidEvent(f"unexpected event type {kind} on the loan-events topic")
-    return event  # type: ignore[return-value]
+        raise _unexpected(event)
+    return (event,)  # type: ignore[return-value]
+
+
+def _translated(translated: tuple[Translated, ...]) -> tuple[Intake, ...]:
+    """A core system's events, counted by type and outcome (after the whole record read)."""
+    events: list[Intake] = []
+    for item in translated:
+        for event in item.events:
+            if not isinstance(event, (*LOAN_INPUTS, ContactDetailsChanged)):
+                raise _unexpected(event)
+            events.append(event)  # type: ignore[arg-type]
+    for item in translated:
+        FINERACT_EVENTS.labels(item.source_type, "ignored" if item.ignored else "mapped").inc()
+        PROTECTED_DROPPED.inc(item.protected_dropped)
+    return tuple(events)
+
+
+def _unexpected(event: Event) -> InvalidEvent:
+    kind = getattr(event, "type", type(event).__name__)
+    return InvalidEvent(f"unexpected event type {kind} on the loan-events topic")

@@ -5,13 +5,20 @@ from __future__ import annotations
 import time
 
 from services.scheduler.domain.loan import Loan
-from services.scheduler.domain.planner import Decision, apply, pre_due, sweep
+from services.scheduler.domain.planner import Decision, LoanInput, apply, pre_due, sweep
 from services.scheduler.handlers.intake import decode_loan_record
-from services.scheduler.metrics import REQUESTS_PUBLISHED, SWEEP_SECONDS, SWEPT, WITHDRAWALS
+from services.scheduler.metrics import (
+    BORROWER_UNKNOWN,
+    REQUESTS_PUBLISHED,
+    SWEEP_SECONDS,
+    SWEPT,
+    WITHDRAWALS,
+)
 from services.scheduler.ports import Dependencies
 from shared.events import (
     AgentTaskOpened,
     BusinessDayClosed,
+    ContactDetailsChanged,
     ContactRequested,
     ContactWithdrawn,
     DelinquencyRangeChanged,
@@ -35,6 +42,9 @@ def destination(event: Event, topics: Topics) -> str:
         return topics.delinquency
     if isinstance(event, AgentTaskOpened | PromiseToPayResolved):
         return topics.tasks
+    if isinstance(event, ContactDetailsChanged):
+        # A core system's client, read from its own format: the notifier's directory input.
+        return topics.customer_events
     raise TypeError(f"the scheduler does not publish {type(event).__name__}")
 
 
@@ -45,21 +55,36 @@ async def handle_loan_record(record: Record, ctx: Dependencies) -> None:
     Outputs are published (and acknowledged) before the loan's new state is written, so a crash
     in between republishes the same deterministic events rather than losing them.
     """
-    event = decode_loan_record(record.key, record.value, record.headers, ctx.avro)
-    if isinstance(event, BusinessDayClosed):
-        await sweep_partition(event, record, ctx)
-    elif event is not None and event.loan_id is not None:
-        loan = ctx.loans.get(event.loan_id)
-        if loan is not None and _already_applied(loan, record, event.event_id):
-            EVENTS_CONSUMED.labels(SERVICE, record.topic, "duplicate").inc()
-            return
-        decision = apply(loan, event, ctx.plan, record.partition)
-        if isinstance(event, InstalmentDue) and decision.loan is not None:
-            reminded = pre_due(decision.loan, event, ctx.plan)
-            decision = Decision(reminded.loan, (*decision.outputs, *reminded.outputs))
-        await _commit(_mark(decision, record, event.event_id), ctx)
+    events = decode_loan_record(record.key, record.value, record.headers, ctx.avro)
+    outcome = "processed"
+    for index, event in enumerate(events):
+        # A record of several events (a bulk message) tracks each one's position on its own.
+        position = record.topic if len(events) == 1 else f"{record.topic}#{index}"
+        if isinstance(event, BusinessDayClosed):
+            await sweep_partition(event, record, ctx)
+        elif isinstance(event, ContactDetailsChanged):
+            await ctx.publisher.publish(destination(event, ctx.topics), event)
+        elif event.loan_id and not await _apply(event, event.loan_id, record, position, ctx):
+            outcome = "duplicate"
     await ctx.loans.durable()
-    EVENTS_CONSUMED.labels(SERVICE, record.topic, "processed").inc()
+    EVENTS_CONSUMED.labels(SERVICE, record.topic, outcome).inc()
+
+
+async def _apply(
+    event: LoanInput, loan_id: str, record: Record, position: str, ctx: Dependencies
+) -> bool:
+    """Apply one loan event; False when it was already applied (a replay or a duplicate)."""
+    loan = ctx.loans.get(loan_id)
+    if loan is not None and _already_applied(loan, position, record.offset, event.event_id):
+        return False
+    decision = apply(loan, event, ctx.plan, record.partition)
+    if isinstance(event, InstalmentDue) and decision.loan is not None:
+        reminded = pre_due(decision.loan, event, ctx.plan)
+        decision = Decision(reminded.loan, (*decision.outputs, *reminded.outputs))
+    if decision.loan is not None and decision.loan.debtor_id is None:
+        BORROWER_UNKNOWN.inc()
+    await _commit(_mark(decision, position, record.offset, event.event_id), ctx)
+    return True
 
 
 async def sweep_partition(close: BusinessDayClosed, record: Record, ctx: Dependencies) -> None:
@@ -67,12 +92,12 @@ async def sweep_partition(close: BusinessDayClosed, record: Record, ctx: Depende
     started = time.monotonic()
     loans = list(ctx.loans.in_partition(record.partition))
     for loan in loans:
-        if _already_applied(loan, record, close.event_id):
+        if _already_applied(loan, record.topic, record.offset, close.event_id):
             continue
         swept = sweep(loan, close.business_date, ctx.plan)
         reminded = pre_due(swept.loan or loan, close, ctx.plan)
         decision = Decision(reminded.loan, (*swept.outputs, *reminded.outputs))
-        await _commit(_mark(decision, record, close.event_id), ctx)
+        await _commit(_mark(decision, record.topic, record.offset, close.event_id), ctx)
     SWEPT.inc(len(loans))
     SWEEP_SECONDS.observe(time.monotonic() - started)
 
@@ -80,18 +105,19 @@ async def sweep_partition(close: BusinessDayClosed, record: Record, ctx: Depende
 RECENT_IDS = 64
 
 
-def _already_applied(loan: Loan, record: Record, event_id: str) -> bool:
-    """A replay after a crash (offset already applied) or a duplicate from the source."""
-    return loan.applied.get(record.topic, -1) >= record.offset or event_id in loan.recent_ids
+def _already_applied(loan: Loan, position: str, offset: int, event_id: str) -> bool:
+    """A replay after a crash (offset already applied at this position of the topic: the topic
+    itself, or one event of a record carrying several) or a duplicate from the source."""
+    return loan.applied.get(position, -1) >= offset or event_id in loan.recent_ids
 
 
-def _mark(decision: Decision, record: Record, event_id: str) -> Decision:
+def _mark(decision: Decision, position: str, offset: int, event_id: str) -> Decision:
     """Record, in the state written with the decision, which input it applied."""
     if decision.loan is None:
         return decision
     loan = decision.loan.model_copy(
         update={
-            "applied": {**decision.loan.applied, record.topic: record.offset},
+            "applied": {**decision.loan.applied, position: offset},
             "recent_ids": (*decision.loan.recent_ids, event_id)[-RECENT_IDS:],
         }
     )

@@ -1,8 +1,9 @@
-"""Fineract events onto Dunwell's core-banking events.
+"""Fineract's loan payloads onto Dunwell's core-banking events: due, overdue, repayment, pause,
+write-off and close.
 
-Fineract's due, overdue and transaction payloads carry the loan, not the client: such events name
-the debtor ``fineract-loan-<loanId>`` and the scheduler keeps the debtor it already knows for the
-loan. Client names and other personal fields in Fineract payloads are never read.
+These payloads carry the loan, not the client: their events name no debtor, and the scheduler
+keeps the one it learned from the loan's account (see :mod:`.accounts`). Client names and other
+personal fields in Fineract payloads are never read.
 """
 
 from __future__ import annotations
@@ -12,9 +13,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from pydantic import ValidationError
-
-from services.scheduler.adapters.fineract.codec import read_message
 from shared.errors import InvalidEvent
 from shared.events import (
     DelinquencyPaused,
@@ -31,14 +29,18 @@ from shared.events import (
 Payload = dict[str, Any]
 
 
-def _base(message: Payload, loan_id: Any) -> dict[str, Any]:
+def base(message: Payload) -> dict[str, Any]:
+    """The fields every event mapped from ``message`` shares: its id (from Fineract's
+    idempotency key, so a redelivery is recognised) and when it happened."""
     created = datetime.fromisoformat(message["createdAt"]).replace(tzinfo=UTC)
     return {
         "event_id": derived_event_id("fineract", message["idempotencyKey"]),
         "occurred_at": created,
-        "loan_id": str(loan_id),
-        "debtor_id": f"fineract-loan-{loan_id}",
     }
+
+
+def _base(message: Payload, loan_id: Any) -> dict[str, Any]:
+    return {**base(message), "loan_id": str(loan_id)}
 
 
 def _currency(payload: Payload) -> str:
@@ -114,8 +116,6 @@ MAPPERS: Final[dict[str, Callable[..., Event]]] = {
     "LoanWrittenOffPostBusinessEvent": _written_off,
     "LoanCloseBusinessEvent": _closed,
 }
-#: Read and accepted, but the scheduler computes its own classification from the schedule.
-ACKNOWLEDGED: Final = frozenset({"LoanDelinquencyRangeChangeBusinessEvent"})
 
 
 def loan_from_key(key: bytes | None) -> int | None:
@@ -123,17 +123,9 @@ def loan_from_key(key: bytes | None) -> int | None:
     return int.from_bytes(key, "big", signed=True) if key and len(key) == 8 else None
 
 
-def to_event(value: bytes, key: bytes | None = None) -> Event | None:
-    """Our event for one Fineract Kafka value; None for a type Dunwell does not act on."""
-    message, _, payload = read_message(value)
-    mapper = MAPPERS.get(message["type"])
-    if mapper is None:
-        if message["type"] in ACKNOWLEDGED:
-            return None
-        raise InvalidEvent(f"Fineract event type {message['type']} is not one Dunwell reads")
-    try:
-        if mapper is _pause:
-            return _pause(message, payload, loan_from_key(key))
-        return mapper(message, payload)
-    except (KeyError, TypeError, ValueError, ValidationError) as e:
-        raise InvalidEvent(f"{message['type']}: payload does not map: {type(e).__name__}") from e
+def loan_event(message: Payload, payload: Payload, key: bytes | None) -> Event:
+    """The event of a loan payload whose type is in :data:`MAPPERS`."""
+    mapper = MAPPERS[message["type"]]
+    if mapper is _pause:
+        return _pause(message, payload, loan_from_key(key))
+    return mapper(message, payload)

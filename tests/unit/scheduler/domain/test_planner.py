@@ -16,6 +16,7 @@ from shared.events import (
     DelinquencyPaused,
     DelinquencyRangeChanged,
     Event,
+    InstalmentFellOverdue,
     LoanRescheduled,
     LoanWrittenOff,
     PromiseToPayResolved,
@@ -284,3 +285,39 @@ class TestFieldVisit:
         book = Book()
         events = book.days(START, START + timedelta(days=70))
         assert not [e for e in events if isinstance(e, AgentTaskOpened)]
+
+
+def test_a_loan_first_seen_overdue_without_its_borrower_waits_then_decides() -> None:
+    report = InstalmentFellOverdue(
+        event_id="od-1",
+        occurred_at=at(date(2026, 3, 13)),
+        loan_id="loan-9",
+        account_number="000000009",
+        product="fineract-loan",
+        instalment_number=1,
+        due_date=date(2026, 3, 10),
+        amount_due=Decimal(1050),
+        currency="CNY",
+        days_past_due=3,
+    )
+    waiting = apply(None, report, CONTEXT)
+    assert waiting.loan is not None
+    assert waiting.loan.debtor_id is None
+    assert waiting.outputs == ()  # nothing is sent to a debtor Dunwell would have to invent
+    swept = sweep(waiting.loan, date(2026, 3, 14), CONTEXT)
+    assert swept.outputs == ()
+    assert swept.loan is not None
+    late = opened("loan-9", first_due=date(2026, 3, 10), count=2, opened_on=date(2026, 3, 14))
+    found = apply(swept.loan, late, CONTEXT)
+    assert found.loan is not None
+    assert found.loan.debtor_id == "debtor-1"
+    assert [i.number for i in found.loan.instalments] == [1, 2]
+    requests = [o for o in found.outputs if isinstance(o, ContactRequested)]
+    assert [r.debtor_id for r in requests] == ["debtor-1"]
+
+
+def test_an_opening_never_changes_a_known_borrower() -> None:
+    book = Book()
+    again = apply(book.loan, opened(debtor_id="someone-else"), CONTEXT)
+    assert again.loan is not None
+    assert again.loan.debtor_id == "debtor-1"

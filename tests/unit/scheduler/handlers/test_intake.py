@@ -8,21 +8,25 @@ import json
 import pytest
 from prometheus_client import REGISTRY
 
-from services.scheduler.handlers.intake import decode_loan_record, strip_protected
+from services.scheduler.domain.translation import Translated
+from services.scheduler.handlers.intake import decode_loan_record
 from shared.errors import InvalidEvent
-from shared.events import Event, encode
+from shared.events import encode
 from shared.testing.factories import contact_request, overdue
 
 
-def no_avro(value: bytes, key: bytes | None) -> Event | None:
+def no_avro(value: bytes, key: bytes | None) -> tuple[Translated, ...]:
     raise AssertionError("not an Avro record")
 
 
 def test_protected_attributes_are_dropped_at_any_depth_and_counted() -> None:
     before = REGISTRY.get_sample_value("scheduler_protected_fields_dropped_total") or 0.0
-    document = {"gender": "F", "loan": {"age": 40, "amount": 1}, "list": [{"occupation": "x"}]}
-    assert strip_protected(document) == {"loan": {"amount": 1}, "list": [{}]}
-    assert REGISTRY.get_sample_value("scheduler_protected_fields_dropped_total") == before + 3
+    event = overdue()
+    record = encode(event, source="/corebanking")
+    body = {**json.loads(record.value), "gender": "F", "dateOfBirth": "1980-01-01"}
+    decoded = decode_loan_record(record.key, json.dumps(body).encode(), record.headers, no_avro)
+    assert decoded == (event,)
+    assert REGISTRY.get_sample_value("scheduler_protected_fields_dropped_total") == before + 2
 
 
 def test_our_json_events_decode_without_their_protected_attributes() -> None:
@@ -30,18 +34,29 @@ def test_our_json_events_decode_without_their_protected_attributes() -> None:
     record = encode(event, source="/corebanking")
     body = {**json.loads(record.value), "gender": "M"}
     decoded = decode_loan_record(record.key, json.dumps(body).encode(), record.headers, no_avro)
-    assert decoded == event
+    assert decoded == (event,)
 
 
-def test_avro_goes_to_the_translator_with_the_key() -> None:
+def test_avro_goes_to_the_translator_with_the_key_and_is_counted_by_type() -> None:
     seen: list[tuple[bytes, bytes | None]] = []
+    labels = {"type": "LoanProductCreateBusinessEvent", "outcome": "ignored"}
+    before = REGISTRY.get_sample_value("scheduler_fineract_events_total", labels) or 0.0
 
-    def translate(value: bytes, key: bytes | None) -> Event | None:
+    def translate(value: bytes, key: bytes | None) -> tuple[Translated, ...]:
         seen.append((value, key))
-        return None
+        return (Translated("LoanProductCreateBusinessEvent"),)
 
-    assert decode_loan_record(b"k", b"\xc3\x01rest", [], translate) is None
+    assert decode_loan_record(b"k", b"\xc3\x01rest", [], translate) == ()
     assert seen == [(b"\xc3\x01rest", b"k")]
+    assert REGISTRY.get_sample_value("scheduler_fineract_events_total", labels) == before + 1
+
+
+def test_a_translated_event_of_another_topic_is_invalid_here() -> None:
+    def translate(value: bytes, key: bytes | None) -> tuple[Translated, ...]:
+        return (Translated("LoanDisbursalBusinessEvent", (contact_request(),)),)
+
+    with pytest.raises(InvalidEvent, match="unexpected event type"):
+        decode_loan_record(b"k", b"\xc3\x01rest", [], translate)
 
 
 @pytest.mark.parametrize("value", [None, b"", b"{not json"])

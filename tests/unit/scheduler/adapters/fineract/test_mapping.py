@@ -7,15 +7,23 @@ from decimal import Decimal
 
 import pytest
 
-from services.scheduler.adapters.fineract.mapping import to_event
+from services.scheduler.adapters.fineract.translate import translate
 from shared.errors import InvalidEvent
 from shared.events import (
     DelinquencyPaused,
+    Event,
     InstalmentDue,
     InstalmentFellOverdue,
     RepaymentPosted,
 )
 from tests.support.fineract import NS, loan_key, message, repayment_due
+
+
+def to_event(value: bytes, key: bytes | None = None) -> Event:
+    """The one event a single Fineract value maps to."""
+    [translated] = translate(value, key)
+    [event] = translated.events
+    return event
 
 
 def test_due_and_overdue_events() -> None:

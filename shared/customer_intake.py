@@ -1,0 +1,54 @@
+"""Core banking's customer records as Dunwell takes them: tolerant of what a core system adds.
+
+A bank's core system sends more about a customer than the directory needs (Fineract's clients
+carry gender, date of birth, office, staff …). Refusing such a record would leave the borrower
+with no contact point at all, so for contact details: protected attributes are dropped (at any
+depth, counted), other unknown top-level fields are ignored (counted), and the rest is validated
+as strictly as ever. Pure: no I/O, the caller counts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from shared.corebanking_events import ContactDetailsChanged
+from shared.events import MAX_EVENT_BYTES, AnyEvent, decode
+from shared.protected import strip_protected
+
+CONTACT_DETAILS: Final = ContactDetailsChanged.model_fields["type"].default
+
+
+@dataclass(frozen=True)
+class Tolerated:
+    """What was left out of a record before validation."""
+
+    protected: int = 0
+    unknown: int = 0
+
+
+def decode_customer_event(
+    value: bytes | None, headers: Sequence[tuple[str, bytes]]
+) -> tuple[AnyEvent, Tolerated]:
+    """Decode a customer-events record as :func:`shared.events.decode` does, but tolerant of
+    extra fields in contact details; raises :class:`~shared.errors.InvalidEvent` as it does."""
+    document = _document(value)
+    if not isinstance(document, dict) or document.get("type") != CONTACT_DETAILS:
+        return decode(value, headers), Tolerated()
+    kept, protected = strip_protected(document)
+    known = ContactDetailsChanged.model_fields
+    cleaned = {key: item for key, item in kept.items() if key in known}
+    unknown = len(kept) - len(cleaned)
+    return decode(json.dumps(cleaned).encode(), headers), Tolerated(protected, unknown)
+
+
+def _document(value: bytes | None) -> object:
+    """The JSON document, or None where :func:`decode` must give the reason itself."""
+    if not value or len(value) > MAX_EVENT_BYTES:
+        return None
+    try:
+        return json.loads(value)
+    except (ValueError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,70 @@
+"""Personal attributes no collection decision may depend on, and the boundary that drops them.
+
+Equal treatment: contact and escalation never depend on gender, age, occupation, ethnicity and the
+like. Core systems send such fields anyway (Fineract's clients carry ``gender`` and
+``dateOfBirth``): every boundary drops them before validation, and strategies that name them are
+refused at load. Keys are matched as words, in snake_case and camelCase alike.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+#: Attributes no collection decision may depend on (equal treatment; CBA-2026, ECOA/Reg B).
+PROTECTED: Final = (
+    "gender",
+    "sex",
+    "age",
+    r"birth\w*",
+    "dob",
+    "occupation",
+    "job",
+    "profession",
+    "employer",
+    r"ethnic\w*",
+    "race",
+    "nationality",
+    r"religio\w*",
+    "marital",
+    r"pregnan\w*",
+    r"disab\w*",
+    "health",
+    "political",
+    "union",
+    "orientation",
+    "education",
+    "hukou",
+    "household_registration",
+)
+# Whole words (an underscore separates words: "age_band" is refused, "agency" is not).
+PROTECTED_PATTERN: Final = re.compile(
+    r"(?<![a-z])(" + "|".join(PROTECTED) + r")(?![a-z])", re.IGNORECASE
+)
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def is_protected(key: str) -> bool:
+    """Whether a field name names a protected attribute (``gender``, ``date_of_birth``,
+    ``dateOfBirth``); ``agency`` or ``agent_id`` do not."""
+    return PROTECTED_PATTERN.search(_CAMEL.sub("_", key)) is not None
+
+
+def strip_protected(document: Any) -> tuple[Any, int]:
+    """The document without any key that names a protected attribute (at any depth), and how
+    many keys were dropped."""
+    if isinstance(document, dict):
+        kept, dropped = {}, 0
+        for key, value in document.items():
+            if is_protected(str(key)):
+                dropped += 1
+                continue
+            kept[key], inner = strip_protected(value)
+            dropped += inner
+        return kept, dropped
+    if isinstance(document, list):
+        items = [strip_protected(item) for item in document]
+        return [item for item, _ in items], sum(n for _, n in items)
+    return document, 0
