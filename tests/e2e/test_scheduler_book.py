@@ -21,7 +21,7 @@ from shared.settings import KafkaSettings
 from shared.testing.factories import overdue
 from tests.polling import eventually
 from tests.support.acl import grant
-from tests.support.fineract import loan_key, repayment_due
+from tests.support.fineract import loan_account, loan_key, period, repayment_due
 from tests.support.kafka import read_topic
 from tests.support.stack import isolated_stack
 
@@ -88,15 +88,23 @@ async def test_fineract_bytes_go_through_the_running_scheduler(
     stack, kafka = scheduler
     stack.start("scheduler")
     await stack.wait_ready("scheduler")
+    opened = loan_account(
+        "LoanDisbursalBusinessEvent",
+        4711,
+        42,
+        [period(1, date(2026, 3, 10), "1050")],
+        business_date=date(2026, 2, 10),
+    )
     value = repayment_due(
         "LoanRepaymentOverdueBusinessEvent", 4711, 1, date(2026, 3, 10), "1050", date(2026, 3, 13)
     )
     publisher = KafkaEventPublisher(kafka, service="fineract")
     await publisher.start()
     try:
-        await publisher.publish_record(
-            kafka.topics.loan_events, KafkaRecord(key=loan_key(4711), value=value, headers=())
-        )
+        for each in (opened, value):
+            await publisher.publish_record(
+                kafka.topics.loan_events, KafkaRecord(key=loan_key(4711), value=each, headers=())
+            )
     finally:
         await publisher.aclose()
 
@@ -106,6 +114,7 @@ async def test_fineract_bytes_go_through_the_running_scheduler(
     await eventually(requested, 60)
     [request] = [r for r in await published_requests(kafka) if r.loan_id == "4711"]
     assert (request.amount_due, request.step) == (Decimal("1050"), "early-notice")
+    assert request.debtor_id == "42"  # the client Fineract named, never a made-up debtor
 
 
 async def test_the_scheduler_authenticates_with_scram(broker: str, tmp_path: Path) -> None:
