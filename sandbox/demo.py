@@ -14,7 +14,7 @@ from pathlib import Path
 from sandbox.loanbook import publish_items, simulated_book
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import SmtpInbox
-from sandbox.stack import LOCAL_TOKENS, Stack, StackConfig, morning_of, run_date
+from sandbox.stack import LOCAL_DESK_TOKENS, LOCAL_TOKENS, Stack, StackConfig, morning_of, run_date
 from shared.kafka import create_topics
 from shared.settings import KafkaSettings
 
@@ -36,6 +36,12 @@ def _print_guide(
         f"'http://127.0.0.1:{ports['audit']}/v1/timeline?debtor_id=<debtor id>'",
         f"  Verify a message  http://127.0.0.1:{ports['audit']}/verify  (code from an email)",
         f"  Checkpoint        http://127.0.0.1:{ports['audit']}/v1/checkpoint",
+        f"  Agents' queue     curl -H 'Authorization: Bearer "
+        f"{LOCAL_DESK_TOKENS['agent-1']['token']}' http://127.0.0.1:{ports['desk']}"
+        "/v1/queues/collections",
+        f"  Case view         curl -H 'Authorization: Bearer "
+        f"{LOCAL_DESK_TOKENS['supervisor-1']['token']}' http://127.0.0.1:{ports['desk']}"
+        "/v1/cases/<loan id>",
         *(
             f"  {name:<17} http://127.0.0.1:{port}/metrics  /healthz  /readyz"
             for name, port in ports.items()
@@ -61,7 +67,7 @@ async def _until_signal() -> None:
 
 
 async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: int) -> None:
-    """Run audit, notifier and scheduler with the stand-ins on a fresh demo book, until a signal."""
+    """Run every service with the stand-ins on a fresh demo book, until a signal."""
     bootstrap = _bootstrap_servers()
     kafka = KafkaSettings(bootstrap_servers=bootstrap)
     await create_topics(kafka, kafka.topics.all(), partitions=4)
@@ -81,7 +87,7 @@ async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: in
     ).start()
     stack = Stack(dataclasses.replace(config, providers_url=providers.url))
     try:
-        print("starting audit, notifier and scheduler ...", flush=True)
+        print("starting audit, notifier, scheduler and desk ...", flush=True)
         await stack.start_all()
         # A fresh run name each time: ids derive from it, so every run shows new messages.
         run_name = time.strftime("demo%Y%m%d%H%M%S")

@@ -1,4 +1,4 @@
-"""Runs Dunwell's three services as real processes on one machine (``make run``, e2e tests)."""
+"""Runs Dunwell's services as real processes on one machine (``make run``, e2e tests)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,17 @@ from sandbox.containers import container_command, container_name, kill_container
 from sandbox.providers.core import Credentials
 from services.notifier.domain.institution import EXAMPLE_TEXTS, FIELD_OF
 
-SERVICES: Final = ("audit", "notifier", "scheduler")
+SERVICES: Final = ("audit", "notifier", "scheduler", "desk")
 #: Local-only bearer tokens of the audit API (make run prints them).
 LOCAL_TOKENS: Final = {
     "auditor": {"token": "local-auditor-token", "role": "auditor"},
     "crm": {"token": "local-agent-token", "role": "agent"},
+}
+#: Local-only bearer tokens of the desk API, one per person (make run prints them).
+LOCAL_DESK_TOKENS: Final = {
+    "agent-1": {"token": "local-collector-token", "role": "agent", "team": "collections"},
+    "agent-2": {"token": "local-field-agent-token", "role": "agent", "team": "field"},
+    "supervisor-1": {"token": "local-supervisor-token", "role": "supervisor"},
 }
 
 
@@ -54,7 +60,7 @@ class StackConfig:
     smtp_port: int
     namespace: str = ""
     ports: dict[str, int] = field(
-        default_factory=lambda: {"audit": 8082, "notifier": 8081, "scheduler": 8083}
+        default_factory=lambda: {"audit": 8082, "notifier": 8081, "scheduler": 8083, "desk": 8084}
     )
     log_level: str = "INFO"
     #: Run each service as a container of this image (see sandbox.containers), not a process.
@@ -78,7 +84,7 @@ class StackConfig:
             prefix + "LOG_LEVEL": self.log_level,
             prefix + "SHUTDOWN_GRACE_S": "10",
         }
-        if service in ("audit", "notifier"):
+        if service in ("audit", "notifier", "desk"):
             env[prefix + "DATABASE_URL"] = f"sqlite+aiosqlite:///{self.workdir / service}.db"
         if service == "audit":
             env[prefix + "API_TOKENS"] = json.dumps(LOCAL_TOKENS)
@@ -99,6 +105,10 @@ class StackConfig:
                 env.update(provider_env(prefix, self.providers_url, self.credentials))
         if service == "scheduler":
             env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
+        if service == "desk":
+            env[prefix + "API_TOKENS"] = json.dumps(LOCAL_DESK_TOKENS)
+            env[prefix + "AUDIT_URL"] = f"http://127.0.0.1:{self.ports['audit']}"
+            env[prefix + "GAUGE_INTERVAL_S"] = "5"
         return env
 
 

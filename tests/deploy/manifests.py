@@ -15,7 +15,7 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 MONITORING = DEPLOY / "base" / "monitoring"
 OVERLAYS = ("dev", "prod")
 KUBERNETES = "1.32.0"
-OUR_PREFIXES = ("dunwell_", "notifier_", "scheduler_", "audit_")
+OUR_PREFIXES = ("dunwell_", "notifier_", "scheduler_", "audit_", "desk_")
 
 
 def render(path: Path) -> list[dict[str, Any]]:
@@ -54,7 +54,7 @@ def alert_queries(groups: dict[str, Any] | None = None) -> list[str]:
 
 def metric_names(expression: str) -> set[str]:
     """Our metric names in a PromQL expression, without histogram/counter sample suffixes."""
-    names = set(re.findall(r"\b((?:dunwell|notifier|scheduler|audit)_[a-z0-9_]+)", expression))
+    names = set(re.findall(r"\b((?:dunwell|notifier|scheduler|audit|desk)_[a-z0-9_]+)", expression))
     return {re.sub(r"_(bucket|count|sum)$", "", n) for n in names}
 
 

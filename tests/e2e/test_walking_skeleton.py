@@ -144,7 +144,7 @@ async def _text(url: str) -> str:
 
 
 async def test_every_service_reports_health_and_metrics(system: System) -> None:
-    for service in ("audit", "notifier", "scheduler"):
+    for service in ("audit", "notifier", "scheduler", "desk"):
         for path in ("/healthz", "/readyz"):
             body = json.loads(await _text(system.url(service, path)))
             assert body["ok"] is True, (service, path)
@@ -207,7 +207,7 @@ async def test_bad_records_on_every_input_topic_are_dead_lettered_and_stop_nothi
     for e in entries:
         assert e["content"]["reason"]
         assert e["content"]["reason_code"] == "invalid_event"
-    for service in ("audit", "notifier", "scheduler"):
+    for service in ("audit", "notifier", "scheduler", "desk"):
         body = json.loads(await _text(system.url(service, "/readyz")))
         assert body["ok"] is True, service
     # And the pipeline still works after all that: one more overdue event gives one email.

@@ -1,4 +1,4 @@
-"""The three services as containers of the image, as Kubernetes runs them, on the host's
+"""The four services as containers of the image, as Kubernetes runs them, on the host's
 network with the local broker, PostgreSQL, an SMTP server and the provider sandbox.
 
 Each container runs as uid 10001 with a read-only root filesystem, every capability dropped
@@ -54,7 +54,7 @@ def containers(
         service: {
             f"DUNWELL_{service.upper()}_DATABASE_URL": _database(postgres, f"image_{service}")
         }
-        for service in ("audit", "notifier")
+        for service in ("audit", "notifier", "desk")
     }
     with provider_stack(
         broker,

@@ -45,7 +45,7 @@ def test_it_carries_no_pip_uv_compiler_or_sources(image: Image) -> None:
 def test_the_operator_command_and_each_service_module_start(image: Image) -> None:
     assert image.run("services.cli", "--help").stdout.startswith("Usage:")
     assert image.run("--help", entrypoint="dunwell").stdout.startswith("Usage:")
-    for service in ("audit", "notifier", "scheduler"):
+    for service in ("audit", "notifier", "scheduler", "desk"):
         spec = image.run(
             "-c",
             f"import importlib.util as u; print(bool(u.find_spec('services.{service}.__main__')))",

@@ -1,0 +1,72 @@
+"""The desk on the real broker with its production wiring (Kafka source and publisher, SQLite):
+a task published on the tasks topic appears in its team's queue through the HTTP API, a cure on
+the delinquency topic closes it, and a bad record goes to the dead-letter topic."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from services.desk.app import build_app
+from services.desk.settings import ApiToken, Settings
+from shared.deadletter import REASON_CODE, header
+from shared.events import KafkaRecord
+from shared.kafka import KafkaEventPublisher
+from shared.settings import KafkaSettings
+from tests.polling import eventually
+from tests.support.desk import Loan
+from tests.support.kafka import read_topic
+
+pytestmark = pytest.mark.broker
+Client = TestClient[web.Request, web.Application]
+AGENT = {"Authorization": "Bearer agent-secret"}
+
+
+async def test_a_published_task_is_queued_and_a_cure_closes_it(
+    kafka: KafkaSettings,
+    tmp_path: Path,
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
+) -> None:
+    settings = Settings(
+        kafka=kafka,
+        group_id=f"dunwell-desk-{secrets.token_hex(3)}",
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/desk.db",
+        api_tokens={"agent-7": ApiToken(token="agent-secret", role="agent", team="collections")},
+    )
+    http = await aiohttp_client(build_app(settings))
+    loan, publisher = Loan(), KafkaEventPublisher(kafka, service="test")
+    task = loan.task()
+    await publisher.start()
+    try:
+        await publisher.publish(kafka.topics.delinquency, loan.range("r1", day=4))
+        await publisher.publish(kafka.topics.tasks, task)
+        await publisher.publish_record(
+            kafka.topics.tasks, KafkaRecord(key=loan.loan_id.encode(), value=b"{", headers=())
+        )
+
+        async def queued() -> list[Any]:
+            response = await http.get("/v1/queues/collections", headers=AGENT)
+            return list((await response.json())["tasks"])
+
+        async def holds_the_task() -> bool:
+            return [t["task_id"] for t in await queued()] == [task.event_id]
+
+        await eventually(holds_the_task, timeout_s=60)
+        await publisher.publish(kafka.topics.delinquency, loan.range(None, day=9))
+
+        async def emptied() -> bool:
+            return await queued() == []
+
+        await eventually(emptied, timeout_s=60)
+    finally:
+        await publisher.aclose()
+    view = await (await http.get(f"/v1/cases/{loan.loan_id}", headers=AGENT)).json()
+    assert (view["status"], view["tasks"]["past"][0]["closed_reason"]) == ("cured", "cured")
+    letters = await read_topic(kafka, f"{kafka.topics.tasks}.dlq")
+    assert [(r.value, header(r.headers, REASON_CODE)) for r in letters] == [(b"{", "invalid_event")]
