@@ -14,7 +14,15 @@ from pathlib import Path
 from sandbox.loanbook import publish_items, simulated_book
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import SmtpInbox
-from sandbox.stack import LOCAL_DESK_TOKENS, LOCAL_TOKENS, Stack, StackConfig, morning_of, run_date
+from sandbox.stack import (
+    LOCAL_DESK_TOKENS,
+    LOCAL_DIALLER_TOKEN,
+    LOCAL_TOKENS,
+    Stack,
+    StackConfig,
+    morning_of,
+    run_date,
+)
 from shared.kafka import create_topics
 from shared.settings import KafkaSettings
 
@@ -32,6 +40,10 @@ def _print_guide(
         f"  Borrowers' phones {providers}/phone  (SMS and WeChat, from the provider sandbox)",
         f"  Reply as borrower curl -X POST {providers}/_reply -H 'Content-Type: application/json'"
         ' -d \'{"provider": "aliyun", "from": "+8613800000001", "text": "TD"}\'',
+        f"  Ask to call       curl -X POST http://127.0.0.1:{ports['notifier']}/v1/calls"
+        f" -H 'Authorization: Bearer {LOCAL_DIALLER_TOKEN}' -d '{{\"idempotency_key\": "
+        '"dial-1", "debtor_id": "<debtor id>", "debt_id": "<loan id>", "number": '
+        '"+8613800000001", "sender": "agency-7", "agent_id": "agent-1"}\'',
         f"  Audit timeline    curl -H 'Authorization: Bearer {LOCAL_TOKENS['auditor']['token']}' "
         f"'http://127.0.0.1:{ports['audit']}/v1/timeline?debtor_id=<debtor id>'",
         f"  Verify a message  http://127.0.0.1:{ports['audit']}/verify  (code from an email)",

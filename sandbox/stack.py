@@ -34,6 +34,8 @@ LOCAL_DESK_TOKENS: Final = {
     "agent-2": {"token": "local-field-agent-token", "role": "agent", "team": "field"},
     "supervisor-1": {"token": "local-supervisor-token", "role": "supervisor"},
 }
+#: Local-only bearer token of the notifier's dialler and agency API (/v1/contacts, /v1/calls).
+LOCAL_DIALLER_TOKEN: Final = "local-dialler-token"  # noqa: S105 - a local-only value
 
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -101,6 +103,7 @@ class StackConfig:
             env[prefix + "DEFERRAL_POLL_S"] = "1"
             env[prefix + "PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.ports['notifier']}"
             env[prefix + "CALLBACK_SECRET"] = self.credentials.callback_secret
+            env[prefix + "CONTACTS_TOKEN"] = LOCAL_DIALLER_TOKEN
             if self.providers_url:
                 env.update(provider_env(prefix, self.providers_url, self.credentials))
         if service == "scheduler":

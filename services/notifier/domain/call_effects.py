@@ -36,17 +36,21 @@ class CallEffects:
 
 def call_effects(record: CallRecord, report: CallReport) -> CallEffects:
     """Every dial counts as an attempt; an answered one as a connected call too (拨通, whoever
-    answered: the more restrictive reading); a conversation with the borrower as one."""
+    answered: the more restrictive reading); a conversation with the borrower as one, at the
+    call's start (or its ask, if the dialler's clock says earlier)."""
     kinds: list[HistoryKind] = ["call_attempt"]
     if report.status in ANSWERED:
         kinds.append("call_connected")
     if report.status == "connected":
         kinds.append("conversation")
+    # Counted no earlier than its ask: a dialler's clock behind the gate's cannot move a call
+    # into a day (or a window) it did not happen in.
+    at = max(report.started_at, record.asked_at)
     counted = tuple(
         (
             reservation_key(record.call_id, kind),
             Contact(
-                at=report.started_at,
+                at=at,
                 channel="voice",
                 kind=kind,
                 sender=record.ask.sender,
