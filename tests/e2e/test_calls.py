@@ -67,8 +67,10 @@ async def test_a_call_with_a_promise_under_the_gate_the_scheduler_and_the_audit_
     system: System,
 ) -> None:
     overdue = recent_overdue().model_copy(update={"amount_due": Decimal("5000.00")})
+    debtor = overdue.debtor_id
+    assert debtor is not None
     number = "+8613800000001"
-    details = contact_details(overdue.debtor_id, mobile=number, locale="zh-CN")
+    details = contact_details(debtor, mobile=number, locale="zh-CN")
     await publish_items(system.kafka, [Item("customer", details), Item("loan", overdue)])
 
     async def tracked() -> bool:
@@ -82,7 +84,7 @@ async def test_a_call_with_a_promise_under_the_gate_the_scheduler_and_the_audit_
         dialler = Dialler(
             system,
             session,
-            debtor_id=overdue.debtor_id,
+            debtor_id=debtor,
             debt_id=overdue.loan_id,
             number=number,
             agent_id="agent-42",
@@ -111,7 +113,7 @@ async def test_a_call_with_a_promise_under_the_gate_the_scheduler_and_the_audit_
         return any(e["content"].get("reason") == "held" for e in entries)
 
     await eventually(held, timeout_s=60)  # the promise reached the scheduler: escalation holds
-    await _pay_and_close(system, overdue.loan_id, overdue.debtor_id, friday)
+    await _pay_and_close(system, overdue.loan_id, debtor, friday)
 
     async def kept() -> bool:
         entries = await audit_entries(system, loan_id=overdue.loan_id)
