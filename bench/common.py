@@ -6,13 +6,17 @@ import json
 import os
 import platform
 import sqlite3
+import statistics
 import subprocess
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+#: Every figure is the median of at least this many runs.
+MIN_RUNS = 3
 
 
 def machine() -> dict[str, Any]:
@@ -70,3 +74,43 @@ def record(section: str, figures: dict[str, Any]) -> None:
     )
     document.setdefault("benchmarks", {})[section] = figures
     RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def median_of(samples: Sequence[float], digits: int = 0) -> dict[str, Any]:
+    """A figure measured several times: the median of the runs, with their range.
+
+    :param samples: one value per run (at least three).
+    :param digits: how many decimals the figure keeps.
+    """
+    if len(samples) < MIN_RUNS:
+        raise ValueError(f"a figure needs at least {MIN_RUNS} runs, got {len(samples)}")
+    return {
+        "value": _rounded(statistics.median(samples), digits),
+        "range": [_rounded(min(samples), digits), _rounded(max(samples), digits)],
+        "runs": len(samples),
+    }
+
+
+def beside_baseline(
+    values: Sequence[float],
+    baselines: Sequence[float],
+    baseline_name: str,
+    *,
+    digits: int = 0,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A throughput figure beside its baseline, both medians of the same run's repetitions;
+    the ratio is of the two medians."""
+    ours, theirs = median_of(values, digits), median_of(baselines, digits)
+    return {
+        **ours,
+        "baseline": theirs["value"],
+        "baseline_range": theirs["range"],
+        "baseline_name": baseline_name,
+        "ratio": round(statistics.median(values) / statistics.median(baselines), 3),
+        **extra,
+    }
+
+
+def _rounded(value: float, digits: int) -> float | int:
+    return round(value) if digits == 0 else round(value, digits)

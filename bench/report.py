@@ -56,11 +56,7 @@ def markdown(document: dict[str, Any]) -> str:
         "| service | figure | value | baseline | ratio |",
         "|---|---|---:|---:|---:|",
     ]
-    for service, name, f in compared(document):
-        lines.append(
-            f"| {service} | {name} | {f['value']:,} | {f['baseline']:,} ({f['baseline_name']}) "
-            f"| {f['ratio']} |"
-        )
+    lines += throughput_rows(document)
     lines += ["", "## Latency", "", "| figure | p50 | p99 (max for lag) |", "|---|---:|---:|"]
     for label, p50, p99 in latencies(document):
         lines.append(f"| {label} | {p50:,.1f} ms | {p99:,.1f} ms |")
@@ -78,6 +74,30 @@ def markdown(document: dict[str, Any]) -> str:
         lines += [f"- {service} {name}: {json.dumps(figure)}" for service, name, figure in others]
     lines += ["", f"![throughput and latency]({PLOT.name})", ""]
     return "\n".join(lines)
+
+
+def throughput_rows(document: dict[str, Any]) -> list[str]:
+    """The table's rows of figures beside their baselines, and what a range means."""
+    rows = []
+    for service, name, f in compared(document):
+        ours = spread(f["value"], f.get("range"))
+        theirs = spread(f["baseline"], f.get("baseline_range"))
+        rows.append(
+            f"| {service} | {name} | {ours} | {theirs} ({f['baseline_name']}) | {f['ratio']} |"
+        )
+    return [
+        *rows,
+        "",
+        "A figure with a range in brackets is the median of its runs, the range their lowest"
+        " and highest; its ratio is of the two medians.",
+    ]
+
+
+def spread(value: float, bounds: list[float] | None) -> str:
+    """A figure as the report prints it: ``17,410 [16,900 to 17,800]`` for a median of runs."""
+    if not bounds:
+        return f"{value:,}"
+    return f"{value:,} [{bounds[0]:,} to {bounds[1]:,}]"
 
 
 def plot(document: dict[str, Any], path: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic
 
@@ -44,6 +44,9 @@ class ConsumerConfig:
     key_concurrency: int = 1
     #: How long one poll waits for records; :meth:`ConsumeLoop.stop` is noticed within it.
     poll_timeout_s: float = 0.5
+    #: With a flush: the topics whose records the handler stages for it (empty: every topic).
+    #: A poll's staged records, across partitions, are flushed once, then committed at once.
+    staged_topics: tuple[str, ...] = ()
 
 
 class ConsumeLoop(Generic[R]):
@@ -57,8 +60,8 @@ class ConsumeLoop(Generic[R]):
         dead_letters: EventPublisher,
         flush: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """:param flush: for group commit: makes what the handler staged durable, once per
-        partition batch, before the batch's offsets are committed."""
+        """:param flush: for group commit: makes what the handler staged durable, once per poll
+        for every partition of the staged topics, before their offsets are committed."""
         self._source = source
         self._config = config
         self._handler = handler
@@ -104,15 +107,27 @@ class ConsumeLoop(Generic[R]):
                 continue
             self._idle.clear()
             try:
-                if config.concurrent_partitions and self._flush is None:
-                    await asyncio.gather(
-                        *(self._handle_partition(tp, records) for tp, records in batches.items())
-                    )
-                else:
-                    for tp, records in batches.items():
-                        await self._handle_partition(tp, records)
+                await self._handle_poll(batches)
             finally:
                 self._idle.set()
+
+    async def _handle_poll(self, batches: Mapping[Partition, Sequence[R]]) -> None:
+        """One poll's records: the staged topics' as one group commit, the others partition by
+        partition (side by side if configured)."""
+        flush = self._flush
+        staged = {tp: rs for tp, rs in batches.items() if flush and self._is_staged(tp.topic)}
+        jobs = [self._handle_partition(tp, rs) for tp, rs in batches.items() if tp not in staged]
+        if flush is not None and staged:
+            jobs.append(self._handle_staged(staged, flush))
+        if self._config.concurrent_partitions:
+            await asyncio.gather(*jobs)
+        else:
+            for job in jobs:
+                await job
+
+    def _is_staged(self, topic: str) -> bool:
+        staged = self._config.staged_topics
+        return not staged or topic in staged
 
     async def stop(self, grace_s: float) -> None:
         """Stop fetching, wait up to ``grace_s`` for the in-flight batch, then leave the group.
@@ -133,27 +148,48 @@ class ConsumeLoop(Generic[R]):
     async def _handle_partition(self, tp: Partition, records: Sequence[R]) -> None:
         done: int | None = None
         try:
-            if self._config.key_concurrency > 1 and self._flush is None:
+            if self._config.key_concurrency > 1:
                 await self._handle_by_key(records)
                 done = records[-1].offset + 1
             else:
                 for record in records:
                     await self._handle_one(record)
                     done = record.offset + 1
-            if self._flush is not None:
-                await self._flush()
         except RetryableError as e:
-            # Without a flush, records before the failure are durable; with one, none are.
-            failed = records[0].offset if self._flush or done is None else done
-            done = None if self._flush else done
-            log.warning("transient failure; retrying", extra={"topic": tp.topic, "error": str(e)})
-            EVENTS_CONSUMED.labels(self._config.service, tp.topic, "retried").inc()
-            self._source.seek(tp, failed)
-            await asyncio.sleep(min(e.defer_s, self._config.max_retry_pause_s))
+            # The records before the failure are durable: only the rest is read again.
+            await self._retry({tp: records[0].offset if done is None else done}, e)
         finally:
             if done is not None:
                 # The next offset to read, as Kafka expects.
                 await self._source.commit({tp: done})
+
+    async def _handle_staged(
+        self, batches: Mapping[Partition, Sequence[R]], flush: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Group commit: every partition's records staged in order, one flush, one commit.
+
+        Nothing is committed before the flush returns; a transient failure anywhere reads
+        every partition's records again, and a bug commits none of them.
+        """
+        try:
+            for records in batches.values():
+                for record in records:
+                    await self._handle_one(record)
+            await flush()
+        except RetryableError as e:
+            await self._retry({tp: rs[0].offset for tp, rs in batches.items()}, e)
+            return
+        await self._source.commit({tp: rs[-1].offset + 1 for tp, rs in batches.items()})
+
+    async def _retry(self, positions: Mapping[Partition, int], error: RetryableError) -> None:
+        """Read each partition again from ``positions`` after the error's pause."""
+        for tp, offset in positions.items():
+            log.warning(
+                "transient failure; retrying", extra={"topic": tp.topic, "error": str(error)}
+            )
+            EVENTS_CONSUMED.labels(self._config.service, tp.topic, "retried").inc()
+            self._source.seek(tp, offset)
+        await asyncio.sleep(min(error.defer_s, self._config.max_retry_pause_s))
 
     async def _handle_by_key(self, records: Sequence[R]) -> None:
         groups: dict[bytes | None, list[R]] = {}

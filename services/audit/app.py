@@ -152,7 +152,7 @@ async def _running(
 
 
 async def _consume(settings: Settings, app: web.Application) -> ConsumeLoop[Record]:
-    """The consume loop: every audited topic, staged per record, appended per batch."""
+    """The consume loop: every audited topic, staged per record, appended once per poll."""
     deps, buffer = app[deps_key], app[buffer_key]
     config = ConsumerConfig(
         service=SERVICE,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import UTC, datetime
+from collections.abc import Callable, Collection
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,72 +18,20 @@ from services.audit.adapters.schema import (
     nodes,
     verification_codes,
 )
+from services.audit.adapters.sql_rows import (
+    chunks,
+    code_values,
+    insert_sql,
+    key_rows,
+    leaf_of,
+    leaf_tuples,
+)
 from services.audit.domain.rows import AppendBatch, CheckpointRow, CodeRow, LeafRow
 from services.audit.domain.tree import Node
 from shared.database import as_utc, migrate, ping
 from shared.errors import RetryableError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-_CHUNK = 500  # keys per IN (...) query
-
-
-def _leaf(row: Any) -> LeafRow:
-    return LeafRow(
-        index=int(row.leaf_index),
-        event_id=row.event_id,
-        kind=row.kind,
-        debtor_id=row.debtor_id,
-        loan_id=row.loan_id,
-        leaf_data=bytes(row.leaf_data),
-        ciphertext=bytes(row.ciphertext),
-        recorded_at=as_utc(row.recorded_at) if row.recorded_at else None,
-    )
-
-
-def _chunks(values: Collection[Any]) -> list[list[Any]]:
-    items = list(values)
-    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-
-
-def _append_rows(batch: AppendBatch) -> list[tuple[Table, list[dict[str, Any]]]]:
-    """The rows one batch inserts, table by table, keys first (in one transaction)."""
-    created = next((r.recorded_at for r in batch.leaves if r.recorded_at), None)
-    keys = [
-        {"key_ref": ref, "wrapped_key": wrapped, "created_at": created or datetime.now(UTC)}
-        for ref, wrapped in batch.new_keys.items()
-    ]
-    return [
-        (data_keys, keys),
-        (leaves, [_leaf_values(r) for r in batch.leaves]),
-        (
-            nodes,
-            [{"level": lv, "node_index": ix, "hash": h} for (lv, ix), h in batch.nodes.items()],
-        ),
-        (verification_codes, [_code_values(c) for c in batch.codes]),
-    ]
-
-
-def _leaf_values(r: LeafRow) -> dict[str, Any]:
-    return {
-        "leaf_index": r.index,
-        "event_id": r.event_id,
-        "kind": r.kind,
-        "debtor_id": r.debtor_id,
-        "loan_id": r.loan_id,
-        "leaf_data": r.leaf_data,
-        "ciphertext": r.ciphertext,
-        "recorded_at": r.recorded_at,
-    }
-
-
-def _code_values(c: CodeRow) -> dict[str, Any]:
-    return {
-        "code": c.code,
-        "leaf_index": c.leaf_index,
-        "sent_at": c.sent_at,
-        "channel": c.channel,
-        "account_masked": c.account_masked,
-    }
 
 
 class SqlAuditStore:
@@ -91,6 +39,14 @@ class SqlAuditStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        dialect = engine.dialect
+        # Leaves and tree nodes, the bulk of every append, go to the driver's executemany as
+        # tuples: SQLAlchemy's per-row parameter processing cost twice the database's work.
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._leaf_sql, self._node_sql = insert_sql(leaves, mark), insert_sql(nodes, mark)
+        # A time is stored exactly as the Core statements (and every reader) have it.
+        stamp = leaves.c.recorded_at.type.bind_processor(dialect)
+        self._stamp: Callable[[datetime | None], Any] = stamp or (lambda at: at)
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -109,9 +65,16 @@ class SqlAuditStore:
     async def append(self, batch: AppendBatch) -> None:
         try:
             async with self._engine.begin() as conn:
-                for table, rows in _append_rows(batch):
-                    if rows:
-                        await conn.execute(insert(table), rows)
+                if batch.new_keys:
+                    await conn.execute(insert(data_keys), key_rows(batch))
+                if batch.leaves:
+                    await conn.exec_driver_sql(self._leaf_sql, leaf_tuples(batch, self._stamp))
+                if batch.nodes:
+                    rows = [(lv, ix, h) for (lv, ix), h in batch.nodes.items()]
+                    await conn.exec_driver_sql(self._node_sql, rows)
+                if batch.codes:
+                    codes = [code_values(c) for c in batch.codes]
+                    await conn.execute(insert(verification_codes), codes)
         except IntegrityError as e:
             raise RetryableError("append conflicted with another writer", defer_s=0.1) from e
         except OperationalError as e:
@@ -120,7 +83,7 @@ class SqlAuditStore:
     async def known_ids(self, event_ids: Collection[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         async with self._engine.connect() as conn:
-            for chunk in _chunks(event_ids):
+            for chunk in chunks(event_ids):
                 rows = await conn.execute(
                     select(leaves.c.event_id, leaves.c.leaf_index).where(
                         leaves.c.event_id.in_(chunk)
@@ -140,7 +103,7 @@ class SqlAuditStore:
     @staticmethod
     async def _max_by(conn: Any, column: Any, values: Collection[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        for chunk in _chunks(values):
+        for chunk in chunks(values):
             rows = await conn.execute(
                 select(column, func.max(leaves.c.leaf_index))
                 .where(column.in_(chunk))
@@ -152,7 +115,7 @@ class SqlAuditStore:
     async def nodes(self, keys: Collection[Node]) -> dict[Node, bytes]:
         found: dict[Node, bytes] = {}
         async with self._engine.connect() as conn:
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 # One query per chunk, a proof is one round trip. OR of key equalities, not a
                 # row-value IN: SQLite answers the IN form with a full table scan.
                 wanted = or_(
@@ -167,9 +130,9 @@ class SqlAuditStore:
     async def leaves(self, indexes: Collection[int]) -> list[LeafRow]:
         found: list[LeafRow] = []
         async with self._engine.connect() as conn:
-            for chunk in _chunks(indexes):
+            for chunk in chunks(indexes):
                 rows = await conn.execute(select(leaves).where(leaves.c.leaf_index.in_(chunk)))
-                found.extend(_leaf(r) for r in rows)
+                found.extend(leaf_of(r) for r in rows)
         return sorted(found, key=lambda r: r.index)
 
     async def leaves_between(self, start: int, end: int) -> list[LeafRow]:
@@ -179,7 +142,7 @@ class SqlAuditStore:
             .order_by(leaves.c.leaf_index)
         )
         async with self._engine.connect() as conn:
-            return [_leaf(r) for r in await conn.execute(query)]
+            return [leaf_of(r) for r in await conn.execute(query)]
 
     async def case_leaves(
         self, *, debtor_id: str | None, loan_id: str | None, limit: int, kind: str | None = None
@@ -192,7 +155,7 @@ class SqlAuditStore:
         if kind is not None:
             query = query.where(leaves.c.kind == kind)
         async with self._engine.connect() as conn:
-            return [_leaf(r) for r in await conn.execute(query)]
+            return [leaf_of(r) for r in await conn.execute(query)]
 
     async def add_checkpoint(self, checkpoint: CheckpointRow) -> None:
         try:
@@ -242,7 +205,7 @@ class SqlAuditStore:
     async def wrapped_keys(self, key_refs: Collection[str]) -> dict[str, bytes | None]:
         found: dict[str, bytes | None] = {}
         async with self._engine.connect() as conn:
-            for chunk in _chunks(key_refs):
+            for chunk in chunks(key_refs):
                 rows = await conn.execute(
                     select(data_keys.c.key_ref, data_keys.c.wrapped_key).where(
                         data_keys.c.key_ref.in_(chunk)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from services.audit.domain import sealing
 
@@ -18,14 +21,16 @@ class NewKeys:
 
     plain: dict[str, bytes]
     wrapped: dict[str, bytes]
+    ciphers: dict[str, AESGCM] = field(default_factory=dict)  # of ``plain``
 
 
 class KeyRing:
-    """Per-debtor data keys by key reference, unwrapped under the master key."""
+    """Per-debtor data keys by key reference, unwrapped under the master key, each held as its
+    AES-GCM cipher (made once per key, not once per payload)."""
 
     def __init__(self, master_key: bytes) -> None:
         self._master = master_key
-        self._keys: dict[str, bytes] = {}
+        self._keys: dict[str, AESGCM] = {}
 
     def missing(self, refs: Iterable[str]) -> set[str]:
         """The references whose key the ring does not hold (ask the store for them)."""
@@ -38,21 +43,22 @@ class KeyRing:
                 raise ContentErased(
                     f"the data key {ref} was erased; nothing more is sealed with it"
                 )
-            self._keys[ref] = sealing.unwrap_key(self._master, key)
+            self._keys[ref] = sealing.cipher(sealing.unwrap_key(self._master, key))
 
     def issue(self, refs: Iterable[str]) -> NewKeys:
         """New keys for the references the ring does not hold, until :meth:`keep` is called."""
         plain = {ref: sealing.new_data_key() for ref in self.missing(refs)}
         wrapped = {ref: sealing.wrap_key(self._master, key) for ref, key in plain.items()}
-        return NewKeys(plain, wrapped)
+        return NewKeys(plain, wrapped, {ref: sealing.cipher(key) for ref, key in plain.items()})
 
-    def keys_for(self, new: NewKeys) -> dict[str, bytes]:
-        """Every key a batch may seal with: those held and the batch's new ones."""
-        return {**self._keys, **new.plain}
+    def keys_for(self, new: NewKeys) -> Mapping[str, AESGCM]:
+        """The cipher of every key a batch may seal with: those held and the batch's new ones
+        (a view, not a copy of the ring)."""
+        return ChainMap(new.ciphers, self._keys)
 
     def keep(self, new: NewKeys) -> None:
         """Hold a batch's new keys once the batch that stores their wrapped form is durable."""
-        self._keys.update(new.plain)
+        self._keys.update(new.ciphers)
 
     def forget(self, ref: str) -> None:
         self._keys.pop(ref, None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from services.audit.domain import sealing, tree
 from services.audit.domain.chains import Links
 from services.audit.domain.entries import LeafData, NewEntry, encode_leaf
@@ -14,8 +16,9 @@ from services.audit.domain.tree import Node
 from services.audit.domain.verification import code_row
 
 
-def leaf_row(entry: NewEntry, index: int, now: datetime, key: bytes, links: Links) -> LeafRow:
-    """The stored row of an entry: its payload sealed with ``key``, its leaf data canonical."""
+def leaf_row(entry: NewEntry, index: int, now: datetime, key: AESGCM, links: Links) -> LeafRow:
+    """The stored row of an entry: its payload sealed with ``key`` (its data key's cipher), its
+    leaf data canonical."""
     sealed = sealing.seal(key, entry.payload, associated=entry.event_id.encode())
     leaf = LeafData(
         index=index,
@@ -51,13 +54,13 @@ def build_batch(
     size: int,
     frontier: Mapping[Node, bytes],
     now: datetime,
-    keys: Mapping[str, bytes],
+    keys: Mapping[str, AESGCM],
     links: Sequence[Links],
     new_keys: Mapping[str, bytes],
 ) -> tuple[AppendBatch, dict[Node, bytes]]:
     """The batch appending ``entries`` to the tree of ``size`` leaves, and the grown frontier.
 
-    :param keys: the data key of every entry's key reference.
+    :param keys: the cipher of every entry's data key, by key reference.
     :param new_keys: the wrapped form of the keys created for this batch.
     """
     rows = [

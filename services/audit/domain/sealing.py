@@ -62,10 +62,16 @@ def commitment(salt: bytes, plaintext: bytes) -> str:
     return hashlib.sha256(salt + plaintext).hexdigest()
 
 
-def seal(data_key: bytes, plaintext: bytes, *, associated: bytes) -> Sealed:
-    """Encrypt a payload; ``associated`` (the event id) binds the ciphertext to its entry."""
+def cipher(data_key: bytes) -> AESGCM:
+    """The AES-GCM cipher of a data key: made once per key, it seals every payload of it."""
+    return AESGCM(data_key)
+
+
+def seal(key: AESGCM, plaintext: bytes, *, associated: bytes) -> Sealed:
+    """Encrypt a payload with a data key's :func:`cipher`; ``associated`` (the event id) binds
+    the ciphertext to its entry. A fresh random nonce each time."""
     nonce, salt = os.urandom(NONCE_BYTES), os.urandom(SALT_BYTES)
-    ciphertext = nonce + AESGCM(data_key).encrypt(nonce, salt + plaintext, associated)
+    ciphertext = nonce + key.encrypt(nonce, salt + plaintext, associated)
     return Sealed(
         ciphertext=ciphertext,
         ciphertext_sha256=hashlib.sha256(ciphertext).hexdigest(),

@@ -1,5 +1,5 @@
 """The consume loop's rules on the in-memory source: commit, seek, retry, dead-letter,
-rebalance, keys side by side, flush before commit, and a bug stops the loop.
+rebalance, keys side by side, one flush per poll before commit, and a bug stops the loop.
 
 The same loop on the real broker: ``tests/integration/test_consume_loop.py``.
 """
@@ -199,6 +199,78 @@ class TestFlush:
             await until(lambda: f.source.committed.get(P0) == 2)
         assert staged == [b"a", b"b", b"a", b"b"]
         assert f.source.commits == [(P0, 2)]
+
+
+class TestFlushPerPoll:
+    """One flush for a whole poll, every partition of the staged topics in it."""
+
+    @staticmethod
+    def two_partitions() -> Fixture:
+        f = Fixture(partitions=2)
+        add(f.source, b"a0", b"b0", partition=0)
+        add(f.source, b"a1", partition=1)
+        return f
+
+    async def test_one_flush_covers_every_partition_then_one_commit(self) -> None:
+        f = self.two_partitions()
+        flushes: list[tuple[list[bytes], int]] = []
+
+        async def flush() -> None:
+            flushes.append((sorted(f.seen), len(f.source.commits)))
+
+        async with f.running(f.loop(f.record, flush=flush)):
+            await until(lambda: len(f.source.committed) == 2)
+        assert flushes == [([b"a0", b"a1", b"b0"], 0)]
+        assert sorted(f.source.commits) == [(P0, 2), (Partition(TOPIC, 1), 1)]
+
+    async def test_a_failed_flush_reads_every_partition_of_the_poll_again(self) -> None:
+        f = self.two_partitions()
+        failures: list[bool] = []
+
+        async def flush() -> None:
+            if not failures:
+                failures.append(True)
+                raise RetryableError("database away", defer_s=0.001)
+
+        async with f.running(f.loop(f.record, flush=flush)):
+            await until(lambda: len(f.source.committed) == 2)
+        assert sorted(f.seen) == [b"a0", b"a0", b"a1", b"a1", b"b0", b"b0"]
+        assert sorted(f.source.commits) == [(P0, 2), (Partition(TOPIC, 1), 1)]
+
+    async def test_a_bug_among_staged_records_commits_none_of_the_poll(self) -> None:
+        f = self.two_partitions()
+        add(f.source, b"boom", partition=1)
+
+        async def buggy(r: InMemoryRecord) -> None:
+            if r.value == b"boom":
+                raise KeyError("a bug")
+            await f.record(r)
+
+        async def flush() -> None:
+            return None
+
+        loop = f.loop(buggy, flush=flush)
+        await loop.start()
+        with pytest.raises(KeyError):
+            await asyncio.wait_for(loop.run(), 5)
+        assert f.source.committed == {}
+
+    async def test_topics_not_staged_are_handled_and_committed_on_their_own(self) -> None:
+        f = Fixture()
+        other = "ns.dunwell.customer-events.v1"
+        f.source.append(other, KafkaRecord(key=b"k", value=b"d", headers=()))
+        add(f.source, b"r")
+        flushed: list[list[bytes]] = []
+
+        async def flush() -> None:
+            flushed.append(list(f.seen))
+
+        loop = f.loop(f.record, flush=flush, topics=(TOPIC, other), staged_topics=(other,))
+        async with f.running(loop):
+            await until(lambda: len(f.source.committed) == 2)
+        assert sorted(f.source.commits) == [(P0, 1), (Partition(other, 0), 1)]
+        assert len(flushed) == 1
+        assert b"d" in flushed[0]
 
 
 class TestBug:

@@ -17,7 +17,22 @@ def test_new_keys_are_issued_for_unknown_references_only() -> None:
     new = ring.issue({"debtor:d1", "debtor:d2"})
     assert set(new.plain) == set(new.wrapped) == {"debtor:d2"}
     assert sealing.unwrap_key(MASTER, new.wrapped["debtor:d2"]) == new.plain["debtor:d2"]
-    assert ring.keys_for(new) == {"debtor:d1": stored, "debtor:d2": new.plain["debtor:d2"]}
+    ciphers = ring.keys_for(new)
+    assert set(ciphers) == {"debtor:d1", "debtor:d2"}
+    for ref, key in (("debtor:d1", stored), ("debtor:d2", new.plain["debtor:d2"])):
+        sealed = sealing.seal(ciphers[ref], b"payload", associated=b"e1")
+        assert sealing.open_sealed(key, sealed.ciphertext, associated=b"e1").plaintext == (
+            b"payload"
+        )
+
+
+def test_each_key_has_one_cipher_for_every_payload() -> None:
+    ring = KeyRing(MASTER)
+    new = ring.issue({"debtor:d1"})
+    first = ring.keys_for(new)["debtor:d1"]
+    ring.keep(new)
+    later = ring.keys_for(ring.issue({"debtor:d1"}))["debtor:d1"]
+    assert later is first
 
 
 def test_a_new_key_is_held_only_once_kept() -> None:

@@ -22,7 +22,7 @@ def test_a_batch_seals_links_and_hashes_its_entries() -> None:
         size=0,
         frontier={},
         now=NOW,
-        keys={"debtor:d1": KEY},
+        keys={"debtor:d1": sealing.cipher(KEY)},
         links=links,
         new_keys={"debtor:d1": b"wrapped"},
     )
@@ -46,7 +46,7 @@ def test_a_batch_continues_the_tree_it_extends() -> None:
         size=0,
         frontier={},
         now=NOW,
-        keys={"debtor:d1": KEY},
+        keys={"debtor:d1": sealing.cipher(KEY)},
         links=[Links(None, None)],
         new_keys={},
     )
@@ -55,7 +55,7 @@ def test_a_batch_continues_the_tree_it_extends() -> None:
         size=1,
         frontier=frontier,
         now=NOW,
-        keys={"debtor:d1": KEY},
+        keys={"debtor:d1": sealing.cipher(KEY)},
         links=[Links(0, None)],
         new_keys={},
     )

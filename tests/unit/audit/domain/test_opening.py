@@ -18,7 +18,7 @@ WRAPPED = sealing.wrap_key(MASTER, KEY)
 
 def stored() -> LeafRow:
     entry = new_entry("e1", "d1")
-    return leaf_row(entry, 0, sent_message().occurred_at, KEY, Links(None, None))
+    return leaf_row(entry, 0, sent_message().occurred_at, sealing.cipher(KEY), Links(None, None))
 
 
 def unwrap(wrapped: bytes) -> bytes:
