@@ -26,7 +26,7 @@ from services.notifier.handlers.callbacks import CallbackContext
 from services.notifier.handlers.calls import CallContext, release_expired
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.deferrals import dispatch_due
-from services.notifier.handlers.directory import record_contact_details
+from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details
 from services.notifier.settings import Settings
 from shared.calendars.monitoring import watch_calendar
 from shared.consumer import ConsumeLoop
@@ -201,10 +201,12 @@ def _consume(settings: Settings) -> Callable[[web.Application], Awaitable[Consum
             lambda details: record_contact_details(details, store=deps.store)
         )
 
-        async def handle(record: Record) -> None:
-            await dispatch(record, ctx, topics)
+        directory = DirectoryBuffer(deps.store)
 
-        loop = ConsumeLoop(deps.source, config, handle, deps.publisher)
+        async def handle(record: Record) -> None:
+            await dispatch(record, ctx, topics, directory)
+
+        loop = ConsumeLoop(deps.source, config, handle, deps.publisher, flush=directory.flush)
         await loop.start()
         return loop
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
@@ -14,6 +14,7 @@ from services.notifier.domain.model import (
     Attempting,
     Deferral,
     DirectoryEntry,
+    DirectoryUpdate,
     GateFacts,
     GateTicket,
     LedgerEntry,
@@ -55,6 +56,11 @@ class ChannelClient(Protocol):
 
 class ContactDirectory(Protocol):
     async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None: ...
+
+    async def upsert_many(self, updates: Sequence[DirectoryUpdate]) -> None:
+        """Keep a batch in one transaction, as if its updates were upserted one by one (an
+        older one never overwrites a newer, the batch's own included)."""
+        ...
 
     async def get(self, debtor_id: str) -> DirectoryEntry | None: ...
 
@@ -118,6 +124,10 @@ class GateStore(Protocol):
     async def release_holds(self, debtor_id: str) -> int:
         """Make every held send of the debtor due now (what it waited for has arrived), parked
         ones too: details that arrive after the longest hold still deliver what is still true."""
+        ...
+
+    async def release_holds_of(self, debtor_ids: Collection[str]) -> int:
+        """:meth:`release_holds` for every debtor given, in one transaction."""
         ...
 
     async def withdraw(

@@ -18,6 +18,7 @@ from services.notifier.domain.model import (
     PARKED,
     AlreadyDecided,
     DirectoryEntry,
+    DirectoryUpdate,
     GateFacts,
     GateTicket,
     SendStatus,
@@ -25,6 +26,7 @@ from services.notifier.domain.model import (
 from services.notifier.domain.policy.engine import evaluate
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.scenario import Consent, Contact, Decision, Outcome, Scenario
+from services.notifier.domain.sends import contact_point_id
 from services.notifier.ports import NotifierStore
 from shared.database import create_engine
 
@@ -158,7 +160,6 @@ class TestLedger:
             "sms",
         )
         assert await store.find_send(["nothing"]) is None
-        from services.notifier.domain.sends import contact_point_id
 
         assert await store.find_debtor(contact_point_id("sms", "+8613800000003")) == "d3"
         assert await store.latest_loan("d3") == "loan-1"
@@ -343,3 +344,64 @@ class TestDirectory:
         await store.upsert(older, as_of=NOW - timedelta(days=1))
         assert await store.get("d2") == newer
         assert await store.get("nobody") is None
+
+
+class TestDirectoryBatch:
+    """A batch upserted in one go leaves what upserting its entries one by one would."""
+
+    async def test_each_debtor_keeps_its_newest_entry_the_batchs_own_included(
+        self, store: NotifierStore
+    ) -> None:
+        await store.upsert(DirectoryEntry("d1", email="kept@borrower.example"), as_of=NOW)
+        hour = timedelta(hours=1)
+        batch = [
+            DirectoryUpdate(DirectoryEntry("d1", email="stale@borrower.example"), NOW - hour),
+            DirectoryUpdate(DirectoryEntry("d2", email="first@borrower.example"), NOW),
+            DirectoryUpdate(DirectoryEntry("d2", email="newest@borrower.example"), NOW + hour),
+            DirectoryUpdate(DirectoryEntry("d2", email="between@borrower.example"), NOW),
+            DirectoryUpdate(DirectoryEntry("d3", email="same-1@borrower.example"), NOW),
+            DirectoryUpdate(DirectoryEntry("d3", email="same-2@borrower.example"), NOW),
+        ]
+        await store.upsert_many(batch)
+        emails = {d: (e.email if (e := await store.get(d)) else None) for d in ("d1", "d2", "d3")}
+        assert emails == {
+            "d1": "kept@borrower.example",
+            "d2": "newest@borrower.example",
+            "d3": "same-1@borrower.example",  # of equals, the first stays
+        }
+        await store.upsert_many([])  # nothing to do
+        assert (await store.get("d2")) == batch[2].entry
+
+    async def test_contact_points_lead_to_the_winning_entries_only(
+        self, store: NotifierStore
+    ) -> None:
+        await store.upsert(DirectoryEntry("d1", mobile="+8613800000001"), as_of=NOW)
+        moved, lost = "+8613800000009", "+8613800000008"
+        await store.upsert_many(
+            [
+                DirectoryUpdate(DirectoryEntry("d1", mobile=lost), NOW - timedelta(days=1)),
+                DirectoryUpdate(DirectoryEntry("d4", mobile=moved), NOW),
+                DirectoryUpdate(DirectoryEntry("d5", mobile=moved), NOW),  # the number moved on
+            ]
+        )
+        assert await store.find_debtor(contact_point_id("sms", moved)) == "d5"
+        assert await store.find_debtor(contact_point_id("sms", lost)) is None
+        assert await store.find_debtor(contact_point_id("sms", "+8613800000001")) == "d1"
+
+    async def test_a_batch_larger_than_one_query_is_kept_whole(self, store: NotifierStore) -> None:
+        batch = [
+            DirectoryUpdate(DirectoryEntry(f"b{n}", mobile=f"+86138{n:08d}"), NOW)
+            for n in range(1234)
+        ]
+        await store.upsert_many(batch)
+        assert await store.get("b1233") == batch[-1].entry
+        assert await store.find_debtor(contact_point_id("sms", "+8613800000617")) == "b617"
+
+    async def test_holds_are_released_for_every_debtor_given(self, store: NotifierStore) -> None:
+        for debtor in ("d1", "d2", "d3"):
+            t = ticket(f"{debtor}|sms", debtor)
+            await store.hold(t, until=NOW + timedelta(hours=1), reason=HOLD_CONTACT_POINT)
+        assert await store.release_holds_of(set()) == 0
+        assert await store.release_holds_of({"d1", "d2", "nobody"}) == 2
+        due = await store.due_deferrals(NOW, 10)
+        assert sorted(d.key for d in due) == ["d1|sms", "d2|sms"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -80,6 +80,26 @@ def directory_entry(event: ContactDetailsChanged) -> DirectoryEntry:
         ),
         verified=event.verified,
     )
+
+
+@dataclass(frozen=True)
+class DirectoryUpdate:
+    """One contact-details event for the directory: the entry, and the time it speaks for."""
+
+    entry: DirectoryEntry
+    as_of: datetime
+
+
+def newest_per_debtor(updates: Sequence[DirectoryUpdate]) -> list[DirectoryUpdate]:
+    """What a batch leaves in the directory, as if applied one by one: per debtor the newest
+    update (an older one never overwrites a newer; of equals, the first stays), in batch order.
+    """
+    kept: dict[str, tuple[int, DirectoryUpdate]] = {}
+    for position, update in enumerate(updates):
+        held = kept.get(update.entry.debtor_id)
+        if held is None or held[1].as_of < update.as_of:
+            kept[update.entry.debtor_id] = (position, update)
+    return [update for _, update in sorted(kept.values(), key=lambda item: item[0])]
 
 
 @dataclass(frozen=True)

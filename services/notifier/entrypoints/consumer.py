@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.notifier.handlers.context import SendContext
-from services.notifier.handlers.directory import record_contact_details
+from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details
 from services.notifier.handlers.sending import send_contact_request
 from services.notifier.handlers.withdrawals import withdraw_contacts
 from services.notifier.metrics import CONTACT_FIELDS_IGNORED
@@ -32,20 +32,28 @@ def consumer_config(
         # Requests are keyed by debtor: partitions may go side by side, each in order.
         concurrent_partitions=True,
         key_concurrency=key_concurrency,
+        # Contact details are staged and written once per poll (DirectoryBuffer).
+        staged_topics=(topics.customer_events,),
     )
 
 
-async def dispatch(record: Record, ctx: SendContext, topics: Topics) -> None:
+async def dispatch(
+    record: Record, ctx: SendContext, topics: Topics, directory: DirectoryBuffer | None = None
+) -> None:
     """Contact requests and withdrawals to the send use cases, contact details to the
-    directory; anything else is an event this topic should not carry (dead-lettered). Contact
-    details with fields the directory does not keep are taken without them (counted)."""
+    directory (staged in ``directory`` for the loop's flush, when given); anything else is an
+    event this topic should not carry (dead-lettered). Contact details with fields the
+    directory does not keep are taken without them (counted)."""
     event = _decode(record, topics)
     if isinstance(event, ContactRequested) and record.topic == topics.contact_requests:
         await send_contact_request(event, ctx)
     elif isinstance(event, ContactWithdrawn) and record.topic == topics.contact_requests:
         await withdraw_contacts(event, ctx)
     elif isinstance(event, ContactDetailsChanged) and record.topic == topics.customer_events:
-        await record_contact_details(event, store=ctx.store)
+        if directory is None:
+            await record_contact_details(event, store=ctx.store)
+        else:
+            directory.stage(event)
     else:
         raise InvalidEvent(f"unexpected event type {event.type} on this topic")
 

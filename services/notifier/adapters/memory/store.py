@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -19,6 +19,7 @@ from services.notifier.domain.model import (
     AlreadyDecided,
     Deferral,
     DirectoryEntry,
+    DirectoryUpdate,
     GateFacts,
     GateTicket,
     LedgerEntry,
@@ -58,6 +59,10 @@ class InMemoryNotifierStore(InMemoryCalls):
             self.contacts[contact.debtor_id] = (as_of, contact)
             for point in points_of(contact):
                 self.points[point] = contact.debtor_id
+
+    async def upsert_many(self, updates: Sequence[DirectoryUpdate]) -> None:
+        for update in updates:
+            await self.upsert(update.entry, as_of=update.as_of)
 
     async def find_debtor(self, point_id: str) -> str | None:
         return self.points.get(point_id)
@@ -129,9 +134,12 @@ class InMemoryNotifierStore(InMemoryCalls):
             return deferral
 
     async def release_holds(self, debtor_id: str) -> int:
-        released = 0
+        return await self.release_holds_of({debtor_id})
+
+    async def release_holds_of(self, debtor_ids: Collection[str]) -> int:
+        released, debtors = 0, set(debtor_ids)
         for key, (deferral, _) in list(self.deferrals.items()):
-            if deferral.hold and self.pending[key][0] == debtor_id:
+            if deferral.hold and self.pending[key][0] in debtors:
                 self.deferrals[key] = (replace(deferral, due_at=RELEASED), None)
                 released += 1
         return released

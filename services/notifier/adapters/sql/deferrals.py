@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -23,6 +24,8 @@ from services.notifier.domain.model import (
     GateTicket,
     SendStatus,
 )
+
+_CHUNK = 500  # debtors per IN (...)
 
 
 class SqlDeferrals(SqlBase):
@@ -98,13 +101,22 @@ class SqlDeferrals(SqlBase):
         return deferral_of(row)
 
     async def release_holds(self, debtor_id: str) -> int:
+        return await self.release_holds_of([debtor_id])
+
+    async def release_holds_of(self, debtor_ids: Collection[str]) -> int:
+        debtors, released = sorted(set(debtor_ids)), 0
         async with self._guard() as conn:
-            done = await conn.execute(
-                update(deferrals)
-                .where(deferrals.c.debtor_id == debtor_id, deferrals.c.hold.is_not(None))
-                .values(due_at=RELEASED, lease_until=None)
-            )
-        return int(done.rowcount)
+            for start in range(0, len(debtors), _CHUNK):
+                done = await conn.execute(
+                    update(deferrals)
+                    .where(
+                        deferrals.c.debtor_id.in_(debtors[start : start + _CHUNK]),
+                        deferrals.c.hold.is_not(None),
+                    )
+                    .values(due_at=RELEASED, lease_until=None)
+                )
+                released += int(done.rowcount)
+        return released
 
     async def withdraw(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.notifier.entrypoints.consumer import consumer_config, dispatch
+from services.notifier.handlers.directory import DirectoryBuffer
 from shared.errors import InvalidEvent
 from shared.events import Event, encode
 from shared.testing.factories import contact_details, contact_request
@@ -26,6 +27,19 @@ async def test_contact_details_go_to_the_directory(f: Fixture) -> None:
     entry = await f.store.get("debtor-1")
     assert entry is not None
     assert entry.email == details.email
+
+
+async def test_contact_details_are_staged_for_the_loops_flush_when_it_has_one(
+    f: Fixture,
+) -> None:
+    details = contact_details("debtor-1")
+    directory = DirectoryBuffer(f.store)
+    await dispatch(record(TOPICS.customer_events, details), f.ctx, TOPICS, directory)
+    assert directory.staged == [details]
+    assert await f.store.get("debtor-1") is None  # nothing written before the flush
+    await directory.flush()
+    assert (await f.store.get("debtor-1")) is not None
+    assert directory.staged == []
 
 
 async def test_a_contact_request_is_sent(f: Fixture) -> None:
@@ -53,3 +67,4 @@ def test_requests_and_details_are_consumed_side_by_side_per_partition() -> None:
     config = consumer_config("notifier", "group", TOPICS, 8)
     assert config.topics == (TOPICS.customer_events, TOPICS.contact_requests)
     assert (config.concurrent_partitions, config.key_concurrency) == (True, 8)
+    assert config.staged_topics == (TOPICS.customer_events,)  # details: once per poll
