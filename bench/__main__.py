@@ -5,7 +5,14 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bench import audit_bench, e2e_bench, notifier_bench, report, scheduler_bench
+from bench import (
+    audit_bench,
+    directory_bench,
+    e2e_bench,
+    notifier_bench,
+    report,
+    scheduler_bench,
+)
 from bench.common import record
 from bench.scheduler_bench import bootstrap
 from shared.kafka import delete_topics, list_topics
@@ -17,6 +24,7 @@ def main() -> int:
         "scheduler": lambda: asyncio.run(scheduler_bench.main()),
         "audit": lambda: asyncio.run(audit_bench.main(audit_bench.parse([]))),
         "notifier": lambda: asyncio.run(notifier_bench.main()),
+        "directory": lambda: asyncio.run(directory_bench.main(directory_bench.parse([]))),
         "e2e": lambda: asyncio.run(e2e_bench.main()),
     }
     chosen = [n for n in sys.argv[1:] if n != "report"] or (

@@ -26,7 +26,7 @@ from services.notifier.handlers.callbacks import CallbackContext
 from services.notifier.handlers.calls import CallContext, release_expired
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.deferrals import dispatch_due
-from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details
+from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details_batch
 from services.notifier.settings import Settings
 from shared.calendars.monitoring import watch_calendar
 from shared.consumer import ConsumeLoop
@@ -198,7 +198,7 @@ def _consume(settings: Settings) -> Callable[[web.Application], Awaitable[Consum
         deps, ctx, topics = app[DEPS], app[SENDING], settings.kafka.topics
         config = consumer_config(SERVICE, settings.group_id, topics, settings.send_concurrency)
         await deps.directory.catch_up(
-            lambda details: record_contact_details(details, store=deps.store)
+            lambda batch: record_contact_details_batch(batch, store=deps.store)
         )
 
         directory = DirectoryBuffer(deps.store)

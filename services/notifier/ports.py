@@ -244,7 +244,10 @@ class SendObserver(Protocol):
 class DirectoryFeed(Protocol):
     """Where contact details come from, read to the end before requests are taken."""
 
-    async def catch_up(self, apply: Callable[[ContactDetailsChanged], Awaitable[None]]) -> int:
-        """Apply every contact-details record the consumer group has not committed yet;
-        how many (-1 when it gave up: held sends cover what is still missing)."""
+    async def catch_up(
+        self, apply: Callable[[Sequence[ContactDetailsChanged]], Awaitable[None]]
+    ) -> int:
+        """Apply every contact-details record the consumer group has not committed yet, a
+        batch at a time; how many (-1 when it gave up: held sends cover what is still
+        missing)."""
         ...

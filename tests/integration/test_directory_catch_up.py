@@ -4,6 +4,8 @@ nothing itself."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -30,8 +32,8 @@ async def _publish(kafka: KafkaSettings, count: int, prefix: str) -> None:
 async def _catch_up(kafka: KafkaSettings) -> list[str]:
     seen: list[str] = []
 
-    async def apply(details: ContactDetailsChanged) -> None:
-        seen.append(details.debtor_id)
+    async def apply(batch: Sequence[ContactDetailsChanged]) -> None:
+        seen.extend(details.debtor_id for details in batch)
 
     feed = KafkaDirectoryFeed(kafka, GROUP, kafka.topics.customer_events, timeout_s=30)
     applied = await feed.catch_up(apply)

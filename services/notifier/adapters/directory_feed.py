@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -28,7 +28,8 @@ from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
-Apply = Callable[[ContactDetailsChanged], Awaitable[None]]
+#: Applies one batch of contact details (one poll's worth, in one transaction).
+Apply = Callable[[Sequence[ContactDetailsChanged]], Awaitable[None]]
 
 
 async def catch_up_directory(
@@ -82,8 +83,7 @@ async def _read_to_end(
     applied, started = 0, time.monotonic()
     while not await _at_end(consumer, ends):
         batches = await consumer.getmany(timeout_ms=500, max_records=500)
-        for records in batches.values():
-            applied += await _apply_all(records, apply)
+        applied += await _apply_all([r for rs in batches.values() for r in rs], apply)
     log.info("directory caught up: %d record(s) in %.1f s", applied, time.monotonic() - started)
     return applied
 
@@ -96,16 +96,18 @@ async def _at_end(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -
 
 
 async def _apply_all(records: list[ConsumerRecord[bytes, bytes]], apply: Apply) -> int:
-    applied = 0
+    """Apply a poll's contact details as one batch; how many."""
+    found: list[ContactDetailsChanged] = []
     for record in records:
         try:
             event, _ = decode_customer_event(record.value, list(record.headers))
         except InvalidEvent:
             continue  # the consume loop dead-letters it with its reason
         if isinstance(event, ContactDetailsChanged):
-            await apply(event)
-            applied += 1
-    return applied
+            found.append(event)
+    if found:
+        await apply(found)
+    return len(found)
 
 
 class KafkaDirectoryFeed:

@@ -14,8 +14,10 @@ class InMemoryDirectoryFeed:
         self.backlog = list(backlog)
         self.caught_up = 0
 
-    async def catch_up(self, apply: Callable[[ContactDetailsChanged], Awaitable[None]]) -> int:
-        for details in self.backlog:
-            await apply(details)
+    async def catch_up(
+        self, apply: Callable[[Sequence[ContactDetailsChanged]], Awaitable[None]]
+    ) -> int:
+        if self.backlog:
+            await apply(list(self.backlog))
         self.caught_up += 1
         return len(self.backlog)
