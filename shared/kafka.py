@@ -140,6 +140,9 @@ async def create_topics(
     :param partitions: partitions of each new topic.
     :param replicas: replication factor of each new topic.
     :returns: the names that were created.
+
+    It returns once every new topic has a leader for each partition: a client started right
+    after (a stream processor's first rebalance) finds them all in its metadata.
     """
     admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
@@ -151,9 +154,25 @@ async def create_topics(
                 await admin.create_topics([NewTopic(name, partitions, replicas)])
             except TopicAlreadyExistsError:
                 log.info("topic already exists", extra={"topic": name})
+        await _until_led(admin, new)
         return new
     finally:
         await admin.close()
+
+
+async def _until_led(admin: AIOKafkaAdminClient, topics: list[str], timeout_s: float = 30) -> None:
+    """Wait until every partition of ``topics`` has a leader (or ``timeout_s`` passes)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while topics and asyncio.get_running_loop().time() < deadline:
+        described = await admin.describe_topics(topics)
+        if all(
+            t.get("error_code") == 0
+            and t.get("partitions")
+            and all(p.get("leader", -1) >= 0 for p in t["partitions"])
+            for t in described
+        ):
+            return
+        await asyncio.sleep(0.1)
 
 
 async def delete_topics(settings: KafkaSettings, select: Callable[[str], bool]) -> list[str]:

@@ -47,8 +47,13 @@ class Settings(BaseServiceSettings):
     #: (KAFKA__GROUP_INSTANCE_ID from the pod name) a restart inside it causes no rebalance.
     session_timeout_s: float = Field(default=10.0, ge=6.0)
     #: exactly_once: table changelog writes, published decisions and source offsets commit in one
-    #: Kafka transaction, so a crash can never leave the state behind the committed offsets.
+    #: Kafka transaction of the source partition, so a crash can never leave the state behind the
+    #: committed offsets, nor a decision visible (read_committed) without the state it came from.
     processing_guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
+    #: How often the source offsets commit (with exactly_once: each partition's transaction).
+    commit_interval_s: float = Field(default=2.8, gt=0, le=600)
+    #: How long the producer lets records gather into one batch.
+    producer_linger_ms: int = Field(default=5, ge=0, le=1000)
     #: The contact strategy (YAML) and the bank's business calendar (YAML, the same file the
     #: notifier's gate reads: ``shared/calendars``, the ConfigMap ``dunwell-calendars``).
     strategy_file: Path = CONFIG / "strategy.yaml"

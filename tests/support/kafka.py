@@ -8,13 +8,16 @@ from shared.kafka import client_options
 from shared.settings import KafkaSettings
 
 
-async def read_topic(kafka: KafkaSettings, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record of ``topic`` up to its current end."""
+async def read_topic(
+    kafka: KafkaSettings, topic: str, *, committed: bool = True
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of ``topic`` up to its current end: only those of committed transactions, or
+    (``committed=False``) every record written, open and aborted transactions' too."""
     consumer = AIOKafkaConsumer(
         **client_options(kafka),
         enable_auto_commit=False,
         group_id=None,
-        isolation_level="read_committed",
+        isolation_level="read_committed" if committed else "read_uncommitted",
     )
     await consumer.start()
     try:

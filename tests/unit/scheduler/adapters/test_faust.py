@@ -11,8 +11,15 @@ import pytest
 from aiokafka.errors import KafkaTimeoutError, NotLeaderForPartitionError
 from faust.exceptions import ProducerSendError
 
-from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore, broker_options
+from services.scheduler.adapters.faust import (
+    FaustEventPublisher,
+    RememberingAssignor,
+    TableLoanStore,
+    broker_options,
+    faust_app,
+)
 from services.scheduler.domain.loan import Loan
+from services.scheduler.settings import Settings
 from shared.errors import RetryableError
 from shared.events import KafkaRecord
 from shared.settings import KafkaSettings
@@ -121,3 +128,17 @@ def test_brokers_and_scram_credentials_for_faust() -> None:
     options = broker_options(settings)
     assert options["broker"] == ["kafka://a:9092", "kafka://b:9092"]
     assert options["broker_credentials"].mechanism.name == "SCRAM_SHA_512"
+
+
+def test_the_assignor_keeps_a_revoked_topics_group() -> None:
+    """A rebalance revoking a partition of a topic the new assignment does not list looks up
+    the group it had (faust's own assignor raised KeyError and crashed the worker)."""
+    assignor = faust_app(Settings(), service="scheduler").assignor
+    assert isinstance(assignor, RememberingAssignor)
+    assignor._topic_groups = {"loans": 0, "loans-changelog": 0, "replies": 1}
+    assignor._seen = dict(assignor._topic_groups)  # as after that assignment
+    assignor._topic_groups = {"loans": 0, "replies": 1}  # the next one, a topic missing
+    assert assignor.group_for_topic("loans-changelog") == 0
+    assert assignor.group_for_topic("replies") == 1
+    with pytest.raises(KeyError):
+        assignor.group_for_topic("never-seen")
