@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 
 from services.audit.entrypoints.cli import verify as audit_verify
 from services.notifier.entrypoints.cli import notifier_commands, policy
+from services.notifier.entrypoints.replies_cli import replies
 from services.notifier.ports import GateStore
 from services.scheduler.entrypoints.cli import fineract_commands
 from services.scheduler.ports import TranslateAvro
@@ -64,6 +65,7 @@ def _fineract() -> TranslateAvro:
 
 main.add_command(fineract_commands(_fineract))
 main.add_command(policy)
+main.add_command(replies)
 
 
 def _notifier_store() -> AbstractAsyncContextManager[GateStore]:

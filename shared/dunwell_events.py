@@ -174,6 +174,23 @@ class AgentTaskOpened(_LoanOutput):
     place: Annotated[str, StringConstraints(max_length=300)] | None = None
 
 
+class DebtorTaskOpened(Event):
+    """Scheduler: an agent must look at a debtor's words where no loan is known to them (a
+    reply from a borrower Dunwell has sent nothing to): kept, routed by debtor, never dropped."""
+
+    type: Literal["dunwell.task.debtor-opened.v1"] = "dunwell.task.debtor-opened.v1"
+    debtor_id: Identifier
+    kind: Literal["reply_review"] = "reply_review"
+    #: The reply (or other input) the task is about.
+    source_id: Identifier
+    channel: ContactChannel
+    intent: Identifier
+    due_by: date
+
+    def partition_key(self) -> str:
+        return self.debtor_id
+
+
 class PromiseToPayResolved(_LoanOutput):
     """Scheduler: a promise to pay fell due and was kept or broken."""
 

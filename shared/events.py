@@ -40,6 +40,7 @@ from shared.dunwell_events import (
     CaseAction,
     ContactRequested,
     ContactWithdrawn,
+    DebtorTaskOpened,
     DebtStatement,
     DelinquencyRangeChanged,
     InteractionKind,
@@ -74,6 +75,7 @@ DunwellEvent = (
     | PromiseToPayResolved
     | BorrowerReplied
     | ApplyCaseAction
+    | DebtorTaskOpened
 )
 AnyEvent = Annotated[CoreBankingEvent | DunwellEvent, Field(discriminator="type")]
 _ADAPTER: Final[TypeAdapter[AnyEvent]] = TypeAdapter(AnyEvent)
@@ -180,6 +182,7 @@ __all__ = [
     "ContactWithdrawn",
     "Currency",
     "DebtStatement",
+    "DebtorTaskOpened",
     "DelinquencyPaused",
     "DelinquencyRangeChanged",
     "DelinquencyResumed",

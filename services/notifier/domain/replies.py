@@ -4,47 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from services.notifier.domain.policy.content import normalise, squeeze
 from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.policy.rules import OptOutRule
+from services.notifier.domain.reply_intents import intent_of, readable
+from services.notifier.domain.reply_terms import amount, promise_date
 from shared.events import Channel, ReplyIntent
-
-# Phrases per intent, zh-CN and en; matched after normalisation (width, spacing, case).
-_INTENTS: tuple[tuple[ReplyIntent, tuple[str, ...]], ...] = (
-    (
-        "dispute",
-        (
-            "不是我",
-            "不是本人",
-            "有误",
-            "异议",
-            "错误",
-            "not mine",
-            "not my",
-            "dispute",
-            "wrong person",
-        ),
-    ),
-    ("instalment_request", ("分期", "还款计划", "instalment", "installment", "payment plan")),
-    ("extension_request", ("延期", "宽限", "晚几天", "extension", "more time", "extend")),
-    (
-        "promise_to_pay",
-        (
-            "我会还",
-            "马上还",
-            "明天还",
-            "今天还",
-            "下周还",
-            "will pay",
-            "i'll pay",
-            "promise",
-            "paying today",
-            "pay tomorrow",
-        ),
-    ),
-)
-
 
 #: Words a borrower puts around an opt-out keyword without changing what it asks: greetings,
 #: thanks, "please", "I want", the channel's name, sentence-final particles. Nothing that
@@ -114,12 +83,41 @@ def _only_keywords(text: str, cuts: set[int], keywords: set[str]) -> bool:
     return True in reachable[len(text)]
 
 
+@dataclass(frozen=True)
+class Understood:
+    """What a reply says: its intent and, for a promise, how much and by when (when it says)."""
+
+    intent: ReplyIntent
+    promise_amount: Decimal | None = None
+    promise_date: date | None = None
+
+    def public(self) -> dict[str, object]:
+        """The fixed shape ``dunwell replies classify`` prints."""
+        return {
+            "intent": self.intent,
+            "promise_amount": _number(self.promise_amount) if self.promise_amount else None,
+            "promise_date": self.promise_date.isoformat() if self.promise_date else None,
+        }
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def understand(text: str, channel: Channel, packs: Iterable[Pack], today: date) -> Understood:
+    """The reply's intent (an opt-out wins over everything else) and a promise's terms, its
+    relative dates read from ``today``, the borrower's local day."""
+    if is_opt_out(text, channel, packs):
+        return Understood("opt_out")
+    readable_text = readable(text)
+    intent = intent_of(readable_text)
+    if intent != "promise_to_pay":
+        return Understood(intent)
+    return Understood(intent, amount(readable_text), promise_date(readable_text, today))
+
+
 def classify(text: str, channel: Channel, packs: Iterable[Pack]) -> ReplyIntent:
     """The reply's intent; an opt-out wins over everything else."""
     if is_opt_out(text, channel, packs):
         return "opt_out"
-    squeezed = squeeze(text)
-    for intent, phrases in _INTENTS:
-        if any(squeeze(p) in squeezed for p in phrases):
-            return intent
-    return "other"
+    return intent_of(readable(text))

@@ -11,13 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from services.notifier.domain.freshness import local_today
 from services.notifier.domain.inbound import Receipt, Reply
 from services.notifier.domain.policy.pack import Pack
-from services.notifier.domain.replies import classify
+from services.notifier.domain.replies import Understood, understand
 from services.notifier.domain.sends import contact_point_id
 from services.notifier.metrics import CALLBACKS_RECEIVED
 from services.notifier.ports import NotifierStore
-from shared.events import BorrowerReplied, InteractionRecorded, ReplyIntent, derived_event_id
+from shared.events import BorrowerReplied, InteractionRecorded, derived_event_id
 from shared.ports import EventPublisher
 
 
@@ -78,11 +79,15 @@ async def take_reply(ctx: CallbackContext, provider: str, reply: Reply) -> None:
         CALLBACKS_RECEIVED.labels(provider, "unknown").inc()
         return
     CALLBACKS_RECEIVED.labels(provider, "accepted").inc()
-    intent = classify(reply.text, reply.channel, ctx.packs)
     now = ctx.clock()
-    if intent == "opt_out":
+    entry = await ctx.store.get(debtor)
+    zones = entry.timezones if entry else tuple(p.default_timezone for p in ctx.packs)
+    understood = understand(reply.text, reply.channel, ctx.packs, local_today(now, zones))
+    if understood.intent == "opt_out":
         await ctx.store.record_opt_out(debtor, reply.channel, now)
-    await _publish_reply(ctx, provider, reply, debtor, intent, now)
+    elif understood.intent == "stop_calling":  # "请不要再打电话": a voice opt-out
+        await ctx.store.record_opt_out(debtor, "voice", now)
+    await _publish_reply(ctx, provider, reply, debtor, understood, now)
 
 
 async def _publish_reply(
@@ -90,12 +95,14 @@ async def _publish_reply(
     provider: str,
     reply: Reply,
     debtor: str,
-    intent: ReplyIntent,
+    understood: Understood,
     now: datetime,
 ) -> None:
-    """The reply for the scheduler, and the interaction for the evidence log."""
+    """The reply for the scheduler (by the debtor: a reply with no known loan is kept and
+    routed all the same), and the interaction for the evidence log."""
     loan = await ctx.store.latest_loan(debtor)
     event_id = derived_event_id(provider, "reply", reply.dedupe)
+    intent = understood.intent
     await ctx.publisher.publish(
         ctx.replies_topic,
         BorrowerReplied(
@@ -105,20 +112,37 @@ async def _publish_reply(
             loan_id=loan,
             channel=reply.channel,
             intent=intent,
+            promised_amount=understood.promise_amount,
+            promised_by=understood.promise_date,
         ),
     )
     await ctx.publisher.publish(
         ctx.interactions_topic,
-        InteractionRecorded(
-            event_id=derived_event_id(event_id, "interaction"),
-            occurred_at=now,
-            debtor_id=debtor,
-            loan_id=loan,
-            channel=reply.channel,
-            kind="reply_received",
-            provider=provider,
-            reason=f"intent: {intent}",
-        ),
+        _reply_interaction(event_id, provider, reply, debtor, understood, loan, now),
+    )
+
+
+def _reply_interaction(
+    event_id: str,
+    provider: str,
+    reply: Reply,
+    debtor: str,
+    understood: Understood,
+    loan: str | None,
+    now: datetime,
+) -> InteractionRecorded:
+    """The reply as evidence: what it was understood as (never its text)."""
+    terms = understood.public()
+    noted = [f"{k}: {v}" for k, v in terms.items() if v]
+    return InteractionRecorded(
+        event_id=derived_event_id(event_id, "interaction"),
+        occurred_at=now,
+        debtor_id=debtor,
+        loan_id=loan,
+        channel=reply.channel,
+        kind="reply_received",
+        provider=provider,
+        reason="; ".join(noted if loan else [*noted, "no known loan"]),
     )
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from services.notifier.adapters.memory.store import InMemoryNotifierStore
 from services.notifier.domain.inbound import Receipt, Reply
@@ -61,3 +62,43 @@ async def test_an_opt_out_stops_the_channel_and_an_unknown_number_changes_nothin
     assert (reply.debtor_id, reply.loan_id, reply.intent) == ("d1", "loan-1", "opt_out")
     kinds = [e.kind for e in published(ctx, "interactions") if isinstance(e, InteractionRecorded)]
     assert kinds == ["reply_received"]
+
+
+async def test_a_promise_reply_carries_its_terms_read_in_the_debtors_zone() -> None:
+    ctx = await context()  # 12:00 on Wednesday 2026-03-04 in Shanghai
+    await take_callback(ctx, "aliyun", [Reply("sms", "+8613800000001", "我下周五还5000元", "r2")])
+    [reply] = published(ctx, "replies")
+    assert isinstance(reply, BorrowerReplied)
+    assert (reply.intent, reply.promised_amount, reply.promised_by) == (
+        "promise_to_pay",
+        Decimal(5000),
+        date(2026, 3, 13),
+    )
+    [interaction] = published(ctx, "interactions")
+    assert isinstance(interaction, InteractionRecorded)
+    assert (
+        interaction.reason
+        == "intent: promise_to_pay; promise_amount: 5000; promise_date: 2026-03-13"
+    )
+
+
+async def test_please_stop_calling_is_a_voice_opt_out() -> None:
+    ctx = await context()
+    await take_callback(ctx, "aliyun", [Reply("sms", "+8613800000001", "请不要再打电话", "r3")])
+    assert isinstance(ctx.store, InMemoryNotifierStore)
+    assert ctx.store.opt_outs["d1"] == {"voice"}
+    [reply] = published(ctx, "replies")
+    assert isinstance(reply, BorrowerReplied)
+    assert reply.intent == "stop_calling"
+
+
+async def test_a_reply_with_no_known_loan_is_kept_and_said_so() -> None:
+    ctx = await context()
+    await ctx.store.upsert(DirectoryEntry("d2", mobile="+8613800000002"), as_of=NOW)
+    await take_callback(ctx, "aliyun", [Reply("sms", "+8613800000002", "我要投诉", "r4")])
+    [reply] = published(ctx, "replies")
+    assert isinstance(reply, BorrowerReplied)
+    assert (reply.debtor_id, reply.loan_id, reply.intent) == ("d2", None, "complaint")
+    [interaction] = published(ctx, "interactions")
+    assert isinstance(interaction, InteractionRecorded)
+    assert interaction.reason == "intent: complaint; no known loan"

@@ -1,0 +1,85 @@
+"""The reply corpus (tests/data/replies): realistic replies in Chinese and English with the
+intent, and a promise's amount and date, a person reads in them. The classifier agrees with at
+least 95 % of the corpus; agreement on the held-out set (written after the cues were last
+changed) is reported beside it, by intent."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import get_args
+
+import pytest
+
+from services.notifier.domain.policy.loading import load_pack
+from services.notifier.domain.replies import Understood, understand
+from shared.events import ReplyIntent
+
+DATA = Path(__file__).parents[3] / "data" / "replies"
+TODAY = date(2026, 12, 2)  # the corpus's "now": 2026-12-02T10:00:00+08:00
+PACKS = [load_pack("cn")]
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    expected: Understood
+
+
+def rows(name: str) -> list[Row]:
+    found = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        intent, amount, day, text = line.split("\t")
+        expected = Understood(
+            intent,  # type: ignore[arg-type]
+            None if amount == "-" else Decimal(amount),
+            None if day == "-" else date.fromisoformat(day),
+        )
+        found.append(Row(text, expected))
+    return found
+
+
+def agreement(name: str) -> tuple[float, float, dict[str, str]]:
+    """Intent agreement, promise-terms agreement (of promises read as promises), by intent."""
+    right, total, terms, promises = Counter[str](), Counter[str](), 0, 0
+    for row in rows(name):
+        got = understand(row.text, "sms", PACKS, TODAY)
+        total[row.expected.intent] += 1
+        if got.intent == row.expected.intent:
+            right[row.expected.intent] += 1
+            if got.intent == "promise_to_pay":
+                promises += 1
+                terms += got == row.expected
+    by_intent = {k: f"{right[k]}/{total[k]}" for k in sorted(total)}
+    return sum(right.values()) / sum(total.values()), terms / max(promises, 1), by_intent
+
+
+def test_the_corpus_is_large_and_covers_every_intent() -> None:
+    corpus = rows("corpus.tsv")
+    assert len(corpus) >= 300
+    intents = Counter(r.expected.intent for r in corpus)
+    assert set(intents) == set(get_args(ReplyIntent))  # every intent
+    assert min(intents.values()) >= 25
+    assert sum(1 for r in corpus if not r.text.isascii()) >= len(corpus) // 2  # Chinese too
+
+
+def test_the_classifier_agrees_with_the_corpus(capsys: pytest.CaptureFixture[str]) -> None:
+    intents, terms, by_intent = agreement("corpus.tsv")
+    with capsys.disabled():
+        print(f"\nreply corpus: {intents:.1%} intents, {terms:.1%} promise terms; {by_intent}")
+    assert intents >= 0.95
+    assert terms >= 0.95
+
+
+def test_the_held_out_agreement_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    intents, terms, by_intent = agreement("holdout.tsv")
+    with capsys.disabled():
+        print(f"\nheld-out replies: {intents:.1%} intents, {terms:.1%} terms; {by_intent}")
+    # Fresh phrasing is where keyword cues fall short: this only guards against a regression
+    # below what was measured when the set was written (see the README's notifier section).
+    assert intents >= 0.6
