@@ -11,11 +11,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from sandbox.identity import BackgroundIdentity
 from sandbox.loanbook import publish_items, simulated_book
+from sandbox.people import LOCAL_DESK_TOKENS
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import SmtpInbox
 from sandbox.stack import (
-    LOCAL_DESK_TOKENS,
     LOCAL_DIALLER_TOKEN,
     LOCAL_TOKENS,
     Stack,
@@ -28,6 +29,8 @@ from shared.settings import KafkaSettings
 
 #: How many days of the simulated book ``make run`` replays.
 DEMO_DAYS = 45
+#: Where the local identity provider listens (``make run``).
+IDENTITY_PORT = 8091
 
 
 def _print_guide(
@@ -54,6 +57,8 @@ def _print_guide(
         f"  Case view         curl -H 'Authorization: Bearer "
         f"{LOCAL_DESK_TOKENS['supervisor-1']['token']}' http://127.0.0.1:{ports['desk']}"
         "/v1/cases/<loan id>",
+        f"  Sign in (IdP)     curl -X POST http://127.0.0.1:{IDENTITY_PORT}/token -d "
+        '\'{"sub": "agent-1", "roles": ["agent"], "team": "collections"}\'  (a bearer JWT)',
         *(
             f"  {name:<17} http://127.0.0.1:{port}/metrics  /healthz  /readyz"
             for name, port in ports.items()
@@ -97,7 +102,10 @@ async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: in
     providers = BackgroundSandbox(
         callback_base=f"http://127.0.0.1:{config.ports['notifier']}", port=providers_port
     ).start()
-    stack = Stack(dataclasses.replace(config, providers_url=providers.url))
+    identity = BackgroundIdentity(port=IDENTITY_PORT).start()
+    stack = Stack(
+        dataclasses.replace(config, providers_url=providers.url, identity_url=identity.url)
+    )
     try:
         print("starting audit, notifier, scheduler and desk ...", flush=True)
         await stack.start_all()
@@ -113,3 +121,4 @@ async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: in
             stack.stop_all()
         inbox.stop()
         providers.stop()
+        identity.stop()

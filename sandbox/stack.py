@@ -19,6 +19,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox.containers import container_command, container_name, kill_container
+from sandbox.people import desk_env
 from sandbox.providers.core import Credentials
 from services.notifier.domain.institution import EXAMPLE_TEXTS, FIELD_OF
 
@@ -27,12 +28,6 @@ SERVICES: Final = ("audit", "notifier", "scheduler", "desk")
 LOCAL_TOKENS: Final = {
     "auditor": {"token": "local-auditor-token", "role": "auditor"},
     "crm": {"token": "local-agent-token", "role": "agent"},
-}
-#: Local-only bearer tokens of the desk API, one per person (make run prints them).
-LOCAL_DESK_TOKENS: Final = {
-    "agent-1": {"token": "local-collector-token", "role": "agent", "team": "collections"},
-    "agent-2": {"token": "local-field-agent-token", "role": "agent", "team": "field"},
-    "supervisor-1": {"token": "local-supervisor-token", "role": "supervisor"},
 }
 #: Local-only bearer token of the notifier's dialler and agency API (/v1/contacts, /v1/calls).
 LOCAL_DIALLER_TOKEN: Final = "local-dialler-token"  # noqa: S105 - a local-only value
@@ -74,6 +69,8 @@ class StackConfig:
     #: The provider sandbox (SMS and WeChat); None leaves the notifier with email only.
     providers_url: str | None = None
     credentials: Credentials = field(default_factory=Credentials)
+    #: The local identity provider (sandbox.identity): the desk takes its tokens too.
+    identity_url: str | None = None
 
     def env(self, service: str) -> dict[str, str]:
         """The environment of one service's process."""
@@ -109,9 +106,7 @@ class StackConfig:
         if service == "scheduler":
             env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
         if service == "desk":
-            env[prefix + "API_TOKENS"] = json.dumps(LOCAL_DESK_TOKENS)
-            env[prefix + "AUDIT_URL"] = f"http://127.0.0.1:{self.ports['audit']}"
-            env[prefix + "GAUGE_INTERVAL_S"] = "5"
+            env.update(desk_env(prefix, self.ports["audit"], self.identity_url))
         return env
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from services.desk.bootstrap import SERVICE, Deps, build_deps
 from services.desk.entrypoints.api import DeskApi, add_routes, api_key, refusals
+from services.desk.entrypoints.auth import SignIn
 from services.desk.entrypoints.consumer import consumer_config, dispatch, routes
 from services.desk.handlers.context import DeskContext
 from services.desk.handlers.gauges import refresh_gauges
@@ -69,7 +70,8 @@ def _resources(
         async with _deps(settings, given) as deps:
             app[DEPS] = deps
             app[CONTEXT] = desk_context(settings, deps, calendar)
-            app[api_key] = DeskApi(app[CONTEXT], dict(settings.api_tokens))
+            sign_in = SignIn(deps.keys, settings.token_rules(), dict(settings.api_tokens))
+            app[api_key] = DeskApi(app[CONTEXT], sign_in)
             health.readiness["database"] = deps.store.ping
             yield
 

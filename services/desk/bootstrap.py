@@ -1,8 +1,8 @@
 """The desk's composition root: which adapter serves each port, and their lifecycles.
 
 The only module that names concrete adapters. :func:`build_deps` opens the database (migrated),
-the Kafka producer (dead letters) and the consumer-group member; :func:`memory_deps` gives
-tests the same ports in memory.
+the Kafka producer (dead letters), the consumer-group member and the identity provider's keys;
+:func:`memory_deps` gives tests the same ports in memory.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import aiohttp
+
+from services.desk.adapters.jwks import HttpKeySet
 from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.adapters.sql.store import SqlDeskStore
-from services.desk.ports import Clock, DeskStore
+from services.desk.ports import Clock, DeskStore, KeySet
 from services.desk.settings import Settings
 from shared.database import create_engine
 from shared.kafka import KafkaEventPublisher
@@ -37,6 +40,8 @@ class Deps:
     #: The consumer-group member the consume loop reads through.
     source: EventSource[Record]
     clock: Clock
+    #: The identity provider's keys; None when only configured tokens sign people in.
+    keys: KeySet | None = None
 
 
 def _utc_now() -> datetime:
@@ -58,7 +63,17 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
             publisher=publisher,
             source=AiokafkaSource(settings.kafka, group_id=settings.group_id, service=SERVICE),
             clock=_utc_now,
+            keys=await _key_set(stack, settings),
         )
+
+
+async def _key_set(stack: AsyncExitStack, settings: Settings) -> KeySet | None:
+    """The identity provider's JWKS over HTTP, when one is configured."""
+    if not settings.jwks_url:
+        return None
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5.0))
+    stack.push_async_callback(session.close)
+    return HttpKeySet(settings.jwks_url, session, refresh_s=settings.jwks_refresh_s)
 
 
 def memory_deps(**overrides: Any) -> Deps:

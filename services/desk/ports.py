@@ -1,10 +1,12 @@
-"""The desk's ports: its store and its clock."""
+"""The desk's ports: its store, its clock, and the identity provider's keys."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Protocol
+
+import jwt
 
 from services.desk.domain.model import Case, Changes, Contact, Promise, Task, TeamLoad
 
@@ -48,4 +50,13 @@ class DeskStore(Protocol):
 
     async def loads(self, now: datetime) -> Sequence[TeamLoad]:
         """Live and overdue tasks per team (for the gauges)."""
+        ...
+
+
+class KeySet(Protocol):
+    """The identity provider's published signing keys (its JWKS)."""
+
+    async def key(self, kid: str | None) -> jwt.PyJWK | None:
+        """The key of that id (a key set of one key also answers for no id); None if the
+        provider publishes no such key, even after looking again."""
         ...

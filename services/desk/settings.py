@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.desk.domain.identity import TokenRules
 from services.desk.domain.model import TeamName
 from services.desk.domain.sla import DEFAULT_DAYS, SlaPolicy
 from shared.calendars import CALENDARS_DIR
@@ -50,6 +51,16 @@ class Settings(BaseServiceSettings):
     #: Bearer tokens, one per person, by their id: {"agent-7": {"token": "...", "role":
     #: "agent", "team": "collections"}}.
     api_tokens: dict[str, ApiToken] = Field(default_factory=dict)
+    #: Sign-in by the bank's identity provider: its JWKS URL (none: tokens above only), the
+    #: issuer and audience its tokens must carry, the claims naming roles and team.
+    jwks_url: str | None = None
+    jwt_issuer: str = ""
+    jwt_audience: str = "dunwell-desk"
+    jwt_algorithms: tuple[Literal["ES256", "RS256", "PS256", "EdDSA"], ...] = ("ES256", "RS256")
+    jwt_roles_claim: str = "roles"
+    jwt_team_claim: str = "team"
+    jwt_leeway_s: int = Field(default=30, ge=0, le=300)
+    jwks_refresh_s: float = Field(default=300.0, gt=0)
     #: The audit service's address, for the case view's link to the loan's evidence.
     audit_url: str = "http://127.0.0.1:8082"
     #: How often the open and overdue gauges are refreshed.
@@ -62,7 +73,19 @@ class Settings(BaseServiceSettings):
         unknown = sorted(named - set(self.teams))
         if unknown:
             raise ValueError(f"teams not in TEAMS: {', '.join(unknown)}")
+        if self.jwks_url and not self.jwt_issuer:
+            raise ValueError("JWKS_URL needs JWT_ISSUER: tokens of any issuer would pass")
         return self
+
+    def token_rules(self) -> TokenRules:
+        return TokenRules(
+            issuer=self.jwt_issuer,
+            audience=self.jwt_audience,
+            algorithms=self.jwt_algorithms,
+            roles_claim=self.jwt_roles_claim,
+            team_claim=self.jwt_team_claim,
+            leeway_s=self.jwt_leeway_s,
+        )
 
     def sla(self) -> SlaPolicy:
         return SlaPolicy(

@@ -1,11 +1,12 @@
-"""The desk on the real broker with its production wiring (Kafka source and publisher, SQLite):
-a task published on the tasks topic appears in its team's queue through the HTTP API, a cure on
-the delinquency topic closes it, and a bad record goes to the dead-letter topic."""
+"""The desk on the real broker with its production wiring (Kafka source and publisher, SQLite,
+the local identity provider's JWKS over HTTP): a task published on the tasks topic appears in
+its team's queue for an agent signed in by the provider, a cure on the delinquency topic closes
+it, and a bad record goes to the dead-letter topic."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from sandbox.identity import BackgroundIdentity
 from services.desk.app import build_app
-from services.desk.settings import ApiToken, Settings
+from services.desk.settings import Settings
 from shared.deadletter import REASON_CODE, header
 from shared.events import KafkaRecord
 from shared.kafka import KafkaEventPublisher
@@ -25,11 +27,18 @@ from tests.support.kafka import read_topic
 
 pytestmark = pytest.mark.broker
 Client = TestClient[web.Request, web.Application]
-AGENT = {"Authorization": "Bearer agent-secret"}
+
+
+@pytest.fixture
+def identity() -> Iterator[BackgroundIdentity]:
+    provider = BackgroundIdentity().start()
+    yield provider
+    provider.stop()
 
 
 async def test_a_published_task_is_queued_and_a_cure_closes_it(
     kafka: KafkaSettings,
+    identity: BackgroundIdentity,
     tmp_path: Path,
     aiohttp_client: Callable[[web.Application], Awaitable[Client]],
 ) -> None:
@@ -37,8 +46,11 @@ async def test_a_published_task_is_queued_and_a_cure_closes_it(
         kafka=kafka,
         group_id=f"dunwell-desk-{secrets.token_hex(3)}",
         database_url=f"sqlite+aiosqlite:///{tmp_path}/desk.db",
-        api_tokens={"agent-7": ApiToken(token="agent-secret", role="agent", team="collections")},
+        jwks_url=f"{identity.url}/jwks.json",
+        jwt_issuer=identity.url,
     )
+    token = identity.provider.token("agent-7", ["agent"], "collections")
+    agent = {"Authorization": f"Bearer {token}"}
     http = await aiohttp_client(build_app(settings))
     loan, publisher = Loan(), KafkaEventPublisher(kafka, service="test")
     task = loan.task()
@@ -51,7 +63,7 @@ async def test_a_published_task_is_queued_and_a_cure_closes_it(
         )
 
         async def queued() -> list[Any]:
-            response = await http.get("/v1/queues/collections", headers=AGENT)
+            response = await http.get("/v1/queues/collections", headers=agent)
             return list((await response.json())["tasks"])
 
         async def holds_the_task() -> bool:
@@ -66,7 +78,7 @@ async def test_a_published_task_is_queued_and_a_cure_closes_it(
         await eventually(emptied, timeout_s=60)
     finally:
         await publisher.aclose()
-    view = await (await http.get(f"/v1/cases/{loan.loan_id}", headers=AGENT)).json()
+    view = await (await http.get(f"/v1/cases/{loan.loan_id}", headers=agent)).json()
     assert (view["status"], view["tasks"]["past"][0]["closed_reason"]) == ("cured", "cured")
     letters = await read_topic(kafka, f"{kafka.topics.tasks}.dlq")
     assert [(r.value, header(r.headers, REASON_CODE)) for r in letters] == [(b"{", "invalid_event")]

@@ -17,11 +17,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from services.desk.domain.access import NotAllowed, Person
 from services.desk.domain.model import Note, Outcome, StaleWrite, TeamName
 from services.desk.domain.tasks import TransitionRefused
-from services.desk.entrypoints.auth import person
+from services.desk.entrypoints.auth import SignIn, person
 from services.desk.handlers import actions, reads
 from services.desk.handlers.context import DeskContext
 from services.desk.metrics import ACTIONS
-from services.desk.settings import ApiToken
 from shared.eventbase import Identifier
 
 MAX_LIMIT: Final = 500
@@ -33,7 +32,7 @@ class DeskApi:
     """What the routes need, wired once by the application."""
 
     ctx: DeskContext
-    tokens: dict[str, ApiToken]
+    sign_in: SignIn
 
 
 api_key: Final = web.AppKey("desk_api", DeskApi)
@@ -51,9 +50,9 @@ class DoneBody(BaseModel):
     note: Note | None = None
 
 
-def _caller(request: web.Request) -> tuple[DeskContext, Person]:
+async def _caller(request: web.Request) -> tuple[DeskContext, Person]:
     api = request.app[api_key]
-    return api.ctx, person(request, api.tokens)
+    return api.ctx, await person(request, api.sign_in)
 
 
 def _path(request: web.Request, name: str) -> str:
@@ -82,7 +81,7 @@ def _limit(request: web.Request) -> int:
 
 async def queue(request: web.Request) -> web.Response:
     """``GET /v1/queues/{team}``: the team's live tasks, the earliest due first."""
-    ctx, who = _caller(request)
+    ctx, who = await _caller(request)
     team = _path(request, "team")
     return web.json_response(
         {"team": team, "tasks": await reads.team_queue(team, who, ctx, _limit(request))}
@@ -91,13 +90,13 @@ async def queue(request: web.Request) -> web.Response:
 
 async def task(request: web.Request) -> web.Response:
     """``GET /v1/tasks/{task_id}``."""
-    ctx, who = _caller(request)
+    ctx, who = await _caller(request)
     return web.json_response(await reads.one_task(_path(request, "task_id"), who, ctx))
 
 
 async def assign(request: web.Request) -> web.Response:
     """``POST /v1/tasks/{task_id}/assign`` ``{"team"?, "assignee"?}``."""
-    ctx, who = _caller(request)
+    ctx, who = await _caller(request)
     body: AssignBody = await _body(request, AssignBody)
     done = await actions.assign(
         _path(request, "task_id"), who, ctx, team=body.team, assignee=body.assignee
@@ -108,7 +107,7 @@ async def assign(request: web.Request) -> web.Response:
 
 async def start(request: web.Request) -> web.Response:
     """``POST /v1/tasks/{task_id}/start``: the caller works on it now."""
-    ctx, who = _caller(request)
+    ctx, who = await _caller(request)
     done = await actions.start(_path(request, "task_id"), who, ctx)
     ACTIONS.labels("start", "ok").inc()
     return web.json_response(await reads.one_task(done.task_id, who, ctx))
@@ -116,7 +115,7 @@ async def start(request: web.Request) -> web.Response:
 
 async def finish(request: web.Request) -> web.Response:
     """``POST /v1/tasks/{task_id}/done`` ``{"outcome", "note"?}``."""
-    ctx, who = _caller(request)
+    ctx, who = await _caller(request)
     body: DoneBody = await _body(request, DoneBody)
     done = await actions.finish(
         _path(request, "task_id"), who, ctx, outcome=body.outcome, note=body.note
@@ -127,13 +126,13 @@ async def finish(request: web.Request) -> web.Response:
 
 async def case(request: web.Request) -> web.Response:
     """``GET /v1/cases/{loan_id}``: the case view of one loan."""
-    ctx, who = _caller(request)
+    ctx, who = await _caller(request)
     return web.json_response(await reads.loan_case(_path(request, "loan_id"), who, ctx))
 
 
 async def borrower(request: web.Request) -> web.Response:
     """``GET /v1/borrowers/{debtor_id}/cases``: the borrower's cases the caller may see."""
-    ctx, who = _caller(request)
+    ctx, who = await _caller(request)
     debtor = _path(request, "debtor_id")
     return web.json_response(
         {"debtor_id": debtor, "cases": await reads.borrower_cases(debtor, who, ctx)}
