@@ -141,12 +141,13 @@ def _count(word: str) -> int | None:
 
 
 def _relative_zh(text: str, today: date) -> date | None:
-    for word, days in (("大后天", 3), ("后天", 2), ("明天", 1), ("明日", 1), ("今天", 0)):
+    words = (("大后天", 3), ("后天", 2), ("明天", 1), ("明日", 1), ("明早", 1), ("明晚", 1))
+    for word, days in (*words, ("今天", 0)):
         if word in text:
             return today + timedelta(days=days)
     if re.search(r"今晚|今日|今儿", text):
         return today
-    if re.search(r"(月底|月末)", text) and "下个月" not in text:
+    if re.search(r"月底|月末|这个月(之内|内)|本月(之内|内)", text) and "下个月" not in text:
         return _month_end(today)
     within = re.search(rf"([\d{_CN_NUMBER}]+)\s*(天|日|个?星期|周)\s*(内|之内|后|以内)", text)
     if within:
