@@ -9,6 +9,7 @@ refused at load. Keys are matched as words, in snake_case and camelCase alike.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Final
 
 #: Attributes no collection decision may depend on (equal treatment; CBA-2026, ECOA/Reg B).
@@ -46,6 +47,7 @@ PROTECTED_PATTERN: Final = re.compile(
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+@lru_cache(maxsize=4096)
 def is_protected(key: str) -> bool:
     """Whether a field name names a protected attribute (``gender``, ``date_of_birth``,
     ``dateOfBirth``); ``agency`` or ``agent_id`` do not."""
