@@ -1,7 +1,10 @@
-"""The baseline: a bare faust agent that only counts the records of a topic.
+"""The scheduler's fair baseline: a bare faust agent doing the least the scheduler must do.
 
-``python -m bench.bare_agent TOPIC COUNT BOOTSTRAP`` prints ``{"events": n, "seconds": s}``, the
-time from the first record to the COUNT-th, and exits.
+It reads the same topic with the same processing guarantee (exactly_once: a Kafka transaction
+per partition, read_committed) and writes one table entry per event (the record's key, its
+value's length), as the scheduler writes each loan's state; no decoding, no decisions, no
+outputs. ``python -m bench.bare_agent TOPIC COUNT BOOTSTRAP [PARTITIONS]`` prints
+``{"events": n, "seconds": s}``, the time from the first record to the COUNT-th, and exits.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 import faust
 
 
-def main(topic_name: str, count: int, bootstrap: str) -> None:
+def main(topic_name: str, count: int, bootstrap: str, partitions: int = 4) -> None:
     app = faust.App(
         f"bench-bare-{os.getpid()}",
         datadir=tempfile.mkdtemp(prefix="bench-bare-"),
@@ -26,15 +29,19 @@ def main(topic_name: str, count: int, bootstrap: str) -> None:
         web_enabled=False,
         autodiscover=False,
         consumer_auto_offset_reset="earliest",
-        topic_partitions=4,
+        processing_guarantee="exactly_once",
+        topic_partitions=partitions,
+        producer_acks=-1,
     )
     topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw")
+    state = app.Table("state", default=None, partitions=partitions)
     seen: dict[str, Any] = {"n": 0, "first": None}
 
     @app.agent(topic)
     async def count_records(stream: Any) -> None:
-        async for _ in stream.events():
+        async for event in stream.events():
             seen["first"] = seen["first"] or time.monotonic()
+            state[event.key or b"-"] = len(event.value or b"")
             seen["n"] += 1
             if seen["n"] == count:
                 elapsed = time.monotonic() - seen["first"]
@@ -45,4 +52,4 @@ def main(topic_name: str, count: int, bootstrap: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), sys.argv[3])
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3], *(int(a) for a in sys.argv[4:5]))
