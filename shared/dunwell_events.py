@@ -75,6 +75,7 @@ InteractionKind = Literal[
     "send_withdrawn",  # no longer true or wanted when it was due to go out; never sent
     "send_held",  # waiting for something it needs (a contact point not yet known)
     "call_made",  # a dialler or agent made a call the gate allowed, and reported how it went
+    "call_refused",  # the pre-call gate deferred, blocked or escalated a dial it was asked about
 ]
 
 

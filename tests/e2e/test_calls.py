@@ -137,6 +137,12 @@ async def test_a_call_with_a_promise_under_the_gate_the_scheduler_and_the_audit_
     assert promised["channel"] == "voice"
     assert "promise_to_pay 5,000.00 CNY" in promised["reason"]
     assert all(number not in str(c) for c in calls)
+    [refused] = [
+        e["content"]
+        for e in entries
+        if e["kind"] == "dunwell.interaction.recorded.v1" and e["content"]["kind"] == "call_refused"
+    ]
+    assert (refused["request_id"], refused["rules"]) == (fourth["call_id"], fourth["rules"])
 
 
 async def _pay_and_close(system: System, loan_id: str, debtor_id: str, friday: date) -> None:

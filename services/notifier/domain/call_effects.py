@@ -105,6 +105,29 @@ def call_interaction(record: CallRecord, report: CallReport) -> InteractionRecor
     )
 
 
+def refused_interaction(record: CallRecord) -> InteractionRecorded:
+    """A dial the gate did not allow, as evidence (once: its id derives from the call): the
+    decision's rules, reasons and next permitted time, who asked and why, never the number."""
+    decision = record.decision
+    return InteractionRecorded(
+        event_id=derived_event_id("call", record.call_id, "refused"),
+        occurred_at=record.asked_at,
+        debtor_id=record.debtor_id,
+        loan_id=record.ask.debt_id,
+        request_id=record.call_id,
+        channel="voice",
+        kind="call_refused",
+        provider=record.ask.sender,
+        reason=(
+            f"{decision.outcome.value} for agent {record.ask.agent_id}, purpose "
+            f"{record.ask.purpose}: " + "; ".join(decision.reasons)
+        )[:500],
+        policy_pack=",".join(decision.packs)[:200] or None,
+        rules=tuple(decision.rules),
+        deferred_until=decision.until,
+    )
+
+
 def case_actions(record: CallRecord, report: CallReport) -> list[ApplyCaseAction]:
     """The call's dispositions as commands to the scheduler (a wrong number is a wrong party
     even when the agent did not say so), each with an id derived from the call."""

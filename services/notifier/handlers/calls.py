@@ -13,11 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.notifier.domain.call_effects import call_effects, call_interaction, case_actions
+from services.notifier.domain.call_effects import (
+    call_effects,
+    call_interaction,
+    case_actions,
+    refused_interaction,
+)
 from services.notifier.domain.calls import CallAsk, CallRecord, CallReport, CallTicket, judge_call
 from services.notifier.domain.model import GateFacts
 from services.notifier.domain.policy.pack import Pack
-from services.notifier.domain.policy.scenario import Decision
+from services.notifier.domain.policy.scenario import Decision, Outcome
 from services.notifier.metrics import CALL_DECISIONS, CALL_OUTCOMES, CALL_RESERVATIONS_RELEASED
 from services.notifier.ports import NotifierStore
 from shared.ports import EventPublisher
@@ -45,7 +50,8 @@ class CallContext:
 
 async def ask_to_call(ctx: CallContext, ask: CallAsk) -> tuple[CallRecord, bool]:
     """The gate's answer for one dial (and whether it is new: a repeat of the caller's key
-    gets the first answer back). Raises :class:`CallConflict` for a key reused differently."""
+    gets the first answer back); a dial not allowed is recorded as evidence. Raises
+    :class:`CallConflict` for a key reused differently."""
     now = ctx.clock()
     entry = await ctx.store.get(ask.debtor_id)
     ticket = CallTicket.of(ask, now, ctx.reservation_ttl)
@@ -58,6 +64,9 @@ async def ask_to_call(ctx: CallContext, ask: CallAsk) -> tuple[CallRecord, bool]
         raise CallConflict("this idempotency key was used for another call")
     if new:
         CALL_DECISIONS.labels(record.decision.outcome.value.lower()).inc()
+    if record.decision.outcome is not Outcome.ALLOW:
+        # On a repeat too: a caller retrying after a failed publish loses no evidence.
+        await ctx.publisher.publish(ctx.interactions_topic, refused_interaction(record))
     return record, new
 
 

@@ -119,6 +119,22 @@ class TestAsk:
         assert record.decision.until == datetime(2026, 3, 5, 0, 0, tzinfo=UTC)
         assert (record.state, record.expires_at) == ("refused", None)
 
+    async def test_a_dial_not_allowed_is_evidence_once(self, desk: Desk) -> None:
+        desk.now = datetime(2026, 3, 4, 14, 30, tzinfo=UTC)  # 22:30 in Shanghai
+        ask = desk.ask()
+        await ask_to_call(desk.ctx, ask)
+        await ask_to_call(desk.ctx, ask)  # a retry: the same evidence again, deduped downstream
+        first, again = desk.publisher.events(INTERACTIONS)
+        assert first == again
+        assert isinstance(first, InteractionRecorded)
+        assert (first.kind, first.channel, first.rules) == ("call_refused", "voice", ("CN-TIME-1",))
+        assert first.deferred_until == datetime(2026, 3, 5, 0, 0, tzinfo=UTC)
+        assert NUMBER not in first.model_dump_json()
+
+    async def test_an_allowed_dial_is_evidence_once_reported(self, desk: Desk) -> None:
+        await ask_to_call(desk.ctx, desk.ask())
+        assert desk.publisher.events(INTERACTIONS) == []
+
     async def test_a_number_not_in_the_directory_is_blocked(self, desk: Desk) -> None:
         record, _ = await ask_to_call(desk.ctx, desk.ask(number="+8613900000009"))
         assert (record.decision.outcome, record.decision.rules) == (Outcome.BLOCK, ["CALL-NUMBER"])
