@@ -56,6 +56,8 @@ def desk_context(settings: Settings, deps: Deps, calendar: Calendar) -> DeskCont
         default_team=settings.default_team,
         teams=settings.teams,
         audit_url=settings.audit_url,
+        publisher=deps.publisher,
+        case_actions_topic=settings.kafka.topics.case_actions,
     )
 
 

@@ -19,6 +19,9 @@ ACTIONS: Final = Counter(
     "Agents' actions on tasks, by what was asked and whether it was taken.",
     ["action", "result"],  # result: ok | refused | conflict
 )
+CASE_ACTIONS: Final = Counter(
+    "desk_case_actions", "Agents' actions on cases sent to the scheduler.", ["action"]
+)
 TASKS_LIVE: Final = Gauge("desk_tasks_live", "Open and in-progress tasks per team.", ["team"])
 TASKS_OVERDUE: Final = Gauge(
     "desk_tasks_overdue", "Live tasks past their SLA due time, per team.", ["team"]

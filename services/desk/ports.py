@@ -8,7 +8,15 @@ from typing import Protocol
 
 import jwt
 
-from services.desk.domain.model import Case, Changes, Contact, Promise, Task, TeamLoad
+from services.desk.domain.model import (
+    AgentAction,
+    Case,
+    Changes,
+    Contact,
+    Promise,
+    Task,
+    TeamLoad,
+)
 
 #: The current time, aware (UTC).
 Clock = Callable[[], datetime]
@@ -47,6 +55,12 @@ class DeskStore(Protocol):
     async def promise(self, loan_id: str, promised_by: date) -> Promise | None: ...
 
     async def promises(self, loan_id: str) -> list[Promise]: ...
+
+    async def action(self, action_id: str) -> AgentAction | None: ...
+
+    async def actions(self, loan_id: str) -> list[AgentAction]:
+        """The loan's agents' actions, the oldest first."""
+        ...
 
     async def loads(self, now: datetime) -> Sequence[TeamLoad]:
         """Live and overdue tasks per team (for the gauges)."""

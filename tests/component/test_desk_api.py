@@ -177,3 +177,38 @@ async def test_the_gauges_count_live_and_overdue_tasks(desk: Desk) -> None:
     assert 'desk_tasks_overdue{team="field"} 0.0' in metrics
     ready = await desk.http.get("/readyz")
     assert ready.status == 200
+
+
+async def test_an_agent_records_a_promise_and_the_scheduler_gets_the_command(desk: Desk) -> None:
+    loan = Loan()
+    desk.arrive(TOPICS.tasks, loan.task())
+    await eventually(lambda: bool(desk.store.tasks))
+    body = {
+        "action_id": "call-note-1",
+        "action": "promise_to_pay",
+        "promised_amount": "800.00",
+        "promised_by": "2026-03-09",
+        "note": "pays on Monday",
+    }
+    url = f"/v1/cases/{loan.loan_id}/actions"
+    first = await desk.http.post(url, headers=AGENT, json=body)
+    assert first.status == 201, await first.text()
+    again = await desk.http.post(url, headers=AGENT, json=body)
+    assert again.status == 200
+    assert (await again.json())["action_id"] == (await first.json())["action_id"]
+    [command] = desk.publisher.events(TOPICS.case_actions)
+    assert command.model_dump(include={"actor", "origin", "action"}) == {
+        "actor": "agent-7",
+        "origin": "agent",
+        "action": "promise_to_pay",
+    }
+    past = await desk.http.post(
+        url, headers=AGENT, json={**body, "action_id": "x", "promised_by": "2026-01-01"}
+    )
+    assert past.status == 409
+    assert (await desk.http.post(url, headers=FIELD, json=body)).status == 403
+    bad = await desk.http.post(url, headers=AGENT, json={"action_id": "y", "action": "pay"})
+    assert bad.status == 422
+    view = await (await desk.http.get(f"/v1/cases/{loan.loan_id}", headers=AGENT)).json()
+    assert [(p["amount"], p["state"]) for p in view["promises"]] == [("800.00", "open")]
+    assert [a["note"] for a in view["actions"]] == ["pays on Monday"]

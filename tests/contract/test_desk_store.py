@@ -11,6 +11,7 @@ import pytest
 from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.adapters.sql.store import SqlDeskStore
 from services.desk.domain import cases
+from services.desk.domain.commands import ActionRequest, take_down
 from services.desk.domain.model import Changes, StaleWrite, Task, TeamLoad
 from services.desk.domain.sla import SlaPolicy
 from services.desk.domain.tasks import open_task, start
@@ -128,6 +129,36 @@ async def test_contacts_once_the_loans_and_the_debtors_newest_first(store: DeskS
     ]
     assert found[0] == second
     assert len(await store.contacts(loan.debtor_id, loan.loan_id, 1)) == 1
+
+
+async def test_actions_are_kept_once_the_oldest_first(store: DeskStore) -> None:
+    loan = Loan()
+    case = cases.case_for(None, loan.loan_id, loan.debtor_id)
+    later = take_down(
+        case,
+        ActionRequest(action_id="b", action="dispute"),
+        actor="agent-7",
+        at=OPENED + timedelta(hours=1),
+        today=OPENED.date(),
+    )
+    first = take_down(
+        case,
+        ActionRequest(
+            action_id="a",
+            action="promise_to_pay",
+            promised_amount="12.5",
+            promised_by="2026-03-20",
+            note="after payday",
+        ),
+        actor="agent-7",
+        at=OPENED,
+        today=OPENED.date(),
+    )
+    await store.commit(Changes(actions=(later, first)))
+    await store.commit(Changes(actions=(first,)))  # again: kept once
+    assert await store.actions(loan.loan_id) == [first, later]
+    assert await store.action(first.action_id) == first
+    assert await store.action("missing") is None
 
 
 async def test_promises_are_written_as_given(store: DeskStore) -> None:

@@ -1,5 +1,6 @@
 """The desk's manifests agree with its code: the Kafka user may read exactly what the desk
-consumes and write exactly those topics' dead letters, and it reads the shared calendars."""
+consumes and write exactly those topics' dead letters and the agents' commands, and it reads
+the shared calendars."""
 
 from __future__ import annotations
 
@@ -30,12 +31,13 @@ def acls(docs: list[dict[str, Any]], operation: str, kind: str = "topic") -> set
     }
 
 
-def test_the_desk_user_reads_what_the_desk_consumes_and_writes_only_its_dead_letters(
+def test_the_desk_user_reads_what_the_desk_consumes_and_writes_only_what_it_sends(
     base: list[dict[str, Any]],
 ) -> None:
     consumed = set(consumer_config(SERVICE, Settings().group_id, Topics()).topics)
     assert acls(base, "Read") == consumed
-    assert acls(base, "Write") == {dead_letter(t) for t in consumed}
+    sends = {Topics().case_actions}  # agents' actions, to the scheduler
+    assert acls(base, "Write") == {dead_letter(t) for t in consumed} | sends
     assert acls(base, "Read", "group") == {Settings().group_id}
 
 

@@ -1,7 +1,8 @@
 """The desk on the real broker with its production wiring (Kafka source and publisher, SQLite,
 the local identity provider's JWKS over HTTP): a task published on the tasks topic appears in
 its team's queue for an agent signed in by the provider, a cure on the delinquency topic closes
-it, and a bad record goes to the dead-letter topic."""
+it, the agent's action reaches the scheduler's command topic, and a bad record goes to the
+dead-letter topic."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sandbox.identity import BackgroundIdentity
 from services.desk.app import build_app
 from services.desk.settings import Settings
 from shared.deadletter import REASON_CODE, header
-from shared.events import KafkaRecord
+from shared.events import ApplyCaseAction, KafkaRecord, decode
 from shared.kafka import KafkaEventPublisher
 from shared.settings import KafkaSettings
 from tests.polling import eventually
@@ -76,9 +77,17 @@ async def test_a_published_task_is_queued_and_a_cure_closes_it(
             return await queued() == []
 
         await eventually(emptied, timeout_s=60)
+        action = {"action_id": "n-1", "action": "dispute", "note": "says the fee is wrong"}
+        taken = await http.post(f"/v1/cases/{loan.loan_id}/actions", headers=agent, json=action)
+        assert taken.status == 201, await taken.text()
     finally:
         await publisher.aclose()
     view = await (await http.get(f"/v1/cases/{loan.loan_id}", headers=agent)).json()
     assert (view["status"], view["tasks"]["past"][0]["closed_reason"]) == ("cured", "cured")
+    [command] = [
+        decode(r.value, r.headers) for r in await read_topic(kafka, kafka.topics.case_actions)
+    ]
+    assert isinstance(command, ApplyCaseAction)
+    assert (command.action, command.actor, command.loan_id) == ("dispute", "agent-7", loan.loan_id)
     letters = await read_topic(kafka, f"{kafka.topics.tasks}.dlq")
     assert [(r.value, header(r.headers, REASON_CODE)) for r in letters] == [(b"{", "invalid_event")]

@@ -26,6 +26,7 @@ from shared.events import (
     derived_event_id,
 )
 from shared.testing.factories import random_ref
+from shared.testing.memory import InMemoryEventPublisher
 
 CN = load_calendar(CALENDARS_DIR / "cn.yaml")
 #: Wednesday 4 March 2026, 10:00 in Shanghai.
@@ -155,7 +156,11 @@ class Loan:
         )
 
 
-def context(store: DeskStore | None = None, now: datetime = OPENED) -> DeskContext:
+def context(
+    store: DeskStore | None = None,
+    now: datetime = OPENED,
+    publisher: InMemoryEventPublisher | None = None,
+) -> DeskContext:
     """The desk's use-case context over ``store`` (memory by default), clock fixed at ``now``."""
     return DeskContext(
         store=store if store is not None else InMemoryDeskStore(),
@@ -166,4 +171,6 @@ def context(store: DeskStore | None = None, now: datetime = OPENED) -> DeskConte
         default_team="collections",
         teams=("collections", "field"),
         audit_url="http://audit.example",
+        publisher=publisher if publisher is not None else InMemoryEventPublisher(),
+        case_actions_topic="dunwell.case-actions.v1",
     )

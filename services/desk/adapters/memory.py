@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from services.desk.domain.model import (
     LIVE,
+    AgentAction,
     Case,
     Changes,
     Contact,
@@ -25,6 +26,7 @@ class InMemoryDeskStore:
         self.tasks: dict[str, Task] = {}
         self.contact_rows: dict[str, Contact] = {}
         self.promise_rows: dict[tuple[str, date], Promise] = {}
+        self.action_rows: dict[str, AgentAction] = {}
 
     async def ping(self) -> bool:
         return True
@@ -42,6 +44,8 @@ class InMemoryDeskStore:
             self.contact_rows.setdefault(contact.event_id, contact)
         for promise in changes.promises:
             self.promise_rows[(promise.loan_id, promise.promised_by)] = promise
+        for action in changes.actions:
+            self.action_rows.setdefault(action.action_id, action)
 
     async def case(self, loan_id: str) -> Case | None:
         return self.cases.get(loan_id)
@@ -80,6 +84,13 @@ class InMemoryDeskStore:
             (p for (loan, _), p in self.promise_rows.items() if loan == loan_id),
             key=lambda p: p.promised_by,
         )
+
+    async def action(self, action_id: str) -> AgentAction | None:
+        return self.action_rows.get(action_id)
+
+    async def actions(self, loan_id: str) -> list[AgentAction]:
+        found = [a for a in self.action_rows.values() if a.loan_id == loan_id]
+        return sorted(found, key=lambda a: (a.at, a.action_id))
 
     async def loads(self, now: datetime) -> list[TeamLoad]:
         live = [t for t in self.tasks.values() if t.status in LIVE]

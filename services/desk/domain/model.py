@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.dunwell_events import CaseAction
 from shared.errors import RetryableError
 from shared.eventbase import Identifier
 from shared.events import DebtStatement, PlanInstalment
@@ -148,22 +149,42 @@ class Promise(_Frozen):
     resolved_at: AwareDatetime | None = None
 
 
+class AgentAction(_Frozen):
+    """What an agent took down on a case (a promise, a plan asked for, a dispute, ...), sent
+    to the scheduler as a command; ``action_id`` is the command's event id."""
+
+    action_id: Identifier
+    loan_id: Identifier
+    debtor_id: Identifier
+    action: CaseAction
+    actor: Identifier
+    at: AwareDatetime
+    promised_amount: Decimal | None = None
+    currency: str | None = None
+    promised_by: date | None = None
+    requested_until: date | None = None
+    visit_on: date | None = None
+    note: Note | None = None
+
+
 @dataclass(frozen=True)
 class Changes:
     """What one use case writes, in one transaction.
 
     ``cases`` and ``tasks`` are versioned writes (a row's version must still be what was read,
-    or absent for version 0); ``contacts`` are inserted once by event id; ``promises`` are
-    written as given (the rules decide which state wins).
+    or absent for version 0); ``contacts`` and ``actions`` are inserted once by id;
+    ``promises`` are written as given (the rules decide which state wins).
     """
 
     cases: tuple[Case, ...] = ()
     tasks: tuple[Task, ...] = ()
     contacts: tuple[Contact, ...] = ()
     promises: tuple[Promise, ...] = ()
+    #: Inserted once by action id.
+    actions: tuple[AgentAction, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.cases or self.tasks or self.contacts or self.promises)
+        return bool(self.cases or self.tasks or self.contacts or self.promises or self.actions)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,12 @@ from zoneinfo import ZoneInfo
 
 from shared.calendars import Calendar
 
+#: A bank's defaults (``SLA_DAYS`` replaces them): what stops or questions collection first.
 DEFAULT_DAYS: dict[str, int] = {
     "dispute": 1,
+    "complaint": 1,
+    "already_paid": 1,
+    "wrong_party": 1,
     "promise_broken": 1,
     "extension_request": 2,
     "instalment_request": 2,

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from services.desk.domain.model import Case, Contact, Promise, Task
+from services.desk.domain.model import AgentAction, Case, Contact, Promise, Task
 
 
 def task_json(task: Task, now: datetime) -> dict[str, Any]:
@@ -31,6 +31,16 @@ def evidence_link(audit_url: str, loan_id: str) -> str:
     return f"{audit_url.rstrip('/')}/v1/timeline?{urlencode({'loan_id': loan_id})}"
 
 
+def _overdue(case: Case) -> dict[str, Any]:
+    """What the latest overdue notice said was owed."""
+    return {
+        "amount": str(case.overdue_amount) if case.overdue_amount is not None else None,
+        "currency": case.currency,
+        "as_of": case.overdue_as_of.isoformat() if case.overdue_as_of else None,
+        "account_masked": case.account_masked,
+    }
+
+
 def case_view(
     case: Case,
     *,
@@ -39,9 +49,10 @@ def case_view(
     promises: Sequence[Promise],
     now: datetime,
     audit_url: str,
+    actions: Sequence[AgentAction] = (),
 ) -> dict[str, Any]:
     """The case of one loan: where it stands, what is owed, every contact and decision, its
-    open and past tasks, its promises, and where its evidence is."""
+    open and past tasks, its promises, what agents took down, and where its evidence is."""
     ordered = sorted(tasks, key=lambda t: (t.due_at, t.task_id))
     return {
         "loan_id": case.loan_id,
@@ -52,12 +63,7 @@ def case_view(
         "days_past_due": case.days_past_due,
         "as_of": case.as_of.isoformat() if case.as_of else None,
         "statement": case.statement.model_dump(mode="json") if case.statement else None,
-        "overdue": {
-            "amount": str(case.overdue_amount) if case.overdue_amount is not None else None,
-            "currency": case.currency,
-            "as_of": case.overdue_as_of.isoformat() if case.overdue_as_of else None,
-            "account_masked": case.account_masked,
-        },
+        "overdue": _overdue(case),
         "tasks": {
             "open": [task_json(t, now) for t in ordered if t.live],
             "past": [task_json(t, now) for t in ordered if not t.live],
@@ -69,5 +75,6 @@ def case_view(
         "promises": [
             p.model_dump(mode="json") for p in sorted(promises, key=lambda p: p.promised_by)
         ],
+        "actions": [a.model_dump(mode="json") for a in actions],
         "evidence": {"timeline": evidence_link(audit_url, case.loan_id)},
     }

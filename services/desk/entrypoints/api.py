@@ -15,10 +15,11 @@ from aiohttp.typedefs import Handler
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.desk.domain.access import NotAllowed, Person
+from services.desk.domain.commands import ActionRequest
 from services.desk.domain.model import Note, Outcome, StaleWrite, TeamName
 from services.desk.domain.tasks import TransitionRefused
 from services.desk.entrypoints.auth import SignIn, person
-from services.desk.handlers import actions, reads
+from services.desk.handlers import actions, commands, reads
 from services.desk.handlers.context import DeskContext
 from services.desk.metrics import ACTIONS
 from shared.eventbase import Identifier
@@ -139,6 +140,15 @@ async def borrower(request: web.Request) -> web.Response:
     )
 
 
+async def take_action(request: web.Request) -> web.Response:
+    """``POST /v1/cases/{loan_id}/actions``: a promise, a plan or extension asked for, a
+    dispute, a complaint, ... sent to the scheduler; 201 new, 200 a repeat of its action id."""
+    ctx, who = await _caller(request)
+    body: ActionRequest = await _body(request, ActionRequest)
+    action, new = await commands.record_action(_path(request, "loan_id"), body, who, ctx)
+    return web.json_response(action.model_dump(mode="json"), status=201 if new else 200)
+
+
 def _action(request: web.Request) -> str:
     return request.path.rsplit("/", 1)[-1] if request.method == "POST" else "read"
 
@@ -168,4 +178,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/v1/tasks/{task_id}/start", start)
     app.router.add_post("/v1/tasks/{task_id}/done", finish)
     app.router.add_get("/v1/cases/{loan_id}", case)
+    app.router.add_post("/v1/cases/{loan_id}/actions", take_action)
     app.router.add_get("/v1/borrowers/{debtor_id}/cases", borrower)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from services.desk.domain.sla import SlaPolicy
 from services.desk.ports import Clock, DeskStore
 from shared.calendars import Calendar
+from shared.ports import EventPublisher
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,3 +23,6 @@ class DeskContext:
     teams: tuple[str, ...]
     #: The audit service's address, for the case view's evidence link.
     audit_url: str
+    #: Where agents' actions go as commands to the scheduler.
+    publisher: EventPublisher
+    case_actions_topic: str

@@ -44,6 +44,7 @@ async def _view(case: Case, person: Person, ctx: DeskContext) -> dict[str, Any]:
         promises=await ctx.store.promises(case.loan_id),
         now=ctx.clock(),
         audit_url=ctx.audit_url,
+        actions=await ctx.store.actions(case.loan_id),
     )
 
 

@@ -49,3 +49,12 @@ promises = Table(
     Column("promised_by", Date, primary_key=True),
     Column("body", Text, nullable=False),
 )
+
+actions = Table(
+    "desk_actions",
+    metadata,
+    Column("action_id", String(128), primary_key=True),
+    Column("loan_id", String(128), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("body", Text, nullable=False),
+)

@@ -14,9 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.desk.adapters.sql.schema import cases, contacts, promises, tasks
+from services.desk.adapters.sql.schema import actions, cases, contacts, promises, tasks
 from services.desk.domain.model import (
     LIVE,
+    AgentAction,
     Case,
     Changes,
     Contact,
@@ -85,6 +86,20 @@ class SqlDeskStore:
                 await conn.execute(self._new_contacts(changes.contacts))
             for promise in changes.promises:
                 await conn.execute(self._promise_upsert(promise))
+            if changes.actions:
+                await conn.execute(self._new_actions(changes.actions))
+
+    def _new_actions(self, new: tuple[AgentAction, ...]) -> Any:
+        rows = [
+            {
+                "action_id": a.action_id,
+                "loan_id": a.loan_id,
+                "at": _utc(a.at),
+                "body": a.model_dump_json(),
+            }
+            for a in new
+        ]
+        return self._dialect.insert(actions).values(rows).on_conflict_do_nothing()
 
     def _new_contacts(self, new: tuple[Contact, ...]) -> Any:
         rows = [
@@ -167,6 +182,19 @@ class SqlDeskStore:
             .order_by(promises.c.promised_by)
         )
         return [Promise.model_validate_json(r.body) for r in await self._rows(stmt)]
+
+    async def action(self, action_id: str) -> AgentAction | None:
+        stmt = select(actions.c.body).where(actions.c.action_id == action_id)
+        rows = await self._rows(stmt)
+        return AgentAction.model_validate_json(rows[0].body) if rows else None
+
+    async def actions(self, loan_id: str) -> list[AgentAction]:
+        stmt = (
+            select(actions.c.body)
+            .where(actions.c.loan_id == loan_id)
+            .order_by(actions.c.at, actions.c.action_id)
+        )
+        return [AgentAction.model_validate_json(r.body) for r in await self._rows(stmt)]
 
     async def loads(self, now: datetime) -> list[TeamLoad]:
         late = func.sum(when((tasks.c.due_at <= _utc(now), 1), else_=0))
