@@ -52,6 +52,10 @@ class Settings(BaseServiceSettings):
     processing_guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
     #: How often the source offsets commit (with exactly_once: each partition's transaction).
     commit_interval_s: float = Field(default=2.8, gt=0, le=600)
+    #: How often the consumer refreshes its topic metadata. A worker whose group was assigned
+    #: before its topics were in its metadata (faust then ignores them: "Ignoring missing
+    #: topic") rejoins once the refresh shows them, instead of after the client's 5 minutes.
+    metadata_refresh_s: float = Field(default=10.0, ge=1, le=300)
     #: How long the producer lets records gather into one batch.
     producer_linger_ms: int = Field(default=5, ge=0, le=1000)
     #: The contact strategy (YAML) and the bank's business calendar (YAML, the same file the

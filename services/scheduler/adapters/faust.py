@@ -82,6 +82,7 @@ def faust_app(settings: Settings, *, service: str) -> faust.App:
         producer_acks=-1,
         producer_linger=settings.producer_linger_ms / 1000,
         broker_commit_interval=settings.commit_interval_s,
+        consumer_metadata_max_age_ms=int(settings.metadata_refresh_s * 1000),
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=2.0,
         web_port=settings.http_port,
