@@ -106,6 +106,14 @@ class TestAsk:
             sorted(r.decision.outcome for r, _ in results) == [Outcome.ALLOW] + [Outcome.DEFER] * 3
         )
 
+    async def test_one_key_asked_at_once_for_two_debtors_is_decided_once(
+        self, store: NotifierStore
+    ) -> None:
+        tickets = [CallTicket.of(ask("k1", debtor), NOW, TTL) for debtor in ("d1", "d2")]
+        results = await asyncio.gather(*(store.decide_call(t, lambda _: ALLOW) for t in tickets))
+        assert sorted(new for _, new in results) == [False, True]
+        assert len({record.ask_sha256 for record, _ in results}) == 1
+
 
 class TestRelease:
     async def test_unused_reservations_are_released_at_their_expiry(

@@ -42,6 +42,9 @@ class InMemoryCalls:
             facts = self.facts(ticket.debtor_id, ticket.at - HISTORY)
             await asyncio.sleep(0)  # let a racing ask interleave, as a database would
             decision = judge(facts)
+            raced = self.calls.get(ticket.call_id)  # the same key asked for another debtor
+            if raced is not None:
+                return raced, False
             allowed = decision.outcome is Outcome.ALLOW
             record = CallRecord(
                 call_id=ticket.call_id,

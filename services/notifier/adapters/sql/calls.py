@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifier.adapters.sql.base import SqlBase
@@ -24,7 +25,7 @@ from services.notifier.domain.calls import (
 from services.notifier.domain.gate import HISTORY
 from services.notifier.domain.model import GateFacts
 from services.notifier.domain.policy.scenario import Contact, Decision, Outcome
-from shared.database import as_utc
+from shared.database import as_utc, is_unique_violation
 
 
 def _record(row: Any) -> CallRecord:
@@ -55,6 +56,18 @@ class SqlCalls(SqlBase):
     """:class:`~services.notifier.ports.CallStore` in the notifier's database."""
 
     async def decide_call(
+        self, ticket: CallTicket, judge: Callable[[GateFacts], Decision]
+    ) -> tuple[CallRecord, bool]:
+        try:
+            return await self._decide_call(ticket, judge)
+        except IntegrityError as e:
+            # The same key asked at once for another debtor (another lock): the first stands.
+            found = await self.call(ticket.call_id) if is_unique_violation(e) else None
+            if found is None:
+                raise
+            return found, False
+
+    async def _decide_call(
         self, ticket: CallTicket, judge: Callable[[GateFacts], Decision]
     ) -> tuple[CallRecord, bool]:
         async with self._guard() as conn:
