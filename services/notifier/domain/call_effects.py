@@ -4,6 +4,7 @@ keeps, and what the scheduler is told to do with the borrower's words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from services.notifier.domain.calls import (
@@ -34,18 +35,21 @@ class CallEffects:
     voice_opt_out: bool
 
 
-def call_effects(record: CallRecord, report: CallReport) -> CallEffects:
+def call_effects(
+    record: CallRecord, report: CallReport, now: datetime | None = None
+) -> CallEffects:
     """Every dial counts as an attempt; an answered one as a connected call too (拨通, whoever
     answered: the more restrictive reading); a conversation with the borrower as one, at the
-    call's start (or its ask, if the dialler's clock says earlier)."""
+    call's start: no earlier than its ask, no later than ``now`` (a dialler's clock behind or
+    ahead of the gate's cannot move a call into a day or a window it did not happen in)."""
     kinds: list[HistoryKind] = ["call_attempt"]
     if report.status in ANSWERED:
         kinds.append("call_connected")
     if report.status == "connected":
         kinds.append("conversation")
-    # Counted no earlier than its ask: a dialler's clock behind the gate's cannot move a call
-    # into a day (or a window) it did not happen in.
     at = max(report.started_at, record.asked_at)
+    if now is not None:
+        at = min(at, max(now, record.asked_at))
     counted = tuple(
         (
             reservation_key(record.call_id, kind),

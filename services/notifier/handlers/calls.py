@@ -78,7 +78,8 @@ async def report_call(
     record = await ctx.store.call(call_id)
     if record is None:
         raise CallUnknown(call_id)
-    stored, new = await ctx.store.report_call(call_id, report, call_effects(record, report))
+    effects = call_effects(record, report, ctx.clock())
+    stored, new = await ctx.store.report_call(call_id, report, effects)
     if stored.report_sha256 != report.sha256() or stored.report is None:
         raise CallConflict("this call was reported before with another outcome")
     if new:

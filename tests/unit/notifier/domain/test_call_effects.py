@@ -64,6 +64,12 @@ def test_a_call_counts_no_earlier_than_its_ask() -> None:
     assert [c.at for _, c in late.counted] == [ASKED + timedelta(minutes=3)]
 
 
+def test_a_call_counts_no_later_than_its_report() -> None:
+    now = ASKED + timedelta(minutes=5)
+    ahead = call_effects(record(), report("busy", ASKED + timedelta(days=30)), now)
+    assert [c.at for _, c in ahead.counted] == [now]
+
+
 def test_a_call_made_against_a_refusal_says_so() -> None:
     interaction = call_interaction(record(Outcome.DEFER), report("busy"))
     assert interaction.reason is not None
