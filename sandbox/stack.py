@@ -107,6 +107,7 @@ class StackConfig:
             env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
         if service == "desk":
             env.update(desk_env(prefix, self.ports["audit"], self.identity_url))
+            env[prefix + "CLOCK_START"] = self.notifier_clock_start
         return env
 
 
@@ -179,8 +180,8 @@ class Stack:
         if extra_env is not None:
             self.extra_env[name] = extra_env
         env = self.config.env(service)
-        if service == "notifier":
-            env["DUNWELL_NOTIFIER_CLOCK_START"] = self._clock_now()
+        if service in ("notifier", "desk"):  # the simulated day the scheduler's book is on
+            env[f"DUNWELL_{service.upper()}_CLOCK_START"] = self._clock_now()
         env.update(self.extra_env.get(name, {}))
         env[f"DUNWELL_{service.upper()}_HTTP_PORT"] = str(self.ports[name])
         self.config.workdir.mkdir(parents=True, exist_ok=True)

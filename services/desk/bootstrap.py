@@ -48,6 +48,14 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def desk_clock(settings: Settings) -> Clock:
+    """Real time, or real time shifted to start at ``clock_start`` (sandbox and tests)."""
+    if settings.clock_start is None:
+        return _utc_now
+    offset = settings.clock_start - datetime.now(UTC)
+    return lambda: datetime.now(UTC) + offset
+
+
 @asynccontextmanager
 async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
     """Production's adapters, open for the context's lifetime (closed in reverse order)."""
@@ -62,7 +70,7 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
             store=store,
             publisher=publisher,
             source=AiokafkaSource(settings.kafka, group_id=settings.group_id, service=SERVICE),
-            clock=_utc_now,
+            clock=desk_clock(settings),
             keys=await _key_set(stack, settings),
         )
 

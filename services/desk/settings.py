@@ -6,7 +6,7 @@ from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.desk.domain.identity import TokenRules
@@ -63,6 +63,9 @@ class Settings(BaseServiceSettings):
     jwks_refresh_s: float = Field(default=300.0, gt=0)
     #: The audit service's address, for the case view's link to the loan's evidence.
     audit_url: str = "http://127.0.0.1:8082"
+    #: Sandbox and tests only: the desk's clock starts at this instant and runs in real time,
+    #: on the simulated day the scheduler's book is on (as the notifier's). Never in production.
+    clock_start: AwareDatetime | None = None
     #: How often the open and overdue gauges are refreshed.
     gauge_interval_s: float = Field(default=15.0, gt=0)
 

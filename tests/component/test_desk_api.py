@@ -212,3 +212,15 @@ async def test_an_agent_records_a_promise_and_the_scheduler_gets_the_command(des
     view = await (await desk.http.get(f"/v1/cases/{loan.loan_id}", headers=AGENT)).json()
     assert [(p["amount"], p["state"]) for p in view["promises"]] == [("800.00", "open")]
     assert [a["note"] for a in view["actions"]] == ["pays on Monday"]
+
+
+async def test_the_openapi_document_names_every_route(desk: Desk) -> None:
+    document = await (await desk.http.get("/openapi.json")).json()
+    routes = {
+        r.resource.canonical
+        for r in desk.http.app.router.routes()
+        if r.resource is not None and r.resource.canonical.startswith("/v1/")
+    }
+    assert set(document["paths"]) == routes
+    body = document["paths"]["/v1/cases/{loan_id}/actions"]["post"]["requestBody"]
+    assert "promise_to_pay" in str(body)

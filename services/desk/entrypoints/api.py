@@ -19,6 +19,7 @@ from services.desk.domain.commands import ActionRequest
 from services.desk.domain.model import Note, Outcome, StaleWrite, TeamName
 from services.desk.domain.tasks import TransitionRefused
 from services.desk.entrypoints.auth import SignIn, person
+from services.desk.entrypoints.openapi import document, openapi_route
 from services.desk.handlers import actions, commands, reads
 from services.desk.handlers.context import DeskContext
 from services.desk.metrics import ACTIONS
@@ -180,3 +181,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/cases/{loan_id}", case)
     app.router.add_post("/v1/cases/{loan_id}/actions", take_action)
     app.router.add_get("/v1/borrowers/{debtor_id}/cases", borrower)
+    app.router.add_routes([openapi_route(OPENAPI)])
+
+
+#: The API's OpenAPI document, from the bodies the routes validate with.
+OPENAPI: Final = document(AssignBody, DoneBody)

@@ -1,0 +1,96 @@
+"""The desk's OpenAPI 3.1 document: queues, tasks and their actions, case views, agents'
+actions; request bodies from the same pydantic models the routes validate with."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from services.desk.domain.commands import ActionRequest
+
+_ERROR: Final = {"description": "Refused, with the reason"}
+_ID: Final = {"type": "string", "pattern": r"^[\w.:|\-]{1,128}$"}
+_REFUSALS: Final = {
+    "400": _ERROR,
+    "401": {"description": "No valid credentials"},
+    "403": {"description": "Not this person's (another team's, or no desk role)"},
+    "404": {"description": "Unknown task or case"},
+}
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": _ID}
+
+
+def _body(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": model.model_json_schema()}},
+    }
+
+
+def _get(summary: str, *params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": list(params),
+            "responses": {"200": {"description": "Found"}, **_REFUSALS},
+        }
+    }
+
+
+def _post(summary: str, param: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "parameters": [_path(param)],
+        "responses": {
+            "200": {"description": "Done (or a repeat)"},
+            "201": {"description": "Taken"},
+            "409": {"description": "Refused in this state, or changed meanwhile"},
+            "422": _ERROR,
+            **_REFUSALS,
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = body
+    return {"post": operation}
+
+
+def document(assign: type[BaseModel], done: type[BaseModel]) -> dict[str, Any]:
+    """The document, given the routes' body models."""
+    limit = {"name": "limit", "in": "query", "schema": {"type": "integer"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Dunwell desk", "version": "1"},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/v1/queues/{team}": _get(
+                "A team's live tasks, the earliest due first", _path("team"), limit
+            ),
+            "/v1/tasks/{task_id}": _get("One task", _path("task_id")),
+            "/v1/tasks/{task_id}/assign": _post(
+                "Move to a team or an agent", "task_id", _body(assign)
+            ),
+            "/v1/tasks/{task_id}/start": _post("Start working on it", "task_id"),
+            "/v1/tasks/{task_id}/done": _post("Done, with its outcome", "task_id", _body(done)),
+            "/v1/cases/{loan_id}": _get("The case view of a loan", _path("loan_id")),
+            "/v1/cases/{loan_id}/actions": _post(
+                "An agent's action, sent to the scheduler", "loan_id", _body(ActionRequest)
+            ),
+            "/v1/borrowers/{debtor_id}/cases": _get(
+                "The case views of a borrower's loans", _path("debtor_id")
+            ),
+        },
+    }
+
+
+def openapi_route(spec: dict[str, Any]) -> web.RouteDef:
+    async def openapi(_: web.Request) -> web.Response:
+        return web.json_response(spec)
+
+    return web.get("/openapi.json", openapi)
