@@ -48,6 +48,10 @@ class DeskStore(Protocol):
         """The team's live tasks, the earliest due first."""
         ...
 
+    async def assigned(self, assignee: str, limit: int) -> list[Task]:
+        """The live tasks held by one person, the earliest due first."""
+        ...
+
     async def contacts(self, debtor_id: str, loan_id: str, limit: int) -> list[Contact]:
         """The loan's contacts and the debtor's contacts about no loan, the newest first."""
         ...

@@ -99,6 +99,8 @@ async def test_an_agent_works_a_task_and_the_case_shows_everything(desk: Desk) -
     taken = await desk.http.post(f"{base}/start", headers=AGENT)
     assert taken.status == 200, await taken.text()
     assert (await taken.json())["assignee"] == "agent-7"
+    mine = await (await desk.http.get("/v1/me/tasks", headers=AGENT)).json()
+    assert (mine["person"], [t["task_id"] for t in mine["tasks"]]) == ("agent-7", [task.event_id])
     done = await desk.http.post(
         f"{base}/done", headers=AGENT, json={"outcome": "plan_agreed", "note": "three months"}
     )
@@ -115,6 +117,7 @@ async def test_an_agent_works_a_task_and_the_case_shows_everything(desk: Desk) -
     assert [c["kind"] for c in view["contacts"]] == ["message_sent"]
     assert [p["state"] for p in view["promises"]] == ["open"]
     assert view["tasks"]["open"] == []
+    assert (await (await desk.http.get("/v1/me/tasks", headers=AGENT)).json())["tasks"] == []
     assert [a["by"] for a in view["tasks"]["past"][0]["actions"]] == ["desk", "agent-7", "agent-7"]
     assert view["evidence"]["timeline"].endswith(f"/v1/timeline?loan_id={loan.loan_id}")
     borrower = await desk.http.get(f"/v1/borrowers/{loan.debtor_id}/cases", headers=AGENT)

@@ -7,14 +7,17 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, text
 
 from services.desk.adapters.memory import InMemoryDeskStore
-from services.desk.adapters.sql.store import SqlDeskStore
+from services.desk.adapters.sql.store import MIGRATIONS, SqlDeskStore
 from services.desk.domain import cases
 from services.desk.domain.commands import ActionRequest, take_down
 from services.desk.domain.model import Changes, StaleWrite, Task, TeamLoad
 from services.desk.domain.sla import SlaPolicy
-from services.desk.domain.tasks import open_task, start
+from services.desk.domain.tasks import assign, open_task, start
 from services.desk.ports import DeskStore
 from shared.database import create_engine
 from tests.support.desk import CN, OPENED, Loan
@@ -92,6 +95,67 @@ async def test_the_queue_is_the_teams_live_tasks_earliest_due_first(store: DeskS
     assert len(await store.tasks_of_loan(loan.loan_id)) == 4
     loads = await store.loads(soon.due_at)
     assert list(loads) == [TeamLoad("collections", 2, 1), TeamLoad("field", 1, 0)]
+
+
+async def test_my_tasks_are_the_live_ones_i_hold(store: DeskStore) -> None:
+    loan = Loan()
+    mine = start(task(loan, "dispute"), by="agent-7", at=OPENED)
+    later = start(task(loan, "extension_request"), by="agent-7", at=OPENED)
+    theirs = start(task(loan, "instalment_request"), by="agent-9", at=OPENED)
+    done = start(task(loan, "promise_broken"), by="agent-7", at=OPENED).model_copy(
+        update={"status": "done"}
+    )
+    await store.commit(Changes(tasks=(later, theirs, done, mine)))
+    assert [t.task_id for t in await store.assigned("agent-7", 10)] == [
+        mine.task_id,
+        later.task_id,
+    ]
+    assert [t.task_id for t in await store.assigned("agent-7", 1)] == [mine.task_id]
+    stored = await store.task(mine.task_id)
+    assert stored is not None
+    back = assign(stored, by="agent-7", at=OPENED, assignee=None)
+    await store.commit(Changes(tasks=(back,)))
+    assert [t.task_id for t in await store.assigned("agent-7", 10)] == [later.task_id]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_revision_0003_fills_in_who_holds_the_tasks_already_stored(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = (
+        f"sqlite+aiosqlite:///{tmp_path}/old.db"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_database")
+    )
+    engine = create_engine(url)
+    held = start(task(Loan()), by="agent-7", at=OPENED)
+
+    def at_0002(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+        connection.execute(
+            text(
+                "INSERT INTO desk_tasks (task_id, loan_id, team, status, due_at, version, body)"
+                " VALUES (:id, :loan, :team, :status, :due, 1, :body)"
+            ),
+            {
+                "id": held.task_id,
+                "loan": held.loan_id,
+                "team": held.team,
+                "status": held.status,
+                "due": held.due_at,
+                "body": held.model_dump_json(exclude={"version"}),
+            },
+        )
+
+    async with engine.begin() as conn:
+        await conn.run_sync(at_0002)
+    sql = SqlDeskStore(engine)
+    await sql.migrate()
+    assert [t.task_id for t in await sql.assigned("agent-7", 10)] == [held.task_id]
+    await sql.close()
 
 
 async def test_cases_by_loan_and_debtor(store: DeskStore) -> None:

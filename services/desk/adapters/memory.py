@@ -68,6 +68,10 @@ class InMemoryDeskStore:
         live = [t for t in self.tasks.values() if t.team == team and t.status in LIVE]
         return sorted(live, key=lambda t: (t.due_at, t.task_id))[:limit]
 
+    async def assigned(self, assignee: str, limit: int) -> list[Task]:
+        held = [t for t in self.tasks.values() if t.assignee == assignee and t.status in LIVE]
+        return sorted(held, key=lambda t: (t.due_at, t.task_id))[:limit]
+
     async def contacts(self, debtor_id: str, loan_id: str, limit: int) -> list[Contact]:
         found = [
             c

@@ -90,6 +90,13 @@ async def queue(request: web.Request) -> web.Response:
     )
 
 
+async def mine(request: web.Request) -> web.Response:
+    """``GET /v1/me/tasks``: the caller's own live tasks, the earliest due first."""
+    ctx, who = await _caller(request)
+    tasks = await reads.my_tasks(who, ctx, _limit(request))
+    return web.json_response({"person": who.id, "tasks": tasks})
+
+
 async def task(request: web.Request) -> web.Response:
     """``GET /v1/tasks/{task_id}``."""
     ctx, who = await _caller(request)
@@ -174,6 +181,7 @@ async def refusals(request: web.Request, handler: Handler) -> web.StreamResponse
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/queues/{team}", queue)
+    app.router.add_get("/v1/me/tasks", mine)
     app.router.add_get("/v1/tasks/{task_id}", task)
     app.router.add_post("/v1/tasks/{task_id}/assign", assign)
     app.router.add_post("/v1/tasks/{task_id}/start", start)

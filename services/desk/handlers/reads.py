@@ -26,6 +26,12 @@ async def team_queue(team: str, person: Person, ctx: DeskContext, limit: int) ->
     return [task_json(t, now) for t in await ctx.store.queue(team, limit)]
 
 
+async def my_tasks(person: Person, ctx: DeskContext, limit: int) -> list[Any]:
+    """The live tasks the person holds, the earliest due first."""
+    now = ctx.clock()
+    return [task_json(t, now) for t in await ctx.store.assigned(person.id, limit)]
+
+
 async def one_task(task_id: str, person: Person, ctx: DeskContext) -> dict[str, Any]:
     task = await ctx.store.task(task_id)
     if task is None:

@@ -25,10 +25,13 @@ tasks = Table(
     Column("loan_id", String(128), nullable=False, index=True),
     Column("team", String(40), nullable=False),
     Column("status", String(16), nullable=False),
+    # (revision 0003: who holds it, for "my tasks")
+    Column("assignee", String(128)),
     Column("due_at", DateTime(timezone=True), nullable=False),
     Column("version", Integer, nullable=False),
     Column("body", Text, nullable=False),
     Index("desk_tasks_queue", "team", "status", "due_at"),
+    Index("desk_tasks_assignee", "assignee", "status", "due_at"),
 )
 
 contacts = Table(

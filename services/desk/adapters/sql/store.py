@@ -77,6 +77,7 @@ class SqlDeskStore:
                 values: dict[str, Any] = {
                     "loan_id": task.loan_id,
                     "team": task.team,
+                    "assignee": task.assignee,
                     "status": task.status,
                     "due_at": _utc(task.due_at),
                     "body": _body(task),
@@ -151,6 +152,15 @@ class SqlDeskStore:
         stmt = (
             select(tasks)
             .where(tasks.c.team == team, tasks.c.status.in_(LIVE))
+            .order_by(tasks.c.due_at, tasks.c.task_id)
+            .limit(limit)
+        )
+        return [_task(r) for r in await self._rows(stmt)]
+
+    async def assigned(self, assignee: str, limit: int) -> list[Task]:
+        stmt = (
+            select(tasks)
+            .where(tasks.c.assignee == assignee, tasks.c.status.in_(LIVE))
             .order_by(tasks.c.due_at, tasks.c.task_id)
             .limit(limit)
         )
