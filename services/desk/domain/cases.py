@@ -35,8 +35,10 @@ def _newer(case: Case, episode: int, as_of: date) -> bool:
 def with_range(case: Case, event: DelinquencyRangeChanged) -> Case:
     """A move between delinquency ranges; ``to_range`` None ends the episode (a cure)."""
     update: dict[str, object] = {}
-    if event.to_range is None:
-        update["ended_episode"] = max(case.ended_episode, event.episode)
+    if event.to_range is None and event.episode > case.ended_episode:
+        update |= {"ended_episode": event.episode, "ended_on": event.as_of}
+    elif event.to_range is None and event.episode == case.ended_episode:
+        update["ended_on"] = max(case.ended_on or event.as_of, event.as_of)
     if _newer(case, event.episode, event.as_of):
         update |= {
             "episode": event.episode,

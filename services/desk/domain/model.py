@@ -103,6 +103,8 @@ class Case(_Frozen):
     as_of: date | None = None
     #: Every episode up to this one has ended (cured); 0: none known to have ended.
     ended_episode: int = Field(default=0, ge=0)
+    #: The business day that episode ended on.
+    ended_on: date | None = None
     terminal: Terminal | None = None
     #: The itemised statement of the latest task that carried one.
     statement: DebtStatement | None = None
@@ -113,13 +115,18 @@ class Case(_Frozen):
     account_masked: str | None = None
     version: int = 0
 
-    def episode_over(self, episode: int) -> CloseReason | None:
-        """Why tasks of ``episode`` are no longer needed, or None while they are."""
+    def episode_over(self, episode: int, opened_on: date | None = None) -> CloseReason | None:
+        """Why a task of ``episode`` opened on ``opened_on`` is no longer needed, or None while
+        it is. A task opened after its episode was cured (a borrower's request once the
+        arrears were paid: the scheduler numbers it with the last episode) is a new need."""
         if self.terminal is not None:
             return self.terminal
-        if episode <= self.ended_episode or episode < self.episode:
+        if episode < self.episode or episode < self.ended_episode:
             return "cured"
-        return None
+        if episode != self.ended_episode:
+            return None
+        after = opened_on is not None and self.ended_on is not None and opened_on > self.ended_on
+        return None if after else "cured"
 
 
 class Contact(_Frozen):

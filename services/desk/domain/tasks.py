@@ -11,7 +11,7 @@ A task that is done or closed stays so: nothing reopens it (a new need is a new 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from services.desk.domain.model import Action, Case, CloseReason, Note, Outcome, Task
 from services.desk.domain.sla import SlaPolicy, due_at
@@ -60,8 +60,14 @@ def open_task(
         proposed_plan=event.proposed_plan,
         actions=(Action(at=event.occurred_at, by=DESK, what="opened", detail=event.kind),),
     )
-    reason = case.episode_over(task.episode) if case is not None else None
+    reason = case.episode_over(task.episode, opened_on(task)) if case is not None else None
     return close(task, reason, event.occurred_at) if reason is not None else task
+
+
+def opened_on(task: Task) -> date:
+    """The business day the scheduler opened the task for (it stamps outputs at 00:00 UTC of
+    the day they were decided on, the day a range change names as ``as_of``)."""
+    return task.opened_at.astimezone(UTC).date()
 
 
 def _live(task: Task) -> None:
@@ -136,7 +142,7 @@ def no_longer_needed(tasks: list[Task], case: Case, at: datetime) -> tuple[Task,
     """The live tasks of ``case`` that its state ends, closed with the reason."""
     closed = []
     for task in tasks:
-        reason = case.episode_over(task.episode)
+        reason = case.episode_over(task.episode, opened_on(task))
         if task.live and reason is not None:
             closed.append(close(task, reason, at))
     return tuple(closed)

@@ -21,7 +21,7 @@ def test_a_range_change_moves_the_case_and_a_cure_ends_the_episode() -> None:
     assert (case.episode, case.range_id, case.days_past_due) == (1, "r2", 12)
     assert case.episode_over(1) is None
     cured = cases.with_range(case, LOAN.range(None, day=9))
-    assert (cured.range_id, cured.ended_episode) == (None, 1)
+    assert (cured.range_id, cured.ended_episode, cured.ended_on) == (None, 1, date(2026, 3, 9))
     assert cured.episode_over(1) == "cured"
     assert cases.with_range(cured, LOAN.range(None, day=9)) == cured  # redelivered
 

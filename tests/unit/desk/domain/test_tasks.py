@@ -110,3 +110,18 @@ def test_no_longer_needed_closes_only_the_ended_episodes_live_tasks() -> None:
     case = Case(loan_id=loan.loan_id, debtor_id=loan.debtor_id, episode=2, ended_episode=1)
     closed = rules.no_longer_needed([first, second], case, LATER)
     assert [t.task_id for t in closed] == [first.task_id]
+
+
+def test_a_request_after_the_cure_is_a_new_need_not_closed_by_that_cure() -> None:
+    loan = Loan()
+    cured = Case(
+        loan_id=loan.loan_id,
+        debtor_id=loan.debtor_id,
+        episode=1,
+        ended_episode=1,
+        ended_on=OPENED.date() - timedelta(days=1),  # paid the day before the request
+    )
+    task = opened(case=cured)
+    assert (task.status, task.closed_reason) == ("open", None)
+    same_day = cured.model_copy(update={"ended_on": OPENED.date()})
+    assert opened(case=same_day).closed_reason == "cured"

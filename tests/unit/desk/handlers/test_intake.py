@@ -74,3 +74,16 @@ async def test_an_overdue_notice_updates_the_case() -> None:
     case = await store.case(loan.loan_id)
     assert case is not None
     assert str(case.overdue_amount) == "321.00"
+
+
+async def test_a_borrowers_request_after_paying_up_stays_open() -> None:
+    store, loan = InMemoryDeskStore(), Loan()
+    ctx = context(store)
+    await intake.range_changed(loan.range("r1", day=2), ctx)
+    await intake.range_changed(loan.range(None, day=3), ctx)  # cured on 3 March
+    request = loan.task("instalment_request")  # opened on 4 March, numbered episode 1
+    await intake.task_opened(request, ctx)
+    [task] = await store.tasks_of_loan(loan.loan_id)
+    assert task.status == "open"
+    await intake.range_changed(loan.range(None, day=3), ctx)  # that cure, redelivered
+    assert [t.status for t in await store.tasks_of_loan(loan.loan_id)] == ["open"]
