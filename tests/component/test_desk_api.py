@@ -171,11 +171,21 @@ async def test_the_gauges_count_live_and_overdue_tasks(desk: Desk) -> None:
     from prometheus_client import REGISTRY
 
     loan = Loan()
-    desk.arrive(TOPICS.tasks, loan.task(due_by=OPENED.date()))  # due at 18:00 that day
+    # The scheduler asked for it by the day before: past due at the desk's 11:00 of the 4th.
+    desk.arrive(TOPICS.tasks, loan.task(due_by=OPENED.date() - timedelta(days=1)))
     await eventually(lambda: len(desk.store.tasks) == 1)
     await eventually(
-        lambda: REGISTRY.get_sample_value("desk_tasks_live", {"team": "collections"}) == 1
+        lambda: REGISTRY.get_sample_value("desk_tasks_overdue", {"team": "collections"}) == 1
     )
+    loads = await (await desk.http.get("/v1/teams", headers=SUPERVISOR)).json()
+    assert loads == {
+        "teams": [
+            {"team": "collections", "live": 1, "overdue": 1},
+            {"team": "field", "live": 0, "overdue": 0},
+        ]
+    }
+    own = await (await desk.http.get("/v1/teams", headers=FIELD)).json()
+    assert own == {"teams": [{"team": "field", "live": 0, "overdue": 0}]}
     metrics = await (await desk.http.get("/metrics")).text()
     assert 'desk_tasks_overdue{team="field"} 0.0' in metrics
     ready = await desk.http.get("/readyz")

@@ -90,6 +90,12 @@ async def queue(request: web.Request) -> web.Response:
     )
 
 
+async def teams(request: web.Request) -> web.Response:
+    """``GET /v1/teams``: live and overdue tasks per team (an agent: their own team)."""
+    ctx, who = await _caller(request)
+    return web.json_response({"teams": await reads.team_loads(who, ctx)})
+
+
 async def mine(request: web.Request) -> web.Response:
     """``GET /v1/me/tasks``: the caller's own live tasks, the earliest due first."""
     ctx, who = await _caller(request)
@@ -182,6 +188,7 @@ async def refusals(request: web.Request, handler: Handler) -> web.StreamResponse
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/queues/{team}", queue)
     app.router.add_get("/v1/me/tasks", mine)
+    app.router.add_get("/v1/teams", teams)
     app.router.add_get("/v1/tasks/{task_id}", task)
     app.router.add_post("/v1/tasks/{task_id}/assign", assign)
     app.router.add_post("/v1/tasks/{task_id}/start", start)

@@ -72,6 +72,7 @@ def document(assign: type[BaseModel], done: type[BaseModel]) -> dict[str, Any]:
             "/v1/queues/{team}": _get(
                 "A team's live tasks, the earliest due first", _path("team"), limit
             ),
+            "/v1/teams": _get("Live and overdue tasks per team"),
             "/v1/me/tasks": _get("The caller's own live tasks, the earliest due first", limit),
             "/v1/tasks/{task_id}": _get("One task", _path("task_id")),
             "/v1/tasks/{task_id}/assign": _post(

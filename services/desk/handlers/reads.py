@@ -26,6 +26,20 @@ async def team_queue(team: str, person: Person, ctx: DeskContext, limit: int) ->
     return [task_json(t, now) for t in await ctx.store.queue(team, limit)]
 
 
+async def team_loads(person: Person, ctx: DeskContext) -> list[dict[str, Any]]:
+    """Every team's live and overdue tasks (a supervisor's), or the agent's own team's."""
+    loads = {load.team: load for load in await ctx.store.loads(ctx.clock())}
+    teams = ctx.teams if person.supervisor else tuple(t for t in ctx.teams if t == person.team)
+    return [
+        {
+            "team": team,
+            "live": loads[team].live if team in loads else 0,
+            "overdue": loads[team].overdue if team in loads else 0,
+        }
+        for team in teams
+    ]
+
+
 async def my_tasks(person: Person, ctx: DeskContext, limit: int) -> list[Any]:
     """The live tasks the person holds, the earliest due first."""
     now = ctx.clock()
