@@ -237,3 +237,11 @@ async def test_the_openapi_document_names_every_route(desk: Desk) -> None:
     assert set(document["paths"]) == routes
     body = document["paths"]["/v1/cases/{loan_id}/actions"]["post"]["requestBody"]
     assert "promise_to_pay" in str(body)
+
+
+async def test_a_body_naming_odd_fields_is_refused_with_a_printable_reason(desk: Desk) -> None:
+    response = await desk.http.post(
+        "/v1/tasks/t-1/assign", headers=SUPERVISOR, json={"\u001f\r\n": None, "团队": 1}
+    )
+    assert response.status == 422
+    assert "extra_forbidden" in (response.reason or "")

@@ -70,8 +70,14 @@ async def _body(request: web.Request, model: type[BaseModel]) -> Any:
     except ValueError as e:
         if isinstance(e, ValidationError):
             reasons = [f"{'.'.join(map(str, err['loc']))}: {err['type']}" for err in e.errors()]
-            raise web.HTTPUnprocessableEntity(reason="; ".join(reasons)[:500]) from None
+            raise web.HTTPUnprocessableEntity(reason=_printable("; ".join(reasons))) from None
         raise web.HTTPBadRequest(reason="body must be JSON") from None
+
+
+def _printable(text: str) -> str:
+    """A reason for the status line: the caller's field names may hold anything, and a
+    control character there would break the response."""
+    return "".join(c if " " <= c <= "~" else "?" for c in text)[:300]
 
 
 def _limit(request: web.Request) -> int:
