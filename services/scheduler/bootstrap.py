@@ -12,12 +12,7 @@ from typing import Any
 
 import faust
 
-from services.scheduler.adapters.faust import (
-    FaustEventPublisher,
-    TableLoanStore,
-    drain_before_commit,
-    faust_app,
-)
+from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore, faust_app
 from services.scheduler.adapters.fineract.clients import ClientDefaults
 from services.scheduler.adapters.fineract.translate import translate as fineract_translate
 from services.scheduler.adapters.memory import InMemoryLoanStore
@@ -67,9 +62,8 @@ def build_deps(settings: Settings, app: faust.App, publisher: EventPublisher | N
     table = app.Table("loans", default=None, partitions=settings.topic_partitions)
     # A substitute publisher means no broker (component tests): nothing to flush then.
     flush = app.producer.flush if publisher is None else _nothing_to_flush
-    transactional = partial(drain_before_commit, app) if publisher is None else _never
     return Deps(
-        loans=TableLoanStore(table, flush, transactional),
+        loans=TableLoanStore(table, flush),
         publisher=publisher or FaustEventPublisher(app, service=SERVICE),
         topics=settings.kafka.topics,
         plan=plan_context(settings),
@@ -101,7 +95,3 @@ def memory_deps(**overrides: Any) -> Deps:
 
 async def _nothing_to_flush() -> None:
     return None
-
-
-def _never() -> bool:
-    return False

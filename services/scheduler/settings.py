@@ -46,9 +46,10 @@ class Settings(BaseServiceSettings):
     #: How soon the group notices a dead worker (faust's default is 60 s). With static membership
     #: (KAFKA__GROUP_INSTANCE_ID from the pod name) a restart inside it causes no rebalance.
     session_timeout_s: float = Field(default=10.0, ge=6.0)
-    #: exactly_once: table changelog writes, published decisions and source offsets commit in one
-    #: Kafka transaction of the source partition, so a crash can never leave the state behind the
-    #: committed offsets, nor a decision visible (read_committed) without the state it came from.
+    #: exactly_once: table changelog writes and source offsets commit in one Kafka transaction, so
+    #: a crash can never leave the state behind the committed offsets. Decisions go out through
+    #: the idempotent producer, acknowledged before the state is written (deterministic ids:
+    #: republished after a crash, deduped downstream).
     processing_guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
     #: How often the source offsets commit (with exactly_once: each partition's transaction).
     commit_interval_s: float = Field(default=2.8, gt=0, le=600)

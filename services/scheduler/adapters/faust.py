@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Final
 
@@ -19,8 +17,6 @@ from shared.events import Event, KafkaRecord, encode
 from shared.logging import logging_config
 from shared.metrics import EVENTS_PUBLISHED
 from shared.settings import KafkaSettings
-
-log = logging.getLogger(__name__)
 
 #: What a failed publish through faust's producer raises when the broker is away or slow;
 #: anything else is a bug and is not retried.
@@ -96,47 +92,12 @@ def faust_app(settings: Settings, *, service: str) -> faust.App:
     )
 
 
-def drain_before_commit(app: faust.App) -> bool:
-    """Make every exactly-once commit of ``app`` first drain faust's producer buffer into the
-    partitions' transactions (installed once; True when it is in place).
-
-    faust writes a table's changelog through that buffer, and its exactly-once commit (timer,
-    rebalance, shutdown: all go through the transaction manager's ``commit``) does not drain it:
-    a change still buffered would miss the transaction that commits its source offset.
-    """
-    if not app.in_transaction:
-        return False
-    manager: Any = app.consumer.transactions
-    if getattr(manager, "_dunwell_drains", False):
-        return True
-    commit = manager.commit
-
-    async def drained_commit(offsets: Any, start_new_transaction: bool = True) -> bool:
-        await app.producer.buffer.flush()
-        return bool(await commit(offsets, start_new_transaction=start_new_transaction))
-
-    manager.commit = drained_commit
-    manager._dunwell_drains = True
-    return True
-
-
-def _log_failed_send(done: asyncio.Future[Any]) -> None:
-    if not done.cancelled() and done.exception() is not None:
-        log.warning("a decision failed inside its transaction: %s", type(done.exception()).__name__)
-
-
 class TableLoanStore:
     """:class:`~services.scheduler.ports.LoanStore` on a faust Table (changelogged as JSON)."""
 
-    def __init__(
-        self,
-        table: Any,
-        flush: Callable[[], Awaitable[None]],
-        transactional: Callable[[], bool] = lambda: False,
-    ) -> None:
+    def __init__(self, table: Any, flush: Callable[[], Awaitable[None]]) -> None:
         self._table = table
         self._flush = flush
-        self._transactional = transactional
 
     def get(self, loan_id: str) -> Loan | None:
         found = self._table.get(loan_id)
@@ -154,13 +115,9 @@ class TableLoanStore:
         return len(self._table)
 
     async def durable(self) -> None:
-        # Exactly-once: the changelog records, the decisions and the source offset commit in one
-        # transaction of the source partition, the buffer drained first: nothing to wait for.
-        if self._transactional():
-            return
-        # At least once: faust sends changelog records through its producer buffer and may
-        # commit the source offset before they are acknowledged; after a crash the state would
-        # be behind the offsets. Flushing here makes each record's state durable before its ack.
+        # faust sends changelog records through its producer buffer and may commit the source
+        # offset before they are acknowledged; after a crash the state would be behind the
+        # offsets. Flushing here makes each record's state durable before the record is acked.
         await self._flush()
 
 
@@ -188,10 +145,6 @@ class FaustEventPublisher:
     async def publish_record(
         self, topic: str, record: KafkaRecord, partition: int | None = None
     ) -> None:
-        transaction = self._source_transaction()
-        if transaction is not None:
-            await self._send_in(transaction, topic, record, partition)
-            return
         try:
             pending = await self._topic(topic).send(
                 key=record.key,
@@ -202,40 +155,4 @@ class FaustEventPublisher:
             await pending  # the broker's acknowledgement
         except _PUBLISH_FAILED as e:
             raise RetryableError(f"publish to {topic} failed: {type(e).__name__}") from e
-        EVENTS_PUBLISHED.labels(self._service, topic).inc()
-
-    def _source_transaction(self) -> str | None:
-        """The transactional id of the source partition being processed, under exactly-once
-        inside an agent; None otherwise (a timer's tick, at least once)."""
-        if not self._app.in_transaction:
-            return None
-        event = faust.current_event()
-        if event is None:
-            return None
-        tp = event.message.tp
-        group = self._app.assignor.group_for_topic(tp.topic)
-        return f"{self._app.conf.id}-{group}-{tp.partition}"
-
-    async def _send_in(
-        self, transaction: str, topic: str, record: KafkaRecord, partition: int | None
-    ) -> None:
-        """Send inside the source partition's transaction, not waiting for the broker: the
-        record commits (or aborts) with the table's changelog and the source offset, and the
-        commit waits for every record of the transaction."""
-        producer = self._app.consumer.transactions.producer
-        try:
-            pending = await producer.send(
-                topic,
-                record.key,
-                record.value,
-                partition,
-                None,
-                list(record.headers),
-                transactional_id=transaction,
-            )
-        except _PUBLISH_FAILED as e:
-            raise RetryableError(f"publish to {topic} failed: {type(e).__name__}") from e
-        # A record that fails later fails its transaction's commit (the worker restarts and the
-        # source is read again from the last committed offset); here it is only logged.
-        asyncio.ensure_future(pending).add_done_callback(_log_failed_send)
         EVENTS_PUBLISHED.labels(self._service, topic).inc()
