@@ -173,6 +173,21 @@ class CallRecord:
     def debtor_id(self) -> str:
         return self.ask.debtor_id
 
+    @classmethod
+    def decided(cls, ticket: CallTicket, decision: Decision) -> CallRecord:
+        """The record of an ask just judged: reserved until its expiry when allowed."""
+        allowed = decision.outcome is Outcome.ALLOW
+        return cls(
+            call_id=ticket.call_id,
+            ask=ticket.ask,
+            ask_sha256=ticket.ask_sha256,
+            point_id=ticket.point_id,
+            asked_at=ticket.at,
+            decision=decision,
+            state="reserved" if allowed else "refused",
+            expires_at=ticket.expires_at if allowed else None,
+        )
+
 
 def judge_call(
     packs: Sequence[Pack],

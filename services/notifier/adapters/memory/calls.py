@@ -46,16 +46,7 @@ class InMemoryCalls:
             if raced is not None:
                 return raced, False
             allowed = decision.outcome is Outcome.ALLOW
-            record = CallRecord(
-                call_id=ticket.call_id,
-                ask=ticket.ask,
-                ask_sha256=ticket.ask_sha256,
-                point_id=ticket.point_id,
-                asked_at=ticket.at,
-                decision=decision,
-                state="reserved" if allowed else "refused",
-                expires_at=ticket.expires_at if allowed else None,
-            )
+            record = CallRecord.decided(ticket, decision)
             self.calls[ticket.call_id] = record
             if allowed:
                 for key, contact in ticket.reservations():

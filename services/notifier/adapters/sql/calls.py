@@ -78,16 +78,7 @@ class SqlCalls(SqlBase):
             await self._release(conn, ticket.at, ticket.debtor_id)
             decision = judge(await read_facts(conn, ticket.debtor_id, ticket.at - HISTORY))
             allowed = decision.outcome is Outcome.ALLOW
-            record = CallRecord(
-                call_id=ticket.call_id,
-                ask=ticket.ask,
-                ask_sha256=ticket.ask_sha256,
-                point_id=ticket.point_id,
-                asked_at=ticket.at,
-                decision=decision,
-                state="reserved" if allowed else "refused",
-                expires_at=ticket.expires_at if allowed else None,
-            )
+            record = CallRecord.decided(ticket, decision)
             await conn.execute(insert(calls).values(**_values(record)))
             if allowed:
                 rows = [
