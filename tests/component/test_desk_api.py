@@ -83,6 +83,18 @@ async def test_a_task_appears_in_its_teams_queue_and_a_cure_closes_it(desk: Desk
     assert view["tasks"]["past"][0]["closed_reason"] == "cured"
 
 
+async def test_a_reply_with_no_known_loan_opens_a_task_in_the_queue(desk: Desk) -> None:
+    event = Loan().debtor_task("dispute")
+    desk.arrive(TOPICS.tasks, event)
+    desk.arrive(TOPICS.tasks, event)  # redelivered: one task
+    await eventually(lambda: event.event_id in desk.store.tasks)
+    queue = await desk.queue()
+    assert [(t["task_id"], t["loan_id"], t["kind"]) for t in queue] == [
+        (event.event_id, None, "reply_review")
+    ]
+    assert f"{TOPICS.tasks}.dlq" not in desk.publisher.records
+
+
 async def test_an_agent_works_a_task_and_the_case_shows_everything(desk: Desk) -> None:
     loan = Loan()
     task = loan.task()

@@ -17,7 +17,7 @@ from services.desk.domain import cases
 from services.desk.domain.commands import ActionRequest, take_down
 from services.desk.domain.model import Changes, StaleWrite, Task, TeamLoad
 from services.desk.domain.sla import SlaPolicy
-from services.desk.domain.tasks import assign, open_task, start
+from services.desk.domain.tasks import assign, open_debtor_task, open_task, start
 from services.desk.ports import DeskStore
 from shared.database import create_engine
 from tests.support.desk import CN, OPENED, Loan
@@ -66,6 +66,17 @@ async def test_a_task_round_trips_and_versions(store: DeskStore) -> None:
     assert again is not None
     assert (again.status, again.assignee, again.version) == ("in_progress", "agent-3", 2)
     assert await store.task("missing") is None
+
+
+async def test_a_debtor_task_with_no_loan_round_trips_into_its_queue(store: DeskStore) -> None:
+    loan = Loan()
+    new = open_debtor_task(
+        loan.debtor_task(), teams={}, default_team="collections", policy=SlaPolicy(), calendar=CN
+    )
+    await store.commit(Changes(tasks=(new,)))
+    assert await store.task(new.task_id) == new.model_copy(update={"version": 1})
+    assert [t.task_id for t in await store.queue("collections", 10)] == [new.task_id]
+    assert await store.tasks_of_loan(loan.loan_id) == []
 
 
 async def test_a_refused_write_writes_nothing(store: DeskStore) -> None:

@@ -19,6 +19,7 @@ from shared.events import (
     BorrowerReplied,
     ContactRequested,
     ContactWithdrawn,
+    DebtorTaskOpened,
     DebtStatement,
     DelinquencyRangeChanged,
     InteractionRecorded,
@@ -70,6 +71,18 @@ class Loan:
             "statement": statement(),
         }
         return AgentTaskOpened.model_validate(fields | overrides)
+
+    def debtor_task(self, intent: str = "dispute") -> DebtorTaskOpened:
+        """The scheduler's task for this debtor's reply where no loan is known to them."""
+        return DebtorTaskOpened(
+            event_id=derived_event_id(self.debtor_id, "reply_review", intent),
+            occurred_at=OPENED,
+            debtor_id=self.debtor_id,
+            source_id=random_ref("reply"),
+            channel="sms",
+            intent=intent,
+            due_by=date(2026, 3, 6),
+        )
 
     def range(self, to: str | None, *, episode: int = 1, day: int = 5) -> DelinquencyRangeChanged:
         as_of = date(2026, 3, day)

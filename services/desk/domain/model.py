@@ -61,10 +61,11 @@ class Action(_Frozen):
 
 
 class Task(_Frozen):
-    """An agent's task, opened by the scheduler's ``AgentTaskOpened`` (its event id is the id)."""
+    """An agent's task, opened by the scheduler's ``AgentTaskOpened`` (its event id is the id),
+    or by its ``DebtorTaskOpened``: a debtor's words with no loan known to them (no loan id)."""
 
     task_id: Identifier
-    loan_id: Identifier
+    loan_id: Identifier | None
     debtor_id: Identifier
     kind: str
     episode: int = Field(ge=1)

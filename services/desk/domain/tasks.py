@@ -17,7 +17,7 @@ from services.desk.domain.model import Action, Case, CloseReason, Note, Outcome,
 from services.desk.domain.sla import SlaPolicy, due_at
 from shared.calendars import Calendar
 from shared.errors import ServiceError
-from shared.events import AgentTaskOpened
+from shared.events import AgentTaskOpened, DebtorTaskOpened
 
 #: Who acts when the desk itself closes a task.
 DESK = "desk"
@@ -62,6 +62,44 @@ def open_task(
     )
     reason = case.episode_over(task.episode, opened_on(task)) if case is not None else None
     return close(task, reason, event.occurred_at) if reason is not None else task
+
+
+def open_debtor_task(
+    event: DebtorTaskOpened,
+    *,
+    teams: Mapping[str, str],
+    default_team: str,
+    policy: SlaPolicy,
+    calendar: Calendar,
+) -> Task:
+    """The task a ``DebtorTaskOpened`` asks for: a debtor's words where no loan of theirs is
+    known (kept, routed by debtor); in its kind's team, due by the SLA, naming no loan."""
+    return Task(
+        task_id=event.event_id,
+        loan_id=None,
+        debtor_id=event.debtor_id,
+        kind=event.kind,
+        episode=1,
+        team=teams.get(event.kind, default_team),
+        opened_at=event.occurred_at,
+        due_at=due_at(
+            policy,
+            calendar,
+            kind=event.kind,
+            opened_at=event.occurred_at,
+            due_by=event.due_by,
+            appointment=None,
+        ),
+        due_by=event.due_by,
+        actions=(
+            Action(
+                at=event.occurred_at,
+                by=DESK,
+                what="opened",
+                detail=f"{event.kind}: {event.intent} ({event.channel})",
+            ),
+        ),
+    )
 
 
 def opened_on(task: Task) -> date:

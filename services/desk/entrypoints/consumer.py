@@ -37,6 +37,7 @@ def routes(topics: Topics) -> dict[tuple[str, str], Handler]:
     """(topic, event type) -> use case; any other pair is dead-lettered."""
     return {
         (topics.tasks, "dunwell.task.opened.v1"): intake.task_opened,
+        (topics.tasks, "dunwell.task.debtor-opened.v1"): intake.debtor_task_opened,
         (topics.tasks, "dunwell.promise.resolved.v1"): intake.promise_resolved,
         (topics.delinquency, "dunwell.delinquency.range-changed.v1"): intake.range_changed,
         (topics.interactions, "dunwell.interaction.recorded.v1"): intake.interaction_recorded,

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from services.desk.domain import cases
 from services.desk.domain.model import Case, Changes, Task
-from services.desk.domain.tasks import no_longer_needed, open_task
+from services.desk.domain.tasks import no_longer_needed, open_debtor_task, open_task
 from services.desk.handlers.context import DeskContext
 from services.desk.metrics import TASKS_FINISHED, TASKS_OPENED
 from shared.events import (
@@ -21,6 +21,7 @@ from shared.events import (
     BorrowerReplied,
     ContactRequested,
     ContactWithdrawn,
+    DebtorTaskOpened,
     DelinquencyRangeChanged,
     InteractionRecorded,
     PromiseToPayResolved,
@@ -53,6 +54,21 @@ async def task_opened(event: AgentTaskOpened, ctx: DeskContext) -> None:
     await store.commit(Changes(cases=changed, tasks=(task, *ended)))
     TASKS_OPENED.labels(task.kind).inc()
     count_closed((task, *ended))
+
+
+async def debtor_task_opened(event: DebtorTaskOpened, ctx: DeskContext) -> None:
+    """A debtor's reply with no loan known to them: a task in its team's queue, never dropped."""
+    if await ctx.store.task(event.event_id) is not None:
+        return  # a redelivery
+    task = open_debtor_task(
+        event,
+        teams=ctx.team_by_kind,
+        default_team=ctx.default_team,
+        policy=ctx.policy,
+        calendar=ctx.calendar,
+    )
+    await ctx.store.commit(Changes(tasks=(task,)))
+    TASKS_OPENED.labels(task.kind).inc()
 
 
 async def _change_case(

@@ -22,7 +22,8 @@ tasks = Table(
     "desk_tasks",
     metadata,
     Column("task_id", String(128), primary_key=True),
-    Column("loan_id", String(128), nullable=False, index=True),
+    # (revision 0004: none for a debtor's task with no known loan)
+    Column("loan_id", String(128), index=True),
     Column("team", String(40), nullable=False),
     Column("status", String(16), nullable=False),
     # (revision 0003: who holds it, for "my tasks")

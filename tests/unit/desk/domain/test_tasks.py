@@ -125,3 +125,15 @@ def test_a_request_after_the_cure_is_a_new_need_not_closed_by_that_cure() -> Non
     assert (task.status, task.closed_reason) == ("open", None)
     same_day = cured.model_copy(update={"ended_on": OPENED.date()})
     assert opened(case=same_day).closed_reason == "cured"
+
+
+def test_a_debtor_task_names_no_loan_and_is_due_by_the_sla() -> None:
+    event = Loan().debtor_task("complaint")
+    task = rules.open_debtor_task(
+        event, teams={}, default_team="collections", policy=SlaPolicy(), calendar=CN
+    )
+    assert (task.task_id, task.loan_id, task.debtor_id) == (event.event_id, None, event.debtor_id)
+    assert (task.kind, task.team, task.status) == ("reply_review", "collections", "open")
+    assert task.opened_at < task.due_at
+    assert task.due_at.date() <= event.due_by
+    assert task.actions[0].detail == "reply_review: complaint (sms)"
