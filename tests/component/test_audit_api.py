@@ -154,6 +154,16 @@ class TestAgentsAndAuditors:
         assert response.status == 422
         assert "duration_s" in response.reason
 
+    async def test_a_record_naming_odd_fields_is_422_with_a_printable_reason(
+        self, client: Any
+    ) -> None:
+        http, _, _ = client
+        body = {**CALL, "\u001f\r\n": 1, "备注": "x"}
+        response = await http.post("/v1/records", json=body, headers=AGENT)
+        assert response.status == 422
+        assert "extra_forbidden" in response.reason
+        assert response.reason.isprintable() and response.reason.isascii()
+
     async def test_consistency_proof_between_two_sizes(self, client: Any) -> None:
         http, _, _ = client
         for n in range(5):

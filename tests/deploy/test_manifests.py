@@ -151,3 +151,40 @@ def test_the_deployed_packs_and_templates_are_the_tested_ones() -> None:
         assert yaml.safe_load((copies / name).read_text()) == yaml.safe_load(
             original.read_text()
         ), name
+
+
+def _selects(policy: dict[str, Any], labels: dict[str, str]) -> bool:
+    selector = policy["spec"]["podSelector"]
+    if any(labels.get(k) != v for k, v in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        assert expression["operator"] == "In", expression
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+def _egress_ports(policy: dict[str, Any]) -> set[int]:
+    return {p["port"] for rule in policy["spec"].get("egress", []) for p in rule.get("ports", [])}
+
+
+def test_every_workload_with_a_database_secret_may_reach_postgresql() -> None:
+    """Deny-all egress in production: a service whose database URL comes from a secret
+    (PostgreSQL) must be let through to 5432, or it cannot start there."""
+    docs = render(DEPLOY / "overlays" / "prod")
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    on_postgres = [
+        w
+        for w in workloads(docs)
+        if any(
+            e["name"].endswith("_DATABASE_URL") and "secretKeyRef" in e.get("valueFrom", {})
+            for c in containers(w)
+            for e in c.get("env", [])
+        )
+    ]
+    names = sorted(w["metadata"]["name"] for w in on_postgres)
+    assert names == ["audit", "desk", "notifier"]
+    for workload in on_postgres:
+        labels = workload["spec"]["template"]["metadata"]["labels"]
+        allowed = set().union(*(_egress_ports(p) for p in policies if _selects(p, labels)))
+        assert 5432 in allowed, workload["metadata"]["name"]

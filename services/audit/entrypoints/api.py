@@ -23,6 +23,7 @@ from services.audit.handlers.reads import log_plaintext_read, read_case
 from services.audit.metrics import APPENDS, VERIFY_LOOKUPS
 from services.audit.ports import AuditStore
 from services.audit.settings import Settings
+from shared.web import validation_reason
 
 MAX_LIMIT: Final = 10_000
 
@@ -83,8 +84,7 @@ async def append_record(request: web.Request) -> web.Response:
     try:
         record = RECORDS.validate_python(await _json(request))
     except ValidationError as e:
-        reasons = [f"{'.'.join(str(p) for p in err['loc'])}: {err['type']}" for err in e.errors()]
-        raise web.HTTPUnprocessableEntity(reason="; ".join(reasons)[:500]) from None
+        raise web.HTTPUnprocessableEntity(reason=validation_reason(e)) from None
     before = api.log.size
     [index] = await api.log.append([entry_for_agent_record(record, source=who.name)])
     APPENDS.labels("http").inc(api.log.size - before)

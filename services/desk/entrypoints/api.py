@@ -24,6 +24,7 @@ from services.desk.handlers import actions, commands, reads
 from services.desk.handlers.context import DeskContext
 from services.desk.metrics import ACTIONS
 from shared.eventbase import Identifier
+from shared.web import validation_reason
 
 MAX_LIMIT: Final = 500
 _ID: Final = re.compile(r"^[\w.:|\-]{1,128}$")
@@ -69,15 +70,8 @@ async def _body(request: web.Request, model: type[BaseModel]) -> Any:
         return model.model_validate(await request.json())
     except ValueError as e:
         if isinstance(e, ValidationError):
-            reasons = [f"{'.'.join(map(str, err['loc']))}: {err['type']}" for err in e.errors()]
-            raise web.HTTPUnprocessableEntity(reason=_printable("; ".join(reasons))) from None
+            raise web.HTTPUnprocessableEntity(reason=validation_reason(e)) from None
         raise web.HTTPBadRequest(reason="body must be JSON") from None
-
-
-def _printable(text: str) -> str:
-    """A reason for the status line: the caller's field names may hold anything, and a
-    control character there would break the response."""
-    return "".join(c if " " <= c <= "~" else "?" for c in text)[:300]
 
 
 def _limit(request: web.Request) -> int:
