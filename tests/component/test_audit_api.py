@@ -162,7 +162,8 @@ class TestAgentsAndAuditors:
         response = await http.post("/v1/records", json=body, headers=AGENT)
         assert response.status == 422
         assert "extra_forbidden" in response.reason
-        assert response.reason.isprintable() and response.reason.isascii()
+        assert response.reason.isprintable()
+        assert response.reason.isascii()
 
     async def test_consistency_proof_between_two_sizes(self, client: Any) -> None:
         http, _, _ = client
