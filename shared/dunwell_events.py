@@ -76,6 +76,7 @@ InteractionKind = Literal[
     "send_held",  # waiting for something it needs (a contact point not yet known)
     "call_made",  # a dialler or agent made a call the gate allowed, and reported how it went
     "call_refused",  # the pre-call gate deferred, blocked or escalated a dial it was asked about
+    "review_decided",  # a person decided a send in a review queue (``actor``, ``reason``)
 ]
 
 
@@ -101,6 +102,10 @@ class InteractionRecorded(Event):
     #: SHA-256 of the rendered message, so the evidence proves what was sent without holding it.
     content_sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
     template: Annotated[str, StringConstraints(max_length=100)] | None = None
+    #: The person who decided (a review decision), by their id; never a name.
+    actor: Identifier | None = None
+    #: What that person affirmed when approving an escalated send.
+    attestation: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
     def partition_key(self) -> str:
         return self.debtor_id

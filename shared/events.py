@@ -59,6 +59,7 @@ from shared.eventbase import (
     Money,
     derived_event_id,
 )
+from shared.review_events import ApplyReviewDecision, ReviewQueue, ReviewVerdict
 
 #: A record larger than this is refused before parsing (bytes).
 MAX_EVENT_BYTES: Final = 256 * 1024
@@ -76,6 +77,7 @@ DunwellEvent = (
     | BorrowerReplied
     | ApplyCaseAction
     | DebtorTaskOpened
+    | ApplyReviewDecision
 )
 AnyEvent = Annotated[CoreBankingEvent | DunwellEvent, Field(discriminator="type")]
 _ADAPTER: Final[TypeAdapter[AnyEvent]] = TypeAdapter(AnyEvent)
@@ -171,6 +173,7 @@ __all__ = [
     "AgentTaskOpened",
     "AnyEvent",
     "ApplyCaseAction",
+    "ApplyReviewDecision",
     "BorrowerReplied",
     "BusinessDayClosed",
     "CaseAction",
@@ -203,6 +206,8 @@ __all__ = [
     "PromiseToPayResolved",
     "RepaymentPosted",
     "ReplyIntent",
+    "ReviewQueue",
+    "ReviewVerdict",
     "ScheduledInstalment",
     "decode",
     "derived_event_id",

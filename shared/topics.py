@@ -24,6 +24,10 @@ CASE_ACTIONS = "dunwell.case-actions.v1"
 #: The scheduler's own input, keyed by loan id like the loan events (replies re-keyed by loan,
 #: daily sweep ticks sent to every partition); not read by other services.
 SCHEDULER_COMMANDS = "dunwell.scheduler.loan-commands.v1"
+#: Desk -> notifier: a person's decision on a send in a review queue (approve or reject an
+#: escalated send, confirm an uncertain one delivered or not, re-drive a blocked one), as
+#: commands, keyed by debtor id like the sends they act on.
+REVIEW_DECISIONS = "dunwell.review-decisions.v1"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -37,6 +41,7 @@ ALL_TOPICS: tuple[str, ...] = (
     INTERACTIONS,
     REPLIES,
     CASE_ACTIONS,
+    REVIEW_DECISIONS,
 )
 
 
@@ -93,6 +98,10 @@ class Topics:
     @property
     def case_actions(self) -> str:
         return self.name(CASE_ACTIONS)
+
+    @property
+    def review_decisions(self) -> str:
+        return self.name(REVIEW_DECISIONS)
 
     @property
     def scheduler_commands(self) -> str:

@@ -14,6 +14,7 @@ from services.desk.bootstrap import SERVICE, Deps, build_deps
 from services.desk.entrypoints.api import DeskApi, add_routes, api_key, refusals
 from services.desk.entrypoints.auth import SignIn
 from services.desk.entrypoints.consumer import consumer_config, dispatch, routes
+from services.desk.entrypoints.review_api import add_review_routes
 from services.desk.handlers.context import DeskContext
 from services.desk.handlers.gauges import refresh_gauges
 from services.desk.settings import Settings
@@ -37,6 +38,7 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
     health = Health()
     add_ops_routes(app, health)
     add_routes(app)
+    add_review_routes(app)
     app.cleanup_ctx.append(_resources(settings, deps, health, calendar))
     app.cleanup_ctx.append(_gauges(settings))
     app.cleanup_ctx.append(
@@ -58,6 +60,9 @@ def desk_context(settings: Settings, deps: Deps, calendar: Calendar) -> DeskCont
         audit_url=settings.audit_url,
         publisher=deps.publisher,
         case_actions_topic=settings.kafka.topics.case_actions,
+        reviews=deps.reviews,
+        review_decisions_topic=settings.kafka.topics.review_decisions,
+        review_team=settings.review_team,
     )
 
 

@@ -17,8 +17,10 @@ import aiohttp
 
 from services.desk.adapters.jwks import HttpKeySet
 from services.desk.adapters.memory import InMemoryDeskStore
+from services.desk.adapters.review_memory import InMemoryReviewStore
+from services.desk.adapters.sql.review import SqlReviewStore
 from services.desk.adapters.sql.store import SqlDeskStore
-from services.desk.ports import Clock, DeskStore, KeySet
+from services.desk.ports import Clock, DeskStore, KeySet, ReviewStore
 from services.desk.settings import Settings
 from shared.database import create_engine
 from shared.kafka import KafkaEventPublisher
@@ -35,6 +37,8 @@ class Deps:
     """The desk's ports, each served by one adapter."""
 
     store: DeskStore
+    #: The review queues (the same database as ``store``).
+    reviews: ReviewStore
     #: Where the consume loop sends dead letters.
     publisher: EventPublisher
     #: The consumer-group member the consume loop reads through.
@@ -60,7 +64,8 @@ def desk_clock(settings: Settings) -> Clock:
 async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
     """Production's adapters, open for the context's lifetime (closed in reverse order)."""
     async with AsyncExitStack() as stack:
-        store = SqlDeskStore(create_engine(settings.database_url))
+        engine = create_engine(settings.database_url)
+        store = SqlDeskStore(engine)
         stack.push_async_callback(store.close)
         await store.migrate()
         publisher = KafkaEventPublisher(settings.kafka, service=SERVICE)
@@ -68,6 +73,7 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
         stack.push_async_callback(publisher.aclose)
         yield Deps(
             store=store,
+            reviews=SqlReviewStore(engine),
             publisher=publisher,
             source=AiokafkaSource(settings.kafka, group_id=settings.group_id, service=SERVICE),
             clock=desk_clock(settings),
@@ -88,6 +94,7 @@ def memory_deps(**overrides: Any) -> Deps:
     """Every port in memory (real time), with ``overrides`` by field name."""
     deps = Deps(
         store=InMemoryDeskStore(),
+        reviews=InMemoryReviewStore(),
         publisher=InMemoryEventPublisher(),
         source=InMemorySource(),
         clock=_utc_now,

@@ -27,3 +27,12 @@ TASKS_OVERDUE: Final = Gauge(
     "desk_tasks_overdue", "Live tasks past their SLA due time, per team.", ["team"]
 )
 AUTH_REFUSALS: Final = Counter("desk_auth_refusals", "Refused API calls.", ["status"])
+REVIEWS_OPENED: Final = Counter(
+    "desk_reviews_opened", "Sends put in a review queue (new, not redeliveries).", ["queue"]
+)
+REVIEWS_DECIDED: Final = Counter(
+    "desk_reviews_decided",
+    "People's decisions on review items, sent to the notifier.",
+    ["queue", "verdict"],
+)
+REVIEWS_OPEN: Final = Gauge("desk_reviews_open", "Items waiting for a decision.", ["queue"])

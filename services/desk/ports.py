@@ -1,4 +1,4 @@
-"""The desk's ports: its store, its clock, and the identity provider's keys."""
+"""The desk's ports: its stores, its clock, and the identity provider's keys."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from services.desk.domain.model import (
     Task,
     TeamLoad,
 )
+from services.desk.domain.review import ReviewItem
+from shared.events import ReviewQueue
 
 #: The current time, aware (UTC).
 Clock = Callable[[], datetime]
@@ -68,6 +70,25 @@ class DeskStore(Protocol):
 
     async def loads(self, now: datetime) -> Sequence[TeamLoad]:
         """Live and overdue tasks per team (for the gauges)."""
+        ...
+
+
+class ReviewStore(Protocol):
+    """The review queues' items (SQLite, PostgreSQL, memory)."""
+
+    async def review(self, item_id: str) -> ReviewItem | None: ...
+
+    async def keep_review(self, item: ReviewItem) -> None:
+        """Write ``item`` at the version it was read at (0: new):
+        :class:`~services.desk.domain.model.StaleWrite` when it moved (or exists, for 0)."""
+        ...
+
+    async def reviews(self, queue: ReviewQueue, limit: int) -> list[ReviewItem]:
+        """The queue's open items, the oldest first."""
+        ...
+
+    async def review_counts(self) -> dict[ReviewQueue, int]:
+        """Open items per queue (for the gauges)."""
         ...
 
 

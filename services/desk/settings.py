@@ -15,7 +15,7 @@ from services.desk.domain.sla import DEFAULT_DAYS, SlaPolicy
 from shared.calendars import CALENDARS_DIR
 from shared.settings import BaseServiceSettings
 
-Role = Literal["agent", "supervisor"]
+Role = Literal["agent", "supervisor", "compliance"]
 
 
 class ApiToken(BaseModel):
@@ -66,12 +66,14 @@ class Settings(BaseServiceSettings):
     #: Sandbox and tests only: the desk's clock starts at this instant and runs in real time,
     #: on the simulated day the scheduler's book is on (as the notifier's). Never in production.
     clock_start: AwareDatetime | None = None
+    #: The team whose agents work the uncertain and blocked review queues (with supervisors).
+    review_team: TeamName = "collections"
     #: How often the open and overdue gauges are refreshed.
     gauge_interval_s: float = Field(default=15.0, gt=0)
 
     @model_validator(mode="after")
     def _known_teams(self) -> Settings:
-        named = {self.default_team, *self.team_by_kind.values()}
+        named = {self.default_team, self.review_team, *self.team_by_kind.values()}
         named |= {t.team for t in self.api_tokens.values() if t.team}
         unknown = sorted(named - set(self.teams))
         if unknown:

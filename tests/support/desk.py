@@ -8,10 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 from services.desk.adapters.memory import InMemoryDeskStore
+from services.desk.adapters.review_memory import InMemoryReviewStore
 from services.desk.domain.access import Person
 from services.desk.domain.sla import SlaPolicy
 from services.desk.handlers.context import DeskContext
-from services.desk.ports import DeskStore
+from services.desk.ports import DeskStore, ReviewStore
 from shared.calendars import load_calendar
 from shared.calendars.loader import CALENDARS_DIR
 from shared.events import (
@@ -36,6 +37,7 @@ AGENT = Person(id="agent-7", role="agent", team="collections")
 OTHER_AGENT = Person(id="agent-9", role="agent", team="collections")
 FIELD_AGENT = Person(id="agent-3", role="agent", team="field")
 SUPERVISOR = Person(id="sup-1", role="supervisor")
+COMPLIANCE = Person(id="co-1", role="compliance")
 
 
 def statement(as_of: date = date(2026, 3, 4), total: str = "1500.00") -> DebtStatement:
@@ -173,6 +175,7 @@ def context(
     store: DeskStore | None = None,
     now: datetime = OPENED,
     publisher: InMemoryEventPublisher | None = None,
+    reviews: ReviewStore | None = None,
 ) -> DeskContext:
     """The desk's use-case context over ``store`` (memory by default), clock fixed at ``now``."""
     return DeskContext(
@@ -186,4 +189,7 @@ def context(
         audit_url="http://audit.example",
         publisher=publisher if publisher is not None else InMemoryEventPublisher(),
         case_actions_topic="dunwell.case-actions.v1",
+        reviews=reviews if reviews is not None else InMemoryReviewStore(),
+        review_decisions_topic="dunwell.review-decisions.v1",
+        review_team="collections",
     )

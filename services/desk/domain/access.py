@@ -13,7 +13,8 @@ from typing import Literal
 from services.desk.domain.model import Task
 from shared.errors import ServiceError
 
-Role = Literal["agent", "supervisor"]
+#: agent and supervisor work tasks and cases; a compliance officer decides escalated sends.
+Role = Literal["agent", "supervisor", "compliance"]
 
 
 class NotAllowed(ServiceError):

@@ -4,8 +4,9 @@ provider's published keys, its claims turned into a :class:`~services.desk.domai
 Checked, in order: the header names a key the provider publishes (else 401), the signature
 with an algorithm allowed here (never ``none``, never one the key was not made for), the
 issuer, the audience, expiry and issue time (with a small leeway for clock skew), a subject
-that is a well-formed person id. Then the roles claim: ``supervisor`` or ``agent`` (an
-authenticated person without either is 403), and an agent's team claim.
+that is a well-formed person id. Then the roles claim: ``supervisor``, ``compliance`` (a
+compliance officer, who decides escalated sends) or ``agent`` (an authenticated person without
+any is 403), and an agent's team claim.
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def person_of(claims: Mapping[str, Any], rules: TokenRules) -> Person:
     roles = roles if isinstance(roles, list) else [roles] if isinstance(roles, str) else []
     if "supervisor" in roles:
         return Person(id=subject, role="supervisor")
+    if "compliance" in roles:
+        return Person(id=subject, role="compliance")
     if "agent" not in roles:
         raise NotAllowed("the token carries no desk role")
     team = claims.get(rules.team_claim)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.desk.handlers import intake
+from services.desk.handlers import intake, review
 from services.desk.handlers.context import DeskContext
 from shared.consumer import ConsumerConfig
 from shared.errors import InvalidEvent
-from shared.events import decode
+from shared.events import InteractionRecorded, decode
 from shared.ports import Record
 from shared.topics import Topics
 
@@ -40,11 +40,17 @@ def routes(topics: Topics) -> dict[tuple[str, str], Handler]:
         (topics.tasks, "dunwell.task.debtor-opened.v1"): intake.debtor_task_opened,
         (topics.tasks, "dunwell.promise.resolved.v1"): intake.promise_resolved,
         (topics.delinquency, "dunwell.delinquency.range-changed.v1"): intake.range_changed,
-        (topics.interactions, "dunwell.interaction.recorded.v1"): intake.interaction_recorded,
+        (topics.interactions, "dunwell.interaction.recorded.v1"): interaction,
         (topics.replies, "dunwell.reply.received.v1"): intake.borrower_replied,
         (topics.contact_requests, "dunwell.contact.requested.v1"): intake.contact_requested,
         (topics.contact_requests, "dunwell.contact.withdrawn.v1"): intake.contacts_withdrawn,
     }
+
+
+async def interaction(event: InteractionRecorded, ctx: DeskContext) -> None:
+    """A contact on the case, and a review item when the send asks a person."""
+    await intake.interaction_recorded(event, ctx)
+    await review.interaction_seen(event, ctx)
 
 
 async def dispatch(record: Record, ctx: DeskContext, table: dict[tuple[str, str], Handler]) -> None:

@@ -3,12 +3,14 @@ actions; request bodies from the same pydantic models the routes validate with."
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, get_args
 
 from aiohttp import web
 from pydantic import BaseModel
 
 from services.desk.domain.commands import ActionRequest
+from services.desk.domain.review import DecisionRequest
+from shared.events import ReviewQueue
 
 _ERROR: Final = {"description": "Refused, with the reason"}
 _ID: Final = {"type": "string", "pattern": r"^[\w.:|\-]{1,128}$"}
@@ -87,7 +89,23 @@ def document(assign: type[BaseModel], done: type[BaseModel]) -> dict[str, Any]:
             "/v1/borrowers/{debtor_id}/cases": _get(
                 "The case views of a borrower's loans", _path("debtor_id")
             ),
+            **review_paths(),
         },
+    }
+
+
+def review_paths() -> dict[str, Any]:
+    """The review queues' routes (``entrypoints/review_api.py``)."""
+    limit = {"name": "limit", "in": "query", "schema": {"type": "integer"}}
+    queues = {"type": "string", "enum": list(get_args(ReviewQueue))}
+    name = {"name": "queue", "in": "path", "required": True, "schema": queues}
+    return {
+        "/v1/reviews": _get("The review queues the caller decides, with their sizes"),
+        "/v1/reviews/{queue}": _get("A review queue's open items, the oldest first", name, limit),
+        "/v1/reviews/items/{item_id}": _get("One review item", _path("item_id")),
+        "/v1/reviews/items/{item_id}/decision": _post(
+            "A person's decision on a send, sent to the notifier", "item_id", _body(DecisionRequest)
+        ),
     }
 
 

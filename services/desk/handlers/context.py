@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.desk.domain.sla import SlaPolicy
-from services.desk.ports import Clock, DeskStore
+from services.desk.ports import Clock, DeskStore, ReviewStore
 from shared.calendars import Calendar
 from shared.ports import EventPublisher
 
@@ -26,3 +26,8 @@ class DeskContext:
     #: Where agents' actions go as commands to the scheduler.
     publisher: EventPublisher
     case_actions_topic: str
+    #: The review queues, where people's decisions go (to the notifier), and the team whose
+    #: agents decide the uncertain and blocked queues.
+    reviews: ReviewStore
+    review_decisions_topic: str
+    review_team: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.desk.handlers.context import DeskContext
+from services.desk.handlers.review import refresh_review_gauges
 from services.desk.metrics import TASKS_LIVE, TASKS_OVERDUE
 
 
@@ -13,3 +14,4 @@ async def refresh_gauges(ctx: DeskContext) -> None:
         load = loads.get(team)
         TASKS_LIVE.labels(team).set(load.live if load else 0)
         TASKS_OVERDUE.labels(team).set(load.overdue if load else 0)
+    await refresh_review_gauges(ctx)

@@ -62,3 +62,16 @@ actions = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("body", Text, nullable=False),
 )
+
+#: (revision 0004) Review queues' items: one per send that asks a person.
+reviews = Table(
+    "desk_reviews",
+    metadata,
+    Column("item_id", String(128), primary_key=True),
+    Column("queue", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("desk_reviews_queue", "queue", "state", "opened_at"),
+)
