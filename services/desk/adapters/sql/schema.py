@@ -63,7 +63,7 @@ actions = Table(
     Column("body", Text, nullable=False),
 )
 
-#: (revision 0004) Review queues' items: one per send that asks a person.
+#: (revision 0005) Review queues' items: one per send that asks a person.
 reviews = Table(
     "desk_reviews",
     metadata,
