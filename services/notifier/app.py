@@ -12,6 +12,7 @@ from typing import Final
 from aiohttp import web
 
 from services.notifier.bootstrap import SERVICE, Deps, build_deps, callback_plugs, gate_clock
+from services.notifier.domain.email_unsubscribe import UnsubscribeLinks
 from services.notifier.domain.institution import Institution, check_institution
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.pack import Pack
@@ -21,6 +22,11 @@ from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
 from services.notifier.entrypoints.calls import CALLS, CallsApi, call_routes
 from services.notifier.entrypoints.consumer import consumer_config, dispatch
 from services.notifier.entrypoints.contacts import CONTACTS, ContactsApi, contact_routes
+from services.notifier.entrypoints.email_unsubscribe import (
+    UNSUBSCRIBE,
+    UnsubscribeApi,
+    unsubscribe_routes,
+)
 from services.notifier.entrypoints.http import document_routes
 from services.notifier.handlers.callbacks import CallbackContext
 from services.notifier.handlers.calls import CallContext, release_expired
@@ -67,6 +73,7 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
     app.add_routes(contact_routes())
     app.add_routes(call_routes())
     app.add_routes(document_routes())
+    app.add_routes(unsubscribe_routes())
 
     def sending(deps: Deps) -> SendContext:
         return send_context(settings, deps, packs, templates, bank)
@@ -99,6 +106,17 @@ def send_context(
         clock=deps.clock,
         hold_recheck=timedelta(seconds=settings.hold_recheck_s),
         max_hold=timedelta(hours=settings.max_hold_h),
+        unsubscribe=unsubscribe_links(settings),
+    )
+
+
+def unsubscribe_links(settings: Settings) -> UnsubscribeLinks:
+    """Emails' one-click unsubscribe links: signed with the newest key, on the public URL."""
+    return UnsubscribeLinks(
+        keys=tuple(k.get_secret_value().encode() for k in settings.email.unsubscribe_keys),
+        base_url=settings.public_base_url,
+        mailto=settings.reply_address,
+        ttl=timedelta(days=settings.email.unsubscribe_ttl_days),
     )
 
 
@@ -138,6 +156,8 @@ def _resources(
                 packs=packs,
                 clock=deps.clock,
             )
+            links = unsubscribe_links(settings)
+            app[UNSUBSCRIBE] = UnsubscribeApi(app[CALLBACKS], links.keys, settings.institution)
             token = settings.contacts_token.get_secret_value()
             app[CONTACTS] = ContactsApi(deps.store, token)
             app[CALLS] = CallsApi(call_context(settings, deps, packs), token)

@@ -12,6 +12,7 @@ from services.notifier.adapters.channels.aliyun import AliyunSettings
 from services.notifier.adapters.channels.tencent import TencentSettings
 from services.notifier.adapters.channels.twilio import TwilioSettings
 from services.notifier.adapters.channels.wechat import WeChatSettings
+from services.notifier.adapters.email_settings import EmailSettings
 from services.notifier.domain.institution import (
     EXAMPLE_INSTITUTION,
     EXAMPLE_MAIL_FROM,
@@ -65,6 +66,8 @@ class Settings(BaseServiceSettings):
     #: CA bundle that signs the SMTP relay's certificate (default: the system's trust store).
     smtp_ca_file: str | None = None
     mail_from: str = EXAMPLE_MAIL_FROM
+    #: The reply address: unsubscribe links, inbound replies and bounces (``EMAIL__*``).
+    email: EmailSettings = EmailSettings()
     #: ``production`` refuses to start while any institution setting below (or the SMS signature
     #: or sender address) is an example value, a placeholder or a local URL.
     environment: Environment = "development"
@@ -96,6 +99,11 @@ class Settings(BaseServiceSettings):
     call_release_poll_s: float = 30.0
     provider_timeout_s: float = 10.0
     provider_attempts: int = 3
+
+    @property
+    def reply_address(self) -> str:
+        """Where replies and bounces go: ``EMAIL__REPLY_ADDRESS``, else the sender address."""
+        return self.email.reply_address or self.mail_from
 
     @property
     def verification_url(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
 from pathlib import Path
@@ -188,3 +189,27 @@ async def test_starttls_is_negotiated_and_the_relay_certificate_checked(tmp_path
         assert len(relay.messages()) == 1
     finally:
         relay.stop()
+
+
+async def test_a_message_carries_its_send_key_reply_address_and_list_headers(
+    inbox: SmtpInbox,
+) -> None:
+    settings = Settings(
+        smtp_port=inbox.port, smtp_timeout_s=5, email={"reply_address": "replies@bank.example"}
+    )
+    client = SmtpMailer(settings)
+    headers = (("List-Unsubscribe", "<https://n.example/u/t>"), ("List-Unsubscribe-Post", "x"))
+    try:
+        await client.send(
+            "d1@borrower.example",
+            replace(MESSAGE, headers=headers),
+            key="r1|email",
+            message_id="abc",
+        )
+    finally:
+        await client.aclose()
+    [mail] = inbox.messages()
+    assert mail["X-Dunwell-Send"] == "r1|email"
+    assert mail["Reply-To"] == "replies@bank.example"
+    assert mail["List-Unsubscribe"] == "<https://n.example/u/t>"
+    assert mail["List-Unsubscribe-Post"] == "x"

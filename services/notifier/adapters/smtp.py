@@ -8,6 +8,7 @@ from email.utils import formatdate
 
 import aiosmtplib
 
+from services.notifier.domain.email_dsn import SEND_KEY_HEADER
 from services.notifier.domain.model import Attempting, DeliveryUncertain, no_record
 from services.notifier.domain.templates import Rendered
 from services.notifier.settings import Settings
@@ -59,13 +60,19 @@ class SmtpMailer:
             raise RetryableError(f"SMTP unavailable: {type(e).__name__}", defer_s=2.0) from e
         return self._smtp
 
-    def _mail(self, to: str, message: Rendered, message_id: str) -> EmailMessage:
+    def _mail(self, to: str, message: Rendered, message_id: str, key: str) -> EmailMessage:
         mail = EmailMessage()
         mail["From"] = self._settings.mail_from
         mail["To"] = to
         mail["Subject"] = message.subject
         mail["Date"] = formatdate(localtime=False)
         mail["Message-ID"] = f"<{message_id}@{self._domain}>"
+        if self._settings.reply_address != self._settings.mail_from:
+            mail["Reply-To"] = self._settings.reply_address
+        # Our own key, so a bounce (RFC 3464) quoting the original headers finds the send.
+        mail[SEND_KEY_HEADER] = key
+        for name, value in message.headers:
+            mail[name] = value
         mail.set_content(message.body, charset="utf-8")
         return mail
 
@@ -78,12 +85,13 @@ class SmtpMailer:
         message_id: str,
         attempting: Attempting = no_record,
     ) -> tuple[str, str]:
-        mail = self._mail(address, message, message_id)
+        mail = self._mail(address, message, message_id, key)
         async with self._lock:
             smtp = await self._connected()
             await attempting(self.provider)
             try:
-                await smtp.send_message(mail)
+                # Bounces go to the reply address (the envelope sender), where they are read.
+                await smtp.send_message(mail, sender=self._settings.reply_address)
             except aiosmtplib.SMTPServerDisconnected as e:
                 self._smtp = None
                 # The session broke mid-transaction: the server may have accepted the message.

@@ -87,6 +87,8 @@ class Rendered:
     sms_params: tuple[str, ...] = ()
     provider_codes: dict[str, str] = field(default_factory=dict)
     wechat_fields: dict[str, str] = field(default_factory=dict)
+    #: Extra mail headers (List-Unsubscribe); not content, so not in :attr:`sha256`.
+    headers: tuple[tuple[str, str], ...] = ()
 
     def provider_code(self, provider: str) -> str:
         """The provider's code for this template and locale; raises if it has none."""

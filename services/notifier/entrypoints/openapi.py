@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from services.notifier.entrypoints.openapi_calls import CALL_PATHS
+from services.notifier.entrypoints.openapi_email import EMAIL_PATHS
 
 _JSON_ERROR: Final = {
     "description": "Refused, with the reason",
@@ -84,6 +85,7 @@ OPENAPI: Final[dict[str, Any]] = {
             )
         },
         **CALL_PATHS,
+        **EMAIL_PATHS,
         "/v1/callbacks/aliyun/{secret}/report": _secret_path("Aliyun", "SmsReport"),
         "/v1/callbacks/aliyun/{secret}/reply": _secret_path("Aliyun", "SmsUp reply"),
         "/v1/callbacks/tencent/{secret}/report": _secret_path("Tencent", "status"),

@@ -79,6 +79,11 @@ async def take_reply(ctx: CallbackContext, provider: str, reply: Reply) -> None:
         CALLBACKS_RECEIVED.labels(provider, "unknown").inc()
         return
     CALLBACKS_RECEIVED.labels(provider, "accepted").inc()
+    await answer_reply(ctx, provider, reply, debtor)
+
+
+async def answer_reply(ctx: CallbackContext, provider: str, reply: Reply, debtor: str) -> None:
+    """A reply whose debtor is known (SMS, WeChat, email alike): understood, acted on, sent on."""
     now = ctx.clock()
     entry = await ctx.store.get(debtor)
     zones = entry.timezones if entry else tuple(p.default_timezone for p in ctx.packs)
@@ -87,10 +92,10 @@ async def take_reply(ctx: CallbackContext, provider: str, reply: Reply) -> None:
         await ctx.store.record_opt_out(debtor, reply.channel, now)
     elif understood.intent == "stop_calling":  # "请不要再打电话": a voice opt-out
         await ctx.store.record_opt_out(debtor, "voice", now)
-    await _publish_reply(ctx, provider, reply, debtor, understood, now)
+    await publish_reply(ctx, provider, reply, debtor, understood, now)
 
 
-async def _publish_reply(
+async def publish_reply(
     ctx: CallbackContext,
     provider: str,
     reply: Reply,

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from services.notifier.domain.email_unsubscribe import UnsubscribeLinks
 from services.notifier.domain.institution import Institution
 from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.templates import TemplateRegistry
@@ -43,3 +44,5 @@ class SendContext:
     #: longest hold (a data gap holds and alerts; it never blocks at once, nor for ever).
     hold_recheck: timedelta = timedelta(hours=1)
     max_hold: timedelta = timedelta(days=3)
+    #: Emails' one-click unsubscribe links (RFC 8058); None: emails go without them.
+    unsubscribe: UnsubscribeLinks | None = None

@@ -28,6 +28,7 @@ from services.notifier.domain.sends import Delivery, Send, contact_point_id, gat
 from services.notifier.domain.templates import RenderFailed, TemplateMissing
 from services.notifier.handlers.context import DeliveryExhausted, SendContext
 from services.notifier.handlers.delivery import deliver, send_later
+from services.notifier.handlers.email_unsubscribe import with_list_headers
 from services.notifier.handlers.outcomes import record_blocked, record_gated, record_stopped
 from services.notifier.handlers.recovery import replay
 from services.notifier.handlers.withdrawals import record_withdrawn
@@ -75,6 +76,7 @@ async def send_on_channel(request: ContactRequested, channel: Channel, ctx: Send
     except (TemplateMissing, RenderFailed) as e:
         await record_blocked(ctx, send, str(e))
         return
+    message = with_list_headers(ctx.unsubscribe, request.debtor_id, channel, message, ctx.clock())
     delivery = send.addressed(address, message)
     ticket = replace(ticket, contact_point=contact_point_id(channel, address))
     decision = await _decide(ctx, delivery, entry, ticket)
