@@ -25,7 +25,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-AUDIENCE: Final = "dunwell-desk"
+#: Every Dunwell API a person's token is for: one token works at the desk, the notifier's
+#: pre-call gate and the audit service, each of which takes only tokens naming its own.
+AUDIENCES: Final = ("dunwell-desk", "dunwell-notifier", "dunwell-audit")
 
 
 def _b64(data: bytes) -> str:
@@ -67,7 +69,7 @@ class SigningKey:
 class IdentityProvider:
     """The IdP's keys and its tokens; :meth:`app` serves them over HTTP."""
 
-    def __init__(self, issuer: str = "", audience: str = AUDIENCE) -> None:
+    def __init__(self, issuer: str = "", audience: str | tuple[str, ...] = AUDIENCES) -> None:
         self.key = SigningKey("local-1")
         self.issuer = issuer
         self.audience = audience
@@ -85,7 +87,7 @@ class IdentityProvider:
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,
-            "aud": self.audience,
+            "aud": self.audience if isinstance(self.audience, str) else list(self.audience),
             "sub": sub,
             "iat": now,
             "exp": now + expires_in,

@@ -19,7 +19,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox.containers import container_command, container_name, kill_container
-from sandbox.people import desk_env
+from sandbox.people import desk_env, identity_env
 from sandbox.providers.core import Credentials
 from services.notifier.domain.institution import EXAMPLE_TEXTS, FIELD_OF
 
@@ -85,6 +85,7 @@ class StackConfig:
         }
         if service in ("audit", "notifier", "desk"):
             env[prefix + "DATABASE_URL"] = f"sqlite+aiosqlite:///{self.workdir / service}.db"
+            env.update(identity_env(prefix, self.identity_url))
         if service == "audit":
             env[prefix + "API_TOKENS"] = json.dumps(LOCAL_TOKENS)
             env[prefix + "WITNESS_PATH"] = str(self.workdir / "audit-witness" / "checkpoint")
@@ -106,7 +107,7 @@ class StackConfig:
         if service == "scheduler":
             env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
         if service == "desk":
-            env.update(desk_env(prefix, self.ports["audit"], self.identity_url))
+            env.update(desk_env(prefix, self.ports["audit"]))
             env[prefix + "CLOCK_START"] = self.notifier_clock_start
         return env
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from services.audit.bootstrap import SERVICE, Deps, build_deps, published_keys, signer_for
 from services.audit.domain.keys import KeyHistory
 from services.audit.entrypoints.api import AuditApi, add_routes, api_key
-from services.audit.entrypoints.auth import RateLimit
+from services.audit.entrypoints.auth import RateLimit, SignIn
 from services.audit.entrypoints.consumer import audited_topics, dispatch
 from services.audit.handlers.bundle import BundleExport
 from services.audit.handlers.checkpointer import Checkpointer
@@ -94,6 +94,7 @@ def _wire(
         keys=keys,
         export=export,
         rate=RateLimit(settings.verify_rate_per_minute),
+        sign_in=SignIn(dict(settings.api_tokens), deps.keys, settings.token_rules()),
     )
     app[checkpointer_key] = Checkpointer(
         evidence, deps.store, signer, settings.origin, deps.witness, keys.trusted, deps.timestamper

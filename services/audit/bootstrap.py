@@ -27,6 +27,8 @@ from services.audit.domain.keys import PublishedKey, published_key
 from services.audit.ports import AuditStore, Clock, Timestamper, Witness
 from services.audit.settings import Settings
 from shared.database import create_engine
+from shared.identity import KeySet
+from shared.jwks import open_key_set
 from shared.kafka import KafkaEventPublisher
 from shared.kafka_source import AiokafkaSource
 from shared.ports import EventPublisher, EventSource, Record
@@ -51,6 +53,8 @@ class Deps:
     clock: Clock
     #: The TSA's root certificates (PEM), bundled with exports for offline verification.
     tsa_roots_pem: str | None = None
+    #: The identity provider's keys; None when only configured tokens sign callers in.
+    keys: KeySet | None = None
 
 
 def signer_for(settings: Settings) -> Signer:
@@ -89,6 +93,7 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
             timestamper=await asyncio.to_thread(timestamper_for, settings),
             clock=SystemClock(),
             tsa_roots_pem=await asyncio.to_thread(_read_text, settings.tsa_ca_file),
+            keys=await open_key_set(stack, settings),
         )
 
 

@@ -7,10 +7,11 @@ import hashlib
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.audit.domain.keys import PublishedKey
+from shared.identity import JwtSignIn
 from shared.settings import BaseServiceSettings
 
 Role = Literal["agent", "auditor"]
@@ -53,7 +54,7 @@ class PageInstitution(BaseModel):
         return self.en if lang == "en" else self.zh_cn
 
 
-class Settings(BaseServiceSettings):
+class Settings(BaseServiceSettings, JwtSignIn):
     """Everything the audit service reads from its environment."""
 
     model_config = SettingsConfigDict(
@@ -82,8 +83,12 @@ class Settings(BaseServiceSettings):
     #: Collection records are kept at least two years (CN Credit Card Measures Art. 68).
     retention_days: int = Field(default=3 * 365, ge=730)
     self_check_interval_s: float = Field(default=300.0, gt=0)
-    #: Bearer tokens by name: {"crm": {"token": "...", "role": "agent"}}.
+    #: Bearer tokens by name: {"crm": {"token": "...", "role": "agent"}} (a development
+    #: option, and systems without a person behind them; people sign in with the identity
+    #: provider's JWTs: JWKS_URL, JWT_ISSUER, ... as shared.identity.JwtSignIn).
     api_tokens: dict[str, ApiToken] = Field(default_factory=dict)
+    #: The audience the audit service's tokens must name.
+    jwt_audience: str = "dunwell-audit"
     #: The bank as the verification page names it, per locale, with its official hotline
     #: (``DUNWELL_AUDIT_INSTITUTION__ZH_CN__NAME``, ``…__OFFICIAL_HOTLINE``, ``…__EN__…``):
     #: the same values as the notifier's, from the same ConfigMap in Kubernetes.
@@ -98,6 +103,11 @@ class Settings(BaseServiceSettings):
         if len(base64.b64decode(value.get_secret_value(), validate=True)) != 32:
             raise ValueError("must be base64 of exactly 32 bytes")
         return value
+
+    @model_validator(mode="after")
+    def _issuer_named(self) -> Settings:
+        self.check_issuer()
+        return self
 
     def master_key_bytes(self) -> bytes:
         return base64.b64decode(self.master_key.get_secret_value())

@@ -13,16 +13,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import aiohttp
-
-from services.desk.adapters.jwks import HttpKeySet
 from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.adapters.review_memory import InMemoryReviewStore
 from services.desk.adapters.sql.review import SqlReviewStore
 from services.desk.adapters.sql.store import SqlDeskStore
-from services.desk.ports import Clock, DeskStore, KeySet, ReviewStore
+from services.desk.ports import Clock, DeskStore, ReviewStore
 from services.desk.settings import Settings
 from shared.database import create_engine
+from shared.identity import KeySet
+from shared.jwks import open_key_set
 from shared.kafka import KafkaEventPublisher
 from shared.kafka_source import AiokafkaSource
 from shared.ports import EventPublisher, EventSource, Record
@@ -77,17 +76,8 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
             publisher=publisher,
             source=AiokafkaSource(settings.kafka, group_id=settings.group_id, service=SERVICE),
             clock=desk_clock(settings),
-            keys=await _key_set(stack, settings),
+            keys=await open_key_set(stack, settings),
         )
-
-
-async def _key_set(stack: AsyncExitStack, settings: Settings) -> KeySet | None:
-    """The identity provider's JWKS over HTTP, when one is configured."""
-    if not settings.jwks_url:
-        return None
-    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5.0))
-    stack.push_async_callback(session.close)
-    return HttpKeySet(settings.jwks_url, session, refresh_s=settings.jwks_refresh_s)
 
 
 def memory_deps(**overrides: Any) -> Deps:

@@ -1,12 +1,10 @@
-"""The desk's ports: its stores, its clock, and the identity provider's keys."""
+"""The desk's ports: its stores and its clock (the identity provider's keys: shared.identity)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Protocol
-
-import jwt
 
 from services.desk.domain.model import (
     AgentAction,
@@ -89,13 +87,4 @@ class ReviewStore(Protocol):
 
     async def review_counts(self) -> dict[ReviewQueue, int]:
         """Open items per queue (for the gauges)."""
-        ...
-
-
-class KeySet(Protocol):
-    """The identity provider's published signing keys (its JWKS)."""
-
-    async def key(self, kid: str | None) -> jwt.PyJWK | None:
-        """The key of that id (a key set of one key also answers for no id); None if the
-        provider publishes no such key, even after looking again."""
         ...

@@ -9,10 +9,10 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.desk.domain.identity import TokenRules
 from services.desk.domain.model import TeamName
 from services.desk.domain.sla import DEFAULT_DAYS, SlaPolicy
 from shared.calendars import CALENDARS_DIR
+from shared.identity import JwtSignIn
 from shared.settings import BaseServiceSettings
 
 Role = Literal["agent", "supervisor", "compliance"]
@@ -28,7 +28,7 @@ class ApiToken(BaseModel):
     team: TeamName | None = None
 
 
-class Settings(BaseServiceSettings):
+class Settings(BaseServiceSettings, JwtSignIn):
     """Everything the desk reads from its environment."""
 
     model_config = SettingsConfigDict(
@@ -51,16 +51,9 @@ class Settings(BaseServiceSettings):
     #: Bearer tokens, one per person, by their id: {"agent-7": {"token": "...", "role":
     #: "agent", "team": "collections"}}.
     api_tokens: dict[str, ApiToken] = Field(default_factory=dict)
-    #: Sign-in by the bank's identity provider: its JWKS URL (none: tokens above only), the
-    #: issuer and audience its tokens must carry, the claims naming roles and team.
-    jwks_url: str | None = None
-    jwt_issuer: str = ""
+    #: Sign-in by the bank's identity provider (shared.identity.JwtSignIn: JWKS_URL,
+    #: JWT_ISSUER, ...): the audience the desk's tokens must name.
     jwt_audience: str = "dunwell-desk"
-    jwt_algorithms: tuple[Literal["ES256", "RS256", "PS256", "EdDSA"], ...] = ("ES256", "RS256")
-    jwt_roles_claim: str = "roles"
-    jwt_team_claim: str = "team"
-    jwt_leeway_s: int = Field(default=30, ge=0, le=300)
-    jwks_refresh_s: float = Field(default=300.0, gt=0)
     #: The audit service's address, for the case view's link to the loan's evidence.
     audit_url: str = "http://127.0.0.1:8082"
     #: Sandbox and tests only: the desk's clock starts at this instant and runs in real time,
@@ -78,19 +71,8 @@ class Settings(BaseServiceSettings):
         unknown = sorted(named - set(self.teams))
         if unknown:
             raise ValueError(f"teams not in TEAMS: {', '.join(unknown)}")
-        if self.jwks_url and not self.jwt_issuer:
-            raise ValueError("JWKS_URL needs JWT_ISSUER: tokens of any issuer would pass")
+        self.check_issuer()
         return self
-
-    def token_rules(self) -> TokenRules:
-        return TokenRules(
-            issuer=self.jwt_issuer,
-            audience=self.jwt_audience,
-            algorithms=self.jwt_algorithms,
-            roles_claim=self.jwt_roles_claim,
-            team_claim=self.jwt_team_claim,
-            leeway_s=self.jwt_leeway_s,
-        )
 
     def sla(self) -> SlaPolicy:
         return SlaPolicy(

@@ -28,6 +28,7 @@ from services.notifier.entrypoints.email_unsubscribe import (
     unsubscribe_routes,
 )
 from services.notifier.entrypoints.http import document_routes
+from services.notifier.entrypoints.sign_in import SignIn
 from services.notifier.handlers.callbacks import CallbackContext
 from services.notifier.handlers.calls import CallContext, release_expired
 from services.notifier.handlers.context import SendContext
@@ -158,9 +159,11 @@ def _resources(
             )
             links = unsubscribe_links(settings)
             app[UNSUBSCRIBE] = UnsubscribeApi(app[CALLBACKS], links.keys, settings.institution)
-            token = settings.contacts_token.get_secret_value()
-            app[CONTACTS] = ContactsApi(deps.store, token)
-            app[CALLS] = CallsApi(call_context(settings, deps, packs), token)
+            sign_in = SignIn(
+                settings.contacts_token.get_secret_value(), deps.keys, settings.token_rules()
+            )
+            app[CONTACTS] = ContactsApi(deps.store, sign_in)
+            app[CALLS] = CallsApi(call_context(settings, deps, packs), sign_in)
             health.readiness["database"] = deps.database_ready
             yield
 

@@ -34,6 +34,8 @@ from services.notifier.ports import (
 from services.notifier.settings import Settings
 from shared.database import create_engine
 from shared.events import Channel
+from shared.identity import KeySet
+from shared.jwks import open_key_set
 from shared.kafka import KafkaEventPublisher
 from shared.kafka_source import AiokafkaSource
 from shared.ports import EventPublisher, EventSource, Record
@@ -59,6 +61,8 @@ class Deps:
     clock: Clock
     #: Whether the database answers (readiness).
     database_ready: Callable[[], Awaitable[bool]]
+    #: The identity provider's keys; None when only the configured token signs callers in.
+    keys: KeySet | None = None
 
 
 def gate_clock(settings: Settings) -> Clock:
@@ -114,6 +118,7 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
             observer=PrometheusSendObserver(),
             clock=gate_clock(settings),
             database_ready=store.ping,
+            keys=await open_key_set(stack, settings),
         )
 
 

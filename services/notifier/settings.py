@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AwareDatetime, SecretStr
+from pydantic import AwareDatetime, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.notifier.adapters.channels.aliyun import AliyunSettings
@@ -21,10 +21,11 @@ from services.notifier.domain.institution import (
     Institution,
 )
 from shared.calendars import CALENDARS_DIR
+from shared.identity import JwtSignIn
 from shared.settings import BaseServiceSettings
 
 
-class Settings(BaseServiceSettings):
+class Settings(BaseServiceSettings, JwtSignIn):
     """Everything the notifier reads from its environment."""
 
     model_config = SettingsConfigDict(
@@ -91,14 +92,22 @@ class Settings(BaseServiceSettings):
     #: Aliyun and Tencent callback paths (they do not sign their pushes).
     public_base_url: str = "http://127.0.0.1:8081"
     callback_secret: SecretStr = SecretStr("local-callback-secret")
-    #: Bearer token of the dialler and agencies reporting their contacts (empty: endpoint off).
+    #: Bearer token of the dialler and agencies asking the pre-call gate and reporting their
+    #: contacts (empty: none). People sign in with the identity provider's JWTs instead
+    #: (JWKS_URL, JWT_ISSUER, ... as shared.identity.JwtSignIn), whose audience is this.
     contacts_token: SecretStr = SecretStr("")
+    jwt_audience: str = "dunwell-notifier"
     #: How long an allowed call's reservation waits for the dial (then it is released), and
     #: how often unused reservations are looked for.
     call_reservation_ttl_s: float = 600.0
     call_release_poll_s: float = 30.0
     provider_timeout_s: float = 10.0
     provider_attempts: int = 3
+
+    @model_validator(mode="after")
+    def _issuer_named(self) -> Settings:
+        self.check_issuer()
+        return self
 
     @property
     def reply_address(self) -> str:

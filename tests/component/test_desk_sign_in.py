@@ -10,12 +10,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from sandbox.identity import IdentityProvider
-from services.desk.adapters.jwks import StaticKeySet
 from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.app import build_app
 from services.desk.bootstrap import memory_deps
 from services.desk.settings import ApiToken, Settings
 from shared.events import encode
+from shared.jwks import StaticKeySet
 from shared.testing.source import InMemorySource
 from tests.polling import eventually
 from tests.support.desk import Loan

@@ -14,7 +14,7 @@ from services.audit.domain import merkle
 from services.audit.domain.keys import KeyHistory
 from services.audit.domain.records import RECORDS, entry_for_agent_record
 from services.audit.domain.verification import public_answer
-from services.audit.entrypoints.auth import RateLimit, require
+from services.audit.entrypoints.auth import RateLimit, SignIn, require
 from services.audit.entrypoints.openapi import OPENAPI
 from services.audit.entrypoints.page import language, render
 from services.audit.handlers.bundle import BundleExport, NothingToExport
@@ -38,6 +38,7 @@ class AuditApi:
     keys: KeyHistory
     export: BundleExport
     rate: RateLimit
+    sign_in: SignIn
 
 
 api_key: Final = web.AppKey("audit_api", AuditApi)
@@ -80,7 +81,7 @@ def _case(query: Any) -> tuple[str | None, str | None]:
 async def append_record(request: web.Request) -> web.Response:
     """``POST /v1/records`` (agent): a call log, visit record or recording hash."""
     api = _api(request)
-    who = require(request, api.settings.api_tokens, "agent")
+    who = await require(request, api.sign_in, "agent")
     try:
         record = RECORDS.validate_python(await _json(request))
     except ValidationError as e:
@@ -94,7 +95,7 @@ async def append_record(request: web.Request) -> web.Response:
 async def timeline(request: web.Request) -> web.Response:
     """``GET /v1/timeline?debtor_id=|loan_id=|kind=`` (auditor): decrypted, the read logged."""
     api = _api(request)
-    who = require(request, api.settings.api_tokens, "auditor")
+    who = await require(request, api.sign_in, "auditor")
     kind = request.query.get("kind") or None
     debtor, loan = (
         (None, None)
@@ -119,7 +120,7 @@ async def timeline(request: web.Request) -> web.Response:
 async def entry_with_proof(request: web.Request) -> web.Response:
     """``GET /v1/entries/{index}`` (auditor): the entry and its proof to the latest checkpoint."""
     api = _api(request)
-    who = require(request, api.settings.api_tokens, "auditor")
+    who = await require(request, api.sign_in, "auditor")
     index = _int(request, "index")
     latest = await api.store.checkpoints(latest_only=True)
     if not latest or not 0 <= index < latest[0].size:
@@ -145,7 +146,7 @@ async def entry_with_proof(request: web.Request) -> web.Response:
 async def consistency(request: web.Request) -> web.Response:
     """``GET /v1/proofs/consistency?from=&to=`` (auditor)."""
     api = _api(request)
-    require(request, api.settings.api_tokens, "auditor")
+    await require(request, api.sign_in, "auditor")
     size1, size2 = _int(request, "from"), _int(request, "to")
     if not 0 < size1 <= size2 <= api.log.size:
         raise web.HTTPBadRequest(reason=f"need 0 < from <= to <= {api.log.size}")
@@ -179,7 +180,7 @@ async def keys(request: web.Request) -> web.Response:
 async def export_bundle(request: web.Request) -> web.Response:
     """``POST /v1/bundles`` (auditor) with ``{"debtor_id"}`` or ``{"loan_id"}``."""
     api = _api(request)
-    who = require(request, api.settings.api_tokens, "auditor")
+    who = await require(request, api.sign_in, "auditor")
     body = await _json(request)
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(reason="body must be a JSON object")

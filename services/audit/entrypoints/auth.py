@@ -1,4 +1,6 @@
-"""Bearer tokens with roles, and a per-client rate limit for the public page."""
+"""Who is calling: a bearer JWT of the bank's identity provider (the same tokens the desk
+takes), or (a development option) one of the configured tokens; and a per-client rate limit
+for the public page."""
 
 from __future__ import annotations
 
@@ -6,44 +8,69 @@ import hmac
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Final
 
 from aiohttp import web
 
 from services.audit.metrics import AUTH_REFUSALS
 from services.audit.settings import ApiToken, Role
+from shared.identity import InvalidCredentials, KeySet, TokenRules, bearer, token_claims
+
+#: The identity provider's roles that give each audit role: the desk's agents and
+#: supervisors record calls and visits; only auditors and compliance officers read the
+#: decrypted timeline and export.
+GRANTED_BY: Final[Mapping[Role, frozenset[str]]] = {
+    "agent": frozenset({"agent", "supervisor"}),
+    "auditor": frozenset({"auditor", "compliance"}),
+}
 
 
 @dataclass(frozen=True)
 class Caller:
+    #: The person's id (a JWT's subject) or the configured token's name: what the log records.
     name: str
     role: Role
 
 
-def caller(request: web.Request, tokens: Mapping[str, ApiToken]) -> Caller | None:
-    """Who is calling, from ``Authorization: Bearer <token>``; None when no token is given.
+@dataclass(frozen=True)
+class SignIn:
+    """How callers sign in: configured tokens, and the identity provider's keys (if any)."""
 
-    :raises web.HTTPUnauthorized: a token that matches nobody.
-    """
-    header = request.headers.get("Authorization")
-    if header is None:
-        return None
-    scheme, _, presented = header.partition(" ")
-    if scheme.lower() != "bearer" or not presented:
-        raise _refuse(web.HTTPUnauthorized, "malformed Authorization header")
+    tokens: Mapping[str, ApiToken]
+    keys: KeySet | None = None
+    rules: TokenRules = field(default_factory=lambda: TokenRules(issuer="", audience=""))
+
+
+def _configured(presented: str, tokens: Mapping[str, ApiToken]) -> Caller | None:
+    found = None
     for name, token in tokens.items():
+        # Compare against every token, so the time taken says nothing about which matched.
         if hmac.compare_digest(presented.encode(), token.token.get_secret_value().encode()):
-            return Caller(name, token.role)
-    raise _refuse(web.HTTPUnauthorized, "unknown token")
+            found = Caller(name, token.role)
+    return found
 
 
-def require(request: web.Request, tokens: Mapping[str, ApiToken], role: Role) -> Caller:
-    """The caller, who must hold ``role``: 401 without a valid token, 403 with another role."""
-    who = caller(request, tokens)
-    if who is None:
-        raise _refuse(web.HTTPUnauthorized, "a bearer token is required")
-    if who.role != role:
-        raise _refuse(web.HTTPForbidden, f"this needs the {role} role")
-    return who
+async def _identify(request: web.Request, sign_in: SignIn, role: Role) -> Caller:
+    presented = bearer(request.headers.get("Authorization"))
+    configured = _configured(presented, sign_in.tokens)
+    if configured is not None:
+        if configured.role != role:
+            raise PermissionError(role)
+        return configured
+    claims = await token_claims(presented, sign_in.keys, sign_in.rules)
+    if not claims.roles & GRANTED_BY[role]:
+        raise PermissionError(role)
+    return Caller(claims.subject, role)
+
+
+async def require(request: web.Request, sign_in: SignIn, role: Role) -> Caller:
+    """The caller, who must hold ``role``: 401 without valid credentials, 403 without the role."""
+    try:
+        return await _identify(request, sign_in, role)
+    except InvalidCredentials as e:
+        raise _refuse(web.HTTPUnauthorized, str(e)) from None
+    except PermissionError:
+        raise _refuse(web.HTTPForbidden, f"this needs the {role} role") from None
 
 
 def _refuse(kind: type[web.HTTPException], reason: str) -> web.HTTPException:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from services.desk.domain.access import NotAllowed, Person
-from services.desk.domain.identity import InvalidCredentials, TokenRules, key_id, verify
+from services.desk.domain.identity import person_of
 from services.desk.metrics import AUTH_REFUSALS
-from services.desk.ports import KeySet
 from services.desk.settings import ApiToken
+from shared.identity import InvalidCredentials, KeySet, TokenRules, bearer, token_claims
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,6 @@ class SignIn:
     keys: KeySet | None
     rules: TokenRules
     tokens: Mapping[str, ApiToken]
-
-
-def _bearer(request: web.Request) -> str:
-    header = request.headers.get("Authorization")
-    if header is None:
-        raise InvalidCredentials("a bearer token is required")
-    scheme, _, presented = header.partition(" ")
-    if scheme.lower() != "bearer" or not presented.strip():
-        raise InvalidCredentials("malformed Authorization header")
-    return presented.strip()
 
 
 def _configured(presented: str, tokens: Mapping[str, ApiToken]) -> Person | None:
@@ -45,16 +35,11 @@ def _configured(presented: str, tokens: Mapping[str, ApiToken]) -> Person | None
 
 
 async def _identify(request: web.Request, sign_in: SignIn) -> Person:
-    presented = _bearer(request)
+    presented = bearer(request.headers.get("Authorization"))
     configured = _configured(presented, sign_in.tokens)
     if configured is not None:
         return configured
-    if sign_in.keys is None or presented.count(".") != 2:
-        raise InvalidCredentials("unknown token")
-    key = await sign_in.keys.key(key_id(presented))
-    if key is None:
-        raise InvalidCredentials("the token's signing key is not the identity provider's")
-    return verify(presented, key, sign_in.rules)
+    return person_of(await token_claims(presented, sign_in.keys, sign_in.rules))
 
 
 async def person(request: web.Request, sign_in: SignIn) -> Person:

@@ -1,6 +1,6 @@
 """``/v1/calls``: the pre-call gate a dialler or agent asks before each dial, and the call's
-outcome reported against it. Bearer-authenticated like ``/v1/contacts``; idempotent by the
-caller's key (asks) and by the call (outcomes)."""
+outcome reported against it. Bearer-authenticated like ``/v1/contacts`` (a person's JWT: the
+agent id must be theirs); idempotent by the caller's key (asks) and by the call (outcomes)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from services.notifier.domain.calls import CallAsk, CallRecord, CallReport
-from services.notifier.domain.inbound import same
 from services.notifier.domain.policy.scenario import Outcome
+from services.notifier.entrypoints.sign_in import SignIn, caller, check_agent
 from services.notifier.handlers.calls import (
     CallConflict,
     CallContext,
@@ -28,7 +28,7 @@ M = TypeVar("M", bound=BaseModel)
 @dataclass(frozen=True)
 class CallsApi:
     ctx: CallContext
-    token: str
+    sign_in: SignIn
 
 
 CALLS: Final = web.AppKey("calls", CallsApi)
@@ -36,13 +36,6 @@ CALLS: Final = web.AppKey("calls", CallsApi)
 
 def _error(status: type[web.HTTPException], why: str) -> web.HTTPException:
     return status(text=json.dumps({"error": why}), content_type="application/json")
-
-
-def _authorised(request: web.Request) -> CallsApi:
-    api = request.app[CALLS]
-    if not api.token or not same(request.headers.get("Authorization", ""), f"Bearer {api.token}"):
-        raise _error(web.HTTPUnauthorized, "a valid bearer token is required")
-    return api
 
 
 async def _body(request: web.Request, model: type[M]) -> M:
@@ -76,8 +69,10 @@ def answer(record: CallRecord) -> dict[str, Any]:
 
 
 async def ask(request: web.Request) -> web.Response:
-    api = _authorised(request)
+    api = request.app[CALLS]
+    who = await caller(request, api.sign_in)
     body = await _body(request, CallAsk)
+    check_agent(who, body.agent_id)
     try:
         record, new = await ask_to_call(api.ctx, body)
     except CallConflict as e:
@@ -86,8 +81,10 @@ async def ask(request: web.Request) -> web.Response:
 
 
 async def outcome(request: web.Request) -> web.Response:
-    api = _authorised(request)
+    api = request.app[CALLS]
+    who = await caller(request, api.sign_in)
     body = await _body(request, CallReport)
+    check_agent(who, body.agent_id)
     try:
         record, new = await report_call(api.ctx, request.match_info["call_id"], body)
     except CallUnknown as e:

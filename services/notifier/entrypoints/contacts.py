@@ -10,8 +10,8 @@ from typing import Final
 from aiohttp import web
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from services.notifier.domain.inbound import same
 from services.notifier.domain.policy.scenario import Contact, GateChannel, HistoryKind
+from services.notifier.entrypoints.sign_in import SignIn, caller
 from services.notifier.ports import NotifierStore
 from shared.eventbase import Identifier
 
@@ -33,7 +33,7 @@ class ContactReport(BaseModel):
 @dataclass(frozen=True)
 class ContactsApi:
     store: NotifierStore
-    token: str
+    sign_in: SignIn
 
 
 CONTACTS: Final = web.AppKey("contacts", ContactsApi)
@@ -45,9 +45,7 @@ def _error(status: type[web.HTTPException], why: str) -> web.HTTPException:
 
 async def record_contact(request: web.Request) -> web.Response:
     api = request.app[CONTACTS]
-    auth = request.headers.get("Authorization", "")
-    if not api.token or not same(auth, f"Bearer {api.token}"):
-        raise _error(web.HTTPUnauthorized, "a valid bearer token is required")
+    await caller(request, api.sign_in)
     try:
         report = ContactReport.model_validate_json(await request.read())
     except ValidationError as e:

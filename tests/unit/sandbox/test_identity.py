@@ -8,8 +8,9 @@ from pathlib import Path
 
 import aiohttp
 import jwt
+import pytest
 
-from sandbox.identity import AUDIENCE, BackgroundIdentity
+from sandbox.identity import AUDIENCES, BackgroundIdentity
 from sandbox.stack import StackConfig
 
 
@@ -33,21 +34,29 @@ def test_a_token_from_the_local_provider_verifies_with_its_published_key() -> No
         identity.stop()
     key = jwt.PyJWKSet.from_dict(keys)["local-1"]
     claims = jwt.decode(
-        token, key=key, algorithms=["ES256"], audience=AUDIENCE, issuer=identity.url
+        token, key=key, algorithms=["ES256"], audience=AUDIENCES[0], issuer=identity.url
     )
     assert (claims["sub"], claims["roles"], claims["team"]) == ("agent-5", ["agent"], "field")
     assert claims["exp"] - claims["iat"] == 60
 
 
-def test_a_stack_points_the_desk_at_the_provider_when_there_is_one(tmp_path: Path) -> None:
+@pytest.mark.parametrize("service", ["desk", "notifier", "audit"])
+def test_a_stack_points_each_api_at_the_provider_when_there_is_one(
+    tmp_path: Path, service: str
+) -> None:
+    prefix = f"DUNWELL_{service.upper()}_"
     config = StackConfig(bootstrap_servers="b:1", workdir=tmp_path, smtp_port=1)
-    assert "DUNWELL_DESK_JWKS_URL" not in config.env("desk")
+    assert prefix + "JWKS_URL" not in config.env(service)
     with_idp = StackConfig(
         bootstrap_servers="b:1",
         workdir=tmp_path,
         smtp_port=1,
         identity_url="http://127.0.0.1:8091",
-    ).env("desk")
-    assert with_idp["DUNWELL_DESK_JWKS_URL"] == "http://127.0.0.1:8091/jwks.json"
-    assert with_idp["DUNWELL_DESK_JWT_ISSUER"] == "http://127.0.0.1:8091"
-    assert with_idp["DUNWELL_DESK_CLOCK_START"] == config.notifier_clock_start
+    ).env(service)
+    assert with_idp[prefix + "JWKS_URL"] == "http://127.0.0.1:8091/jwks.json"
+    assert with_idp[prefix + "JWT_ISSUER"] == "http://127.0.0.1:8091"
+
+
+def test_the_desk_runs_on_the_notifiers_clock(tmp_path: Path) -> None:
+    config = StackConfig(bootstrap_servers="b:1", workdir=tmp_path, smtp_port=1)
+    assert config.env("desk")["DUNWELL_DESK_CLOCK_START"] == config.notifier_clock_start

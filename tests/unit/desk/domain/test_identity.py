@@ -12,7 +12,8 @@ import pytest
 
 from sandbox.identity import IdentityProvider, SigningKey
 from services.desk.domain.access import NotAllowed, Person
-from services.desk.domain.identity import InvalidCredentials, TokenRules, key_id, verify
+from services.desk.domain.identity import verify
+from shared.identity import InvalidCredentials, TokenRules, key_id
 
 IDP = IdentityProvider(issuer="https://idp.bank.example")
 RULES = TokenRules(issuer=IDP.issuer, audience="dunwell-desk")

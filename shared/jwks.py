@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AsyncExitStack
 from typing import Any
 
 import aiohttp
 import jwt
 
 from shared.errors import RetryableError
+from shared.identity import JwtSignIn, KeySet
 
 
 def _keys(document: Mapping[str, Any]) -> dict[str | None, jwt.PyJWK]:
@@ -30,7 +32,7 @@ def _keys(document: Mapping[str, Any]) -> dict[str | None, jwt.PyJWK]:
 
 
 class StaticKeySet:
-    """:class:`~services.desk.ports.KeySet` of a JWKS document given at start (tests)."""
+    """:class:`~shared.identity.KeySet` of a JWKS document given at start (tests)."""
 
     def __init__(self, document: Mapping[str, Any]) -> None:
         self._keys = _keys(document)
@@ -40,9 +42,9 @@ class StaticKeySet:
 
 
 class HttpKeySet:
-    """:class:`~services.desk.ports.KeySet` read from the provider's JWKS URL: kept for
+    """:class:`~shared.identity.KeySet` read from the provider's JWKS URL: kept for
     ``refresh_s``, fetched again at once for an unknown key id (a rotation), but not more than
-    once per ``min_refetch_s`` (unknown ids cannot make the desk flood the provider)."""
+    once per ``min_refetch_s`` (unknown ids cannot make a service flood the provider)."""
 
     def __init__(
         self,
@@ -78,3 +80,13 @@ class HttpKeySet:
                 return  # keep verifying with the keys we have; try again next time
             raise RetryableError(f"identity provider unreachable: {type(e).__name__}") from e
         self._keys, self._fetched_at = _keys(document), now
+
+
+async def open_key_set(stack: AsyncExitStack, settings: JwtSignIn) -> KeySet | None:
+    """The identity provider's JWKS over HTTP when one is configured (its HTTP session closed
+    with ``stack``); None when only configured tokens sign people in."""
+    if not settings.jwks_url:
+        return None
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5.0))
+    stack.push_async_callback(session.close)
+    return HttpKeySet(settings.jwks_url, session, refresh_s=settings.jwks_refresh_s)

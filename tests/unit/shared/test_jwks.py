@@ -10,8 +10,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from sandbox.identity import IdentityProvider, SigningKey
-from services.desk.adapters.jwks import HttpKeySet, StaticKeySet
 from shared.errors import RetryableError
+from shared.jwks import HttpKeySet, StaticKeySet
 
 ServerFactory = Callable[[web.Application], Awaitable[TestServer]]
 
