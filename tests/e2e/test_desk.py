@@ -1,5 +1,6 @@
 """The desk with the real scheduler on the real broker: an agent's action becomes the
-scheduler's task in the team's queue, and the borrower's payment closes it by itself."""
+scheduler's task in the team's queue and an entry of the evidence log under the person's id,
+and the borrower's payment closes the task by itself."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sandbox.stack import run_date
 from shared.events import RepaymentPosted
 from shared.testing.factories import contact_details, random_ref
 from tests.e2e.conftest import System
-from tests.e2e.test_walking_skeleton import recent_overdue
+from tests.e2e.test_walking_skeleton import audit_entries, recent_overdue
 from tests.polling import eventually
 
 pytestmark = pytest.mark.broker
@@ -67,6 +68,20 @@ async def test_an_agents_request_becomes_a_queued_task_and_a_payment_closes_it(
         return [t["kind"] for t in await queued()] == ["instalment_request"]
 
     await eventually(task_opened, timeout_s=120)
+
+    async def in_the_log() -> list[Any]:
+        entries = await audit_entries(system, loan_id=loan)
+        return [e for e in entries if e["kind"] == "dunwell.case.apply-action.v1"]
+
+    async def logged_once() -> bool:
+        return len(await in_the_log()) == 1
+
+    await eventually(logged_once, timeout_s=60)
+    [logged] = await in_the_log()
+    assert (logged["content"]["actor"], logged["content"]["action"]) == (
+        "supervisor-1",
+        "instalment_request",
+    )
     assert (await get(system, f"/v1/cases/{loan}", COLLECTOR))[0] == 200
     assert (await get(system, f"/v1/cases/{loan}", FIELD))[0] == 403
     payment = RepaymentPosted(

@@ -9,13 +9,18 @@ from shared.topics import Topics
 
 
 def audited_topics(topics: Topics) -> tuple[str, ...]:
-    """Every Dunwell topic the log keeps, and every dead-letter topic."""
+    """Every Dunwell topic the log keeps (each decision, contact and reply, and every person's
+    command: an agent's action, a call's disposition, a review decision, each with its
+    person's id), and every dead-letter topic. Not core banking's own input, nor the
+    scheduler's internal commands (both are kept at their source)."""
     return (
         topics.contact_requests,
         topics.delinquency,
         topics.tasks,
         topics.interactions,
         topics.replies,
+        topics.case_actions,
+        topics.review_decisions,
         *topics.dead_letters(),
     )
 
