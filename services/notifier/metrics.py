@@ -64,3 +64,8 @@ CONTACT_FIELDS_IGNORED: Final = Counter(
     "an attribute no decision may use, dropped; unknown: a field the directory does not keep).",
     ["kind"],
 )
+REVIEW_DECISIONS: Final = Counter(
+    "notifier_review_decisions",
+    "People's decisions from the desk's review queues, by queue, verdict and what was done.",
+    ["queue", "verdict", "result"],  # result: applied | withdrawn | refused
+)

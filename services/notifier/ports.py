@@ -23,6 +23,7 @@ from services.notifier.domain.model import (
     no_record,
 )
 from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel
+from services.notifier.domain.review import KeptSend
 from services.notifier.domain.templates import Rendered
 from shared.events import Channel, ContactDetailsChanged
 
@@ -200,7 +201,34 @@ class CallStore(Protocol):
         ...
 
 
-class NotifierStore(ContactDirectory, SendLedger, GateStore, CallbackStore, CallStore, Protocol):
+class ReviewSends(Protocol):
+    """Sends that ask a person, kept until the desk's decision on them."""
+
+    async def keep_send(self, send: KeptSend) -> None:
+        """Keep a send's request (once: a send kept already stays as it was)."""
+        ...
+
+    async def kept_send(self, key: str) -> KeptSend | None: ...
+
+    async def withdraw_kept(
+        self,
+        debtor_id: str,
+        loan_id: str,
+        *,
+        reason: str,
+        episode: int | None = None,
+        purpose: str | None = None,
+        keep: str | None = None,
+    ) -> int:
+        """Mark the loan's kept sends (of ``episode`` or earlier, of ``purpose``, other than
+        request ``keep``, when given) withdrawn with ``reason``: a decision no longer sends
+        them. How many."""
+        ...
+
+
+class NotifierStore(
+    ContactDirectory, SendLedger, GateStore, CallbackStore, CallStore, ReviewSends, Protocol
+):
     """Everything the notifier keeps, as one database provides it."""
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details
+from services.notifier.handlers.review import apply_review_decision
 from services.notifier.handlers.sending import send_contact_request
 from services.notifier.handlers.withdrawals import withdraw_contacts
 from services.notifier.metrics import CONTACT_FIELDS_IGNORED
@@ -12,6 +13,7 @@ from shared.customer_intake import decode_customer_event
 from shared.errors import InvalidEvent
 from shared.events import (
     AnyEvent,
+    ApplyReviewDecision,
     ContactDetailsChanged,
     ContactRequested,
     ContactWithdrawn,
@@ -28,7 +30,7 @@ def consumer_config(
     return ConsumerConfig(
         service=service,
         group_id=group_id,
-        topics=(topics.customer_events, topics.contact_requests),
+        topics=(topics.customer_events, topics.contact_requests, topics.review_decisions),
         # Requests are keyed by debtor: partitions may go side by side, each in order.
         concurrent_partitions=True,
         key_concurrency=key_concurrency,
@@ -40,7 +42,8 @@ def consumer_config(
 async def dispatch(
     record: Record, ctx: SendContext, topics: Topics, directory: DirectoryBuffer | None = None
 ) -> None:
-    """Contact requests and withdrawals to the send use cases, contact details to the
+    """Contact requests and withdrawals to the send use cases, people's review decisions to
+    theirs, contact details to the
     directory (staged in ``directory`` for the loop's flush, when given); anything else is an
     event this topic should not carry (dead-lettered). Contact details with fields the
     directory does not keep are taken without them (counted)."""
@@ -49,6 +52,8 @@ async def dispatch(
         await send_contact_request(event, ctx)
     elif isinstance(event, ContactWithdrawn) and record.topic == topics.contact_requests:
         await withdraw_contacts(event, ctx)
+    elif isinstance(event, ApplyReviewDecision) and record.topic == topics.review_decisions:
+        await apply_review_decision(event, ctx)
     elif isinstance(event, ContactDetailsChanged) and record.topic == topics.customer_events:
         if directory is None:
             await record_contact_details(event, store=ctx.store)

@@ -46,3 +46,5 @@ class SendContext:
     max_hold: timedelta = timedelta(days=3)
     #: Emails' one-click unsubscribe links (RFC 8058); None: emails go without them.
     unsubscribe: UnsubscribeLinks | None = None
+    #: Escalating rules a person approved for the send being handled (a review's approval).
+    approved: frozenset[str] = frozenset()

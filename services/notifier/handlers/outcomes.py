@@ -7,7 +7,8 @@ import logging
 
 from services.notifier.domain.interactions import GATED, gated, stopped
 from services.notifier.domain.model import SendStatus
-from services.notifier.domain.policy.scenario import Decision
+from services.notifier.domain.policy.scenario import Decision, Outcome
+from services.notifier.domain.review import kept
 from services.notifier.domain.sends import Delivery, Send
 from services.notifier.handlers.context import SendContext
 from shared.events import InteractionKind, InteractionRecorded
@@ -28,13 +29,22 @@ async def record_stopped(
     await publish(ctx, stopped(send, kind, ctx.clock(), reason))
 
 
+async def keep_for_review(ctx: SendContext, send: Send) -> None:
+    """Keep the request of a send that asks a person, for the decision taken on it later
+    (before its interaction is published, so the desk never shows a send nobody can act on)."""
+    await ctx.store.keep_send(kept(send, ctx.clock()))
+
+
 async def record_blocked(ctx: SendContext, send: Send, why: str) -> None:
     """Blocked before the gate could judge it (no channel, no template, no contact point)."""
+    await keep_for_review(ctx, send)
     await record_stopped(ctx, send, "send_blocked", "blocked", why)
 
 
 async def record_gated(ctx: SendContext, send: Delivery, decision: Decision) -> None:
     """The gate deferred, blocked or escalated the send."""
+    if decision.outcome in (Outcome.BLOCK, Outcome.ESCALATE):
+        await keep_for_review(ctx, send)
     ctx.observer.counted(send.channel, GATED[decision.outcome].removeprefix("send_"))
     ctx.observer.rules_hit(decision.rules)
     await publish(ctx, gated(send, decision, ctx.clock()))
@@ -45,4 +55,5 @@ async def settle_uncertain(ctx: SendContext, send: Send, reason: str) -> None:
     request_id = send.request.event_id
     log.warning("send outcome uncertain; not resending", extra={"request_id": request_id})
     await ctx.store.settle(send.key, SendStatus.UNCERTAIN)
+    await keep_for_review(ctx, send)
     await record_stopped(ctx, send, "send_uncertain", "uncertain", reason)

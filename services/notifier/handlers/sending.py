@@ -45,7 +45,15 @@ async def send_contact_request(request: ContactRequested, ctx: SendContext) -> N
         keep=request.event_id,
         at=ctx.clock(),
     )
-    await record_withdrawn(ctx, superseded, f"superseded by request {request.event_id}")
+    why = f"superseded by request {request.event_id}"
+    await ctx.store.withdraw_kept(
+        request.debtor_id,
+        request.loan_id,
+        reason=why,
+        purpose=request.purpose,
+        keep=request.event_id,
+    )
+    await record_withdrawn(ctx, superseded, why)
     exhausted: list[str] = []
     for channel in request.channels:
         try:
@@ -109,7 +117,7 @@ async def _decide(
             code=send.code,
             now=ticket.at,
         )
-        return evaluate(ctx.packs, scenario)
+        return evaluate(ctx.packs, scenario, ctx.approved)
 
     try:
         return await ctx.store.decide(ticket, judge)

@@ -14,7 +14,9 @@ async def withdraw_contacts(event: ContactWithdrawn, ctx: SendContext) -> None:
     withdrawn = await ctx.store.withdraw(
         event.debtor_id, event.loan_id, episode=event.episode, at=ctx.clock()
     )
-    await record_withdrawn(ctx, withdrawn, f"withdrawn by the scheduler: {event.reason}")
+    why = f"withdrawn by the scheduler: {event.reason}"
+    await ctx.store.withdraw_kept(event.debtor_id, event.loan_id, reason=why, episode=event.episode)
+    await record_withdrawn(ctx, withdrawn, why)
 
 
 async def record_withdrawn(ctx: SendContext, sends: list[Deferral], reason: str) -> None:

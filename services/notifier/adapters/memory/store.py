@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from services.notifier.adapters.memory.calls import InMemoryCalls
+from services.notifier.adapters.memory.review import InMemoryReviewSends
 from services.notifier.domain.calls import CallRecord
 from services.notifier.domain.gate import LEASE, history_since, ledger_status, reservation
 from services.notifier.domain.model import (
@@ -27,6 +28,7 @@ from services.notifier.domain.model import (
     SentMessage,
 )
 from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel, Outcome
+from services.notifier.domain.review import KeptSend
 from services.notifier.domain.sends import points_of
 from shared.events import Channel
 
@@ -35,7 +37,7 @@ def _identity(ticket: GateTicket) -> tuple[str, str, int, str]:
     return (ticket.debtor_id, ticket.debt_id, ticket.episode, ticket.purpose)
 
 
-class InMemoryNotifierStore(InMemoryCalls):
+class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends):
     """The whole :class:`~services.notifier.ports.NotifierStore` in dictionaries."""
 
     def __init__(self) -> None:
@@ -52,6 +54,7 @@ class InMemoryNotifierStore(InMemoryCalls):
         self.seen: set[str] = set()
         self.unusable: dict[str, set[str]] = defaultdict(set)
         self.calls: dict[str, CallRecord] = {}
+        self.kept_sends: dict[str, KeptSend] = {}
 
     async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None:
         current = self.contacts.get(contact.debtor_id)

@@ -131,3 +131,18 @@ unusable_points = Table(
     Column("point_id", String(64), primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+#: (revision 0005) Sends that ask a person (escalated, uncertain, blocked): their request, so a
+#: decision taken later can act on it; ``withdrawn`` once the scheduler withdrew or superseded it.
+review_sends = Table(
+    "notifier_review_sends",
+    metadata,
+    Column("send_key", String(300), primary_key=True),
+    Column("debtor_id", String(128), nullable=False, index=True),
+    Column("loan_id", String(128), nullable=False),
+    Column("episode", Integer, nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("request", LargeBinary, nullable=False),
+    Column("kept_at", DateTime(timezone=True), nullable=False),
+    Column("withdrawn", String(300)),
+)

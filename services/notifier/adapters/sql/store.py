@@ -8,7 +8,10 @@ from services.notifier.adapters.sql.deferrals import SqlDeferrals
 from services.notifier.adapters.sql.directory import SqlDirectory
 from services.notifier.adapters.sql.gate import SqlGate
 from services.notifier.adapters.sql.ledger import SqlLedger
+from services.notifier.adapters.sql.review import SqlReviewSends
 
 
-class SqlNotifierStore(SqlDirectory, SqlCallbacks, SqlLedger, SqlGate, SqlDeferrals, SqlCalls):
+class SqlNotifierStore(
+    SqlDirectory, SqlCallbacks, SqlLedger, SqlGate, SqlDeferrals, SqlCalls, SqlReviewSends
+):
     """:class:`~services.notifier.ports.NotifierStore` in one relational database."""

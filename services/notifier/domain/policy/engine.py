@@ -39,8 +39,15 @@ SEARCH_HORIZON = timedelta(days=45)
 MAX_STEPS = 200
 
 
-def evaluate(packs: Sequence[Pack], scenario: Scenario) -> Decision:
-    """The gate's decision for ``scenario`` under every pack in ``packs`` at once."""
+def evaluate(
+    packs: Sequence[Pack], scenario: Scenario, lifted: frozenset[str] = frozenset()
+) -> Decision:
+    """The gate's decision for ``scenario`` under every pack in ``packs`` at once.
+
+    :param lifted: rules whose escalation a person approved for this send: they allow it (with
+        a note saying so) instead of escalating; every other rule, and every other outcome of
+        these rules (a block, a deferral), applies as ever.
+    """
     labels = [p.label for p in packs] + _calendar_labels(packs)
     if not packs:
         return Decision(outcome=Outcome.BLOCK, reasons=["no policy pack loaded"], packs=labels)
@@ -56,7 +63,13 @@ def evaluate(packs: Sequence[Pack], scenario: Scenario) -> Decision:
             results.append(problem)
     if until is not None:
         until = until.astimezone(scenario.now.tzinfo)
-    return _combine(results, until, labels)
+    return _combine([_lift(r, lifted) for r in results], until, labels)
+
+
+def _lift(result: RuleResult, lifted: frozenset[str]) -> RuleResult:
+    if result.outcome is not Outcome.ESCALATE or result.rule_id not in lifted:
+        return result
+    return RuleResult(result.rule_id, Outcome.ALLOW, f"escalation approved: {result.reason}")
 
 
 def _calendar_labels(packs: Sequence[Pack]) -> list[str]:

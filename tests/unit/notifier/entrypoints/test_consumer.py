@@ -65,6 +65,10 @@ async def test_an_event_on_the_wrong_topic_is_invalid(f: Fixture, topic: str, ev
 
 def test_requests_and_details_are_consumed_side_by_side_per_partition() -> None:
     config = consumer_config("notifier", "group", TOPICS, 8)
-    assert config.topics == (TOPICS.customer_events, TOPICS.contact_requests)
+    assert config.topics == (
+        TOPICS.customer_events,
+        TOPICS.contact_requests,
+        TOPICS.review_decisions,
+    )
     assert (config.concurrent_partitions, config.key_concurrency) == (True, 8)
     assert config.staged_topics == (TOPICS.customer_events,)  # details: once per poll
