@@ -51,7 +51,12 @@ def normalise(text: str) -> str:
 
 def squeeze(text: str) -> str:
     """The normalised text with every space, punctuation mark and separator removed."""
-    return _SEPARATORS.sub("", normalise(text))
+    return squeeze_normalised(normalise(text))
+
+
+def squeeze_normalised(folded: str) -> str:
+    """:func:`squeeze` of a text already :func:`normalise`-d."""
+    return _SEPARATORS.sub("", folded)
 
 
 def contains_term(text: str, term: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -66,8 +66,16 @@ class Pack(BaseModel):
         """Every regular expression of the pack, compiled once."""
         return {p: re.compile(p) for p in _patterns(self)}
 
+    @cached_property
+    def _of_type(self) -> dict[type, list[Any]]:
+        """The rules of each type asked for, in pack order: looked up once (the pack is frozen)."""
+        return {}
+
     def of_type(self, kind: type[R]) -> list[R]:
-        return [r for r in self.rules if isinstance(r, kind)]
+        found = self._of_type.get(kind)
+        if found is None:
+            found = self._of_type[kind] = [r for r in self.rules if isinstance(r, kind)]
+        return list(found)
 
 
 def _patterns(pack: Pack) -> list[str]:

@@ -5,8 +5,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from services.notifier.domain.policy.content import normalise, sms_segments, squeeze
+from services.notifier.domain.policy.content import (
+    normalise,
+    sms_segments,
+    squeeze,
+    squeeze_normalised,
+)
 from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.policy.rules import (
     ContentBannedRule,
@@ -26,12 +32,18 @@ class _Text:
     squeezed: str  # normalised, without spaces or punctuation between characters
 
 
+#: A pack's banned terms as the check reads them: the same few hundred constants on every
+#: decision, so each is normalised once (``squeeze`` is pure: the decision is the same).
+squeezed_term = lru_cache(maxsize=16_384)(squeeze)
+
+
 def content_results(pack: Pack, scenario: Scenario) -> Iterable[RuleResult]:
     """Every content rule of ``pack`` that the scenario's text breaks (none without a text)."""
     if scenario.text is None:
         return
     raw = scenario.text
-    text = _Text(raw, unicodedata.normalize("NFKC", raw), normalise(raw), squeeze(raw))
+    folded = normalise(raw)
+    text = _Text(raw, unicodedata.normalize("NFKC", raw), folded, squeeze_normalised(folded))
     for recipient in pack.of_type(RecipientRule):
         yield from _third_party(pack, recipient, scenario, text)
     for required in pack.of_type(ContentRequiredRule):
@@ -77,7 +89,7 @@ def _banned(
 ) -> Iterable[RuleResult]:
     for category, terms in rule.terms.items():
         for term in terms:
-            wanted = squeeze(term)
+            wanted = squeezed_term(term)
             if not wanted or wanted not in text.squeezed:
                 continue
             if term not in rule.attestation_terms:
