@@ -8,6 +8,7 @@ person the caller names: it is for ``make run`` and the tests only.
     GET  /.well-known/openid-configuration   issuer and jwks_uri
     GET  /jwks.json                          the public keys
     POST /token {"sub", "roles", "team"?, "expires_in"?}  ->  {"access_token": ...}
+    GET|POST /authorize, POST /oauth/token   the console's sign-in (sandbox.identity_login)
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from aiohttp import web
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from sandbox.identity_login import Login
 
 #: Every Dunwell API a person's token is for: one token works at the desk, the notifier's
 #: pre-call gate and the audit service, each of which takes only tokens naming its own.
@@ -73,6 +76,7 @@ class IdentityProvider:
         self.key = SigningKey("local-1")
         self.issuer = issuer
         self.audience = audience
+        self.login = Login(self)
 
     def token(
         self,
@@ -105,7 +109,12 @@ class IdentityProvider:
 
         async def configuration(_: web.Request) -> web.Response:
             return web.json_response(
-                {"issuer": self.issuer, "jwks_uri": f"{self.issuer}/jwks.json"}
+                {
+                    "issuer": self.issuer,
+                    "jwks_uri": f"{self.issuer}/jwks.json",
+                    "authorization_endpoint": f"{self.issuer}/authorize",
+                    "token_endpoint": f"{self.issuer}/oauth/token",
+                }
             )
 
         async def jwks(_: web.Request) -> web.Response:
@@ -124,6 +133,7 @@ class IdentityProvider:
         app.router.add_get("/.well-known/openid-configuration", configuration)
         app.router.add_get("/jwks.json", jwks)
         app.router.add_post("/token", token)
+        self.login.add_routes(app)
         return app
 
 

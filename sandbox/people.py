@@ -13,6 +13,10 @@ LOCAL_DESK_TOKENS: Final = {
 }
 
 
+#: Signs the console's session cookies in a local stack (never a production value).
+LOCAL_CONSOLE_SECRET: Final = "local-console-session-secret"  # noqa: S105 - a local-only value
+
+
 def desk_env(prefix: str, audit_port: int) -> dict[str, str]:
     """The desk's settings in a local stack: its people's configured tokens (the local
     identity provider's come with :func:`identity_env`) and the audit service it links to."""
@@ -30,3 +34,21 @@ def identity_env(prefix: str, identity_url: str | None) -> dict[str, str]:
     if not identity_url:
         return {}
     return {prefix + "JWKS_URL": f"{identity_url}/jwks.json", prefix + "JWT_ISSUER": identity_url}
+
+
+def console_env(
+    prefix: str, identity_url: str | None, notifier_port: int, gate_token: str
+) -> dict[str, str]:
+    """The desk's console in a local stack: sign-in at the local identity provider (the
+    authorization-code flow), cookies over http://127.0.0.1, the notifier's pre-call gate
+    (with the dialler's token)."""
+    env = {
+        prefix + "CONSOLE_SESSION_SECRET": LOCAL_CONSOLE_SECRET,
+        prefix + "CONSOLE_SECURE_COOKIES": "false",
+        prefix + "NOTIFIER_URL": f"http://127.0.0.1:{notifier_port}",
+        prefix + "NOTIFIER_TOKEN": gate_token,
+    }
+    if identity_url:
+        env[prefix + "OIDC_AUTHORIZE_URL"] = f"{identity_url}/authorize"
+        env[prefix + "OIDC_TOKEN_URL"] = f"{identity_url}/oauth/token"
+    return env

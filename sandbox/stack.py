@@ -19,7 +19,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox.containers import container_command, container_name, kill_container
-from sandbox.people import desk_env, identity_env
+from sandbox.people import console_env, desk_env, identity_env
 from sandbox.providers.core import Credentials
 from services.notifier.domain.institution import EXAMPLE_TEXTS, FIELD_OF
 
@@ -108,6 +108,8 @@ class StackConfig:
             env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
         if service == "desk":
             env.update(desk_env(prefix, self.ports["audit"]))
+            gate = (self.ports["notifier"], LOCAL_DIALLER_TOKEN)
+            env.update(console_env(prefix, self.identity_url, *gate))
             env[prefix + "CLOCK_START"] = self.notifier_clock_start
         return env
 

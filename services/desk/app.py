@@ -1,4 +1,5 @@
-"""The desk's aiohttp application: settings (and, in tests, deps) in, a wired app out."""
+"""The desk's aiohttp application: settings (and, in tests, deps) in, a wired app out (the
+JSON API and the web console)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aiohttp import web
 from services.desk.bootstrap import SERVICE, Deps, build_deps
 from services.desk.entrypoints.api import DeskApi, add_routes, api_key, refusals
 from services.desk.entrypoints.auth import SignIn
+from services.desk.entrypoints.console import add_console_routes, build_console, console_key
 from services.desk.entrypoints.consumer import consumer_config, dispatch, routes
 from services.desk.entrypoints.review_api import add_review_routes
 from services.desk.handlers.context import DeskContext
@@ -39,6 +41,7 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
     add_ops_routes(app, health)
     add_routes(app)
     add_review_routes(app)
+    add_console_routes(app)
     app.cleanup_ctx.append(_resources(settings, deps, health, calendar))
     app.cleanup_ctx.append(_gauges(settings))
     app.cleanup_ctx.append(
@@ -79,6 +82,13 @@ def _resources(
             app[CONTEXT] = desk_context(settings, deps, calendar)
             sign_in = SignIn(deps.keys, settings.token_rules(), dict(settings.api_tokens))
             app[api_key] = DeskApi(app[CONTEXT], sign_in)
+            app[console_key] = build_console(
+                settings,
+                app[CONTEXT],
+                keys=deps.keys,
+                exchange=deps.code_exchange,
+                gate=deps.call_gate,
+            )
             health.readiness["database"] = deps.store.ping
             yield
 

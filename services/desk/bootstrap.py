@@ -13,11 +13,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import aiohttp
+
+from services.desk.adapters.call_gate import HttpCallGate
 from services.desk.adapters.memory import InMemoryDeskStore
+from services.desk.adapters.oidc import HttpCodeExchange
 from services.desk.adapters.review_memory import InMemoryReviewStore
 from services.desk.adapters.sql.review import SqlReviewStore
 from services.desk.adapters.sql.store import SqlDeskStore
-from services.desk.ports import Clock, DeskStore, ReviewStore
+from services.desk.ports import CallGate, Clock, CodeExchange, DeskStore, ReviewStore
 from services.desk.settings import Settings
 from shared.database import create_engine
 from shared.identity import KeySet
@@ -45,6 +49,10 @@ class Deps:
     clock: Clock
     #: The identity provider's keys; None when only configured tokens sign people in.
     keys: KeySet | None = None
+    #: The provider's token endpoint, for the console's sign-in; None: no console sign-in.
+    code_exchange: CodeExchange | None = None
+    #: The notifier's pre-call gate; None: the console records no calls.
+    call_gate: CallGate | None = None
 
 
 def _utc_now() -> datetime:
@@ -70,6 +78,8 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
         publisher = KafkaEventPublisher(settings.kafka, service=SERVICE)
         await publisher.start()
         stack.push_async_callback(publisher.aclose)
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5.0))
+        stack.push_async_callback(session.close)
         yield Deps(
             store=store,
             reviews=SqlReviewStore(engine),
@@ -77,7 +87,29 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
             source=AiokafkaSource(settings.kafka, group_id=settings.group_id, service=SERVICE),
             clock=desk_clock(settings),
             keys=await open_key_set(stack, settings),
+            code_exchange=_code_exchange(session, settings),
+            call_gate=_call_gate(session, settings),
         )
+
+
+def _code_exchange(session: aiohttp.ClientSession, settings: Settings) -> CodeExchange | None:
+    """The provider's token endpoint, when the console's sign-in is configured."""
+    if not settings.oidc_token_url:
+        return None
+    secret = settings.oidc_client_secret
+    return HttpCodeExchange(
+        settings.oidc_token_url,
+        settings.oidc_client_id,
+        secret.get_secret_value() if secret else None,
+        session,
+    )
+
+
+def _call_gate(session: aiohttp.ClientSession, settings: Settings) -> CallGate | None:
+    """The notifier's pre-call gate, when one is configured."""
+    if not settings.notifier_url or not settings.notifier_token:
+        return None
+    return HttpCallGate(settings.notifier_url, settings.notifier_token.get_secret_value(), session)
 
 
 def memory_deps(**overrides: Any) -> Deps:

@@ -36,3 +36,11 @@ REVIEWS_DECIDED: Final = Counter(
     ["queue", "verdict"],
 )
 REVIEWS_OPEN: Final = Gauge("desk_reviews_open", "Items waiting for a decision.", ["queue"])
+CONSOLE_SIGN_INS: Final = Counter(
+    "desk_console_sign_ins",
+    "Console sign-ins and sign-outs.",
+    ["event"],  # in | out | refused
+)
+CONSOLE_REFUSALS: Final = Counter(
+    "desk_console_refusals", "Console requests answered with a refusal page.", ["status"]
+)

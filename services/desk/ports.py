@@ -1,4 +1,5 @@
-"""The desk's ports: its stores and its clock (the identity provider's keys: shared.identity)."""
+"""The desk's ports: its stores, its clock, the identity provider's sign-in (its keys:
+shared.identity) and the notifier's pre-call gate."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from services.desk.domain.calls import CallAsk, CallReport, GateAnswer
 from services.desk.domain.model import (
     AgentAction,
     Case,
@@ -70,6 +72,17 @@ class DeskStore(Protocol):
         """Live and overdue tasks per team (for the gauges)."""
         ...
 
+    async def contacts_between(self, start: datetime, end: datetime, limit: int) -> list[Contact]:
+        """Every contact from ``start`` (included) to ``end`` (excluded), the oldest first."""
+        ...
+
+    async def actions_between(
+        self, start: datetime, end: datetime, limit: int
+    ) -> list[AgentAction]:
+        """Every agent's action from ``start`` (included) to ``end`` (excluded), the oldest
+        first."""
+        ...
+
 
 class ReviewStore(Protocol):
     """The review queues' items (SQLite, PostgreSQL, memory)."""
@@ -87,4 +100,29 @@ class ReviewStore(Protocol):
 
     async def review_counts(self) -> dict[ReviewQueue, int]:
         """Open items per queue (for the gauges)."""
+        ...
+
+
+class CodeExchange(Protocol):
+    """The identity provider's token endpoint (OIDC authorization-code flow, with PKCE)."""
+
+    async def id_token(self, code: str, redirect_uri: str, verifier: str) -> str:
+        """The ID token the provider gives for ``code``.
+
+        :raises InvalidCredentials: the provider refused the code.
+        :raises RetryableError: the provider did not answer.
+        """
+        ...
+
+
+class CallGate(Protocol):
+    """The notifier's pre-call gate."""
+
+    async def ask(self, ask: CallAsk) -> GateAnswer:
+        """May the agent dial now? :raises GateUnavailable: no answer; :raises GateRefused:
+        the gate refused the request itself."""
+        ...
+
+    async def report(self, call_id: str, report: CallReport) -> bool:
+        """Report how the allowed call went; whether it was new (not a repeat)."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 from pathlib import Path
 from typing import Literal
@@ -12,7 +13,7 @@ from pydantic_settings import SettingsConfigDict
 from services.desk.domain.model import TeamName
 from services.desk.domain.sla import DEFAULT_DAYS, SlaPolicy
 from shared.calendars import CALENDARS_DIR
-from shared.identity import JwtSignIn
+from shared.identity import JwtSignIn, TokenRules
 from shared.settings import BaseServiceSettings
 
 Role = Literal["agent", "supervisor", "compliance"]
@@ -63,6 +64,31 @@ class Settings(BaseServiceSettings, JwtSignIn):
     review_team: TeamName = "collections"
     #: How often the open and overdue gauges are refreshed.
     gauge_interval_s: float = Field(default=15.0, gt=0)
+    #: The console (/console): its session cookies are signed with this secret (one for every
+    #: replica; none: a random one per process, so sessions end with it: development only),
+    #: Secure (HTTPS only) unless switched off for a local http:// run, and end
+    #: ``console_session_max_age_s`` after sign-in or ``console_session_idle_s`` after the
+    #: last request.
+    console_session_secret: SecretStr | None = None
+    console_secure_cookies: bool = True
+    console_session_max_age_s: int = Field(default=8 * 3600, gt=0)
+    console_session_idle_s: int = Field(default=30 * 60, gt=0)
+    #: The console's sign-in: OIDC authorization code (with PKCE) at the bank's identity
+    #: provider; its ID tokens are verified as bearer tokens are (JWKS, issuer, roles and team
+    #: claims), with this client id as their audience.
+    oidc_authorize_url: str | None = None
+    oidc_token_url: str | None = None
+    oidc_client_id: str = "dunwell-desk"
+    oidc_client_secret: SecretStr | None = None
+    #: The callback registered with the provider; none: this request's own /console/callback.
+    oidc_redirect_url: str | None = None
+    #: The notifier's pre-call gate, asked before an agent's call is recorded: its address,
+    #: the token it takes (CONTACTS_TOKEN), and the sender the desk's agents call as.
+    notifier_url: str | None = None
+    notifier_token: SecretStr | None = None
+    call_sender: str = Field(default="bank-desk", pattern=r"^[\w.:|\-]{1,128}$")
+    #: The reports' daily caps by name (messages, calls), when the bank's pack differs.
+    report_caps: dict[str, int] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _known_teams(self) -> Settings:
@@ -72,7 +98,15 @@ class Settings(BaseServiceSettings, JwtSignIn):
         if unknown:
             raise ValueError(f"teams not in TEAMS: {', '.join(unknown)}")
         self.check_issuer()
+        if self.oidc_authorize_url and not (self.oidc_token_url and self.jwks_url):
+            raise ValueError("OIDC_AUTHORIZE_URL needs OIDC_TOKEN_URL and JWKS_URL")
+        if self.notifier_url and not self.notifier_token:
+            raise ValueError("NOTIFIER_URL needs NOTIFIER_TOKEN")
         return self
+
+    def console_rules(self) -> TokenRules:
+        """What the console's ID tokens must say: as a bearer token, for this client."""
+        return replace(self.token_rules(), audience=self.oidc_client_id)
 
     def sla(self) -> SlaPolicy:
         return SlaPolicy(

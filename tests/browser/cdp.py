@@ -51,9 +51,60 @@ class Page:
 
     async def wait_for(self, expression: str, timeout_s: float = 15) -> None:
         async def holds() -> bool:
-            return bool(await self.evaluate(expression))
+            try:
+                return bool(await self.evaluate(expression))
+            except RuntimeError:  # the page is navigating: its context is gone meanwhile
+                return False
 
         await eventually(holds, timeout_s)
+
+    async def url(self) -> str:
+        return str(await self.evaluate("location.href"))
+
+    async def click(self, selector: str) -> None:
+        """A real click (mouse pressed and released) at the middle of the element."""
+        await self.wait_for(f"document.querySelector({json.dumps(selector)}) !== null")
+        found = json.dumps(selector)
+        box = await self.evaluate(
+            f"(() => {{ const e = document.querySelector({found}); e.scrollIntoView("
+            "{block: 'center'}); const r = e.getBoundingClientRect();"
+            " return [r.left + r.width / 2, r.top + r.height / 2]; })()"
+        )
+        x, y = box
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            await self.call(
+                "Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1
+            )
+
+    async def type(self, selector: str, text: str) -> None:
+        """Focus the field, clear it and type ``text`` as keyboard input."""
+        await self.click(selector)
+        await self.evaluate(f"document.querySelector({json.dumps(selector)}).value = ''")
+        await self.call("Input.insertText", text=text)
+
+    async def fill(self, selector: str, value: str) -> None:
+        """Set a field a keyboard cannot type into plainly (a date picker), with its events."""
+        await self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            f" e.focus(); e.value = {json.dumps(value)};"
+            " e.dispatchEvent(new Event('input', {bubbles: true}));"
+            " e.dispatchEvent(new Event('change', {bubbles: true})); })()"
+        )
+
+    async def choose(self, selector: str, value: str) -> None:
+        """Pick an option of a select, as a person does (a change event follows)."""
+        await self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            f" e.focus(); e.value = {json.dumps(value)};"
+            " e.dispatchEvent(new Event('change', {bubbles: true})); })()"
+        )
+
+    async def text(self) -> str:
+        return str(await self.evaluate("document.body.innerText"))
+
+    async def allow_downloads(self, directory: Path) -> None:
+        """Downloads land in ``directory`` (by their own file names)."""
+        await self.call("Page.setDownloadBehavior", behavior="allow", downloadPath=str(directory))
 
     async def screenshot(self, path: Path) -> None:
         shot = await self.call("Page.captureScreenshot", format="png")
@@ -70,9 +121,10 @@ def chromium_binary() -> str:
 
 @asynccontextmanager
 async def headless_page(
-    width: int = 390, height: int = 844, language: str = "zh-CN"
+    width: int = 390, height: int = 844, language: str = "zh-CN", mobile: bool = True
 ) -> AsyncIterator[Page]:
-    """A phone-sized page in a fresh headless Chromium whose user prefers ``language``."""
+    """A page (phone-sized unless told) in a fresh headless Chromium whose user prefers
+    ``language``; ``mobile`` False for a laptop's or a tablet's desktop-class browser."""
     port = free_port()
     # Chromium's helper processes may still write to the profile as it exits.
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
@@ -101,7 +153,7 @@ async def headless_page(
                         width=width,
                         height=height,
                         deviceScaleFactor=2,
-                        mobile=True,
+                        mobile=mobile,
                     )
                     yield page
         finally:

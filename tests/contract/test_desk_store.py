@@ -248,3 +248,33 @@ async def test_promises_are_written_as_given(store: DeskStore) -> None:
     await store.commit(Changes(promises=(broken, later)))
     assert await store.promises(loan.loan_id) == [broken, later]
     assert await store.ping()
+
+
+async def test_contacts_and_actions_of_a_period_for_the_reports(store: DeskStore) -> None:
+    loan, other = Loan(), Loan()
+    hour = timedelta(hours=1)
+    before = cases.contact_of(loan.interaction(occurred_at=OPENED - hour))
+    at_start = cases.contact_of(loan.interaction(occurred_at=OPENED, provider="agency-7"))
+    inside = cases.contact_of(other.interaction(occurred_at=OPENED + hour, kind="call_made"))
+    at_end = cases.contact_of(loan.interaction(occurred_at=OPENED + 2 * hour))
+    reply = cases.reply_contact(loan.reply("dispute", at=OPENED + hour))
+    assert reply is not None
+    await store.commit(Changes(contacts=(at_end, inside, before, at_start, reply)))
+    found = await store.contacts_between(OPENED, OPENED + 2 * hour, 10)
+    assert [c.at for c in found] == [OPENED, OPENED + hour, OPENED + hour]
+    assert found[0].provider == "agency-7"
+    assert {c.intent for c in found} == {None, "dispute"}
+    assert len(await store.contacts_between(OPENED, OPENED + 2 * hour, 1)) == 1
+    case = cases.case_for(None, loan.loan_id, loan.debtor_id)
+    actions = [
+        take_down(
+            case,
+            ActionRequest(action_id=key, action="complaint"),
+            actor="agent-7",
+            at=OPENED + offset,
+            today=OPENED.date(),
+        )
+        for key, offset in (("a", -hour), ("b", hour), ("c", 2 * hour))
+    ]
+    await store.commit(Changes(actions=tuple(actions)))
+    assert await store.actions_between(OPENED, OPENED + 2 * hour, 10) == [actions[1]]

@@ -155,6 +155,18 @@ class Loan:
             promised_by=by,
         )
 
+    def reply(self, intent: str, at: datetime = OPENED) -> BorrowerReplied:
+        return BorrowerReplied.model_validate(
+            {
+                "event_id": random_ref("reply"),
+                "occurred_at": at,
+                "debtor_id": self.debtor_id,
+                "loan_id": self.loan_id,
+                "channel": "sms",
+                "intent": intent,
+            }
+        )
+
     def resolved(
         self, outcome: str, amount: str = "500.00", by: date = date(2026, 3, 10)
     ) -> PromiseToPayResolved:

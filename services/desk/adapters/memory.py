@@ -102,6 +102,16 @@ class InMemoryDeskStore:
         late = Counter(t.team for t in live if t.due_at <= now)
         return [TeamLoad(team, counts[team], late[team]) for team in sorted(counts)]
 
+    async def contacts_between(self, start: datetime, end: datetime, limit: int) -> list[Contact]:
+        found = [c for c in self.contact_rows.values() if start <= c.at < end]
+        return sorted(found, key=lambda c: (c.at, c.event_id))[:limit]
+
+    async def actions_between(
+        self, start: datetime, end: datetime, limit: int
+    ) -> list[AgentAction]:
+        found = [a for a in self.action_rows.values() if start <= a.at < end]
+        return sorted(found, key=lambda a: (a.at, a.action_id))[:limit]
+
 
 def _check(stored: Case | Task | None, version: int) -> None:
     if (stored.version if stored is not None else 0) != version:

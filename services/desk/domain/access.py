@@ -1,4 +1,5 @@
-"""Who may see and do what: an agent works their own team's tasks and cases, a supervisor all.
+"""Who may see and do what: an agent works their own team's tasks and cases, a supervisor all,
+a compliance officer reads the reports (no case, no queue).
 
 Pure rules over the person (from their credentials) and what they ask about; a refusal is
 :class:`NotAllowed` with a reason that names no customer.
@@ -32,6 +33,12 @@ class Person:
     @property
     def supervisor(self) -> bool:
         return self.role == "supervisor"
+
+
+def check_reports(person: Person) -> None:
+    """The compliance reports: compliance officers and supervisors."""
+    if person.role not in ("compliance", "supervisor"):
+        raise NotAllowed("the reports are for compliance officers and supervisors")
 
 
 def check_queue(person: Person, team: str) -> None:

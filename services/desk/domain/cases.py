@@ -10,6 +10,7 @@ late copy of the reply that made it.
 from __future__ import annotations
 
 from datetime import date
+from typing import Final
 
 from services.desk.domain.model import Case, Contact, Promise
 from shared.events import (
@@ -101,6 +102,26 @@ def contact_of(event: InteractionRecorded) -> Contact:
         rules=event.rules,
         template=event.template,
         deferred_until=event.deferred_until,
+        provider=event.provider,
+    )
+
+
+#: The replies the compliance reports count (opt-outs, disputes, complaints), kept as contacts.
+REPORTED_INTENTS: Final = frozenset({"opt_out", "stop_calling", "dispute", "complaint"})
+
+
+def reply_contact(event: BorrowerReplied) -> Contact | None:
+    """A reply the reports count, as a ``reply_understood`` contact (its intent, never text)."""
+    if event.intent not in REPORTED_INTENTS:
+        return None
+    return Contact(
+        event_id=event.event_id,
+        debtor_id=event.debtor_id,
+        loan_id=event.loan_id,
+        at=event.occurred_at,
+        channel=event.channel,
+        kind="reply_understood",
+        intent=event.intent,
     )
 
 

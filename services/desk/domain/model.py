@@ -143,6 +143,10 @@ class Contact(_Frozen):
     rules: tuple[str, ...] = ()
     template: str | None = None
     deferred_until: AwareDatetime | None = None
+    #: Who made it: the SMS provider, or for a call the bank's unit or agency that dialled.
+    provider: str | None = None
+    #: What a reply was understood as (``reply_understood`` contacts only).
+    intent: str | None = None
 
 
 class Promise(_Frozen):

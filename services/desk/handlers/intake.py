@@ -119,7 +119,11 @@ async def interaction_recorded(event: InteractionRecorded, ctx: DeskContext) -> 
 
 
 async def borrower_replied(event: BorrowerReplied, ctx: DeskContext) -> None:
-    """A promise to pay, made in a reply, joins the loan's promises (open)."""
+    """A promise to pay, made in a reply, joins the loan's promises (open); an opt-out, a
+    dispute or a complaint is kept as a contact for the reports."""
+    understood = cases.reply_contact(event)
+    if understood is not None:
+        await ctx.store.commit(Changes(contacts=(understood,)))
     if event.loan_id is None or event.promised_by is None:
         return
     existing = await ctx.store.promise(event.loan_id, event.promised_by)

@@ -216,6 +216,26 @@ class SqlDeskStore:
         )
         return [TeamLoad(r[0], int(r[1]), int(r[2] or 0)) for r in await self._rows(stmt)]
 
+    async def contacts_between(self, start: datetime, end: datetime, limit: int) -> list[Contact]:
+        stmt = (
+            select(contacts.c.body)
+            .where(contacts.c.at >= _utc(start), contacts.c.at < _utc(end))
+            .order_by(contacts.c.at, contacts.c.event_id)
+            .limit(limit)
+        )
+        return [Contact.model_validate_json(r.body) for r in await self._rows(stmt)]
+
+    async def actions_between(
+        self, start: datetime, end: datetime, limit: int
+    ) -> list[AgentAction]:
+        stmt = (
+            select(actions.c.body)
+            .where(actions.c.at >= _utc(start), actions.c.at < _utc(end))
+            .order_by(actions.c.at, actions.c.action_id)
+            .limit(limit)
+        )
+        return [AgentAction.model_validate_json(r.body) for r in await self._rows(stmt)]
+
 
 async def _versioned(
     conn: AsyncConnection, table: Table, key: str, value: str, version: int, values: dict[str, Any]

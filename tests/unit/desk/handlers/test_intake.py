@@ -87,3 +87,17 @@ async def test_a_borrowers_request_after_paying_up_stays_open() -> None:
     assert task.status == "open"
     await intake.range_changed(loan.range(None, day=3), ctx)  # that cure, redelivered
     assert [t.status for t in await store.tasks_of_loan(loan.loan_id)] == ["open"]
+
+
+async def test_a_dispute_or_an_opt_out_in_a_reply_is_kept_for_the_reports() -> None:
+    store, loan = InMemoryDeskStore(), Loan()
+    ctx = context(store)
+    dispute, other = loan.reply("dispute"), loan.reply("reschedule")
+    for reply in (dispute, dispute, other):
+        await intake.borrower_replied(reply, ctx)
+    [kept] = await store.contacts(loan.debtor_id, loan.loan_id, 10)
+    assert (kept.event_id, kept.kind, kept.intent) == (
+        dispute.event_id,
+        "reply_understood",
+        "dispute",
+    )

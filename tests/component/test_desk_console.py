@@ -1,0 +1,259 @@
+"""The desk's web console on the real application (memory deps): people sign in through the
+sandbox identity provider (the authorization-code flow, over HTTP), pages render in zh-CN and
+English, forms post the JSON API's commands, CSRF and other teams are refused, a call asks the
+real notifier's pre-call gate first, and a compliance officer downloads a report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from sandbox.identity import IdentityProvider
+from services.desk.adapters.call_gate import HttpCallGate
+from services.desk.adapters.memory import InMemoryDeskStore
+from services.desk.adapters.oidc import HttpCodeExchange
+from services.desk.app import build_app
+from services.desk.bootstrap import memory_deps
+from services.desk.domain.i18n_en import EN
+from services.desk.domain.i18n_zh import ZH
+from services.desk.settings import Settings
+from services.notifier.adapters.memory.store import InMemoryNotifierStore
+from services.notifier.app import build_app as build_notifier
+from services.notifier.bootstrap import memory_deps as notifier_deps
+from services.notifier.domain.model import directory_entry
+from services.notifier.settings import Settings as NotifierSettings
+from shared.events import ApplyCaseAction, Event, InteractionRecorded, encode
+from shared.jwks import StaticKeySet
+from shared.testing.factories import contact_details
+from shared.testing.memory import InMemoryEventPublisher
+from shared.testing.source import InMemorySource
+from tests.polling import eventually
+from tests.support.console import SECRET, fields, serve_provider, sign_in
+from tests.support.desk import Loan
+
+Client = TestClient[web.Request, web.Application]
+#: Monday 9 March 2026, 12:00 in Shanghai: the task (due 6 March) is overdue.
+NOW = datetime(2026, 3, 9, 4, 0, tzinfo=UTC)
+NUMBER = "+8613800000001"
+IDP = IdentityProvider(issuer="https://idp.bank.example")
+
+
+@dataclass
+class Console:
+    http: Client
+    idp: TestServer
+    store: InMemoryDeskStore
+    source: InMemorySource
+    publisher: InMemoryEventPublisher
+    gate_events: InMemoryEventPublisher
+    settings: Settings
+    loan: Loan
+
+    def arrive(self, topic: str, event: Event) -> None:
+        self.source.append(topic, encode(event, source="/dunwell/test"))
+
+    async def page(self, path: str, status: int = 200) -> str:
+        response = await self.http.get(path, allow_redirects=False)
+        assert response.status == status, await response.text()
+        return await response.text()
+
+
+async def _gate(loan: Loan) -> tuple[TestServer, InMemoryEventPublisher]:
+    """The real notifier (memory deps) as the pre-call gate; the borrower's number known."""
+    store, publisher = InMemoryNotifierStore(), InMemoryEventPublisher()
+    details = contact_details(loan.debtor_id, mobile=NUMBER, locale="zh-CN")
+    await store.upsert(directory_entry(details), as_of=details.occurred_at)
+    deps = notifier_deps(store=store, publisher=publisher, clock=lambda: NOW)
+    server = TestServer(build_notifier(NotifierSettings(contacts_token="gate-token"), deps))
+    await server.start_server()
+    return server, publisher
+
+
+@pytest.fixture
+async def console(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
+) -> AsyncIterator[Console]:
+    loan = Loan()
+    idp = await serve_provider(IDP)
+    gate, gate_events = await _gate(loan)
+    settings = Settings(
+        jwks_url=str(idp.make_url("/jwks.json")),
+        jwt_issuer=IDP.issuer,
+        oidc_authorize_url=str(idp.make_url("/authorize")),
+        oidc_token_url=str(idp.make_url("/oauth/token")),
+        console_session_secret=SECRET,
+        console_secure_cookies=False,
+        notifier_url=str(gate.make_url("/")),
+        notifier_token="gate-token",
+    )
+    store, source, publisher = InMemoryDeskStore(), InMemorySource(), InMemoryEventPublisher()
+    async with aiohttp.ClientSession() as session:
+        deps = memory_deps(
+            store=store,
+            source=source,
+            publisher=publisher,
+            clock=lambda: NOW,
+            keys=StaticKeySet(IDP.jwks()),
+            code_exchange=HttpCodeExchange(
+                settings.oidc_token_url or "", "dunwell-desk", None, session
+            ),
+            call_gate=HttpCallGate(str(gate.make_url("/")), "gate-token", session),
+        )
+        http = await aiohttp_client(build_app(settings, deps))
+        desk = Console(http, idp, store, source, publisher, gate_events, settings, loan)
+        topics = settings.kafka.topics
+        desk.arrive(topics.delinquency, loan.range("r2", day=5))
+        desk.arrive(topics.tasks, loan.task("instalment_request"))
+        await eventually(lambda: bool(store.tasks) and bool(store.cases))
+        yield desk
+    await gate.close()
+    await idp.close()
+
+
+def english_keys_or_words(page: str) -> list[str]:
+    """Catalogue keys, or English words of the catalogue, showing on a page."""
+    text = re.sub(r"<[^>]+>", " ", page)
+    shown = [key for key in ZH if re.search(rf"(?<![\w.]){re.escape(key)}(?![\w.])", text)]
+    english = {v for k, v in EN.items() if v != ZH[k] and " " in v and "{" not in v}
+    return shown + sorted(w for w in english if w in text)
+
+
+async def test_an_agent_signs_in_sees_the_overdue_task_and_opens_the_case(
+    console: Console,
+) -> None:
+    assert (
+        (await console.http.get("/console/tasks", allow_redirects=False))
+        .headers["Location"]
+        .startswith("/console/sign-in?next=")
+    )
+    landed = await sign_in(console.http, console.idp, "agent-7", "agent", "collections")
+    assert landed == "/console/tasks"
+    queue = await console.page("/console/queue")
+    assert '<html lang="zh-CN">' in queue
+    assert console.loan.loan_id in queue
+    assert "已超时" in queue
+    assert "申请分期" in queue
+    case = await console.page(f"/console/cases/{console.loan.loan_id}")
+    assert "1,500.00元" in case
+    assert "逾期中" in case
+    for page in (queue, case, await console.page("/console/tasks")):
+        assert english_keys_or_words(page) == []
+    english = await console.http.get("/console/lang/en?next=/console/queue")
+    text = await english.text()
+    assert '<html lang="en">' in text
+    assert "Overdue" in text
+    assert "Instalment request" in text
+
+
+async def test_an_instalment_plan_recorded_in_a_form_reaches_the_scheduler(
+    console: Console,
+) -> None:
+    await sign_in(console.http, console.idp, "agent-7")
+    loan_id = console.loan.loan_id
+    form = fields(await console.page(f"/console/cases/{loan_id}/action"), "action-form")
+    posted = await console.http.post(
+        f"/console/cases/{loan_id}/action",
+        data={**form, "action": "instalment_request", "note": "三期"},
+        allow_redirects=False,
+    )
+    assert posted.status == 303, await posted.text()
+    again = await console.http.post(
+        f"/console/cases/{loan_id}/action", data={**form, "action": "instalment_request"}
+    )
+    assert again.status == 200  # the same form twice is one action
+    [command] = console.publisher.events(console.settings.kafka.topics.case_actions)
+    assert isinstance(command, ApplyCaseAction)
+    assert (command.action, command.actor, command.origin) == (
+        "instalment_request",
+        "agent-7",
+        "agent",
+    )
+    case = await console.page(posted.headers["Location"])
+    assert "达成分期还款计划" in case
+    assert "三期" in case
+    assert "agent-7" in case
+
+
+@pytest.mark.parametrize("token", [None, "forged"], ids=["missing", "wrong"])
+async def test_a_form_post_without_the_sessions_csrf_token_is_403(
+    console: Console, token: str | None
+) -> None:
+    await sign_in(console.http, console.idp, "agent-7")
+    loan_id = console.loan.loan_id
+    form = fields(await console.page(f"/console/cases/{loan_id}/action"), "action-form")
+    form.pop("csrf")
+    if token:
+        form["csrf"] = token
+    refused = await console.http.post(
+        f"/console/cases/{loan_id}/action", data={**form, "action": "dispute"}
+    )
+    assert refused.status == 403
+    assert "CSRF" in await refused.text()
+    assert console.publisher.events(console.settings.kafka.topics.case_actions) == []
+    other_site = await console.http.post(
+        "/console/sign-out",
+        data={"csrf": form.get("csrf", "")},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert other_site.status == 403
+
+
+async def test_another_teams_agent_gets_a_403_page_and_sign_out_ends_the_session(
+    console: Console,
+) -> None:
+    await sign_in(console.http, console.idp, "agent-3", "agent", "field")
+    refused = await console.page(f"/console/cases/{console.loan.loan_id}", status=403)
+    assert "您无权查看或执行此操作" in refused
+    await console.page("/console/queue?team=collections", status=403)
+    csrf = fields(await console.page("/console/tasks"))["csrf"]
+    out = await console.http.post("/console/sign-out", data={"csrf": csrf}, allow_redirects=False)
+    assert out.headers["Location"] == "/console/sign-in?signed_out=1"
+    after = await console.http.get("/console/tasks", allow_redirects=False)
+    assert after.status == 303
+    assert after.headers["Location"].startswith("/console/sign-in")
+
+
+async def test_a_forged_or_replayed_callback_signs_nobody_in(console: Console) -> None:
+    forged = await console.http.get("/console/callback?code=x&state=y")
+    assert forged.status == 401
+    console.http.session.cookie_jar.update_cookies({"desk_session": "e30.AAAA"})
+    assert (await console.http.get("/console/tasks", allow_redirects=False)).status == 303
+
+
+async def test_a_call_asks_the_gate_first_and_reports_against_the_reservation(
+    console: Console,
+) -> None:
+    await sign_in(console.http, console.idp, "agent-7")
+    loan_id = console.loan.loan_id
+    form = fields(await console.page(f"/console/cases/{loan_id}/call"), "ask-form")
+    asked = await console.http.post(
+        f"/console/cases/{loan_id}/call", data={**form, "number": NUMBER, "purpose": "collection"}
+    )
+    page = await asked.text()
+    assert asked.status == 200, page
+    assert 'id="decision">允许' in page
+    outcome = fields(page, "outcome-form")
+    reported = await console.http.post(
+        f"/console/cases/{loan_id}/call/outcome",
+        data={**outcome, "status": "connected", "duration_s": "120", "summary": "同意分期"},
+        allow_redirects=False,
+    )
+    assert reported.status == 303, await reported.text()
+    made = [
+        e
+        for e in console.gate_events.events(NotifierSettings().kafka.topics.interactions)
+        if isinstance(e, InteractionRecorded) and e.kind == "call_made"
+    ]
+    assert [m.reason.split(",")[0] for m in made if m.reason] == ["connected"]
+    assert "agent agent-7" in (made[0].reason or "")
+    forged = {**outcome, "ticket": outcome["ticket"][:-2] + "xx", "status": "busy"}
+    assert (
+        await console.http.post(f"/console/cases/{loan_id}/call/outcome", data=forged)
+    ).status == 401

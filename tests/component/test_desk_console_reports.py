@@ -1,0 +1,133 @@
+"""The compliance reports in the console, on the real application (memory deps): figures from
+the interactions, replies and agents' actions the desk consumed, each report as a CSV; only
+compliance officers and supervisors see them."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from sandbox.identity import IdentityProvider
+from services.desk.adapters.memory import InMemoryDeskStore
+from services.desk.adapters.oidc import HttpCodeExchange
+from services.desk.app import build_app
+from services.desk.bootstrap import memory_deps
+from services.desk.settings import Settings
+from shared.events import BorrowerReplied, encode
+from shared.jwks import StaticKeySet
+from shared.testing.source import InMemorySource
+from tests.polling import eventually
+from tests.support.console import SECRET, serve_provider, sign_in
+from tests.support.desk import OPENED, Loan
+
+Client = TestClient[web.Request, web.Application]
+IDP = IdentityProvider(issuer="https://idp.bank.example")
+
+
+@pytest.fixture
+async def desk(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
+) -> AsyncIterator[tuple[Client, TestServer, Loan]]:
+    idp = await serve_provider(IDP)
+    settings = Settings(
+        jwks_url=str(idp.make_url("/jwks.json")),
+        jwt_issuer=IDP.issuer,
+        oidc_authorize_url=str(idp.make_url("/authorize")),
+        oidc_token_url=str(idp.make_url("/oauth/token")),
+        console_session_secret=SECRET,
+        console_secure_cookies=False,
+    )
+    store, source, loan = InMemoryDeskStore(), InMemorySource(), Loan()
+    topics = settings.kafka.topics
+    at = OPENED  # 10:00 in Shanghai, 4 March 2026
+    events = [
+        *(loan.interaction(occurred_at=at + timedelta(minutes=m)) for m in (0, 30, 60)),
+        loan.interaction("send_deferred", rules=("CN-FREQ-MSG",), occurred_at=at),
+        loan.interaction("send_blocked", rules=("CN-HOURS",), occurred_at=at),
+        loan.interaction("call_made", channel="voice", provider="agency-7", occurred_at=at),
+    ]
+    async with aiohttp.ClientSession() as session:
+        token_url = str(idp.make_url("/oauth/token"))
+        deps = memory_deps(
+            store=store,
+            source=source,
+            clock=lambda: datetime(2026, 3, 9, 4, 0, tzinfo=UTC),
+            keys=StaticKeySet(IDP.jwks()),
+            code_exchange=HttpCodeExchange(token_url, "dunwell-desk", None, session),
+        )
+        http = await aiohttp_client(build_app(settings, deps))
+        source.append(topics.tasks, encode(loan.task(), source="/t"))
+        for event in events:
+            source.append(topics.interactions, encode(event, source="/t"))
+        dispute = BorrowerReplied(
+            event_id="reply-dispute-1",
+            occurred_at=at,
+            debtor_id=loan.debtor_id,
+            loan_id=loan.loan_id,
+            channel="sms",
+            intent="dispute",
+        )
+        source.append(topics.replies, encode(dispute, source="/t"))
+        await eventually(lambda: len(store.contact_rows) == 7)
+        yield http, idp, loan
+    await idp.close()
+
+
+def rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+async def test_a_compliance_officer_reads_the_reports_and_downloads_csv(
+    desk: tuple[Client, TestServer, Loan],
+) -> None:
+    http, idp, loan = desk
+    await sign_in(http, idp, "compliance-1", "compliance", "")
+    page = await (await http.get("/console/reports?from=2026-03-01&to=2026-03-09")).text()
+    assert "合规报表" in page
+    assert "超出上限" in page  # three messages in one day against a cap of two
+    caps = await http.get("/console/reports/caps.csv?from=2026-03-01&to=2026-03-09")
+    assert caps.status == 200
+    assert caps.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in caps.headers["Content-Disposition"]
+    by_cap = {r["cap"]: r for r in rows(await caps.text())}
+    assert by_cap["messages"] == {
+        "debtor_id": loan.debtor_id,
+        "day": "2026-03-04",
+        "cap": "messages",
+        "count": "3",
+        "max": "2",
+        "over": "True",
+        "source": "CN-FREQ-MSG",
+    }
+    assert by_cap["calls"]["count"] == "1"
+    refusals = rows(await (await http.get("/console/reports/refusals.csv?from=2026-03-04")).text())
+    assert {(r["rule"], r["blocked"], r["deferred"]) for r in refusals} == {
+        ("CN-FREQ-MSG", "0", "1"),
+        ("CN-HOURS", "1", "0"),
+    }
+    disputes = rows(await (await http.get("/console/reports/disputes.csv?from=2026-03-04")).text())
+    assert [(r["what"], r["source"], r["age_days"]) for r in disputes] == [
+        ("dispute", "reply", "5")
+    ]
+    agencies = rows(await (await http.get("/console/reports/agencies.csv?from=2026-03-04")).text())
+    assert {r["agency"]: (r["calls_made"], r["messages"]) for r in agencies} == {
+        "agency-7": ("1", "0"),
+        "bank": ("0", "3"),
+    }
+    assert (await http.get("/console/reports/nothing.csv")).status == 404
+    assert (await http.get("/console/reports?from=2026-03-09&to=2026-03-01")).status == 409
+    assert (await http.get(f"/console/cases/{loan.loan_id}")).status == 403
+
+
+async def test_an_agent_may_not_read_the_reports(desk: tuple[Client, TestServer, Loan]) -> None:
+    http, idp, _ = desk
+    await sign_in(http, idp, "agent-7")
+    assert (await http.get("/console/reports")).status == 403
+    assert (await http.get("/console/reports/caps.csv")).status == 403
