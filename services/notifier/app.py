@@ -22,6 +22,7 @@ from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
 from services.notifier.entrypoints.calls import CALLS, CallsApi, call_routes
 from services.notifier.entrypoints.consumer import consumer_config, dispatch
 from services.notifier.entrypoints.contacts import CONTACTS, ContactsApi, contact_routes
+from services.notifier.entrypoints.email_inbound import accepts, mail_taker
 from services.notifier.entrypoints.email_unsubscribe import (
     UNSUBSCRIBE,
     UnsubscribeApi,
@@ -34,6 +35,7 @@ from services.notifier.handlers.calls import CallContext, release_expired
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.deferrals import dispatch_due
 from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details_batch
+from services.notifier.handlers.email_replies import InboundMailContext
 from services.notifier.settings import Settings
 from shared.calendars.monitoring import watch_calendar
 from shared.consumer import ConsumeLoop
@@ -82,6 +84,7 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
     app.cleanup_ctx.append(_resources(settings, deps, health, packs, sending))
     app.cleanup_ctx.append(_dispatcher(settings))
     app.cleanup_ctx.append(_call_releaser(settings))
+    app.cleanup_ctx.append(_inbound_mail(settings))
     app.cleanup_ctx.append(consumer_context(_consume(settings), health, settings.shutdown_grace_s))
     return app
 
@@ -212,6 +215,26 @@ def _call_releaser(settings: Settings) -> Context:
         await asyncio.wait({task})
 
     return releaser
+
+
+def _inbound_mail(settings: Settings) -> Context:
+    """The reply address's SMTP listener (replies and bounces), when the deps have one."""
+
+    async def inbound(app: web.Application) -> AsyncIterator[None]:
+        deps = app[DEPS]
+        if deps.mail_server is None:
+            yield
+            return
+        ctx = InboundMailContext(
+            callbacks=app[CALLBACKS],
+            message_domain=settings.mail_from.rpartition("@")[2] or "localhost",
+            dkim=deps.dkim,
+        )
+        domains = settings.email.accepted_domains or (settings.reply_address.rpartition("@")[2],)
+        async with deps.mail_server.serving(accepts(domains), mail_taker(ctx)):
+            yield
+
+    return inbound
 
 
 def _consume(settings: Settings) -> Callable[[web.Application], Awaitable[ConsumeLoop[Record]]]:

@@ -17,6 +17,8 @@ import aiohttp
 
 from services.notifier.adapters.channels.registry import build_callbacks, build_channels
 from services.notifier.adapters.directory_feed import KafkaDirectoryFeed
+from services.notifier.adapters.dkim import DkimVerifier
+from services.notifier.adapters.email_listener import SmtpListener
 from services.notifier.adapters.memory.channel import InMemoryChannel
 from services.notifier.adapters.memory.feed import InMemoryDirectoryFeed
 from services.notifier.adapters.memory.observer import InMemorySendObserver
@@ -28,6 +30,8 @@ from services.notifier.ports import (
     CallbackPlug,
     ChannelClient,
     DirectoryFeed,
+    DkimCheck,
+    MailServer,
     NotifierStore,
     SendObserver,
 )
@@ -63,6 +67,9 @@ class Deps:
     database_ready: Callable[[], Awaitable[bool]]
     #: The identity provider's keys; None when only the configured token signs callers in.
     keys: KeySet | None = None
+    #: The reply address's inbound SMTP listener (None: off), and DKIM when it is required.
+    mail_server: MailServer | None = None
+    dkim: DkimCheck | None = None
 
 
 def gate_clock(settings: Settings) -> Clock:
@@ -119,7 +126,22 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
             clock=gate_clock(settings),
             database_ready=store.ping,
             keys=await open_key_set(stack, settings),
+            mail_server=mail_server(settings),
+            dkim=DkimVerifier() if settings.email.dkim_required else None,
         )
+
+
+def mail_server(settings: Settings) -> MailServer | None:
+    """The inbound SMTP listener, when a port is set."""
+    email = settings.email
+    if email.inbound_port is None:
+        return None
+    return SmtpListener(
+        email.inbound_host,
+        email.inbound_port,
+        max_bytes=email.max_message_bytes,
+        hostname=settings.reply_address.rpartition("@")[2] or "localhost",
+    )
 
 
 @asynccontextmanager

@@ -69,3 +69,15 @@ REVIEW_DECISIONS: Final = Counter(
     "People's decisions from the desk's review queues, by queue, verdict and what was done.",
     ["queue", "verdict", "result"],  # result: applied | withdrawn | refused
 )
+INBOUND_MAIL: Final = Counter(
+    "notifier_inbound_mail",
+    "Mail at the reply address, by outcome (reply, unknown_sender, report, unmatched_report, "
+    "automatic, dkim_failed, unreadable, duplicate).",
+    ["outcome"],
+)
+EMAIL_BOUNCES: Final = Counter(
+    "notifier_email_bounces",
+    "Delivery status notifications matched to a send, by verdict (undeliverable: failed "
+    "5.x.x, the address marked; delayed: 4.x.x, only counted; other).",
+    ["verdict"],
+)

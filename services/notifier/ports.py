@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
 from services.notifier.domain.call_effects import CallEffects
 from services.notifier.domain.calls import CallRecord, CallReport, CallTicket
+from services.notifier.domain.email_inbound import ArrivedMail, KeptMail
 from services.notifier.domain.inbound import CallbackRequest, Inbound
 from services.notifier.domain.model import (
     Attempting,
@@ -226,8 +227,31 @@ class ReviewSends(Protocol):
         ...
 
 
+class EmailStore(Protocol):
+    """What mail arriving at the reply address leaves: bounced addresses, and kept mail."""
+
+    async def mark_undeliverable(self, debtor_id: str, point_id: str, at: datetime) -> bool:
+        """An email contact point that bounced for good (a DSN, 5.x.x); False if already."""
+        ...
+
+    async def undeliverable(self, debtor_id: str) -> frozenset[str]:
+        """The debtor's contact points that bounced for good."""
+        ...
+
+    async def keep_mail(self, mail: KeptMail) -> bool:
+        """Keep a message no reply path took, for a person; False if kept before (by key)."""
+        ...
+
+
 class NotifierStore(
-    ContactDirectory, SendLedger, GateStore, CallbackStore, CallStore, ReviewSends, Protocol
+    ContactDirectory,
+    SendLedger,
+    GateStore,
+    CallbackStore,
+    CallStore,
+    ReviewSends,
+    EmailStore,
+    Protocol,
 ):
     """Everything the notifier keeps, as one database provides it."""
 
@@ -266,6 +290,25 @@ class SendObserver(Protocol):
 
     def backlog(self, waiting: int) -> None:
         """How many sends wait for a permitted time."""
+        ...
+
+
+class MailServer(Protocol):
+    """The inbound SMTP listener of the reply address."""
+
+    def serving(
+        self, accepts: Callable[[str], bool], take: Callable[[ArrivedMail], Awaitable[str]]
+    ) -> AbstractAsyncContextManager[None]:
+        """Listen while the context is open: recipients ``accepts`` refuses are refused at
+        RCPT; each message is handed to ``take``, whose answer is the SMTP reply to DATA."""
+        ...
+
+
+class DkimCheck(Protocol):
+    """DKIM (RFC 6376) verification of an arrived message."""
+
+    async def verify(self, raw: bytes) -> bool:
+        """Whether the message carries a DKIM signature that verifies."""
         ...
 
 

@@ -28,6 +28,7 @@ from services.notifier.domain.sends import Delivery, Send, contact_point_id, gat
 from services.notifier.domain.templates import RenderFailed, TemplateMissing
 from services.notifier.handlers.context import DeliveryExhausted, SendContext
 from services.notifier.handlers.delivery import deliver, send_later
+from services.notifier.handlers.email_bounces import bounced
 from services.notifier.handlers.email_unsubscribe import with_list_headers
 from services.notifier.handlers.outcomes import record_blocked, record_gated, record_stopped
 from services.notifier.handlers.recovery import replay
@@ -167,6 +168,9 @@ async def _ready(
         return False
     if entry is None or entry.address(channel) is None:
         await _hold(ctx, send, ticket, f"no {channel} contact point yet")
+        return False
+    if await bounced(ctx.store, entry, channel):  # a data gap: held and alerted, not sent
+        await _hold(ctx, send, ticket, f"the {channel} address bounced: undeliverable")
         return False
     return True
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from services.notifier.adapters.memory.calls import InMemoryCalls
+from services.notifier.adapters.memory.email import InMemoryEmail
 from services.notifier.adapters.memory.review import InMemoryReviewSends
 from services.notifier.domain.calls import CallRecord
 from services.notifier.domain.gate import LEASE, history_since, ledger_status, reservation
@@ -37,7 +38,7 @@ def _identity(ticket: GateTicket) -> tuple[str, str, int, str]:
     return (ticket.debtor_id, ticket.debt_id, ticket.episode, ticket.purpose)
 
 
-class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends):
+class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends, InMemoryEmail):
     """The whole :class:`~services.notifier.ports.NotifierStore` in dictionaries."""
 
     def __init__(self) -> None:
@@ -55,6 +56,7 @@ class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends):
         self.unusable: dict[str, set[str]] = defaultdict(set)
         self.calls: dict[str, CallRecord] = {}
         self.kept_sends: dict[str, KeptSend] = {}
+        InMemoryEmail.__init__(self)
 
     async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None:
         current = self.contacts.get(contact.debtor_id)

@@ -146,3 +146,24 @@ review_sends = Table(
     Column("kept_at", DateTime(timezone=True), nullable=False),
     Column("withdrawn", String(300)),
 )
+
+#: Email contact points a delivery status notification reported undeliverable (5.x.x).
+bounced_points = Table(
+    "notifier_bounced_points",
+    metadata,
+    Column("debtor_id", String(128), primary_key=True),
+    Column("point_id", String(64), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+#: Mail at the reply address no reply path took (unknown sender, unmatched bounce, failed
+#: DKIM, unreadable), kept whole for a person.
+kept_mail = Table(
+    "notifier_kept_mail",
+    metadata,
+    Column("mail_key", String(128), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("reason", String(32), nullable=False),
+    Column("sender_point", String(64)),
+    Column("raw", LargeBinary, nullable=False),
+)

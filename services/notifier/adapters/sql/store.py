@@ -6,12 +6,20 @@ from services.notifier.adapters.sql.callbacks import SqlCallbacks
 from services.notifier.adapters.sql.calls import SqlCalls
 from services.notifier.adapters.sql.deferrals import SqlDeferrals
 from services.notifier.adapters.sql.directory import SqlDirectory
+from services.notifier.adapters.sql.email import SqlEmail
 from services.notifier.adapters.sql.gate import SqlGate
 from services.notifier.adapters.sql.ledger import SqlLedger
 from services.notifier.adapters.sql.review import SqlReviewSends
 
 
 class SqlNotifierStore(
-    SqlDirectory, SqlCallbacks, SqlLedger, SqlGate, SqlDeferrals, SqlCalls, SqlReviewSends
+    SqlDirectory,
+    SqlCallbacks,
+    SqlLedger,
+    SqlGate,
+    SqlDeferrals,
+    SqlCalls,
+    SqlReviewSends,
+    SqlEmail,
 ):
     """:class:`~services.notifier.ports.NotifierStore` in one relational database."""
