@@ -175,6 +175,11 @@ class CallbackStore(Protocol):
         """Remember a callback; False when it was seen before (a replay or a retry)."""
         ...
 
+    # Email points that bounced for good (a DSN, 5.x.x); mail kept for a person. Once each.
+    async def mark_undeliverable(self, debtor_id: str, point_id: str, at: datetime) -> bool: ...
+    async def undeliverable(self, debtor_id: str) -> frozenset[str]: ...
+    async def keep_mail(self, mail: KeptMail) -> bool: ...
+
 
 class CallStore(Protocol):
     """The pre-call gate's calls: asked, reserved, released, reported; each once."""
@@ -227,31 +232,8 @@ class ReviewSends(Protocol):
         ...
 
 
-class EmailStore(Protocol):
-    """What mail arriving at the reply address leaves: bounced addresses, and kept mail."""
-
-    async def mark_undeliverable(self, debtor_id: str, point_id: str, at: datetime) -> bool:
-        """An email contact point that bounced for good (a DSN, 5.x.x); False if already."""
-        ...
-
-    async def undeliverable(self, debtor_id: str) -> frozenset[str]:
-        """The debtor's contact points that bounced for good."""
-        ...
-
-    async def keep_mail(self, mail: KeptMail) -> bool:
-        """Keep a message no reply path took, for a person; False if kept before (by key)."""
-        ...
-
-
 class NotifierStore(
-    ContactDirectory,
-    SendLedger,
-    GateStore,
-    CallbackStore,
-    CallStore,
-    ReviewSends,
-    EmailStore,
-    Protocol,
+    ContactDirectory, SendLedger, GateStore, CallbackStore, CallStore, ReviewSends, Protocol
 ):
     """Everything the notifier keeps, as one database provides it."""
 
@@ -294,22 +276,16 @@ class SendObserver(Protocol):
 
 
 class MailServer(Protocol):
-    """The inbound SMTP listener of the reply address."""
+    """The reply address's SMTP listener: while ``serving``, recipients ``accepts`` refuses
+    are refused at RCPT, and each message goes to ``take``, whose answer is DATA's reply."""
 
     def serving(
         self, accepts: Callable[[str], bool], take: Callable[[ArrivedMail], Awaitable[str]]
-    ) -> AbstractAsyncContextManager[None]:
-        """Listen while the context is open: recipients ``accepts`` refuses are refused at
-        RCPT; each message is handed to ``take``, whose answer is the SMTP reply to DATA."""
-        ...
+    ) -> AbstractAsyncContextManager[None]: ...
 
 
 class DkimCheck(Protocol):
-    """DKIM (RFC 6376) verification of an arrived message."""
-
-    async def verify(self, raw: bytes) -> bool:
-        """Whether the message carries a DKIM signature that verifies."""
-        ...
+    async def verify(self, raw: bytes) -> bool: ...  # a DKIM signature (RFC 6376) that holds
 
 
 class DirectoryFeed(Protocol):

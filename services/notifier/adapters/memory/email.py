@@ -9,7 +9,7 @@ from services.notifier.domain.email_inbound import KeptMail
 
 
 class InMemoryEmail:
-    """:class:`~services.notifier.ports.EmailStore` in dictionaries."""
+    """the email part of :class:`~services.notifier.ports.CallbackStore` in dictionaries."""
 
     def __init__(self) -> None:
         self.bounced: dict[str, set[str]] = defaultdict(set)

@@ -12,7 +12,7 @@ from services.notifier.domain.email_inbound import KeptMail
 
 
 class SqlEmail(SqlBase):
-    """:class:`~services.notifier.ports.EmailStore` in SQL."""
+    """the email part of :class:`~services.notifier.ports.CallbackStore` in SQL."""
 
     async def mark_undeliverable(self, debtor_id: str, point_id: str, at: datetime) -> bool:
         stmt = (
