@@ -16,17 +16,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from shared.errors import RetryableError
 
 
-def create_engine(url: str) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
     """An engine for ``url``; SQLite gets WAL, synchronous=FULL and a busy timeout.
 
     A database that cannot be reached, or that cut the connection (a restart, a failover),
     raises :class:`RetryableError`: callers back off and try again instead of crashing.
+    PostgreSQL connections are not pinged at each checkout (a round trip per transaction):
+    a connection the server dropped fails its first statement as a disconnect, which
+    invalidates the pool and is retryable, so the retry runs on fresh connections.
 
     :param url: ``sqlite+aiosqlite:///path`` or ``postgresql+psycopg://user@host:port/db``.
+    :param pool_size: PostgreSQL connections kept open (as many as the caller's concurrency).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        engine = create_async_engine(
+            url, pool_pre_ping=False, pool_size=pool_size, max_overflow=pool_size
+        )
     else:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

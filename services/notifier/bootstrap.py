@@ -86,8 +86,9 @@ def callback_plugs(settings: Settings) -> Mapping[str, CallbackPlug]:
 
 
 async def open_store(stack: AsyncExitStack, settings: Settings) -> SqlNotifierStore:
-    """The SQL store, migrated to head; its engine closes with ``stack``."""
-    engine = create_engine(settings.database_url)
+    """The SQL store, migrated to head; its engine closes with ``stack``. On PostgreSQL its
+    pool holds a connection for every concurrent send, and a few for callbacks and calls."""
+    engine = create_engine(settings.database_url, pool_size=settings.send_concurrency + 4)
     stack.push_async_callback(engine.dispose)
     store = SqlNotifierStore(engine)
     await store.migrate()
