@@ -10,6 +10,7 @@ LOCAL_DESK_TOKENS: Final = {
     "agent-1": {"token": "local-collector-token", "role": "agent", "team": "collections"},
     "agent-2": {"token": "local-field-agent-token", "role": "agent", "team": "field"},
     "supervisor-1": {"token": "local-supervisor-token", "role": "supervisor"},
+    "compliance-1": {"token": "local-compliance-token", "role": "compliance"},
 }
 
 

@@ -71,6 +71,8 @@ class StackConfig:
     credentials: Credentials = field(default_factory=Credentials)
     #: The local identity provider (sandbox.identity): the desk takes its tokens too.
     identity_url: str | None = None
+    #: The notifier's approved-template registry, when not the shipped one (tests).
+    notifier_templates: Path | None = None
 
     def env(self, service: str) -> dict[str, str]:
         """The environment of one service's process."""
@@ -102,6 +104,8 @@ class StackConfig:
             env[prefix + "PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.ports['notifier']}"
             env[prefix + "CALLBACK_SECRET"] = self.credentials.callback_secret
             env[prefix + "CONTACTS_TOKEN"] = LOCAL_DIALLER_TOKEN
+            if self.notifier_templates is not None:
+                env[prefix + "TEMPLATES_FILE"] = str(self.notifier_templates)
             if self.providers_url:
                 env.update(provider_env(prefix, self.providers_url, self.credentials))
         if service == "scheduler":
