@@ -97,17 +97,7 @@ class StackConfig:
                 env[key + "NAME"] = texts.name
                 env[key + "OFFICIAL_HOTLINE"] = texts.official_hotline
         if service == "notifier":
-            env[prefix + "SMTP_PORT"] = str(self.smtp_port)
-            env.update(institution_env(prefix, f"http://127.0.0.1:{self.ports['audit']}/verify"))
-            env[prefix + "CLOCK_START"] = self.notifier_clock_start
-            env[prefix + "DEFERRAL_POLL_S"] = "1"
-            env[prefix + "PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.ports['notifier']}"
-            env[prefix + "CALLBACK_SECRET"] = self.credentials.callback_secret
-            env[prefix + "CONTACTS_TOKEN"] = LOCAL_DIALLER_TOKEN
-            if self.notifier_templates is not None:
-                env[prefix + "TEMPLATES_FILE"] = str(self.notifier_templates)
-            if self.providers_url:
-                env.update(provider_env(prefix, self.providers_url, self.credentials))
+            env.update(self._notifier_env(prefix))
         if service == "scheduler":
             env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
         if service == "desk":
@@ -115,6 +105,22 @@ class StackConfig:
             gate = (self.ports["notifier"], LOCAL_DIALLER_TOKEN)
             env.update(console_env(prefix, self.identity_url, *gate))
             env[prefix + "CLOCK_START"] = self.notifier_clock_start
+        return env
+
+    def _notifier_env(self, prefix: str) -> dict[str, str]:
+        env = {
+            prefix + "SMTP_PORT": str(self.smtp_port),
+            **institution_env(prefix, f"http://127.0.0.1:{self.ports['audit']}/verify"),
+            prefix + "CLOCK_START": self.notifier_clock_start,
+            prefix + "DEFERRAL_POLL_S": "1",
+            prefix + "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports['notifier']}",
+            prefix + "CALLBACK_SECRET": self.credentials.callback_secret,
+            prefix + "CONTACTS_TOKEN": LOCAL_DIALLER_TOKEN,
+        }
+        if self.notifier_templates is not None:
+            env[prefix + "TEMPLATES_FILE"] = str(self.notifier_templates)
+        if self.providers_url:
+            env.update(provider_env(prefix, self.providers_url, self.credentials))
         return env
 
 
