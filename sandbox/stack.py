@@ -154,6 +154,8 @@ def provider_env(prefix: str, url: str, c: Credentials) -> dict[str, str]:
         prefix + "WECHAT__APP_ID": c.wechat_app_id,
         prefix + "WECHAT__APP_SECRET": c.wechat_secret,
         prefix + "WECHAT__CALLBACK_TOKEN": c.wechat_token,
+        prefix + "WECHAT__ENCRYPTION": c.wechat_encryption,
+        prefix + "WECHAT__ENCODING_AES_KEY": c.wechat_aes_key,
         prefix + "PROVIDER_TIMEOUT_S": "3",
     }
 

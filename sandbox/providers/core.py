@@ -46,6 +46,9 @@ class Credentials:
     wechat_app_id: str = "wx5a9e0sandbox01"
     wechat_secret: str = "sandbox-wechat-secret"  # noqa: S105 - sandbox credentials
     wechat_token: str = "sandbox-wechat-token"  # noqa: S105 - sandbox credentials
+    #: The account's message encryption: safe mode, as banks' accounts use it.
+    wechat_encryption: str = "safe"
+    wechat_aes_key: str = "SandboxEncodingAESKey0123456789abcdefghijkl"
     sign_name: str = "澄河示范银行"  # the demo bank's approved SMS signature
     callback_secret: str = "sandbox-callback-secret"  # noqa: S105 - sandbox credentials
 

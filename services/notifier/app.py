@@ -111,6 +111,7 @@ def send_context(
         hold_recheck=timedelta(seconds=settings.hold_recheck_s),
         max_hold=timedelta(hours=settings.max_hold_h),
         unsubscribe=unsubscribe_links(settings),
+        wechat_message=settings.wechat.message_type,
     )
 
 
@@ -159,6 +160,7 @@ def _resources(
                 replies_topic=topics.replies,
                 packs=packs,
                 clock=deps.clock,
+                verification_secret=settings.verification_secret.get_secret_value().encode(),
             )
             links = unsubscribe_links(settings)
             app[UNSUBSCRIBE] = UnsubscribeApi(app[CALLBACKS], links.keys, settings.institution)

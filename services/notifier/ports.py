@@ -159,9 +159,9 @@ class GateStore(Protocol):
 
 
 class CallbackStore(Protocol):
-    async def find_send(self, provider_message_ids: list[str]) -> SentMessage | None:
-        """The send a provider's message id (or our out-id) belongs to."""
-        ...
+    # The send a provider's id (or our out-id) names; a debtor's sends no provider id names.
+    async def find_send(self, provider_message_ids: list[str]) -> SentMessage | None: ...
+    async def unnamed_sends(self, debtor_id: str, channel: Channel) -> list[SentMessage]: ...
 
     async def find_debtor(self, point_id: str) -> str | None:
         """The debtor a contact point (by :func:`contact_point_id`) belongs to."""

@@ -166,6 +166,39 @@ class TestLedger:
         assert await store.first_time("aliyun:receipt:biz-15", NOW)
         assert not await store.first_time("aliyun:receipt:biz-15", NOW)
 
+    async def test_unnamed_sends_are_the_uncertain_and_the_ones_known_by_our_key(
+        self, store: NotifierStore
+    ) -> None:
+        early, late = NOW - timedelta(days=2), NOW - timedelta(minutes=5)
+        cases = {
+            "u-old|wechat": (early, SendStatus.UNCERTAIN, None),
+            "u-new|wechat": (late, SendStatus.UNCERTAIN, None),
+            "s-key|wechat": (NOW, SendStatus.SENT, "s-key|wechat"),
+            "s-id|wechat": (NOW, SendStatus.SENT, "2000001"),
+            "f|wechat": (NOW, SendStatus.FAILED, None),
+        }
+        for key, (at, status, provider_id) in cases.items():
+            await store.decide(ticket(key, debtor="d9", at=at, channel="wechat"), lambda _: ALLOW)
+            await store.settle(key, status, provider_id, "wechat")
+        await store.decide(ticket("u-sms|sms", debtor="d9", at=late), lambda _: ALLOW)
+        await store.settle("u-sms|sms", SendStatus.UNCERTAIN)
+        at = NOW + timedelta(seconds=1)
+        await store.decide(
+            ticket("p|wechat", debtor="d9", at=at, channel="wechat"), lambda _: ALLOW
+        )
+        found = await store.unnamed_sends("d9", "wechat")
+        assert [(s.key, s.status, s.claimed_at) for s in found][:2] == [
+            ("u-old|wechat", SendStatus.UNCERTAIN, early),
+            ("u-new|wechat", SendStatus.UNCERTAIN, late),
+        ]
+        assert [(s.key, s.status) for s in found[1:]] == [
+            ("u-new|wechat", SendStatus.UNCERTAIN),
+            ("s-key|wechat", SendStatus.SENT),
+            ("p|wechat", SendStatus.PENDING),
+        ]
+        assert found[0].loan_id == "loan-1"
+        assert await store.unnamed_sends("d0", "wechat") == []
+
     async def test_block_and_escalate_settle_the_ledger(self, store: NotifierStore) -> None:
         await store.decide(ticket("r8|sms"), lambda _: Decision(outcome=Outcome.BLOCK))
         await store.decide(ticket("r9|sms"), lambda _: Decision(outcome=Outcome.ESCALATE))

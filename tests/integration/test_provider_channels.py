@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import quote_plus
 
@@ -27,6 +28,7 @@ from services.notifier.adapters.channels.twilio import TwilioSms
 from services.notifier.adapters.channels.wechat import TokenCache, WeChatTemplates
 from services.notifier.domain.model import DeliveryUncertain, SendLater
 from services.notifier.domain.templates import Institution, Rendered, TemplateRegistry
+from services.notifier.domain.wechat_copy import WeChatMessage
 from shared.testing.factories import contact_request
 
 CRED = Credentials()
@@ -245,10 +247,35 @@ class TestWeChat:
             session, tokens, endpoint=f"{sandbox.url}/wechat", link_url=None
         ), tokens
 
-    def wechat_message(self) -> Rendered:
+    def wechat_message(self, kind: WeChatMessage = "template") -> Rendered:
         return TemplateRegistry.load().render(
-            contact_request(), "wechat", "zh-CN", BANK, "WXCODE23"
+            contact_request(), "wechat", "zh-CN", BANK, "WXCODE23", kind
         )
+
+    @pytest.mark.parametrize("kind", ["template", "subscribe"])
+    async def test_the_phone_shows_exactly_the_text_the_gate_judged(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession, kind: WeChatMessage
+    ) -> None:
+        client, _ = self.client(sandbox, session)
+        message = self.wechat_message(kind)
+        found = await client.attempt(OPENID, message, key="r1|wechat", message_id="m")
+        [shown] = sandbox.state.received
+        assert shown.text == message.body  # WeChat fills its approved copy with our fields
+        assert shown.code == "WXCODE23"
+        # A subscribe message is answered without an id: it is known by our key until its
+        # send-finished push names it.
+        assert (found == "r1|wechat") is (kind == "subscribe")
+        assert found == "r1|wechat" or found.isdigit()
+
+    async def test_a_subscribe_field_wechat_would_refuse_is_refused_as_misconfigured(
+        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
+    ) -> None:
+        client, _ = self.client(sandbox, session)
+        good = self.wechat_message("subscribe")
+        bad = replace(good, wechat_fields=good.wechat_fields | {"amount3": "1,234.50元"})
+        with pytest.raises(ProviderMisconfigured, match="47003"):
+            await client.attempt(OPENID, bad, key="r2|wechat", message_id="m")
+        assert sandbox.state.received == []
 
     async def test_the_token_is_fetched_once_and_shared(
         self, sandbox: ProviderSandbox, session: aiohttp.ClientSession

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from shared.events import Channel
 
-#: How old a signed callback may be, and how long its nonce is remembered (seconds).
+#: How old a signed callback may be (seconds).
 FRESHNESS_S = 300
 
 
@@ -40,6 +40,11 @@ class Receipt:
     ids: tuple[str, ...]
     status: str
     dedupe: str
+    #: The recipient, when the provider names it (WeChat): what matches a send whose id we
+    #: never learned (an uncertain send, a subscribe message).
+    recipient: tuple[Channel, str] | None = None
+    #: The provider says the message did not arrive (blocked, refused, failed).
+    failed: bool = False
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,8 @@ class SentMessage:
     debtor_id: str
     loan_id: str | None
     channel: Channel
+    status: SendStatus = SendStatus.SENT
+    claimed_at: datetime | None = None
 
 
 class AlreadyDecided(Exception):

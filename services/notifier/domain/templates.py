@@ -23,6 +23,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 # Re-exported: callers name the institution and the locale through the templates module.
 from services.notifier.domain.institution import Institution as Institution
 from services.notifier.domain.institution import Locale as Locale
+from services.notifier.domain.wechat_copy import (
+    CODE_KEY,
+    FieldRefused,
+    WeChatMessage,
+    check_subscribe,
+    content_digest,
+    sent_fields,
+)
 from shared.errors import ConfigurationError
 from shared.events import Channel, ContactRequested
 
@@ -45,7 +53,11 @@ class Texts(_Frozen):
     subject: str
     email: str
     sms: str
+    #: Our copy of the WeChat template as approved on WeChat's side: it may name only the
+    #: template's fields (what is sent), never other values.
     wechat: str
+    #: The same for the subscribe message, where the template has one.
+    wechat_subscribe: str | None = None
 
 
 class Template(_Frozen):
@@ -60,6 +72,10 @@ class Template(_Frozen):
     provider_codes: dict[str, dict[Locale, str]] = {}
     #: WeChat template fields and the value each one shows.
     wechat_fields: dict[str, str] = {}
+    #: The subscribe message's typed fields (``thing1``, ``amount2``...) and their values.
+    wechat_subscribe_fields: dict[str, str] = {}
+    #: How this template goes on WeChat; None: as the account's settings say.
+    wechat_message: WeChatMessage | None = None
 
 
 class Registry(_Frozen):
@@ -86,9 +102,11 @@ class Rendered:
     params: dict[str, str]
     sms_params: tuple[str, ...] = ()
     provider_codes: dict[str, str] = field(default_factory=dict)
-    wechat_fields: dict[str, str] = field(default_factory=dict)
     #: Extra mail headers (List-Unsubscribe); not content, so not in :attr:`sha256`.
     headers: tuple[tuple[str, str], ...] = ()
+    #: WeChat: each field sent and its value (exactly what goes out), and the message type.
+    wechat_fields: dict[str, str] = field(default_factory=dict)
+    wechat_message: WeChatMessage = "template"
 
     def provider_code(self, provider: str) -> str:
         """The provider's code for this template and locale; raises if it has none."""
@@ -99,6 +117,10 @@ class Rendered:
 
     @property
     def sha256(self) -> str:
+        """The evidence's hash of what was sent: a WeChat message's fields, else the text."""
+        if self.wechat_fields:
+            code = self.provider_codes.get(CODE_KEY[self.wechat_message], "")
+            return content_digest(self.wechat_message, code, self.wechat_fields)
         return hashlib.sha256(f"{self.subject}\n{self.body}".encode()).hexdigest()
 
 
@@ -142,20 +164,24 @@ class TemplateRegistry:
         locale: Locale,
         institution: Institution,
         code: str,
+        wechat: WeChatMessage = "template",
     ) -> Rendered:
         """The message for ``request`` on ``channel`` in ``locale``, with that locale's texts of
-        ``institution``; raises if not approved."""
-        template = self._by_id.get(request.template_id)
-        if template is None:
-            raise TemplateMissing(f"no approved template {request.template_id}")
+        ``institution``; raises if not approved. ``wechat``: the account's WeChat message type
+        (a template may name its own)."""
+        template = self.template(request.template_id)
         locale = locale if locale in template.texts else "zh-CN"
         texts = template.texts.get(locale)
         if texts is None:
             raise TemplateMissing(f"template {template.id} has no {locale} text")
         values = _values(request, locale, institution, code)
+        kind: WeChatMessage = template.wechat_message or wechat
+        fields = self._wechat_fields(template, kind, values) if channel == "wechat" else {}
+        source = _wechat_copy(template, texts, kind) if channel == "wechat" else None
         try:
             subject = self._compiled(texts.subject).render(values)
-            body = self._compiled(getattr(texts, channel)).render(values)
+            # A WeChat copy sees only the fields sent: what it says is what the borrower reads.
+            body = self._compiled(source or getattr(texts, channel)).render(fields or values)
         except TemplateError as e:
             raise RenderFailed(f"template {template.id} failed: {type(e).__name__}") from e
         return Rendered(
@@ -168,8 +194,31 @@ class TemplateRegistry:
             provider_codes={
                 p: codes[locale] for p, codes in template.provider_codes.items() if locale in codes
             },
-            wechat_fields=dict(template.wechat_fields),
+            wechat_fields=fields,
+            wechat_message=kind,
         )
+
+    @staticmethod
+    def _wechat_fields(
+        template: Template, kind: WeChatMessage, values: dict[str, str]
+    ) -> dict[str, str]:
+        wanted = template.wechat_subscribe_fields if kind == "subscribe" else template.wechat_fields
+        if not wanted:
+            raise TemplateMissing(f"template {template.id} has no WeChat {kind} message fields")
+        fields = sent_fields(wanted, values)
+        if kind == "subscribe":
+            try:
+                check_subscribe(fields)
+            except FieldRefused as e:
+                raise RenderFailed(f"template {template.id}: WeChat would refuse {e}") from e
+        return fields
+
+
+def _wechat_copy(template: Template, texts: Texts, kind: WeChatMessage) -> str:
+    copy = texts.wechat_subscribe if kind == "subscribe" else texts.wechat
+    if not copy:
+        raise TemplateMissing(f"template {template.id} has no WeChat {kind} copy")
+    return copy
 
 
 def format_amount(amount: Decimal, currency: str, locale: Locale) -> str:
@@ -212,6 +261,10 @@ def _values(
         "account": request.account_masked,
         "last4": request.account_masked[-4:],
         "amount": format_amount(request.amount_due, request.currency, locale),
+        # The amount as WeChat's typed amount field takes it: no grouping, one sign.
+        "amount_figure": f"{request.amount_due:.2f}元"
+        if request.currency == "CNY"
+        else f"{request.currency} {request.amount_due:.2f}",
         "days_past_due": str(request.days_past_due),
         "payment": texts.payment_instructions,
         "complaints": texts.complaint_channel,

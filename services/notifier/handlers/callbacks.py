@@ -7,29 +7,17 @@ Processing is quick, so providers get their answer in time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 
 from services.notifier.domain.freshness import local_today
 from services.notifier.domain.inbound import Receipt, Reply
-from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.replies import Understood, understand
 from services.notifier.domain.sends import contact_point_id
+from services.notifier.handlers.callback_context import CallbackContext as CallbackContext
+from services.notifier.handlers.receipt_match import match_by_recipient
 from services.notifier.metrics import CALLBACKS_RECEIVED
-from services.notifier.ports import NotifierStore
 from shared.events import BorrowerReplied, InteractionRecorded, derived_event_id
-from shared.ports import EventPublisher
-
-
-@dataclass(frozen=True)
-class CallbackContext:
-    store: NotifierStore
-    publisher: EventPublisher
-    interactions_topic: str
-    replies_topic: str
-    packs: Sequence[Pack]
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 class ReceiptTooEarly(Exception):
@@ -45,6 +33,8 @@ async def take_receipt(ctx: CallbackContext, provider: str, receipt: Receipt) ->
     """
     ids = list(receipt.ids)
     sent = await ctx.store.find_send([i for i in ids if i])
+    if sent is None:
+        sent = await match_by_recipient(ctx, provider, receipt)
     if sent is None:
         CALLBACKS_RECEIVED.labels(provider, "unknown").inc()
         raise ReceiptTooEarly(provider)

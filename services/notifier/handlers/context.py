@@ -10,6 +10,7 @@ from services.notifier.domain.email_unsubscribe import UnsubscribeLinks
 from services.notifier.domain.institution import Institution
 from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.templates import TemplateRegistry
+from services.notifier.domain.wechat_copy import WeChatMessage
 from services.notifier.ports import ChannelClient, NotifierStore, SendObserver
 from shared.errors import PermanentError
 from shared.events import Channel
@@ -48,3 +49,5 @@ class SendContext:
     unsubscribe: UnsubscribeLinks | None = None
     #: Escalating rules a person approved for the send being handled (a review's approval).
     approved: frozenset[str] = frozenset()
+    #: How WeChat messages go unless a template names its own (template or subscribe).
+    wechat_message: WeChatMessage = "template"

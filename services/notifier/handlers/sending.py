@@ -81,7 +81,9 @@ async def send_on_channel(request: ContactRequested, channel: Channel, ctx: Send
     if entry is None or address is None or client is None:
         return  # (_ready has recorded why)
     try:
-        message = ctx.templates.render(request, channel, entry.locale, ctx.institution, send.code)
+        message = ctx.templates.render(
+            request, channel, entry.locale, ctx.institution, send.code, ctx.wechat_message
+        )
     except (TemplateMissing, RenderFailed) as e:
         await record_blocked(ctx, send, str(e))
         return

@@ -1,12 +1,12 @@
-"""WeChat Official Account, the whole plug: settings, template messages with one access-token
-cache per process, and the signed server-URL verification and pushes.
+"""WeChat Official Account, the whole plug: settings, template and subscribe messages with one
+access-token cache per process, and the server URL's pushes (:mod:`.wechat_push`, in
+plaintext, compatible or safe mode).
 
 Tokens come from ``cgi-bin/stable_token``, which hands every caller the same token while it is
 valid, so pods sharing an account do not invalidate each other's tokens (the problem that
 ``cgi-bin/token`` has). The cache refreshes ahead of expiry, refreshes once on 40001/42001 and
 retries the send; 45009 (daily quota spent) and 43117 (too frequent for this user) defer the
-send; 43101 (the user refused) is final. Pushes are signed (SHA-1 of the sorted token,
-timestamp and nonce), fresh and taken once: a delivery event, an unfollow or a text.
+send; 43101 (the user refused) is final.
 """
 
 from __future__ import annotations
@@ -14,17 +14,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from xml.etree.ElementTree import Element
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from defusedxml.ElementTree import ParseError, fromstring
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
-from services.notifier.adapters.channels.callbacks import NonceCache
 from services.notifier.adapters.channels.errors import (
     ProviderMisconfigured,
     ProviderUnavailable,
@@ -33,19 +30,11 @@ from services.notifier.adapters.channels.errors import (
 from services.notifier.adapters.channels.http import provider_call
 from services.notifier.adapters.channels.plug import Common
 from services.notifier.adapters.channels.resilience import Resilient
-from services.notifier.adapters.channels.signing import wechat_signature
-from services.notifier.domain.inbound import (
-    FRESHNESS_S,
-    Answer,
-    CallbackRefused,
-    CallbackRequest,
-    Inbound,
-    Receipt,
-    Reply,
-    same,
-)
+from services.notifier.adapters.channels.wechat_crypto import WeChatCrypto, aes_key
+from services.notifier.adapters.channels.wechat_push import Encryption, WeChatCallbacks
 from services.notifier.domain.model import DeliveryUncertain, SendLater
 from services.notifier.domain.templates import Rendered
+from services.notifier.domain.wechat_copy import CODE_KEY, WeChatMessage
 
 CHINA = ZoneInfo("Asia/Shanghai")
 TOKEN_INVALID = {40001, 42001, 40014}
@@ -63,7 +52,29 @@ class WeChatSettings(BaseModel):
     app_secret: SecretStr = SecretStr("")
     #: The Token configured with the server URL: it signs every push.
     callback_token: SecretStr = SecretStr("")
+    #: The server URL's message encryption as set in the account's console: ``plain``,
+    #: ``compatible`` (both) or ``safe`` (encrypted only, what banks' accounts use).
+    encryption: Encryption = "plain"
+    #: The console's EncodingAESKey (43 characters), for compatible and safe mode.
+    encoding_aes_key: SecretStr = SecretStr("")
+    #: A passive reply to a follower's text ("received; we will answer"); empty: none.
+    reply_ack: str = ""
+    #: How templates go unless one names its own: ``template`` or ``subscribe`` messages.
+    message_type: WeChatMessage = "template"
     rate_per_s: float = 100.0
+
+    @model_validator(mode="after")
+    def _key_for_encryption(self) -> WeChatSettings:
+        """An account in compatible or safe mode needs its EncodingAESKey, and a key given
+        must be one (43 characters of base64)."""
+        key = self.encoding_aes_key.get_secret_value()
+        if key or (self.app_id and self.encryption != "plain"):
+            aes_key(key)  # raises ValueError: not a 43-character EncodingAESKey
+        return self
+
+    def crypto(self) -> WeChatCrypto | None:
+        key = self.encoding_aes_key.get_secret_value()
+        return WeChatCrypto(key, self.app_id) if key else None
 
 
 class TokenCache:
@@ -132,7 +143,18 @@ def _next_china_midnight(now: datetime) -> datetime:
     return datetime.combine(tomorrow, datetime.min.time(), tzinfo=CHINA).astimezone(UTC)
 
 
+#: Where each message type is sent (template messages; subscribe messages).
+SEND_PATHS: Final[Mapping[WeChatMessage, str]] = {
+    "template": "/cgi-bin/message/template/send",
+    "subscribe": "/cgi-bin/message/subscribe/send",
+}
+
+
 class WeChatTemplates:
+    """Template and subscribe messages: the approved template's id and exactly the rendered
+    message's fields. A subscribe message is answered without an id: the send is known by our
+    own key until its send-finished push names it."""
+
     provider = "wechat"
 
     def __init__(
@@ -145,40 +167,39 @@ class WeChatTemplates:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._session, self._tokens = session, tokens
-        self._url = f"{endpoint.rstrip('/')}/cgi-bin/message/template/send"
+        self._endpoint = endpoint.rstrip("/")
         self._link, self._clock = link_url, clock
 
     def _payload(self, openid: str, message: Rendered) -> dict[str, Any]:
+        kind = message.wechat_message
         payload: dict[str, Any] = {
             "touser": openid,
-            "template_id": message.provider_code(self.provider),
-            "data": {
-                field: {"value": message.params[value]}
-                for field, value in message.wechat_fields.items()
-            },
+            "template_id": message.provider_code(CODE_KEY[kind]),
+            "data": {field: {"value": value} for field, value in message.wechat_fields.items()},
         }
         if self._link:
-            payload["url"] = self._link
+            payload["url" if kind == "template" else "page"] = self._link
         return payload
 
     async def attempt(self, address: str, message: Rendered, *, key: str, message_id: str) -> str:
         payload = self._payload(address, message)
+        url = self._endpoint + SEND_PATHS[message.wechat_message]
         token = await self._tokens.token()
         for _ in range(2):
-            data = await self._post(token, payload)
+            data = await self._post(url, token, payload)
             code = int(data.get("errcode", 0))
             if code == 0:
-                return str(data["msgid"])
+                return str(data["msgid"]) if "msgid" in data else key
             if code in TOKEN_INVALID:
                 token = await self._tokens.replace(token)
                 continue
             self._raise_for(code)
         raise ProviderUnavailable("wechat: token still refused after a refresh")
 
-    async def _post(self, token: str, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _post(self, url: str, token: str, payload: dict[str, Any]) -> dict[str, Any]:
         async with (
             provider_call(self.provider),
-            self._session.post(self._url, params={"access_token": token}, json=payload) as r,
+            self._session.post(url, params={"access_token": token}, json=payload) as r,
         ):
             if r.status >= 500:
                 raise ProviderUnavailable(f"wechat: HTTP {r.status}")
@@ -204,64 +225,6 @@ class WeChatTemplates:
         raise DeliveryUncertain("wechat: no way to ask whether the message arrived")
 
 
-def parse_receipts(field: dict[str, str]) -> list[Receipt]:
-    """A template delivery event (TEMPLATESENDJOBFINISH), correlated on the send's msgid."""
-    if field.get("MsgType") != "event" or field.get("Event") != "TEMPLATESENDJOBFINISH":
-        return []
-    msgid = field.get("MsgID", "")
-    return [Receipt(ids=(msgid,), status=field.get("Status", ""), dedupe=msgid)]
-
-
-def parse_replies(field: dict[str, str]) -> list[Reply]:
-    """An unfollow (an opt-out) or a text message from a follower."""
-    openid, kind, event = field.get("FromUserName", ""), field.get("MsgType"), field.get("Event")
-    if kind == "event" and event == "unsubscribe":
-        dedupe = f"{openid}:{field.get('CreateTime')}:unsubscribe"
-        return [Reply(channel="wechat", address=openid, text="退订", dedupe=dedupe)]
-    if kind == "text":
-        dedupe = field.get("MsgId") or f"{openid}:{field.get('CreateTime')}"
-        return [Reply("wechat", openid, field.get("Content", ""), dedupe)]
-    return []
-
-
-def push_fields(body: bytes) -> dict[str, str]:
-    try:
-        root: Element = fromstring(body)
-    except ParseError as e:
-        raise CallbackRefused(400, "body is not XML") from e
-    return {child.tag: (child.text or "") for child in root}
-
-
-class WeChatCallbacks:
-    """``GET /v1/callbacks/wechat`` (server URL verification) and ``POST`` (pushes)."""
-
-    routes = (("GET", ""), ("POST", ""))
-
-    def __init__(self, token: str, clock: Callable[[], float] = time.time) -> None:
-        self._token, self._clock = token, clock
-        self._nonces = NonceCache()
-
-    def authenticate(self, request: CallbackRequest) -> None:
-        """Signed with our token, fresh, and the first time this nonce is seen."""
-        q = request.query
-        timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
-        if not same(q.get("signature", ""), wechat_signature(self._token, timestamp, nonce)):
-            raise CallbackRefused(403, "bad signature")
-        now = self._clock()
-        if not timestamp.isdigit() or abs(now - int(timestamp)) > FRESHNESS_S:
-            raise CallbackRefused(403, "stale timestamp")
-        if not self._nonces.first_time(f"{timestamp}:{nonce}", now):
-            raise CallbackRefused(403, "replayed nonce")
-
-    def read(self, request: CallbackRequest) -> Inbound:
-        self.authenticate(request)
-        if request.method == "GET":
-            return Inbound([], Answer(text=request.query.get("echostr", "")))
-        field = push_fields(request.body)
-        items: list[Receipt | Reply] = [*parse_receipts(field), *parse_replies(field)]
-        return Inbound(items, Answer(text="success"))
-
-
 def client(s: WeChatSettings, common: Common, session: aiohttp.ClientSession) -> Resilient:
     tokens = TokenCache(
         session,
@@ -276,4 +239,9 @@ def client(s: WeChatSettings, common: Common, session: aiohttp.ClientSession) ->
 
 
 def callbacks(s: WeChatSettings, common: Common) -> WeChatCallbacks:
-    return WeChatCallbacks(s.callback_token.get_secret_value())
+    return WeChatCallbacks(
+        s.callback_token.get_secret_value(),
+        encryption=s.encryption,
+        crypto=s.crypto(),
+        reply_ack=s.reply_ack,
+    )

@@ -52,6 +52,7 @@ class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends, InMemoryEmail):
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.points: dict[str, str] = {}
         self.sends: dict[str, tuple[str, str | None, Channel]] = {}
+        self.claimed: dict[str, datetime] = {}
         self.seen: set[str] = set()
         self.unusable: dict[str, set[str]] = defaultdict(set)
         self.calls: dict[str, CallRecord] = {}
@@ -82,6 +83,20 @@ class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends, InMemoryEmail):
     async def latest_loan(self, debtor_id: str) -> str | None:
         loans = [loan for d, loan, _ in self.sends.values() if d == debtor_id and loan]
         return loans[-1] if loans else None
+
+    async def unnamed_sends(self, debtor_id: str, channel: Channel) -> list[SentMessage]:
+        """PENDING and UNCERTAIN sends, and SENT ones known only by our own key (a WeChat
+        subscribe message, answered without an id), oldest first: what a receipt naming its
+        recipient, not our send, may belong to."""
+        found = []
+        for key, (debtor, loan, on) in self.sends.items():
+            entry = self.ledger[key]
+            unnamed = entry.status in (SendStatus.PENDING, SendStatus.UNCERTAIN) or (
+                entry.status is SendStatus.SENT and entry.provider_message_id == key
+            )
+            if debtor == debtor_id and on == channel and unnamed:
+                found.append(SentMessage(key, debtor, loan, on, entry.status, self.claimed[key]))
+        return sorted(found, key=lambda sent: self.claimed[sent.key])
 
     async def first_time(self, callback_key: str, at: datetime) -> bool:
         if callback_key in self.seen:
@@ -211,6 +226,7 @@ class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends, InMemoryEmail):
             return
         self.ledger[ticket.key] = LedgerEntry(ticket.key, ledger_status(decision))
         self.sends[ticket.key] = (ticket.debtor_id, ticket.debt_id, ticket.channel)
+        self.claimed[ticket.key] = ticket.at
         if decision.outcome is Outcome.ALLOW:
             self.log[ticket.key] = (ticket.debtor_id, reservation(ticket), True)
 

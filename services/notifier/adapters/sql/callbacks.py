@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from services.notifier.adapters.sql.base import SqlBase
 from services.notifier.adapters.sql.schema import (
@@ -13,8 +13,11 @@ from services.notifier.adapters.sql.schema import (
     send_ledger,
 )
 from services.notifier.domain.model import (
+    SendStatus,
     SentMessage,
 )
+from shared.database import as_utc
+from shared.events import Channel
 
 
 class SqlCallbacks(SqlBase):
@@ -51,6 +54,33 @@ class SqlCallbacks(SqlBase):
                 .limit(1)
             )
             return found.scalar_one_or_none()
+
+    async def unnamed_sends(self, debtor_id: str, channel: Channel) -> list[SentMessage]:
+        """PENDING and UNCERTAIN sends, and SENT ones known only by our own key (a WeChat
+        subscribe message), oldest first."""
+        c = send_ledger.c
+        unnamed = or_(
+            c.status.in_([SendStatus.PENDING.value, SendStatus.UNCERTAIN.value]),
+            and_(c.status == SendStatus.SENT.value, c.provider_message_id == c.send_key),
+        )
+        query = (
+            select(send_ledger)
+            .where(c.debtor_id == debtor_id, c.channel == channel, unnamed)
+            .order_by(c.claimed_at)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            SentMessage(
+                r.send_key,
+                r.debtor_id,
+                r.loan_id,
+                r.channel,
+                SendStatus(r.status),
+                as_utc(r.claimed_at),
+            )
+            for r in rows
+        ]
 
     async def first_time(self, callback_key: str, at: datetime) -> bool:
         stmt = (

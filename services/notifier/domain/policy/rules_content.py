@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -80,8 +81,17 @@ def _required(
             yield RuleResult(rule.id, Outcome.BLOCK, f"required element missing: {name}")
             continue
         value = scenario.expected.get(element.expected or "")
-        if value is not None and value not in text.legible:
+        if value is not None and _ungrouped(value) not in _ungrouped(text.legible):
             yield RuleResult(rule.id, Outcome.BLOCK, f"{name} does not match the debt")
+
+
+_GROUPING = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def _ungrouped(text: str) -> str:
+    """Figures without thousands separators: 1,250.00 and 1250.00 (WeChat's typed amount
+    field takes no separators) state the same amount."""
+    return _GROUPING.sub("", text)
 
 
 def _banned(
