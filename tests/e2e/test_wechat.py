@@ -1,7 +1,8 @@
 """WeChat end to end on the real broker, the sandbox's account in safe mode (its pushes are
 encrypted by an independent implementation): an encrypted unfollow stops WeChat messages to
 that borrower; a send-finished push that overtook the send's answer (our 503) is taken once
-when resent; a send-finished push settles a send whose answer was lost (uncertain)."""
+when resent; a send-finished push settles a send whose answer was lost (uncertain); a
+subscribe message, answered without an id, is named by its own send-finished push."""
 
 from __future__ import annotations
 
@@ -170,3 +171,35 @@ async def test_a_send_finished_push_settles_an_uncertain_send(wechat: ProviderSt
     [sent] = [e["content"] for e in entries if e["content"].get("kind") == "message_sent"]
     assert sent["verification_code"] == verification_code(SECRET, request.event_id, "wechat")
     assert to(wechat, openid) == 1  # never resent
+
+
+@pytest.fixture(scope="module")
+def subscribing(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProviderStack]:
+    """The same system with the account sending subscribe messages."""
+    workdir = tmp_path_factory.mktemp("wechat-subscribe")
+    env = {"notifier": {"DUNWELL_NOTIFIER_WECHAT__MESSAGE_TYPE": "subscribe"}}
+    with provider_stack(broker, workdir, "wxs", morning_of(CLOCK_DAY), env=env) as system:
+        yield system
+
+
+@pytest.mark.timeout(300)
+async def test_a_subscribe_message_shows_what_the_gate_judged_and_its_push_names_it(
+    subscribing: ProviderStack,
+) -> None:
+    """WeChat answers a subscribe message without an id; its subscribe_msg_sent_event (a MsgID
+    the ledger never saw) is matched by the follower and recorded as the send's receipt."""
+    run = subscribing.kafka.topic_namespace
+    debtor, openid = f"{run}-B1", sandbox_openid(run, 4)
+    await known(subscribing, debtor, openid)
+    request = request_for(debtor)
+    await publish(subscribing, request)
+
+    async def receipted() -> bool:
+        return "delivery_reported" in await kinds_of(subscribing, debtor, request.event_id)
+
+    await eventually(receipted, timeout_s=120)
+    [shown] = [m for m in subscribing.providers.received() if m.to == openid]
+    assert shown.code == verification_code(SECRET, request.event_id, "wechat")
+    assert "1234.50元" in shown.text  # a typed amount field: no thousands separator
+    kinds = await kinds_of(subscribing, debtor, request.event_id)
+    assert (kinds.count("message_sent"), kinds.count("delivery_reported")) == (1, 1)
