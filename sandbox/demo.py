@@ -57,6 +57,9 @@ def _print_guide(
         f"  Case view         curl -H 'Authorization: Bearer "
         f"{LOCAL_DESK_TOKENS['supervisor-1']['token']}' http://127.0.0.1:{ports['desk']}"
         "/v1/cases/<loan id>",
+        f"  Review queues     curl -H 'Authorization: Bearer "
+        f"{LOCAL_DESK_TOKENS['compliance-1']['token']}' http://127.0.0.1:{ports['desk']}"
+        "/v1/reviews/escalated",
         f"  Agents' console   http://127.0.0.1:{ports['desk']}/console  (sign in as agent-1,"
         " collections; supervisor-1; compliance-1)",
         f"  Sign in (IdP)     curl -X POST http://127.0.0.1:{IDENTITY_PORT}/token -d "

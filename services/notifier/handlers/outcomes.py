@@ -54,6 +54,9 @@ async def settle_uncertain(ctx: SendContext, send: Send, reason: str) -> None:
     """The provider may have the message: UNCERTAIN in the ledger, never resent blindly."""
     request_id = send.request.event_id
     log.warning("send outcome uncertain; not resending", extra={"request_id": request_id})
-    await ctx.store.settle(send.key, SendStatus.UNCERTAIN)
+    claimed = await ctx.store.entry(send.key)  # the provider it was handed to stays noted
+    await ctx.store.settle(
+        send.key, SendStatus.UNCERTAIN, None, claimed.provider if claimed else None
+    )
     await keep_for_review(ctx, send)
     await record_stopped(ctx, send, "send_uncertain", "uncertain", reason)
