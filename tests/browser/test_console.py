@@ -96,9 +96,10 @@ async def site() -> AsyncIterator[Site]:
                 await runner.cleanup()
 
 
-async def sign_in(page: Page, site: Site, sub: str, role: str, team: str, start: str) -> None:
-    """From a console page, through the identity provider's page, back signed in."""
-    await page.goto(site.url + start)
+async def sign_in(page: Page, desk: str, sub: str, role: str, team: str, start: str) -> None:
+    """From a console page of the desk at ``desk``, through the identity provider's page,
+    back signed in."""
+    await page.goto(desk + start)
     await page.wait_for("document.getElementById('sign-in') !== null")
     await page.click("#sign-in")
     await page.wait_for("document.getElementById('idp-sign-in') !== null")
@@ -106,7 +107,7 @@ async def sign_in(page: Page, site: Site, sub: str, role: str, team: str, start:
     await page.choose("#role", role)
     await page.choose("#team", team)
     await page.click("#idp-sign-in")
-    await page.wait_for(f"location.href.startsWith({site.url!r} + {start!r})")
+    await page.wait_for(f"location.href.startsWith({desk!r} + {start!r})")
     await page.wait_for("document.readyState === 'complete'")
 
 
@@ -120,7 +121,7 @@ async def test_an_agent_signs_in_finds_the_task_and_records_an_instalment_plan(
 ) -> None:
     width, height = screen
     async with headless_page(width, height, mobile=False) as page:
-        await sign_in(page, site, "agent-7", "agent", "collections", "/console/queue")
+        await sign_in(page, site.url, "agent-7", "agent", "collections", "/console/queue")
         assert await page.evaluate("document.documentElement.lang") == "zh-CN"
         row = f"tr[data-task] a[href='/console/cases/{site.loan.loan_id}']"
         await page.wait_for(f'document.querySelector("{row}") !== null')
@@ -155,7 +156,7 @@ async def test_an_agent_signs_in_finds_the_task_and_records_an_instalment_plan(
 async def test_a_compliance_officer_downloads_a_report_as_csv(site: Site, tmp_path: Path) -> None:
     async with headless_page(*LAPTOP, language="en", mobile=False) as page:
         await page.allow_downloads(tmp_path)
-        await sign_in(page, site, "compliance-1", "compliance", "", "/console/reports")
+        await sign_in(page, site.url, "compliance-1", "compliance", "", "/console/reports")
         assert await page.evaluate("document.documentElement.lang") == "en"
         await page.fill("#from", "2026-03-01")
         await page.click("#show-report")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +25,7 @@ from shared.events import BorrowerReplied, encode
 from shared.jwks import StaticKeySet
 from shared.testing.source import InMemorySource
 from tests.polling import eventually
-from tests.support.console import SECRET, serve_provider, sign_in
+from tests.support.console import SECRET, fields, serve_provider, sign_in
 from tests.support.desk import OPENED, Loan
 
 Client = TestClient[web.Request, web.Application]
@@ -52,6 +53,9 @@ async def desk(
         loan.interaction("send_deferred", rules=("CN-FREQ-MSG",), occurred_at=at),
         loan.interaction("send_blocked", rules=("CN-HOURS",), occurred_at=at),
         loan.interaction("call_made", channel="voice", provider="agency-7", occurred_at=at),
+        loan.interaction(
+            "send_escalated", request_id="req-1", rules=("CN-LEGAL-1",), occurred_at=at
+        ),
     ]
     async with aiohttp.ClientSession() as session:
         token_url = str(idp.make_url("/oauth/token"))
@@ -75,7 +79,7 @@ async def desk(
             intent="dispute",
         )
         source.append(topics.replies, encode(dispute, source="/t"))
-        await eventually(lambda: len(store.contact_rows) == 7)
+        await eventually(lambda: len(store.contact_rows) == 8)
         yield http, idp, loan
     await idp.close()
 
@@ -108,9 +112,10 @@ async def test_a_compliance_officer_reads_the_reports_and_downloads_csv(
     }
     assert by_cap["calls"]["count"] == "1"
     refusals = rows(await (await http.get("/console/reports/refusals.csv?from=2026-03-04")).text())
-    assert {(r["rule"], r["blocked"], r["deferred"]) for r in refusals} == {
-        ("CN-FREQ-MSG", "0", "1"),
-        ("CN-HOURS", "1", "0"),
+    assert {(r["rule"], r["blocked"], r["deferred"], r["escalated"]) for r in refusals} == {
+        ("CN-FREQ-MSG", "0", "1", "0"),
+        ("CN-HOURS", "1", "0", "0"),
+        ("CN-LEGAL-1", "0", "0", "1"),
     }
     disputes = rows(await (await http.get("/console/reports/disputes.csv?from=2026-03-04")).text())
     assert [(r["what"], r["source"], r["age_days"]) for r in disputes] == [
@@ -131,3 +136,32 @@ async def test_an_agent_may_not_read_the_reports(desk: tuple[Client, TestServer,
     await sign_in(http, idp, "agent-7")
     assert (await http.get("/console/reports")).status == 403
     assert (await http.get("/console/reports/caps.csv")).status == 403
+
+
+async def test_a_compliance_officer_decides_an_escalation_in_the_console(
+    desk: tuple[Client, TestServer, Loan],
+) -> None:
+    http, idp, loan = desk
+    await sign_in(http, idp, "compliance-1", "compliance", "")
+    overview = await (await http.get("/console/reviews")).text()
+    assert "已升级" in overview
+    assert 'id="queue-uncertain"' not in overview  # not theirs to decide
+    queue = await (await http.get("/console/reviews/escalated")).text()
+    [item_id] = re.findall(r'data-item="([^"]+)"', queue)
+    page = await (await http.get(f"/console/reviews/items/{item_id}")).text()
+    assert "批准发送" in page
+    form = fields(page, "decision-form")
+    unattested = await http.post(
+        f"/console/reviews/items/{item_id}",
+        data={**form, "verdict": "approve", "reason": "已核对"},
+    )
+    assert unattested.status == 409  # an approval carries its attestation
+    decided = await http.post(
+        f"/console/reviews/items/{item_id}",
+        data={**form, "verdict": "reject", "reason": "内容不当"},
+        allow_redirects=False,
+    )
+    assert decided.status == 303, await decided.text()
+    after = await (await http.get(decided.headers["Location"])).text()
+    assert "已决定：拒绝发送" in after
+    assert item_id not in after

@@ -12,7 +12,7 @@ import secrets
 
 from aiohttp import web
 
-from services.desk.entrypoints.console import calls, pages, reports, sign_in
+from services.desk.entrypoints.console import calls, pages, reports, reviews, sign_in
 from services.desk.entrypoints.console.web import ROOT, Console, console_key, environment
 from services.desk.handlers.console import ConsoleSignIn, caps_of
 from services.desk.handlers.context import DeskContext
@@ -74,6 +74,10 @@ def add_console_routes(app: web.Application) -> None:
     router.add_get("/console/cases/{loan_id}/call", calls.call_form)
     router.add_post("/console/cases/{loan_id}/call", calls.ask)
     router.add_post("/console/cases/{loan_id}/call/outcome", calls.outcome)
+    router.add_get("/console/reviews", reviews.overview)
+    router.add_get("/console/reviews/items/{item_id}", reviews.item)
+    router.add_post("/console/reviews/items/{item_id}", reviews.decide)
+    router.add_get("/console/reviews/{queue}", reviews.queue)
     router.add_get("/console/reports", reports.reports)
     router.add_get("/console/reports/{name}.csv", reports.download)
     router.add_static("/console/static", ROOT / "static", append_version=False)

@@ -35,6 +35,7 @@ from services.desk.handlers.actions import TaskNotFound
 from services.desk.handlers.console import ConsoleSignIn
 from services.desk.handlers.context import DeskContext
 from services.desk.handlers.reads import CaseNotFound
+from services.desk.handlers.review import ReviewNotFound
 from services.desk.metrics import CONSOLE_REFUSALS
 from services.desk.ports import CallGate
 from shared.errors import RetryableError
@@ -204,7 +205,7 @@ def page(handler: Handler) -> Handler:
             return _signed_out(request, str(e))
         except (CsrfRefused, NotAllowed) as e:
             return _refusal(request, 403, str(e))
-        except (CaseNotFound, TaskNotFound) as e:
+        except (CaseNotFound, TaskNotFound, ReviewNotFound) as e:
             return _refusal(request, 404, str(e))
         except (TransitionRefused, StaleWrite, GateRefused) as e:
             return _refusal(request, 409, str(e))
