@@ -257,3 +257,22 @@ async def test_a_call_asks_the_gate_first_and_reports_against_the_reservation(
     assert (
         await console.http.post(f"/console/cases/{loan_id}/call/outcome", data=forged)
     ).status == 401
+
+
+async def test_a_dial_the_gate_does_not_allow_shows_its_reasons_and_no_outcome_form(
+    console: Console,
+) -> None:
+    await sign_in(console.http, console.idp, "agent-7")
+    loan_id = console.loan.loan_id
+    form = fields(await console.page(f"/console/cases/{loan_id}/call"), "ask-form")
+    asked = await console.http.post(
+        f"/console/cases/{loan_id}/call", data={**form, "number": "+8613900000009"}
+    )
+    page = await asked.text()
+    assert asked.status == 200, page
+    decision = re.search(r'id="decision">([^<]+)<', page)
+    assert decision is not None
+    assert decision.group(1) in ("推迟", "禁止", "需人工复核")
+    assert 'id="reasons"' in page
+    assert 'id="outcome-form"' not in page
+    assert "+8613900000009" not in page  # the number goes to the gate only
