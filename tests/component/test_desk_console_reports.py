@@ -141,7 +141,7 @@ async def test_an_agent_may_not_read_the_reports(desk: tuple[Client, TestServer,
 async def test_a_compliance_officer_decides_an_escalation_in_the_console(
     desk: tuple[Client, TestServer, Loan],
 ) -> None:
-    http, idp, loan = desk
+    http, idp, _ = desk
     await sign_in(http, idp, "compliance-1", "compliance", "")
     overview = await (await http.get("/console/reviews")).text()
     assert "已升级" in overview
