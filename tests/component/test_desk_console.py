@@ -21,8 +21,6 @@ from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.adapters.oidc import HttpCodeExchange
 from services.desk.app import build_app
 from services.desk.bootstrap import memory_deps
-from services.desk.domain.i18n_en import EN
-from services.desk.domain.i18n_zh import ZH
 from services.desk.settings import Settings
 from services.notifier.adapters.memory.store import InMemoryNotifierStore
 from services.notifier.app import build_app as build_notifier
@@ -35,7 +33,7 @@ from shared.testing.factories import contact_details
 from shared.testing.memory import InMemoryEventPublisher
 from shared.testing.source import InMemorySource
 from tests.polling import eventually
-from tests.support.console import SECRET, fields, serve_provider, sign_in
+from tests.support.console import SECRET, english_keys_or_words, fields, serve_provider, sign_in
 from tests.support.desk import Loan
 
 Client = TestClient[web.Request, web.Application]
@@ -117,14 +115,6 @@ async def console(
     await idp.close()
 
 
-def english_keys_or_words(page: str) -> list[str]:
-    """Catalogue keys, or English words of the catalogue, showing on a page."""
-    text = re.sub(r"<[^>]+>", " ", page)
-    shown = [key for key in ZH if re.search(rf"(?<![\w.]){re.escape(key)}(?![\w.])", text)]
-    english = {v for k, v in EN.items() if v != ZH[k] and " " in v and "{" not in v}
-    return shown + sorted(w for w in english if w in text)
-
-
 async def test_an_agent_signs_in_sees_the_overdue_task_and_opens_the_case(
     console: Console,
 ) -> None:
@@ -143,7 +133,11 @@ async def test_an_agent_signs_in_sees_the_overdue_task_and_opens_the_case(
     case = await console.page(f"/console/cases/{console.loan.loan_id}")
     assert "1,500.00元" in case
     assert "逾期中" in case
-    for page in (queue, case, await console.page("/console/tasks")):
+    loan_id = console.loan.loan_id
+    pages = [queue, case, await console.page("/console/tasks")]
+    pages += [await console.page(f"/console/cases/{loan_id}/{form}") for form in ("action", "call")]
+    pages.append(await console.page("/console/reports", status=403))
+    for page in pages:
         assert english_keys_or_words(page) == []
     english = await console.http.get("/console/lang/en?next=/console/queue")
     text = await english.text()

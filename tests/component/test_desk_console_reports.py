@@ -25,7 +25,7 @@ from shared.events import BorrowerReplied, encode
 from shared.jwks import StaticKeySet
 from shared.testing.source import InMemorySource
 from tests.polling import eventually
-from tests.support.console import SECRET, fields, serve_provider, sign_in
+from tests.support.console import SECRET, english_keys_or_words, fields, serve_provider, sign_in
 from tests.support.desk import OPENED, Loan
 
 Client = TestClient[web.Request, web.Application]
@@ -95,6 +95,7 @@ async def test_a_compliance_officer_reads_the_reports_and_downloads_csv(
     await sign_in(http, idp, "compliance-1", "compliance", "")
     page = await (await http.get("/console/reports?from=2026-03-01&to=2026-03-09")).text()
     assert "合规报表" in page
+    assert english_keys_or_words(page) == []
     assert "超出上限" in page  # three messages in one day against a cap of two
     caps = await http.get("/console/reports/caps.csv?from=2026-03-01&to=2026-03-09")
     assert caps.status == 200
@@ -150,6 +151,8 @@ async def test_a_compliance_officer_decides_an_escalation_in_the_console(
     [item_id] = re.findall(r'data-item="([^"]+)"', queue)
     page = await (await http.get(f"/console/reviews/items/{item_id}")).text()
     assert "批准发送" in page
+    for shown in (overview, queue, page):
+        assert english_keys_or_words(shown) == []
     form = fields(page, "decision-form")
     unattested = await http.post(
         f"/console/reviews/items/{item_id}",

@@ -12,6 +12,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from sandbox.identity import IdentityProvider
+from services.desk.domain.i18n_en import EN
+from services.desk.domain.i18n_zh import ZH
 
 Client = TestClient[web.Request, web.Application]
 SECRET = "console-test-secret-0123456789abcdef"  # noqa: S105 (a test value)
@@ -67,3 +69,11 @@ async def sign_in(
     landed = await http.get(f"{callback.path}?{callback.query}", allow_redirects=False)
     assert landed.status == 303, await landed.text()
     return landed.headers["Location"]
+
+
+def english_keys_or_words(page: str) -> list[str]:
+    """Catalogue keys, or English words of the catalogue, showing on a page."""
+    text = re.sub(r"<[^>]+>", " ", page)
+    shown = [key for key in ZH if re.search(rf"(?<![\w.]){re.escape(key)}(?![\w.])", text)]
+    english = {v for k, v in EN.items() if v != ZH[k] and " " in v and "{" not in v}
+    return shown + sorted(w for w in english if w in text)
