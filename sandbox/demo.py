@@ -15,7 +15,7 @@ from sandbox.identity import BackgroundIdentity
 from sandbox.loanbook import publish_items, simulated_book
 from sandbox.people import LOCAL_DESK_TOKENS
 from sandbox.providers.background import BackgroundSandbox
-from sandbox.smtp import SmtpInbox
+from sandbox.smtp import REPLY_ADDRESS, SmtpInbox
 from sandbox.stack import (
     LOCAL_DIALLER_TOKEN,
     LOCAL_TOKENS,
@@ -31,6 +31,8 @@ from shared.settings import KafkaSettings
 DEMO_DAYS = 45
 #: Where the local identity provider listens (``make run``).
 IDENTITY_PORT = 8091
+#: Where the notifier takes borrowers' email replies and bounces (``make run``).
+MAIL_PORT = 2526
 
 
 def _print_guide(
@@ -41,6 +43,8 @@ def _print_guide(
         f"  Kafka broker      {bootstrap}",
         f"  Borrowers' inbox  {workdir}/inbox/new  (SMTP on 127.0.0.1:{smtp})",
         f"  Borrowers' phones {providers}/phone  (SMS and WeChat, from the provider sandbox)",
+        f"  Reply by email    SMTP 127.0.0.1:{MAIL_PORT} to {REPLY_ADDRESS} from a borrower's"
+        " address (or POST an email's List-Unsubscribe link)",
         f"  Reply as borrower curl -X POST {providers}/_reply -H 'Content-Type: application/json'"
         ' -d \'{"provider": "aliyun", "from": "+8613800000001", "text": "TD"}\'',
         f"  Ask to call       curl -X POST http://127.0.0.1:{ports['notifier']}/v1/calls"
@@ -103,6 +107,7 @@ async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: in
         workdir=workdir,
         smtp_port=inbox.port,
         notifier_clock_start=morning_of(start),
+        mail_port=MAIL_PORT,
     )
     providers = BackgroundSandbox(
         callback_base=f"http://127.0.0.1:{config.ports['notifier']}", port=providers_port

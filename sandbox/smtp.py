@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import mailbox
 import random
+import smtplib
 import socket
 import ssl
 import threading
 from email import message_from_bytes
-from email.message import Message
+from email.message import EmailMessage, Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +113,44 @@ class SmtpInbox:
 
     def messages(self) -> list[Message]:
         return self.handler.messages()
+
+
+#: The demo bank's reply address: where the notifier's inbound listener takes replies and
+#: bounces (``make run`` and the end-to-end tests).
+REPLY_ADDRESS = "replies@chenghe-bank.example"
+
+
+def send_reply(port: int, sender: str, text: str, *, subject: str = "Re: 还款提醒") -> None:
+    """A borrower's reply, as a mail client writes it, to the notifier's SMTP listener."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, REPLY_ADDRESS, subject
+    message["Message-ID"] = make_msgid(domain="borrower.example")
+    message["Date"] = formatdate()
+    message.set_content(f"{text}\n\n> (the bank's message, quoted)\n", charset="utf-8")
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.send_message(message)
+
+
+def bounce(port: int, original: Message, status: str = "5.1.1") -> None:
+    """The DSN (RFC 3464) a receiving server sends back for ``original`` as it arrived in the
+    inbox: its recipient failed with ``status``, the original's headers attached."""
+    recipient = str(original["To"])
+    report = MIMEMultipart("report", report_type="delivery-status")
+    report["From"] = "MAILER-DAEMON@mx.borrower.example"
+    report["To"] = REPLY_ADDRESS
+    report["Subject"] = "Undelivered Mail Returned to Sender"
+    report["Message-ID"] = make_msgid(domain="mx.borrower.example")
+    report["Auto-Submitted"] = "auto-replied"
+    report.attach(MIMEText(f"<{recipient}>: {status} user unknown\n"))
+    per_message, per_recipient = Message(), Message()
+    per_message["Reporting-MTA"] = "dns; mx.borrower.example"
+    per_recipient["Final-Recipient"] = f"rfc822; {recipient}"
+    per_recipient["Action"] = "failed" if status.startswith("5.") else "delayed"
+    per_recipient["Status"] = status
+    status_part = MIMEBase("message", "delivery-status")
+    status_part.set_payload([per_message, per_recipient])
+    report.attach(status_part)
+    headers = "".join(f"{k}: {v}\n" for k, v in original.items() if k.lower() != "x-rcptto")
+    report.attach(MIMEText(headers, "rfc822-headers"))
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        client.sendmail("", [REPLY_ADDRESS], report.as_bytes(policy=compat32.clone(linesep="\r\n")))

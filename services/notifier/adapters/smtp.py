@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Final
 
 import aiosmtplib
 
@@ -13,6 +15,11 @@ from services.notifier.domain.model import Attempting, DeliveryUncertain, no_rec
 from services.notifier.domain.templates import Rendered
 from services.notifier.settings import Settings
 from shared.errors import PermanentError, RetryableError
+
+#: How a message goes on the wire: headers folded only past RFC 5322's hard limit, so a long
+#: List-Unsubscribe link stays one URI (folding at 78 turns it into encoded words, which mail
+#: clients cannot follow); the body was encoded when the message was made.
+WIRE: Final = policy.SMTP.clone(max_line_length=998)
 
 
 class MessageRefused(PermanentError):
@@ -91,7 +98,9 @@ class SmtpMailer:
             await attempting(self.provider)
             try:
                 # Bounces go to the reply address (the envelope sender), where they are read.
-                await smtp.send_message(mail, sender=self._settings.reply_address)
+                await smtp.sendmail(
+                    self._settings.reply_address, [address], mail.as_bytes(policy=WIRE)
+                )
             except aiosmtplib.SMTPServerDisconnected as e:
                 self._smtp = None
                 # The session broke mid-transaction: the server may have accepted the message.
