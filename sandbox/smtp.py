@@ -20,6 +20,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from services.notifier.domain.institution import EXAMPLE_MAIL_FROM
+
 
 class InboxHandler:
     """aiosmtpd handler: parses each message, keeps it in memory and (optionally) a Maildir."""
@@ -115,9 +117,9 @@ class SmtpInbox:
         return self.handler.messages()
 
 
-#: The demo bank's reply address: where the notifier's inbound listener takes replies and
-#: bounces (``make run`` and the end-to-end tests).
-REPLY_ADDRESS = "replies@chenghe-bank.example"
+#: The demo bank's reply address, its sender address (the notifier's default): where the
+#: notifier's inbound listener takes replies and bounces (``make run``, the end-to-end tests).
+REPLY_ADDRESS = EXAMPLE_MAIL_FROM
 
 
 def send_reply(port: int, sender: str, text: str, *, subject: str = "Re: 还款提醒") -> None:

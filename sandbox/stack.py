@@ -21,7 +21,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from sandbox.containers import container_command, container_name, kill_container
 from sandbox.people import console_env, desk_env, identity_env
 from sandbox.providers.core import Credentials
-from sandbox.smtp import REPLY_ADDRESS
 from services.notifier.domain.institution import EXAMPLE_TEXTS, FIELD_OF
 
 SERVICES: Final = ("audit", "notifier", "scheduler", "desk")
@@ -74,8 +73,7 @@ class StackConfig:
     identity_url: str | None = None
     #: The notifier's approved-template registry, when not the shipped one (tests).
     notifier_templates: Path | None = None
-    #: The notifier's inbound SMTP listener for replies and bounces (None: off).
-    mail_port: int | None = None
+    mail_port: int | None = None  #: the notifier's SMTP listener for replies, bounces (or off)
 
     def env(self, service: str) -> dict[str, str]:
         """The environment of one service's process."""
@@ -119,14 +117,12 @@ class StackConfig:
             prefix + "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports['notifier']}",
             prefix + "CALLBACK_SECRET": self.credentials.callback_secret,
             prefix + "CONTACTS_TOKEN": LOCAL_DIALLER_TOKEN,
+            **({prefix + "EMAIL__INBOUND_PORT": str(self.mail_port)} if self.mail_port else {}),
         }
         if self.notifier_templates is not None:
             env[prefix + "TEMPLATES_FILE"] = str(self.notifier_templates)
         if self.providers_url:
             env.update(provider_env(prefix, self.providers_url, self.credentials))
-        if self.mail_port is not None:  # the inbound listener for the reply address
-            env[prefix + "EMAIL__INBOUND_PORT"] = str(self.mail_port)
-            env[prefix + "EMAIL__REPLY_ADDRESS"] = REPLY_ADDRESS
         return env
 
 
