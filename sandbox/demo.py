@@ -31,7 +31,8 @@ from shared.settings import KafkaSettings
 DEMO_DAYS = 45
 #: Where the local identity provider listens (``make run``).
 IDENTITY_PORT = 8091
-#: Where the notifier takes borrowers' email replies and bounces (``make run``).
+#: Where the notifier takes borrowers' email replies and bounces (``make run``: its SMTP
+#: listener for the reply address, set on the notifier's process).
 MAIL_PORT = 2526
 
 
@@ -107,7 +108,6 @@ async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: in
         workdir=workdir,
         smtp_port=inbox.port,
         notifier_clock_start=morning_of(start),
-        mail_port=MAIL_PORT,
     )
     providers = BackgroundSandbox(
         callback_base=f"http://127.0.0.1:{config.ports['notifier']}", port=providers_port
@@ -116,6 +116,7 @@ async def run_demo(loans: int, workdir: Path, smtp_port: int, providers_port: in
     stack = Stack(
         dataclasses.replace(config, providers_url=providers.url, identity_url=identity.url)
     )
+    stack.extra_env["notifier"] = {"DUNWELL_NOTIFIER_EMAIL__INBOUND_PORT": str(MAIL_PORT)}
     try:
         print("starting audit, notifier, scheduler and desk ...", flush=True)
         await stack.start_all()

@@ -73,7 +73,6 @@ class StackConfig:
     identity_url: str | None = None
     #: The notifier's approved-template registry, when not the shipped one (tests).
     notifier_templates: Path | None = None
-    mail_port: int | None = None  #: the notifier's SMTP listener for replies, bounces (or off)
 
     def env(self, service: str) -> dict[str, str]:
         """The environment of one service's process."""
@@ -117,7 +116,6 @@ class StackConfig:
             prefix + "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports['notifier']}",
             prefix + "CALLBACK_SECRET": self.credentials.callback_secret,
             prefix + "CONTACTS_TOKEN": LOCAL_DIALLER_TOKEN,
-            **({prefix + "EMAIL__INBOUND_PORT": str(self.mail_port)} if self.mail_port else {}),
         }
         if self.notifier_templates is not None:
             env[prefix + "TEMPLATES_FILE"] = str(self.notifier_templates)
