@@ -44,8 +44,7 @@ def _print_guide(
         f"  Kafka broker      {bootstrap}",
         f"  Borrowers' inbox  {workdir}/inbox/new  (SMTP on 127.0.0.1:{smtp})",
         f"  Borrowers' phones {providers}/phone  (SMS and WeChat, from the provider sandbox)",
-        f"  Reply by email    SMTP 127.0.0.1:{MAIL_PORT} to {REPLY_ADDRESS} from a borrower's"
-        " address (or POST an email's List-Unsubscribe link)",
+        f"  Reply by email    SMTP 127.0.0.1:{MAIL_PORT} to {REPLY_ADDRESS}, as a borrower",
         f"  Reply as borrower curl -X POST {providers}/_reply -H 'Content-Type: application/json'"
         ' -d \'{"provider": "aliyun", "from": "+8613800000001", "text": "TD"}\'',
         f"  Ask to call       curl -X POST http://127.0.0.1:{ports['notifier']}/v1/calls"
