@@ -270,3 +270,32 @@ async def test_a_dial_the_gate_does_not_allow_shows_its_reasons_and_no_outcome_f
     assert 'id="reasons"' in page
     assert 'id="outcome-form"' not in page
     assert "+8613900000009" not in page  # the number goes to the gate only
+
+
+async def test_an_agent_takes_the_task_and_finishes_it_with_its_outcome(console: Console) -> None:
+    await sign_in(console.http, console.idp, "agent-7")
+    loan_id = console.loan.loan_id
+    [task_id] = console.store.tasks
+    case = await console.page(f"/console/cases/{loan_id}")
+    csrf = fields(case)["csrf"]
+    taken = await console.http.post(
+        f"/console/tasks/{task_id}/start", data={"csrf": csrf}, allow_redirects=False
+    )
+    assert taken.status == 303, await taken.text()
+    assert console.loan.loan_id in await console.page("/console/tasks")
+    shown = await console.page(taken.headers["Location"])
+    assert "该任务已由您接手" in shown
+    assert 'class="row done-form"' in shown
+    done = await console.http.post(
+        f"/console/tasks/{task_id}/done",
+        data={"csrf": csrf, "outcome": "plan_agreed", "note": "三期"},
+        allow_redirects=False,
+    )
+    assert done.status == 303, await done.text()
+    held = console.store.tasks[task_id]
+    assert (held.status, held.outcome, held.actions[-1].by) == ("done", "plan_agreed", "agent-7")
+    assert "已达成还款计划" in await console.page(f"/console/cases/{loan_id}")
+    again = await console.http.post(
+        f"/console/tasks/{task_id}/done", data={"csrf": csrf, "outcome": "contacted"}
+    )
+    assert again.status == 409

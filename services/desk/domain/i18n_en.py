@@ -287,4 +287,8 @@ EN: Final[dict[str, str]] = {
     "cause.template_missing": "No approved template",
     "cause.pack_not_in_force": "No policy pack in force",
     "cause.no_permitted_time": "No permitted time soon",
+    "task.take": "Take it",
+    "task.done": "Done",
+    "case.task_started": "The task is yours now.",
+    "case.task_done": "The task is done.",
 }

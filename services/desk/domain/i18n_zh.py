@@ -278,4 +278,8 @@ ZH: Final[dict[str, str]] = {
     "cause.template_missing": "缺少已批准的模板",
     "cause.pack_not_in_force": "没有生效的合规规则包",
     "cause.no_permitted_time": "近期没有允许的联系时间",
+    "task.take": "接手处理",
+    "task.done": "完成",
+    "case.task_started": "该任务已由您接手。",
+    "case.task_done": "任务已完成。",
 }

@@ -68,6 +68,8 @@ def add_console_routes(app: web.Application) -> None:
     router.add_get("/console/lang/{lang}", sign_in.switch_language)
     router.add_get("/console/tasks", pages.my_tasks)
     router.add_get("/console/queue", pages.queue)
+    router.add_post("/console/tasks/{task_id}/start", pages.start_task)
+    router.add_post("/console/tasks/{task_id}/done", pages.finish_task)
     router.add_get("/console/cases/{loan_id}", pages.case)
     router.add_get("/console/cases/{loan_id}/action", pages.action_form)
     router.add_post("/console/cases/{loan_id}/action", pages.take_action)

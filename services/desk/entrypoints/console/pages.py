@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from typing import Any, get_args
 
 from aiohttp import web
 
 from services.desk.domain import pages
 from services.desk.domain.access import check_queue
 from services.desk.domain.commands import ActionRequest
+from services.desk.domain.model import Outcome
 from services.desk.domain.pages import ACTION_FIELDS
+from services.desk.entrypoints.api import DoneBody
 from services.desk.entrypoints.console.web import (
     SESSION,
     console_key,
@@ -22,8 +24,10 @@ from services.desk.entrypoints.console.web import (
     render,
     session_of,
 )
-from services.desk.handlers import commands, reads
+from services.desk.handlers import actions, commands, reads
+from services.desk.handlers.actions import TaskNotFound
 from services.desk.handlers.context import DeskContext
+from services.desk.metrics import ACTIONS
 
 QUEUE_SHOWN = 200
 _ID = re.compile(r"^[\w.:|\-]{1,128}$")
@@ -74,7 +78,12 @@ async def case(request: web.Request) -> web.StreamResponse:
     who = session_of(request).person
     view = await reads.loan_case(loan_of(request), who, _ctx(request))
     return render(
-        request, "case.html", case=view, recorded=request.query.get("recorded"), called=None
+        request,
+        "case.html",
+        case=view,
+        recorded=request.query.get("recorded"),
+        task_changed=request.query.get("task"),
+        outcomes=get_args(Outcome),
     )
 
 
@@ -108,3 +117,37 @@ async def take_action(request: web.Request) -> web.StreamResponse:
     loan_id = loan_of(request)
     action, _ = await commands.record_action(loan_id, action_request(form), who, _ctx(request))
     raise web.HTTPSeeOther(f"/console/cases/{loan_id}?recorded={action.action}")
+
+
+def _task_id(request: web.Request) -> str:
+    task_id = request.match_info["task_id"]
+    if not _ID.match(task_id):
+        raise TaskNotFound("no such task")
+    return task_id
+
+
+@page
+async def start_task(request: web.Request) -> web.StreamResponse:
+    """``POST /console/tasks/{task_id}/start``: the person takes the task (it is theirs)."""
+    await posted(request)
+    task = await actions.start(_task_id(request), request[SESSION].person, _ctx(request))
+    ACTIONS.labels("start", "ok").inc()
+    raise web.HTTPSeeOther(f"/console/cases/{task.loan_id}?task=started")
+
+
+@page
+async def finish_task(request: web.Request) -> web.StreamResponse:
+    """``POST /console/tasks/{task_id}/done``: done, with its outcome and a note."""
+    form = await posted(request)
+    body = DoneBody.model_validate(
+        {"outcome": form.get("outcome"), **({"note": form["note"]} if form.get("note") else {})}
+    )
+    task = await actions.finish(
+        _task_id(request),
+        request[SESSION].person,
+        _ctx(request),
+        outcome=body.outcome,
+        note=body.note,
+    )
+    ACTIONS.labels("done", "ok").inc()
+    raise web.HTTPSeeOther(f"/console/cases/{task.loan_id}?task=done")

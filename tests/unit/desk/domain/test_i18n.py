@@ -57,6 +57,7 @@ def test_every_key_a_template_names_is_in_the_catalogue() -> None:
     # Keys built from a value: the error page's status codes and the people's roles.
     built = {f"error.{code}" for code in (401, 403, 404, 409, 422, 502)}
     built |= {f"role.{role}" for role in ("agent", "supervisor", "compliance")}
+    built |= {"case.task_done", "case.task_started"}
     named |= built
     assert sorted(named - set(ZH)) == []
 
