@@ -19,6 +19,13 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from pydantic import Field, TypeAdapter, ValidationError
 
+from shared.case_events import (
+    CallReported,
+    CallTaskOpened,
+    DisputeOpened,
+    DisputeResolved,
+    ResolveDispute,
+)
 from shared.corebanking_events import (
     BusinessDayClosed,
     ChargeApplied,
@@ -80,6 +87,11 @@ DunwellEvent = (
     | ApplyCaseAction
     | DebtorTaskOpened
     | ApplyReviewDecision
+    | CallTaskOpened
+    | CallReported
+    | DisputeOpened
+    | DisputeResolved
+    | ResolveDispute
 )
 AnyEvent = Annotated[CoreBankingEvent | DunwellEvent, Field(discriminator="type")]
 _ADAPTER: Final[TypeAdapter[AnyEvent]] = TypeAdapter(AnyEvent)
@@ -212,6 +224,8 @@ __all__ = [
     "ApplyReviewDecision",
     "BorrowerReplied",
     "BusinessDayClosed",
+    "CallReported",
+    "CallTaskOpened",
     "CaseAction",
     "Channel",
     "ChargeApplied",
@@ -225,6 +239,8 @@ __all__ = [
     "DelinquencyPaused",
     "DelinquencyRangeChanged",
     "DelinquencyResumed",
+    "DisputeOpened",
+    "DisputeResolved",
     "Event",
     "Identifier",
     "InstalmentDue",
@@ -242,6 +258,7 @@ __all__ = [
     "PromiseToPayResolved",
     "RepaymentPosted",
     "ReplyIntent",
+    "ResolveDispute",
     "ReviewQueue",
     "ReviewVerdict",
     "ScheduledInstalment",

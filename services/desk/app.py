@@ -9,13 +9,16 @@ from contextlib import AbstractAsyncContextManager, nullcontext
 from functools import partial
 from typing import Final
 
+import yaml
 from aiohttp import web
 
 from services.desk.bootstrap import SERVICE, Deps, build_deps
+from services.desk.domain.disputes import AnswerPeriods, answer_periods
 from services.desk.entrypoints.api import DeskApi, add_routes, api_key, refusals
 from services.desk.entrypoints.auth import SignIn
 from services.desk.entrypoints.console import add_console_routes, build_console, console_key
 from services.desk.entrypoints.consumer import consumer_config, dispatch, routes
+from services.desk.entrypoints.disputes_api import add_dispute_routes
 from services.desk.entrypoints.review_api import add_review_routes
 from services.desk.handlers.context import DeskContext
 from services.desk.handlers.gauges import refresh_gauges
@@ -34,15 +37,17 @@ Context = Callable[[web.Application], AsyncIterator[None]]
 
 def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
     """The desk: ops endpoints, the API, the gauges and the consume loop, on ``deps``
-    (production's when None). A calendar that does not load stops it here."""
+    (production's when None). A calendar or a policy pack that does not load stops it here."""
     calendar = load_calendar(settings.calendar_file)
+    periods = answer_periods(yaml.safe_load(settings.policy_pack_file.read_text("utf-8")))
     app = web.Application(middlewares=[retryable_as_503, refusals])
     health = Health()
     add_ops_routes(app, health)
     add_routes(app)
     add_review_routes(app)
     add_console_routes(app)
-    app.cleanup_ctx.append(_resources(settings, deps, health, calendar))
+    add_dispute_routes(app)
+    app.cleanup_ctx.append(_resources(settings, deps, health, calendar, periods))
     app.cleanup_ctx.append(_gauges(settings))
     app.cleanup_ctx.append(
         consumer_context(partial(_consume, settings), health, settings.shutdown_grace_s)
@@ -50,7 +55,9 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
     return app
 
 
-def desk_context(settings: Settings, deps: Deps, calendar: Calendar) -> DeskContext:
+def desk_context(
+    settings: Settings, deps: Deps, calendar: Calendar, periods: AnswerPeriods
+) -> DeskContext:
     """What the use cases run on."""
     return DeskContext(
         store=deps.store,
@@ -66,6 +73,7 @@ def desk_context(settings: Settings, deps: Deps, calendar: Calendar) -> DeskCont
         reviews=deps.reviews,
         review_decisions_topic=settings.kafka.topics.review_decisions,
         review_team=settings.review_team,
+        answer_periods=periods,
     )
 
 
@@ -74,12 +82,16 @@ def _deps(settings: Settings, given: Deps | None) -> AbstractAsyncContextManager
 
 
 def _resources(
-    settings: Settings, given: Deps | None, health: Health, calendar: Calendar
+    settings: Settings,
+    given: Deps | None,
+    health: Health,
+    calendar: Calendar,
+    periods: AnswerPeriods,
 ) -> Context:
     async def resources(app: web.Application) -> AsyncIterator[None]:
         async with _deps(settings, given) as deps:
             app[DEPS] = deps
-            app[CONTEXT] = desk_context(settings, deps, calendar)
+            app[CONTEXT] = desk_context(settings, deps, calendar, periods)
             sign_in = SignIn(deps.keys, settings.token_rules(), dict(settings.api_tokens))
             app[api_key] = DeskApi(app[CONTEXT], sign_in)
             app[console_key] = build_console(

@@ -44,3 +44,21 @@ CONSOLE_SIGN_INS: Final = Counter(
 CONSOLE_REFUSALS: Final = Counter(
     "desk_console_refusals", "Console requests answered with a refusal page.", ["status"]
 )
+CALLS_REPORTED: Final = Counter(
+    "desk_calls_reported",
+    "Calls reported against a call task: the task closed, or nothing to close (ignored).",
+    ["result"],
+)
+DISPUTES_CHANGED: Final = Counter(
+    "desk_disputes_changed",
+    "Disputes and complaints entered in the register (opened) and resolved.",
+    ["category", "change"],
+)
+DISPUTES_OPEN: Final = Gauge(
+    "desk_disputes_open", "Disputes and complaints not yet resolved.", ["category"]
+)
+DISPUTES_OVERDUE: Final = Gauge(
+    "desk_disputes_overdue",
+    "Disputes and complaints still unanswered after the day the bank's answer was due.",
+    ["category"],
+)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from services.desk.domain.calls import CallAsk, CallReport, GateAnswer
+from services.desk.domain.disputes import Dispute, DisputeStatus
 from services.desk.domain.model import (
     AgentAction,
     Case,
@@ -81,6 +82,21 @@ class DeskStore(Protocol):
     ) -> list[AgentAction]:
         """Every agent's action from ``start`` (included) to ``end`` (excluded), the oldest
         first."""
+        ...
+
+    async def save_dispute(self, dispute: Dispute) -> None:
+        """Write a register entry at the version it was read (0: new);
+        :class:`~services.desk.domain.model.StaleWrite` when it moved (or exists, for 0)."""
+        ...
+
+    async def dispute(self, dispute_id: str) -> Dispute | None: ...
+
+    async def disputes(self, status: DisputeStatus | None, limit: int) -> list[Dispute]:
+        """The register (of one status, or all), the earliest answer due first."""
+        ...
+
+    async def disputes_of_loan(self, loan_id: str) -> list[Dispute]:
+        """The loan's disputes, the oldest first."""
         ...
 
 

@@ -16,6 +16,9 @@ from shared.calendars import CALENDARS_DIR
 from shared.identity import JwtSignIn, TokenRules
 from shared.settings import BaseServiceSettings
 
+#: The policy packs shipped with Dunwell (the notifier's configuration).
+PACKS_DIR = Path(__file__).resolve().parents[1] / "notifier" / "config" / "packs"
+
 Role = Literal["agent", "supervisor", "compliance"]
 
 
@@ -41,8 +44,11 @@ class Settings(BaseServiceSettings, JwtSignIn):
     database_url: str = "sqlite+aiosqlite:///.local/desk.db"
     #: The bank's business calendar (the same file the scheduler and the notifier read).
     calendar_file: Path = CALENDARS_DIR / "cn.yaml"
+    #: The market's policy pack (the notifier's): its debt_hold rule gives the days the bank has
+    #: to answer a dispute or complaint, for the register's due dates.
+    policy_pack_file: Path = PACKS_DIR / "cn.yaml"
     #: The teams that work tasks; a task goes to its kind's team, else the default one.
-    teams: tuple[TeamName, ...] = ("collections", "field")
+    teams: tuple[TeamName, ...] = ("collections", "field", "dialler")
     default_team: TeamName = "collections"
     team_by_kind: dict[str, TeamName] = Field(default_factory=lambda: {"field_visit": "field"})
     #: SLA: business days per task kind, and the local time a business day closes.

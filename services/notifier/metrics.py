@@ -81,3 +81,8 @@ EMAIL_BOUNCES: Final = Counter(
     "5.x.x, the address marked; delayed: 4.x.x, only counted; other).",
     ["verdict"],
 )
+DEBT_HOLDS: Final = Counter(
+    "notifier_debt_holds",
+    "Disputes and complaints holding a debt at the gate, opened and released.",
+    ["category", "change"],  # change: opened | released
+)

@@ -23,7 +23,7 @@ from services.notifier.domain.model import (
     SentMessage,
     no_record,
 )
-from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel
+from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel, HoldStore
 from services.notifier.domain.review import KeptSend
 from services.notifier.domain.templates import Rendered
 from shared.events import Channel, ContactDetailsChanged
@@ -91,7 +91,7 @@ class SendLedger(Protocol):
         ...
 
 
-class GateStore(Protocol):
+class GateStore(HoldStore, Protocol):
     async def decide(self, ticket: GateTicket, judge: Callable[[GateFacts], Decision]) -> Decision:
         """Atomically per debtor: read the facts, judge, and act on the decision.
 

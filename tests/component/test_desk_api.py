@@ -194,6 +194,7 @@ async def test_the_gauges_count_live_and_overdue_tasks(desk: Desk) -> None:
         "teams": [
             {"team": "collections", "live": 1, "overdue": 1},
             {"team": "field", "live": 0, "overdue": 0},
+            {"team": "dialler", "live": 0, "overdue": 0},
         ]
     }
     own = await (await desk.http.get("/v1/teams", headers=FIELD)).json()

@@ -14,7 +14,7 @@ from services.notifier.app import build_app
 from services.notifier.bootstrap import memory_deps
 from services.notifier.domain.model import directory_entry
 from services.notifier.settings import Settings
-from shared.events import ApplyCaseAction, InteractionRecorded
+from shared.events import ApplyCaseAction, CallReported, InteractionRecorded
 from shared.testing.factories import contact_details
 from shared.testing.memory import InMemoryEventPublisher
 
@@ -102,3 +102,33 @@ async def test_a_call_reported_twice_differently_is_a_conflict(
     path = f"/v1/calls/{answer['call_id']}/outcome"
     await client.post(path, json={**REPORT, "dispositions": [], "status": "busy"}, headers=TOKEN)
     assert (await client.post(path, json=REPORT, headers=TOKEN)).status == 409
+
+
+async def test_a_call_asked_for_a_task_reports_its_outcome_to_the_desk(
+    aiohttp_client: ClientFactory,
+) -> None:
+    client, publisher = await client_for(aiohttp_client)
+    ask = {**ASK, "task_id": "task-early-call-1"}
+    answer = await (await client.post("/v1/calls", json=ask, headers=TOKEN)).json()
+    assert answer["outcome"] == "ALLOW"
+    path = f"/v1/calls/{answer['call_id']}/outcome"
+    for _ in range(2):  # a repeat publishes the same report again, with the same id
+        await client.post(path, json=REPORT, headers=TOKEN)
+    topic = SETTINGS.kafka.topics.interactions
+    reports = [e for e in publisher.events(topic) if isinstance(e, CallReported)]
+    assert len(reports) == 2
+    assert len({r.event_id for r in reports}) == 1
+    report = reports[0]
+    assert (report.task_id, report.call_id, report.loan_id) == (
+        "task-early-call-1",
+        answer["call_id"],
+        "loan-1",
+    )
+    assert (report.status, report.agent_id, report.dispositions) == (
+        "connected",
+        "agent-42",
+        ("promise_to_pay",),
+    )
+    assert "+8613800000001" not in report.model_dump_json()
+    # The same key asked without the task is another call: a conflict.
+    assert (await client.post("/v1/calls", json=ASK, headers=TOKEN)).status == 409

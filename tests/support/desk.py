@@ -7,22 +7,29 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import yaml
+
 from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.adapters.review_memory import InMemoryReviewStore
 from services.desk.domain.access import Person
+from services.desk.domain.disputes import answer_periods
 from services.desk.domain.sla import SlaPolicy
 from services.desk.handlers.context import DeskContext
 from services.desk.ports import DeskStore, ReviewStore
+from services.desk.settings import PACKS_DIR
 from shared.calendars import load_calendar
 from shared.calendars.loader import CALENDARS_DIR
 from shared.events import (
     AgentTaskOpened,
     BorrowerReplied,
+    CallReported,
+    CallTaskOpened,
     ContactRequested,
     ContactWithdrawn,
     DebtorTaskOpened,
     DebtStatement,
     DelinquencyRangeChanged,
+    DisputeOpened,
     InteractionRecorded,
     PromiseToPayResolved,
     derived_event_id,
@@ -31,6 +38,8 @@ from shared.testing.factories import random_ref
 from shared.testing.memory import InMemoryEventPublisher
 
 CN = load_calendar(CALENDARS_DIR / "cn.yaml")
+#: The cn pack's answer periods for disputes and complaints.
+CN_ANSWERS = answer_periods(yaml.safe_load((PACKS_DIR / "cn.yaml").read_text("utf-8")))
 #: Wednesday 4 March 2026, 10:00 in Shanghai.
 OPENED = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)
 AGENT = Person(id="agent-7", role="agent", team="collections")
@@ -73,6 +82,55 @@ class Loan:
             "statement": statement(),
         }
         return AgentTaskOpened.model_validate(fields | overrides)
+
+    def call_task(self, step: str = "early-call", **overrides: Any) -> CallTaskOpened:
+        """The scheduler's call step for this loan (a dialler's reminder call by default)."""
+        fields: dict[str, Any] = {
+            "event_id": derived_event_id(self.loan_id, "1", step),
+            "occurred_at": OPENED,
+            "loan_id": self.loan_id,
+            "debtor_id": self.debtor_id,
+            "episode": 1,
+            "step": step,
+            "purpose": "reminder",
+            "queue": "dialler",
+            "due_by": date(2026, 3, 5),
+            "statement": statement(),
+        }
+        return CallTaskOpened.model_validate(fields | overrides)
+
+    def call_reported(
+        self, task_id: str, status: str = "connected", *dispositions: str, **overrides: Any
+    ) -> CallReported:
+        """The notifier's report of a call made for ``task_id``."""
+        fields: dict[str, Any] = {
+            "event_id": derived_event_id("call", task_id, status, "reported"),
+            "occurred_at": OPENED + timedelta(hours=1),
+            "debtor_id": self.debtor_id,
+            "loan_id": self.loan_id,
+            "task_id": task_id,
+            "call_id": derived_event_id("call", task_id),
+            "status": status,
+            "agent_id": "agent-7",
+            "started_at": OPENED + timedelta(minutes=50),
+            "dispositions": dispositions,
+        }
+        return CallReported.model_validate(fields | overrides)
+
+    def dispute(self, category: str = "dispute", day: int = 4) -> DisputeOpened:
+        """The scheduler's announcement of a dispute (or complaint) on this loan."""
+        return DisputeOpened.model_validate(
+            {
+                "event_id": derived_event_id(self.loan_id, "dispute", category, str(day)),
+                "occurred_at": datetime(2026, 3, day, 0, 0, tzinfo=UTC),
+                "loan_id": self.loan_id,
+                "debtor_id": self.debtor_id,
+                "category": category,
+                "origin": "reply",
+                "origin_id": random_ref("reply"),
+                "opened_on": date(2026, 3, day),
+            }
+        )
 
     def debtor_task(self, intent: str = "dispute") -> DebtorTaskOpened:
         """The scheduler's task for this debtor's reply where no loan is known to them."""
@@ -197,11 +255,12 @@ def context(
         policy=SlaPolicy(),
         team_by_kind={"field_visit": "field"},
         default_team="collections",
-        teams=("collections", "field"),
+        teams=("collections", "field", "dialler"),
         audit_url="http://audit.example",
         publisher=publisher if publisher is not None else InMemoryEventPublisher(),
         case_actions_topic="dunwell.case-actions.v1",
         reviews=reviews if reviews is not None else InMemoryReviewStore(),
         review_decisions_topic="dunwell.review-decisions.v1",
         review_team="collections",
+        answer_periods=CN_ANSWERS,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 
+from services.desk.adapters.memory_disputes import InMemoryDisputes
+from services.desk.domain.disputes import Dispute
 from services.desk.domain.model import (
     LIVE,
     AgentAction,
@@ -18,7 +20,7 @@ from services.desk.domain.model import (
 )
 
 
-class InMemoryDeskStore:
+class InMemoryDeskStore(InMemoryDisputes):
     """:class:`~services.desk.ports.DeskStore` in dictionaries."""
 
     def __init__(self) -> None:
@@ -27,6 +29,7 @@ class InMemoryDeskStore:
         self.contact_rows: dict[str, Contact] = {}
         self.promise_rows: dict[tuple[str, date], Promise] = {}
         self.action_rows: dict[str, AgentAction] = {}
+        self.dispute_rows: dict[str, Dispute] = {}
 
     async def ping(self) -> bool:
         return True

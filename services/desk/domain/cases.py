@@ -16,6 +16,7 @@ from services.desk.domain.model import Case, Contact, Promise
 from shared.events import (
     AgentTaskOpened,
     BorrowerReplied,
+    CallTaskOpened,
     ContactRequested,
     ContactWithdrawn,
     DelinquencyRangeChanged,
@@ -76,7 +77,7 @@ def with_request(case: Case, event: ContactRequested) -> Case:
     )
 
 
-def with_task(case: Case, event: AgentTaskOpened) -> Case:
+def with_task(case: Case, event: AgentTaskOpened | CallTaskOpened) -> Case:
     """A task carries the itemised statement of its day, and proves its episode has begun."""
     update: dict[str, object] = {}
     if event.episode > case.episode:

@@ -80,6 +80,11 @@ class Task(_Frozen):
     appointment: date | None = None
     place: Annotated[str, StringConstraints(max_length=300)] | None = None
     proposed_plan: tuple[PlanInstalment, ...] = ()
+    #: A call step's task: what the call is about, the strategy's step, and the call that
+    #: closed it (its outcome came from the pre-call gate's report).
+    purpose: Identifier | None = None
+    step: Identifier | None = None
+    call_id: Identifier | None = None
     outcome: Outcome | None = None
     note: Note | None = None
     closed_reason: CloseReason | None = None

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.desk.domain.access import NotAllowed, Person
 from services.desk.domain.commands import ActionRequest
+from services.desk.domain.disputes import ResolveBody
 from services.desk.domain.model import Note, Outcome, StaleWrite, TeamName
 from services.desk.domain.tasks import TransitionRefused
 from services.desk.entrypoints.auth import SignIn, person
@@ -200,4 +201,4 @@ def add_routes(app: web.Application) -> None:
 
 
 #: The API's OpenAPI document, from the bodies the routes validate with.
-OPENAPI: Final = document(AssignBody, DoneBody)
+OPENAPI: Final = document(AssignBody, DoneBody, ResolveBody)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.desk.handlers import intake, review
+from services.desk.handlers import call_tasks, disputes, intake, review
 from services.desk.handlers.context import DeskContext
 from shared.consumer import ConsumerConfig
 from shared.errors import InvalidEvent
@@ -39,11 +39,15 @@ def routes(topics: Topics) -> dict[tuple[str, str], Handler]:
         (topics.tasks, "dunwell.task.opened.v1"): intake.task_opened,
         (topics.tasks, "dunwell.task.debtor-opened.v1"): intake.debtor_task_opened,
         (topics.tasks, "dunwell.promise.resolved.v1"): intake.promise_resolved,
+        (topics.tasks, "dunwell.task.call-opened.v1"): call_tasks.call_task_opened,
+        (topics.interactions, "dunwell.call.reported.v1"): call_tasks.call_task_reported,
         (topics.delinquency, "dunwell.delinquency.range-changed.v1"): intake.range_changed,
         (topics.interactions, "dunwell.interaction.recorded.v1"): interaction,
         (topics.replies, "dunwell.reply.received.v1"): intake.borrower_replied,
         (topics.contact_requests, "dunwell.contact.requested.v1"): intake.contact_requested,
         (topics.contact_requests, "dunwell.contact.withdrawn.v1"): intake.contacts_withdrawn,
+        (topics.contact_requests, "dunwell.dispute.opened.v1"): disputes.dispute_opened,
+        (topics.contact_requests, "dunwell.dispute.resolved.v1"): disputes.dispute_resolved,
     }
 
 

@@ -60,7 +60,9 @@ def _post(summary: str, param: str, body: dict[str, Any] | None = None) -> dict[
     return {"post": operation}
 
 
-def document(assign: type[BaseModel], done: type[BaseModel]) -> dict[str, Any]:
+def document(
+    assign: type[BaseModel], done: type[BaseModel], resolve: type[BaseModel]
+) -> dict[str, Any]:
     """The document, given the routes' body models."""
     limit = {"name": "limit", "in": "query", "schema": {"type": "integer"}}
     return {
@@ -90,6 +92,7 @@ def document(assign: type[BaseModel], done: type[BaseModel]) -> dict[str, Any]:
                 "The case views of a borrower's loans", _path("debtor_id")
             ),
             **review_paths(),
+            **_register(resolve, limit),
         },
     }
 
@@ -105,6 +108,18 @@ def review_paths() -> dict[str, Any]:
         "/v1/reviews/items/{item_id}": _get("One review item", _path("item_id")),
         "/v1/reviews/items/{item_id}/decision": _post(
             "A person's decision on a send, sent to the notifier", "item_id", _body(DecisionRequest)
+        ),
+    }
+
+
+def _register(resolve: type[BaseModel], limit: dict[str, Any]) -> dict[str, Any]:
+    """The dispute register's paths."""
+    status = {"name": "status", "in": "query", "schema": {"enum": ["open", "resolved"]}}
+    return {
+        "/v1/disputes": _get("The register, the earliest answer due first", status, limit),
+        "/v1/disputes/{dispute_id}": _get("One dispute or complaint", _path("dispute_id")),
+        "/v1/disputes/{dispute_id}/resolve": _post(
+            "Resolve it (a supervisor): collection resumes", "dispute_id", _body(resolve)
         ),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.desk.domain.disputes import AnswerPeriods
 from services.desk.domain.sla import SlaPolicy
 from services.desk.ports import Clock, DeskStore, ReviewStore
 from shared.calendars import Calendar
@@ -31,3 +32,5 @@ class DeskContext:
     reviews: ReviewStore
     review_decisions_topic: str
     review_team: str
+    #: Days the bank has to answer a dispute or complaint (from the market's pack).
+    answer_periods: AnswerPeriods

@@ -15,7 +15,7 @@ from services.notifier.domain.calls import (
     reservation_key,
 )
 from services.notifier.domain.policy.scenario import Contact, HistoryKind, Outcome
-from shared.events import ApplyCaseAction, InteractionRecorded, derived_event_id
+from shared.events import ApplyCaseAction, CallReported, InteractionRecorded, derived_event_id
 
 #: Every kind of contact a call may count, in the order the contact log keeps them.
 CALL_KINDS: Final[tuple[HistoryKind, ...]] = ("call_attempt", "call_connected", "conversation")
@@ -157,3 +157,22 @@ def case_actions(record: CallRecord, report: CallReport) -> list[ApplyCaseAction
         )
         for n, d in enumerate(wanted)
     ]
+
+
+def task_report(record: CallRecord, report: CallReport) -> CallReported | None:
+    """The call's outcome for the desk's call task it was asked for (None: no task named);
+    its id derives from the call, so a repeated report is the same event."""
+    if record.ask.task_id is None:
+        return None
+    return CallReported(
+        event_id=derived_event_id("call", record.call_id, "task-report"),
+        occurred_at=report.started_at,
+        debtor_id=record.debtor_id,
+        loan_id=record.ask.debt_id,
+        task_id=record.ask.task_id,
+        call_id=record.call_id,
+        status=report.status,
+        agent_id=report.agent_id,
+        started_at=report.started_at,
+        dispositions=tuple(d.kind for d in report.dispositions),
+    )

@@ -53,9 +53,13 @@ class CallAsk(_Frozen):
     sender: Identifier
     agent_id: Identifier
     purpose: CallPurpose = "collection"
+    #: The desk's call task this dial is for (a strategy's call step): its outcome closes it.
+    task_id: Identifier | None = None
 
     def sha256(self) -> str:
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+        # An ask for no task hashes as it did before tasks existed (its repeats still match).
+        unset = {"task_id"} if self.task_id is None else None
+        return hashlib.sha256(self.model_dump_json(exclude=unset).encode()).hexdigest()
 
 
 class Disposition(_Frozen):
@@ -237,4 +241,5 @@ def call_scenario(
         consents=list(entry.consents),
         debt_id=ask.debt_id,
         contact_point=point,
+        holds=list(facts.holds),
     )

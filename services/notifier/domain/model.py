@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from services.notifier.domain.policy.scenario import Consent, Contact, GateChannel, Role
+from services.notifier.domain.policy.scenario import Consent, Contact, GateChannel, Hold, Role
 from services.notifier.domain.templates import Locale
 from shared.errors import ServiceError
 from shared.events import Channel, ContactDetailsChanged
@@ -110,6 +110,8 @@ class GateFacts:
     opt_outs: list[GateChannel]
     #: Contact points found not to reach the debtor (a wrong number): never used again.
     unusable: frozenset[str] = frozenset()
+    #: Disputes and complaints open on the debtor's debts.
+    holds: tuple[Hold, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,7 @@ def gate_scenario(
         opt_outs=facts.opt_outs,
         consents=list(entry.consents),
         debt_id=request.loan_id,
+        holds=list(facts.holds),
         text=message_text(message, channel),
         contact_point=point,
         # What the text must say, as the message's own locale writes it.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details
+from services.notifier.handlers.holds import dispute_opened, dispute_resolved
 from services.notifier.handlers.review import apply_review_decision
 from services.notifier.handlers.sending import send_contact_request
 from services.notifier.handlers.withdrawals import withdraw_contacts
@@ -17,6 +18,8 @@ from shared.events import (
     ContactDetailsChanged,
     ContactRequested,
     ContactWithdrawn,
+    DisputeOpened,
+    DisputeResolved,
     decode,
 )
 from shared.ports import Record
@@ -43,7 +46,7 @@ async def dispatch(
     record: Record, ctx: SendContext, topics: Topics, directory: DirectoryBuffer | None = None
 ) -> None:
     """Contact requests and withdrawals to the send use cases, people's review decisions to
-    theirs, contact details to the
+    theirs, disputes to the gate's holds, contact details to the
     directory (staged in ``directory`` for the loop's flush, when given); anything else is an
     event this topic should not carry (dead-lettered). Contact details with fields the
     directory does not keep are taken without them (counted)."""
@@ -54,6 +57,10 @@ async def dispatch(
         await withdraw_contacts(event, ctx)
     elif isinstance(event, ApplyReviewDecision) and record.topic == topics.review_decisions:
         await apply_review_decision(event, ctx)
+    elif isinstance(event, DisputeOpened) and record.topic == topics.contact_requests:
+        await dispute_opened(event, ctx)
+    elif isinstance(event, DisputeResolved) and record.topic == topics.contact_requests:
+        await dispute_resolved(event, ctx)
     elif isinstance(event, ContactDetailsChanged) and record.topic == topics.customer_events:
         if directory is None:
             await record_contact_details(event, store=ctx.store)

@@ -18,6 +18,7 @@ from services.notifier.domain.call_effects import (
     call_interaction,
     case_actions,
     refused_interaction,
+    task_report,
 )
 from services.notifier.domain.calls import CallAsk, CallRecord, CallReport, CallTicket, judge_call
 from services.notifier.domain.model import GateFacts
@@ -85,6 +86,10 @@ async def report_call(
     if new:
         CALL_OUTCOMES.labels(report.status).inc()
     await ctx.publisher.publish(ctx.interactions_topic, call_interaction(stored, stored.report))
+    task = task_report(stored, stored.report)
+    if task is not None:
+        # On the interactions topic (the debtor's key), after the call's evidence.
+        await ctx.publisher.publish(ctx.interactions_topic, task)
     for action in case_actions(stored, stored.report):
         await ctx.publisher.publish(ctx.case_actions_topic, action)
     return stored, new

@@ -1,6 +1,6 @@
 """What a borrower's words do to a loan (pure), whether they came as a reply or as a command
-(a call's disposition, later an agent's action): a tracked promise, a hold with an agent's task,
-or a task alone.
+(a call's disposition, an agent's action): a tracked promise, a hold with an agent's task, a
+task alone, or a dispute that stops collection until the desk resolves it.
 """
 
 from __future__ import annotations
@@ -10,10 +10,19 @@ from decimal import Decimal
 from typing import Final
 
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
-from services.scheduler.domain.context import Context
+from services.scheduler.domain.context import Context, stamp
 from services.scheduler.domain.outputs import open_task
+from shared.case_events import DisputeCategory
 from shared.dunwell_events import TaskKind
-from shared.events import ApplyCaseAction, BorrowerReplied, Event
+from shared.events import (
+    ApplyCaseAction,
+    BorrowerReplied,
+    DisputeOpened,
+    DisputeResolved,
+    Event,
+    ResolveDispute,
+    derived_event_id,
+)
 
 HOLD_DAYS: Final = 7  # how long a borrower's request holds escalation while an agent answers
 #: What each of the borrower's words opens for an agent, and whether it holds escalation.
@@ -27,10 +36,12 @@ TASKS: Final[dict[str, tuple[TaskKind, bool]]] = {
     "reschedule_visit": ("visit_reschedule", False),
     "wrong_party": ("wrong_party", False),
 }
-CaseInput = BorrowerReplied | ApplyCaseAction
+#: Words that open a dispute: collection of the loan stops until it is resolved (no fixed days).
+DISPUTES: Final[dict[str, DisputeCategory]] = {"dispute": "dispute", "complaint": "complaint"}
+CaseInput = BorrowerReplied | ApplyCaseAction | ResolveDispute
 
 
-def _terms(event: CaseInput) -> tuple[str, Decimal | None, date | None]:
+def _terms(event: BorrowerReplied | ApplyCaseAction) -> tuple[str, Decimal | None, date | None]:
     if isinstance(event, BorrowerReplied):
         return event.intent, event.promised_amount, event.promised_by
     return event.action, event.promised_amount, event.promised_by
@@ -42,6 +53,8 @@ def on_case_input(
     """The loan after the borrower's words, and the task they open (if any). A promise with its
     amount and date is tracked (kept or broken); one without them is only noted by the notifier.
     A request the notifier acts on alone (opt-out, stop calling) changes nothing here."""
+    if isinstance(event, ResolveDispute):
+        return resolve(loan, event)
     what, amount, by = _terms(event)
     if what == "promise_to_pay" and amount and by:
         promise = L.Promise(amount=amount, by=by, paid_before=loan.paid_total)
@@ -50,9 +63,61 @@ def on_case_input(
         return loan, ()
     kind, holds = TASKS[what]
     task = open_task(loan, L.LoanView.of(loan, day, ctx.calendar), kind, ctx, key=event.event_id)
+    if what in DISPUTES:
+        return open_dispute(loan, event, DISPUTES[what], day, task)
     if not holds:
         return loan, (task,)
     hold = day + timedelta(days=HOLD_DAYS)
     if isinstance(event, ApplyCaseAction) and event.requested_until is not None:
         hold = max(hold, event.requested_until)
     return loan.model_copy(update={"hold_until": hold}), (task,)
+
+
+def open_dispute(
+    loan: L.Loan,
+    event: BorrowerReplied | ApplyCaseAction,
+    category: DisputeCategory,
+    day: date,
+    task: Event,
+) -> tuple[L.Loan, tuple[Event, ...]]:
+    """A dispute (or complaint) held open on the loan, announced to the notifier and the desk;
+    its id derives from the loan and what opened it, so a replay opens the same one."""
+    dispute_id = derived_event_id(loan.loan_id, "dispute", event.event_id)
+    if any(d.dispute_id == dispute_id for d in loan.disputes):
+        return loan, ()
+    origin, actor = ("reply", None)
+    if isinstance(event, ApplyCaseAction):
+        origin, actor = event.origin, event.actor
+    opened = DisputeOpened(
+        event_id=dispute_id,
+        occurred_at=stamp(day),
+        loan_id=loan.loan_id,
+        debtor_id=loan.borrower,
+        category=category,
+        origin=origin,
+        origin_id=event.event_id,
+        opened_on=day,
+        actor=actor,
+    )
+    held = L.OpenDispute(dispute_id=dispute_id, category=category, opened_on=day)
+    return loan.model_copy(update={"disputes": (*loan.disputes, held)}), (opened, task)
+
+
+def resolve(loan: L.Loan, event: ResolveDispute) -> tuple[L.Loan, tuple[Event, ...]]:
+    """The dispute's hold released, and the resolution announced (once: a dispute no longer
+    open, or never opened here, changes nothing)."""
+    found = next((d for d in loan.disputes if d.dispute_id == event.dispute_id), None)
+    if found is None:
+        return loan, ()
+    resolved = DisputeResolved(
+        event_id=derived_event_id(event.dispute_id, "resolved"),
+        occurred_at=event.occurred_at,
+        loan_id=loan.loan_id,
+        debtor_id=loan.borrower,
+        dispute_id=event.dispute_id,
+        category=found.category,
+        resolution=event.resolution,
+        resolved_by=event.resolved_by,
+    )
+    kept = tuple(d for d in loan.disputes if d is not found)
+    return loan.model_copy(update={"disputes": kept}), (resolved,)

@@ -8,12 +8,19 @@ from datetime import UTC, date, datetime, time
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
 from services.scheduler.domain.calendar import BusinessCalendar
 from services.scheduler.domain.strategy import Strategy
-from shared.events import ApplyCaseAction, BorrowerReplied, BusinessDayClosed, Event, LoanEvent
+from shared.events import (
+    ApplyCaseAction,
+    BorrowerReplied,
+    BusinessDayClosed,
+    Event,
+    LoanEvent,
+    ResolveDispute,
+)
 
 #: What the planner applies to a loan: core banking's loan events, the borrower's replies, and
-#: what the borrower agreed or asked for on a call or to an agent.
-LoanInput = LoanEvent | BorrowerReplied | ApplyCaseAction
-LOAN_INPUTS = (*LoanEvent.__args__, BorrowerReplied, ApplyCaseAction)
+#: what the borrower agreed or asked for on a call or to an agent, and a dispute's resolution.
+LoanInput = LoanEvent | BorrowerReplied | ApplyCaseAction | ResolveDispute
+LOAN_INPUTS = (*LoanEvent.__args__, BorrowerReplied, ApplyCaseAction, ResolveDispute)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import date
 
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
 from services.scheduler.domain.context import Context, Decision, as_of, stamp
-from services.scheduler.domain.outputs import contact_request, field_visit, open_task
+from services.scheduler.domain.outputs import call_task, contact_request, field_visit, open_task
 from services.scheduler.domain.strategy import Facts
 from shared.events import (
     BusinessDayClosed,
@@ -43,9 +43,10 @@ def evaluate(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event
 
 
 def pre_due(loan: L.Loan, event: InstalmentDue | BusinessDayClosed, ctx: Context) -> Decision:
-    """Courtesy reminders before instalments fall due (never during a delinquency episode)."""
+    """Courtesy reminders before instalments fall due (never during a delinquency episode, nor
+    while a dispute or complaint is open)."""
     day = as_of(event, ctx.calendar)
-    if loan.status != "active" or loan.in_episode or loan.debtor_id is None:
+    if loan.status != "active" or loan.in_episode or loan.debtor_id is None or loan.disputes:
         return Decision(loan)
     outputs: list[Event] = []
     fired = set(loan.fired)
@@ -92,8 +93,9 @@ def note_published(loan: L.Loan, outputs: Iterable[Event]) -> L.Loan:
 
 
 def holding(loan: L.Loan, day: date) -> bool:
-    """Escalation stops during a pause, an open promise, or while an agent answers a request."""
-    if any(p.covers(day) for p in loan.pauses):
+    """Escalation stops during a pause, an open promise, while an agent answers a request, and
+    for as long as a dispute or complaint is open (until it is resolved, however long)."""
+    if loan.disputes or any(p.covers(day) for p in loan.pauses):
         return True
     if loan.promise is not None and day <= loan.promise.by:
         return True
@@ -190,6 +192,9 @@ def _due_steps(loan: L.Loan, view: L.LoanView, ctx: Context) -> tuple[L.Loan, tu
     # A late start (or a long pause) never sends a burst: only the latest due step goes out.
     step = max(due, key=lambda s: s.at_days)
     fired = loan.fired | {f"step:{s.id}" for s in due}
+    if step.kind == "call":
+        # A call instead of a message: a task for the step's agent team or dialler queue.
+        return loan.model_copy(update={"fired": fired}), (call_task(loan, view, step, ctx),)
     request = contact_request(
         loan,
         view.as_of,

@@ -76,6 +76,16 @@ class Promise(BaseModel):
     paid_before: Decimal
 
 
+class OpenDispute(BaseModel):
+    """A dispute or complaint about the loan, open until the desk resolves it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dispute_id: str
+    category: Literal["dispute", "complaint"]
+    opened_on: date
+
+
 class Loan(BaseModel):
     """Everything the scheduler remembers about one loan."""
 
@@ -93,6 +103,8 @@ class Loan(BaseModel):
     pauses: tuple[Pause, ...] = ()
     promise: Promise | None = None
     hold_until: date | None = None  # a borrower's request awaits an agent
+    #: Open disputes and complaints: collection stops until each is resolved.
+    disputes: tuple[OpenDispute, ...] = ()
     status: Literal["active", "closed", "written_off"] = "active"
     episode: int = 0
     in_episode: bool = False

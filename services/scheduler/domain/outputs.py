@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
 from services.scheduler.domain.context import Context, stamp
-from services.scheduler.domain.strategy import FieldVisit
+from services.scheduler.domain.strategy import FieldVisit, Step
 from shared.events import (
     AgentTaskOpened,
+    CallTaskOpened,
     ContactRequested,
     Event,
     PlanInstalment,
@@ -42,6 +43,26 @@ def open_task(
         proposed_plan=plan,
         appointment=appointment,
         place=place,
+    )
+
+
+def call_task(loan: L.Loan, view: L.LoanView, step: Step, ctx: Context) -> CallTaskOpened:
+    """A call step's task for its queue, due ``step.sla_days`` business days on (its id
+    derives from loan, episode and step, as a message step's request does)."""
+    due = ctx.calendar.roll_forward(view.as_of)
+    for _ in range(step.sla_days):
+        due = ctx.calendar.roll_forward(due + timedelta(days=1))
+    return CallTaskOpened(
+        event_id=derived_event_id(loan.loan_id, str(loan.episode), step.id),
+        occurred_at=stamp(view.as_of),
+        loan_id=loan.loan_id,
+        debtor_id=loan.borrower,
+        episode=max(loan.episode, 1),
+        step=step.id,
+        purpose=step.purpose,
+        queue=step.queue or "collections",
+        due_by=due,
+        statement=view.statement(),
     )
 
 

@@ -27,6 +27,7 @@ from shared.events import (
     LoanRescheduled,
     LoanWrittenOff,
     RepaymentPosted,
+    ResolveDispute,
 )
 from shared.redaction import mask_account
 
@@ -39,7 +40,7 @@ def apply(loan: L.Loan | None, event: LoanInput, ctx: Context, partition: int = 
     updated, outputs = _update(loan, event, day, partition)
     if updated is None:
         return Decision(None)
-    if isinstance(event, BorrowerReplied | ApplyCaseAction):
+    if isinstance(event, BorrowerReplied | ApplyCaseAction | ResolveDispute):
         updated, replies = on_case_input(updated, event, day, ctx)
         outputs = (*outputs, *replies)
     evaluated, more = evaluate(updated, day, ctx)

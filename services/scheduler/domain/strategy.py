@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from shared.case_events import CallTaskPurpose, QueueName
 from shared.errors import ConfigurationError
 from shared.events import Channel
 from shared.protected import PROTECTED_PATTERN
@@ -46,10 +47,25 @@ class AmountBand(_Closed):
 
 
 class Step(_Closed):
+    """One step of a rule: a message (template, channels) or a call (purpose, the agent team or
+    dialler queue that makes it, and its SLA in business days)."""
+
     id: str = Field(pattern=r"^[\w-]+$")
     at_days: int = Field(ge=1)
-    template: str
-    channels: tuple[Channel, ...] = Field(min_length=1)
+    kind: Literal["message", "call"] = "message"
+    template: str = ""
+    channels: tuple[Channel, ...] = ()
+    purpose: CallTaskPurpose = "collection"
+    queue: QueueName | None = None
+    sla_days: int = Field(default=1, ge=0, le=30)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Step:
+        if self.kind == "message" and (not self.template or not self.channels):
+            raise ValueError(f"message step {self.id} needs a template and channels")
+        if self.kind == "call" and (self.queue is None or self.template or self.channels):
+            raise ValueError(f"call step {self.id} needs a queue and sends no message")
+        return self
 
 
 class Rule(_Closed):

@@ -18,10 +18,13 @@ from services.scheduler.ports import Dependencies
 from shared.events import (
     AgentTaskOpened,
     BusinessDayClosed,
+    CallTaskOpened,
     ContactDetailsChanged,
     ContactRequested,
     ContactWithdrawn,
     DelinquencyRangeChanged,
+    DisputeOpened,
+    DisputeResolved,
     Event,
     InstalmentDue,
     PromiseToPayResolved,
@@ -35,12 +38,13 @@ SERVICE = "scheduler"
 
 def destination(event: Event, topics: Topics) -> str:
     """Where each kind of decision is published."""
-    if isinstance(event, ContactRequested | ContactWithdrawn):
-        # One topic and key (the debtor): the notifier reads a withdrawal after what it withdraws.
+    if isinstance(event, ContactRequested | ContactWithdrawn | DisputeOpened | DisputeResolved):
+        # One topic and key (the debtor): the notifier reads a withdrawal after what it
+        # withdraws, and a dispute's hold before any later request.
         return topics.contact_requests
     if isinstance(event, DelinquencyRangeChanged):
         return topics.delinquency
-    if isinstance(event, AgentTaskOpened | PromiseToPayResolved):
+    if isinstance(event, AgentTaskOpened | CallTaskOpened | PromiseToPayResolved):
         return topics.tasks
     if isinstance(event, ContactDetailsChanged):
         # A core system's client, read from its own format: the notifier's directory input.

@@ -54,6 +54,19 @@ promises = Table(
     Column("body", Text, nullable=False),
 )
 
+#: The register of disputes and complaints (revision 0006), the earliest answer due first.
+disputes = Table(
+    "desk_disputes",
+    metadata,
+    Column("dispute_id", String(128), primary_key=True),
+    Column("loan_id", String(128), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("answer_due", Date, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("desk_disputes_register", "status", "answer_due"),
+)
+
 actions = Table(
     "desk_actions",
     metadata,

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.desk.adapters.sql.disputes import SqlDisputes
 from services.desk.adapters.sql.schema import actions, cases, contacts, promises, tasks
 from services.desk.domain.model import (
     LIVE,
@@ -40,7 +41,7 @@ def _body(model: Case | Task) -> str:
     return model.model_dump_json(exclude={"version"})
 
 
-class SqlDeskStore:
+class SqlDeskStore(SqlDisputes):
     """Cases, tasks, contacts and promises in SQLite or PostgreSQL."""
 
     def __init__(self, engine: AsyncEngine) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from services.notifier.adapters.memory.holds import InMemoryHolds
 from services.notifier.domain.call_effects import CALL_KINDS, CallEffects
 from services.notifier.domain.calls import CallRecord, CallReport, CallTicket, reservation_key
 from services.notifier.domain.gate import HISTORY
@@ -15,7 +16,7 @@ from services.notifier.domain.model import GateFacts
 from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel, Outcome
 
 
-class InMemoryCalls:
+class InMemoryCalls(InMemoryHolds):
     """:class:`~services.notifier.ports.CallStore` over the in-memory store's contact log."""
 
     log: dict[str, tuple[str, Contact, bool]]
@@ -25,10 +26,14 @@ class InMemoryCalls:
     _locks: dict[str, asyncio.Lock]
 
     def facts(self, debtor_id: str, since: datetime) -> GateFacts:
-        """What the gate reads about the debtor: contacts since ``since``, opt-outs, bad points."""
+        """What the gate reads about the debtor: contacts since ``since``, opt-outs, bad points,
+        open disputes."""
         history = [c for d, c, _ in self.log.values() if d == debtor_id and c.at >= since]
         return GateFacts(
-            history, sorted(self.opt_outs[debtor_id]), frozenset(self.unusable[debtor_id])
+            history,
+            sorted(self.opt_outs[debtor_id]),
+            frozenset(self.unusable[debtor_id]),
+            self.open_holds(debtor_id),
         )
 
     async def decide_call(

@@ -28,7 +28,7 @@ from services.notifier.domain.model import (
     SendStatus,
     SentMessage,
 )
-from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel, Outcome
+from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel, Hold, Outcome
 from services.notifier.domain.review import KeptSend
 from services.notifier.domain.sends import points_of
 from shared.events import Channel
@@ -58,6 +58,7 @@ class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends, InMemoryEmail):
         self.calls: dict[str, CallRecord] = {}
         self.kept_sends: dict[str, KeptSend] = {}
         InMemoryEmail.__init__(self)
+        self.debt_holds: dict[str, tuple[str, Hold, bool]] = {}
 
     async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None:
         current = self.contacts.get(contact.debtor_id)

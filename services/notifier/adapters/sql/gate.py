@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifier.adapters.sql.base import SqlBase
+from services.notifier.adapters.sql.holds import open_holds
 from services.notifier.adapters.sql.rows import contact_of, pending_row
 from services.notifier.adapters.sql.schema import (
     contact_log,
@@ -34,7 +35,8 @@ from shared.database import is_unique_violation
 
 
 async def read_facts(conn: AsyncConnection, debtor_id: str, since: datetime) -> GateFacts:
-    """What the gate reads about a debtor: contacts since ``since``, opt-outs, unusable points."""
+    """What the gate reads about a debtor: contacts since ``since``, opt-outs, unusable points,
+    open disputes."""
     rows = await conn.execute(
         select(contact_log).where(contact_log.c.debtor_id == debtor_id, contact_log.c.at >= since)
     )
@@ -46,6 +48,7 @@ async def read_facts(conn: AsyncConnection, debtor_id: str, since: datetime) -> 
         history=[contact_of(r) for r in rows],
         opt_outs=list(outs.scalars()),
         unusable=frozenset(bad.scalars()),
+        holds=await open_holds(conn, debtor_id),
     )
 
 

@@ -123,6 +123,19 @@ calls = Table(
     Column("report_sha256", String(64)),
 )
 
+#: Disputes and complaints on a debtor's debts (revision 0007): open until released, when the
+#: scheduler says the desk resolved them. A release read first keeps a later open from holding.
+debt_holds = Table(
+    "notifier_debt_holds",
+    metadata,
+    Column("dispute_id", String(128), primary_key=True),
+    Column("debtor_id", String(128), nullable=False, index=True),
+    Column("debt_id", String(128), nullable=False),
+    Column("category", String(16), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("released_at", DateTime(timezone=True)),
+)
+
 #: Contact points found not to reach their debtor (a wrong number): never used again.
 unusable_points = Table(
     "notifier_unusable_points",

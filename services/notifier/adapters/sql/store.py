@@ -8,6 +8,7 @@ from services.notifier.adapters.sql.deferrals import SqlDeferrals
 from services.notifier.adapters.sql.directory import SqlDirectory
 from services.notifier.adapters.sql.email import SqlEmail
 from services.notifier.adapters.sql.gate import SqlGate
+from services.notifier.adapters.sql.holds import SqlHolds
 from services.notifier.adapters.sql.ledger import SqlLedger
 from services.notifier.adapters.sql.review import SqlReviewSends
 
@@ -21,5 +22,6 @@ class SqlNotifierStore(
     SqlCalls,
     SqlReviewSends,
     SqlEmail,
+    SqlHolds,
 ):
     """:class:`~services.notifier.ports.NotifierStore` in one relational database."""

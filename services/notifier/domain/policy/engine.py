@@ -19,6 +19,7 @@ from services.notifier.domain.policy.rules import (
     BlackoutRule,
     ConsentRequiredRule,
     ContactWindowRule,
+    DebtHoldRule,
     FrequencyCapRule,
     HolidayRule,
     OptOutRule,
@@ -132,6 +133,19 @@ def _static_results(pack: Pack, scenario: Scenario) -> Iterable[RuleResult]:
             )
     for holiday in pack.of_type(HolidayRule):
         yield from _calendar_covered(holiday, scenario)
+    for held in pack.of_type(DebtHoldRule):
+        yield from _held(held, scenario)
+
+
+def _held(rule: DebtHoldRule, scenario: Scenario) -> Iterable[RuleResult]:
+    """Every dispute or complaint open on this debt stops the contact, naming the dispute."""
+    for hold in scenario.holds:
+        if hold.debt_id == scenario.debt_id and hold.category in rule.categories:
+            yield RuleResult(
+                rule.id,
+                Outcome.BLOCK,
+                f"the debt is under {hold.category} {hold.dispute_id}, held until it is resolved",
+            )
 
 
 def _recipient(rule: RecipientRule, scenario: Scenario) -> Iterable[RuleResult]:

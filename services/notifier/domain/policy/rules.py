@@ -168,8 +168,19 @@ class LengthRule(_Rule):
     max_segments: int = Field(gt=0)
 
 
+class DebtHoldRule(_Rule):
+    """A dispute or complaint stops collection of that debt until the bank resolves it; the
+    bank must answer within ``answer_days`` (calendar days from the day it was opened, rolled
+    to a business day: the desk's register keeps the due date)."""
+
+    type: Literal["debt_hold"]
+    categories: list[Literal["dispute", "complaint"]] = Field(min_length=1)
+    answer_days: dict[Literal["dispute", "complaint"], int] = {}
+
+
 Rule = Annotated[
-    RecipientRule
+    DebtHoldRule
+    | RecipientRule
     | OptOutRule
     | ConsentRequiredRule
     | ContactWindowRule

@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -49,6 +49,33 @@ class Consent(_Frozen):
     evidence: str = Field(min_length=1)
 
 
+class Hold(_Frozen):
+    """A dispute or complaint open on one of the debtor's debts: collection of it stops."""
+
+    dispute_id: str
+    debt_id: str
+    category: Literal["dispute", "complaint"]
+
+
+class HoldStore(Protocol):
+    """Where the gate's holds are kept (part of the notifier's gate store): each dispute's
+    hold, read with the gate's facts for every send and call about its debt."""
+
+    async def open_hold(self, debtor_id: str, hold: Hold, at: datetime) -> bool:
+        """Hold the debt; False when the dispute was known already (open, or released: a
+        release is never undone by a late or repeated open)."""
+        ...
+
+    async def release_hold(self, debtor_id: str, hold: Hold, at: datetime) -> bool:
+        """Release the dispute's hold (kept released even if its opening is read later);
+        False when it was released already."""
+        ...
+
+    async def holds(self, debtor_id: str) -> tuple[Hold, ...]:
+        """The debtor's open holds."""
+        ...
+
+
 class Scenario(_Frozen):
     now: AwareDatetime
     channel: GateChannel
@@ -64,6 +91,8 @@ class Scenario(_Frozen):
     expected: dict[str, str] = {}
     #: Legal references in the text attested by the legal department (case number verified).
     attested: bool = False
+    #: Disputes and complaints open on the debtor's debts (the notifier knows them).
+    holds: list[Hold] = []
 
 
 class Outcome(enum.StrEnum):

@@ -30,7 +30,7 @@ class TestSend:
         assert interaction.verification_code is not None
         assert interaction.verification_code in message.body
         assert interaction.policy_pack is not None
-        assert interaction.policy_pack.startswith("cn.bank.consumer@2026.2.1#")
+        assert interaction.policy_pack.startswith("cn.bank.consumer@2026.3.0#")
         assert interaction.content_sha256 == message.sha256
         assert interaction.template == "overdue-notice-v1@1"
 
