@@ -39,6 +39,7 @@ from services.notifier.handlers.email_replies import InboundMailContext
 from services.notifier.settings import Settings
 from shared.calendars.monitoring import watch_calendar
 from shared.consumer import ConsumeLoop
+from shared.errors import ConfigurationError
 from shared.health import Health, add_ops_routes
 from shared.ports import Record
 from shared.service import consumer_context, periodic, watch
@@ -57,6 +58,10 @@ def institution(settings: Settings) -> Institution:
         sms_sign_name=settings.sms_sign_name,
         mail_from=settings.mail_from,
     )
+    if settings.environment == "production" and settings.email.signs_with_the_development_key():
+        raise ConfigurationError(
+            "DUNWELL_NOTIFIER_EMAIL__UNSUBSCRIBE_KEYS holds the development key in production"
+        )
     return settings.institution
 
 

@@ -3,7 +3,12 @@ the inbound SMTP listener for replies and bounces, DKIM."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+#: The development key of unsubscribe links: production refuses to start on it.
+DEVELOPMENT_UNSUBSCRIBE_KEY: Final = "local-unsubscribe-key"
 
 
 class EmailSettings(BaseModel):
@@ -17,7 +22,7 @@ class EmailSettings(BaseModel):
     #: Keys that sign one-click unsubscribe links, newest first: the first signs, every one
     #: is accepted (rotate by putting a new key in front; drop the old one after the TTL).
     unsubscribe_keys: tuple[SecretStr, ...] = Field(
-        default=(SecretStr("local-unsubscribe-key"),), min_length=1
+        default=(SecretStr(DEVELOPMENT_UNSUBSCRIBE_KEY),), min_length=1
     )
     #: How long an email's unsubscribe link works.
     unsubscribe_ttl_days: float = Field(default=90.0, gt=0)
@@ -30,3 +35,9 @@ class EmailSettings(BaseModel):
     dkim_required: bool = False
     #: The largest message taken (bytes); larger ones are refused at DATA.
     max_message_bytes: int = 2_000_000
+
+    def signs_with_the_development_key(self) -> bool:
+        """Whether any unsubscribe key is the development one (anyone could opt out anyone)."""
+        return any(
+            k.get_secret_value() == DEVELOPMENT_UNSUBSCRIBE_KEY for k in self.unsubscribe_keys
+        )

@@ -140,5 +140,18 @@ class TestProductionCheck:
                 institution=REAL,
                 sms_sign_name=SIGN_NAME,
                 mail_from=MAIL_FROM,
+                email={"unsubscribe_keys": ["a-bank-secret"]},
             )
         )
+
+    def test_nor_on_the_development_unsubscribe_key(self) -> None:
+        with pytest.raises(ConfigurationError, match="UNSUBSCRIBE_KEYS"):
+            build_app(
+                Settings(
+                    environment="production",
+                    institution=REAL,
+                    sms_sign_name=SIGN_NAME,
+                    mail_from=MAIL_FROM,
+                    email={"unsubscribe_keys": ["a-bank-secret", "local-unsubscribe-key"]},
+                )
+            )
