@@ -41,6 +41,9 @@ BEHAVIOURS: tuple[tuple[Behaviour, int], ...] = (
     ("extension", 10),
 )
 
+#: Where the sandbox's borrowers are served: every region the example branch list covers.
+SANDBOX_REGIONS = ("310115", "310101", "110105")
+
 
 def sandbox_mobile(n: int) -> str:
     """A mainland mobile number for borrower ``n`` (the sandbox's providers accept it)."""
@@ -128,6 +131,8 @@ class Borrower:
             currency="CNY",
             principal=principal * 6,
             schedule=schedule,
+            # The regions of the example branch list (services/scheduler/config/branches.yaml).
+            region=SANDBOX_REGIONS[self.n % len(SANDBOX_REGIONS)],
         )
         return [Item("customer", contact), Item("loan", opened)]
 

@@ -122,6 +122,9 @@ class LoanOpened(_LoanEvent):
     currency: Currency
     principal: Money
     schedule: tuple[ScheduledInstalment, ...] = Field(min_length=1, max_length=600)
+    #: Where the borrower is served (the bank's region code for the loan, e.g. an administrative
+    #: division): the key a field visit's branch is chosen by. None: no visit can be placed.
+    region: Identifier | None = None
 
 
 class InstalmentDue(_LoanEvent):

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.eventbase import Channel, ContactChannel, Currency, Event, Identifier, Money
+from shared.visit_slot import VisitSlot
 
 
 class ContactRequested(Event):
@@ -26,9 +27,13 @@ class ContactRequested(Event):
     due_date: date
     days_past_due: int = Field(ge=0)
     pay_by: date
-    purpose: Literal["overdue_notice", "pre_due_reminder", "visit_notice"] = "overdue_notice"
+    purpose: Literal["overdue_notice", "pre_due_reminder", "visit_notice", "visit_cancellation"] = (
+        "overdue_notice"
+    )
     appointment: date | None = None
     place: Annotated[str, StringConstraints(max_length=300)] | None = None
+    #: A visit notice's (or cancellation's) slot: time and branch, the place in each language.
+    visit: VisitSlot | None = None
 
     def partition_key(self) -> str:
         return self.debtor_id
@@ -164,6 +169,7 @@ TaskKind = Literal[
     "visit_reschedule",  # the borrower asked to move a field visit
     "wrong_party",  # the person reached is not the borrower: find the right contact
     "reply_review",  # a reply an agent should read (no loan known, or not understood)
+    "visit_unplaced",  # a field visit is due but no branch of the bank's list serves the loan
 ]
 
 

@@ -69,6 +69,8 @@ from shared.eventbase import (
     derived_event_id,
 )
 from shared.review_events import ApplyReviewDecision, ReviewQueue, ReviewVerdict
+from shared.visit_events import VisitCancelled, VisitProposed
+from shared.visit_slot import VisitSlot
 
 #: A record larger than this is refused before parsing (bytes).
 MAX_EVENT_BYTES: Final = 256 * 1024
@@ -92,6 +94,8 @@ DunwellEvent = (
     | DisputeOpened
     | DisputeResolved
     | ResolveDispute
+    | VisitProposed
+    | VisitCancelled
 )
 AnyEvent = Annotated[CoreBankingEvent | DunwellEvent, Field(discriminator="type")]
 _ADAPTER: Final[TypeAdapter[AnyEvent]] = TypeAdapter(AnyEvent)
@@ -262,6 +266,9 @@ __all__ = [
     "ReviewQueue",
     "ReviewVerdict",
     "ScheduledInstalment",
+    "VisitCancelled",
+    "VisitProposed",
+    "VisitSlot",
     "decode",
     "derived_event_id",
     "encode",

@@ -16,6 +16,7 @@ from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStor
 from services.scheduler.adapters.fineract.clients import ClientDefaults
 from services.scheduler.adapters.fineract.translate import translate as fineract_translate
 from services.scheduler.adapters.memory import InMemoryLoanStore
+from services.scheduler.domain.branches import load_branches
 from services.scheduler.domain.context import Context
 from services.scheduler.domain.strategy import load_strategy
 from services.scheduler.handlers.track_loans import SERVICE
@@ -49,7 +50,8 @@ def plan_context(settings: Settings) -> Context:
     strategy = load_strategy(settings.strategy_file.read_text(encoding="utf-8"))
     calendar = load_calendar(settings.calendar_file)
     watch_calendar(calendar)
-    return Context(strategy, calendar)
+    branches = load_branches(settings.branches_file.read_text(encoding="utf-8"))
+    return Context(strategy, calendar, branches)
 
 
 def build_deps(settings: Settings, app: faust.App, publisher: EventPublisher | None = None) -> Deps:

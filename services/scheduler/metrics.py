@@ -36,3 +36,9 @@ BORROWER_UNKNOWN: Final = Counter(
     "Loan events applied to a loan whose borrower core banking has not named yet (nothing is "
     "decided for it until it does).",
 )
+FIELD_VISITS: Final = Counter(
+    "scheduler_field_visits",
+    "Field visits decided, by what: proposed, rescheduled, cancelled (by reason) or unplaced (no "
+    "branch of the list serves the loan's region: held for a person; alerted).",
+    ["what"],
+)

@@ -62,6 +62,8 @@ class Settings(BaseServiceSettings):
     #: The contact strategy (YAML) and the bank's business calendar (YAML, the same file the
     #: notifier's gate reads: ``shared/calendars``, the ConfigMap ``dunwell-calendars``).
     strategy_file: Path = CONFIG / "strategy.yaml"
+    #: The bank's branch list: where field visits are held, by the loan's region (YAML).
+    branches_file: Path = CONFIG / "branches.yaml"
     calendar_file: Path = CALENDARS_DIR / "cn.yaml"
     #: Local time (in the calendar's time zone) of the daily sweep when core banking sends no
     #: close-of-business event; empty to rely on core banking's alone.

@@ -112,7 +112,7 @@ def test_every_topic_the_code_uses_is_declared(rendered: list[dict[str, Any]]) -
 def test_the_deployed_scheduler_config_is_the_tested_one() -> None:
     source = Path(__file__).resolve().parents[2] / "services" / "scheduler" / "config"
     copies = DEPLOY / "base" / "scheduler" / "config"
-    for name in ("strategy.yaml",):
+    for name in ("strategy.yaml", "branches.yaml"):
         assert yaml.safe_load((copies / name).read_text()) == yaml.safe_load(
             (source / name).read_text()), name
 

@@ -23,6 +23,9 @@ def stale_reason(request: ContactRequested, today: date) -> str | None:
     visit = request.appointment if request.purpose == "visit_notice" else None
     if visit is not None and visit <= today:
         return f"the visit on {visit} is no longer ahead"
+    called_off = request.appointment if request.purpose == "visit_cancellation" else None
+    if called_off is not None and called_off < today:
+        return f"the visit on {called_off} it calls off has passed"
     if request.purpose == "pre_due_reminder" and request.due_date < today:
         return f"the instalment due {request.due_date} is no longer ahead"
     if request.pay_by < today:

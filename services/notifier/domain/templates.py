@@ -32,7 +32,7 @@ from services.notifier.domain.wechat_copy import (
     sent_fields,
 )
 from shared.errors import ConfigurationError
-from shared.events import Channel, ContactRequested
+from shared.events import Channel, ContactRequested, VisitSlot
 
 TEMPLATES_FILE = Path(__file__).resolve().parents[1] / "config" / "templates.yaml"
 #: Where a zh-CN reader is: the year a date is read in.
@@ -64,7 +64,7 @@ class Template(_Frozen):
     id: str
     version: int
     approval: Approval
-    purpose: Literal["overdue_notice", "pre_due_reminder", "visit_notice"]
+    purpose: Literal["overdue_notice", "pre_due_reminder", "visit_notice", "visit_cancellation"]
     texts: dict[Locale, Texts]
     #: The values an SMS provider's approved copy takes, in its parameter order.
     sms_params: list[str] = []
@@ -245,11 +245,28 @@ def request_dates(request: ContactRequested, locale: Locale) -> dict[str, str]:
     """The request's dates as its message writes them, read in the year it was made."""
     today = request.occurred_at.astimezone(_CN_ZONE).date()
     appointment = request.appointment
+    written = format_date(appointment, locale, today) if appointment else ""
+    if request.visit is not None:
+        written = format_slot(request.visit, locale, today)
     return {
         "due_date": format_date(request.due_date, locale, today),
         "pay_by": format_date(request.pay_by, locale, today),
-        "appointment": format_date(appointment, locale, today) if appointment else "",
+        "appointment": written,
     }
+
+
+def format_slot(slot: VisitSlot, locale: Locale, today: date) -> str:
+    """A visit's day and hours at the branch (its own local time): ``1月12日 09:30-10:30``."""
+    zone = ZoneInfo(slot.time_zone)
+    start, end = slot.starts_at.astimezone(zone), slot.ends_at.astimezone(zone)
+    return f"{format_date(start.date(), locale, today)} {start:%H:%M}-{end:%H:%M}"
+
+
+def _place(request: ContactRequested, locale: Locale) -> str:
+    """Where, in the reader's language: the visit's branch, else the request's own place."""
+    if request.visit is not None:
+        return request.visit.place.get(locale) or request.visit.place["zh-CN"]
+    return request.place or ""
 
 
 def _values(
@@ -272,6 +289,6 @@ def _values(
         "verify_url": texts.verification_url,
         "hotline": texts.official_hotline,
         "code": code,
-        "place": request.place or "",
+        "place": _place(request, locale),
         **request_dates(request, locale),
     }

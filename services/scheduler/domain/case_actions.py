@@ -12,6 +12,7 @@ from typing import Final
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
 from services.scheduler.domain.context import Context, stamp
 from services.scheduler.domain.outputs import open_task
+from services.scheduler.domain.visits import reschedule
 from shared.case_events import DisputeCategory
 from shared.dunwell_events import TaskKind
 from shared.events import (
@@ -61,6 +62,10 @@ def on_case_input(
         return loan.model_copy(update={"promise": promise}), ()
     if what not in TASKS:
         return loan, ()
+    if what in ("reschedule", "reschedule_visit"):
+        moved = _moved(loan, event, day, ctx)
+        if moved is not None:
+            return moved
     kind, holds = TASKS[what]
     task = open_task(loan, L.LoanView.of(loan, day, ctx.calendar), kind, ctx, key=event.event_id)
     if what in DISPUTES:
@@ -121,3 +126,15 @@ def resolve(loan: L.Loan, event: ResolveDispute) -> tuple[L.Loan, tuple[Event, .
     )
     kept = tuple(d for d in loan.disputes if d is not found)
     return loan.model_copy(update={"disputes": kept}), (resolved,)
+
+
+def _moved(
+    loan: L.Loan, event: BorrowerReplied | ApplyCaseAction, day: date, ctx: Context
+) -> tuple[L.Loan, tuple[Event, ...]] | None:
+    """The loan's visit on a new slot (to the day an agent or a call named), with a new notice;
+    None when there is no visit to move (an agent's task then)."""
+    if isinstance(event, BorrowerReplied):
+        # The notifier reads a day out of every reply: for a reschedule, the day named.
+        return reschedule(loan, day, ctx, wanted=event.promised_by, origin="reply")
+    origin = "call" if event.origin == "call" else "agent"
+    return reschedule(loan, day, ctx, wanted=event.visit_on, origin=origin)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
+from services.scheduler.domain.branches import BranchList
 from services.scheduler.domain.calendar import BusinessCalendar
 from services.scheduler.domain.strategy import Strategy
 from shared.events import (
@@ -22,11 +23,16 @@ from shared.events import (
 LoanInput = LoanEvent | BorrowerReplied | ApplyCaseAction | ResolveDispute
 LOAN_INPUTS = (*LoanEvent.__args__, BorrowerReplied, ApplyCaseAction, ResolveDispute)
 
+#: No branch list: every due visit is held for a person.
+NO_BRANCHES = BranchList()
+
 
 @dataclass(frozen=True)
 class Context:
     strategy: Strategy
     calendar: BusinessCalendar
+    #: Where field visits can be held; none listed: a due visit is held for a person.
+    branches: BranchList = NO_BRANCHES
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from datetime import date
 
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
 from services.scheduler.domain.context import Context, Decision, as_of, stamp
-from services.scheduler.domain.outputs import call_task, contact_request, field_visit, open_task
+from services.scheduler.domain.outputs import call_task, contact_request, open_task
 from services.scheduler.domain.strategy import Facts
+from services.scheduler.domain.visits import due_visit
 from shared.events import (
     BusinessDayClosed,
     ContactRequested,
@@ -38,7 +39,7 @@ def evaluate(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event
     if not loan.in_episode or holding(loan, day):
         return loan, outputs
     loan, steps = _due_steps(loan, view, ctx)
-    loan, visit = field_visit(loan, view, ctx)
+    loan, visit = due_visit(loan, view, ctx)
     return loan, (*outputs, *steps, *visit)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -86,6 +86,17 @@ class OpenDispute(BaseModel):
     opened_on: date
 
 
+class BookedVisit(BaseModel):
+    """The field visit slot last proposed in this episode (the desk tracks its notice)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    visit_id: str
+    sequence: int
+    starts_at: datetime
+    branch_id: str
+
+
 class Loan(BaseModel):
     """Everything the scheduler remembers about one loan."""
 
@@ -119,6 +130,10 @@ class Loan(BaseModel):
     #: the notifier to withdraw). False in state stored before withdrawals existed: that errs
     #: towards one withdrawal too many, never one too few.
     requests_withdrawn: bool = False
+    #: Where the borrower is served (core banking's region code): chooses a visit's branch.
+    region: str | None = None
+    #: The episode's field visit, while one is proposed or confirmed.
+    visit: BookedVisit | None = None
 
     @property
     def borrower(self) -> str:

@@ -1,4 +1,5 @@
-"""The events a decision publishes: contact requests, agent tasks and field visits, each with
+"""The events a decision publishes: contact requests and agent tasks (field visits:
+:mod:`~services.scheduler.domain.visits`), each with
 an id derived from loan, episode and step (a replay gives the very same event)."""
 
 from __future__ import annotations
@@ -8,13 +9,13 @@ from decimal import Decimal
 
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
 from services.scheduler.domain.context import Context, stamp
-from services.scheduler.domain.strategy import FieldVisit, Step
+from services.scheduler.domain.strategy import Step
 from shared.events import (
     AgentTaskOpened,
     CallTaskOpened,
     ContactRequested,
-    Event,
     PlanInstalment,
+    VisitSlot,
     derived_event_id,
 )
 
@@ -81,6 +82,7 @@ def contact_request(
     episode: int,
     appointment: date | None = None,
     place: str | None = None,
+    visit: VisitSlot | None = None,
 ) -> ContactRequested:
     """A request to contact the borrower, to be paid by the strategy's ``pay_within_days``."""
     return ContactRequested(
@@ -101,59 +103,5 @@ def contact_request(
         purpose=purpose,
         appointment=appointment,
         place=place,
-    )
-
-
-def field_visit(loan: L.Loan, view: L.LoanView, ctx: Context) -> tuple[L.Loan, tuple[Event, ...]]:
-    """Once per loan, from the strategy's range on and above its balance: a visit task with a
-    proposed plan, and the notice telling the borrower when and where."""
-    visit = ctx.strategy.field_visit
-    if visit is None or "visit" in loan.fired or loan.range_id is None:
-        return loan, ()
-    if ctx.strategy.rank(loan.range_id) < ctx.strategy.rank(visit.from_range):
-        return loan, ()
-    if view.balance < visit.min_outstanding:
-        return loan, ()
-    appointment = ctx.calendar.roll_forward(view.as_of + timedelta(days=visit.days_ahead))
-    owed = view.statement().total_outstanding
-    plan = _visit_plan(owed, appointment, visit, ctx)
-    task = open_task(
-        loan,
-        view,
-        "field_visit",
-        ctx,
-        key="visit",
-        appointment=appointment,
-        place=visit.place,
-        plan=plan,
-    )
-    notice = contact_request(
-        loan,
-        view.as_of,
-        ctx,
-        step="visit-notice",
-        template=visit.template,
-        channels=visit.channels,
-        amount=owed,
-        due=view.oldest_due,
-        dpd=view.days_past_due,
-        purpose="visit_notice",
-        episode=loan.episode,
-        appointment=appointment,
-        place=visit.place,
-    )
-    return loan.model_copy(update={"fired": loan.fired | {"visit"}}), (task, notice)
-
-
-def _visit_plan(
-    owed: Decimal, appointment: date, visit: FieldVisit, ctx: Context
-) -> tuple[PlanInstalment, ...]:
-    """``owed`` in equal monthly shares from the visit on (the last takes the rounding)."""
-    share = (owed / visit.plan_instalments).quantize(Decimal("0.01"))
-    return tuple(
-        PlanInstalment(
-            due_date=ctx.calendar.roll_forward(appointment + timedelta(days=30 * (n + 1))),
-            amount=share if n < visit.plan_instalments - 1 else owed - share * n,
-        )
-        for n in range(visit.plan_instalments)
+        visit=visit,
     )

@@ -13,6 +13,7 @@ from services.scheduler.domain import loan as L  # noqa: N812 - the loan module'
 from services.scheduler.domain.case_actions import on_case_input
 from services.scheduler.domain.context import LOAN_INPUTS, Context, Decision, LoanInput, as_of
 from services.scheduler.domain.decisions import evaluate, note_published, pre_due
+from services.scheduler.domain.visits import cancel
 from services.scheduler.domain.withdrawals import withdrawals
 from shared.events import (
     ApplyCaseAction,
@@ -45,8 +46,11 @@ def apply(loan: L.Loan | None, event: LoanInput, ctx: Context, partition: int = 
         outputs = (*outputs, *replies)
     evaluated, more = evaluate(updated, day, ctx)
     if loan is not None:
-        # Ahead of what is decided afresh: a withdrawal covers only requests published before it.
+        # Ahead of what is decided afresh: a withdrawal covers only requests published before it
+        # (so not the message telling the borrower their visit is off, published after it).
         outputs = (*outputs, *withdrawals(loan, updated, evaluated, event, day, ctx))
+        evaluated, called_off = cancel(loan, evaluated, day, ctx)
+        outputs = (*outputs, *called_off)
     outputs = (*outputs, *more)
     return Decision(note_published(evaluated, outputs), outputs)
 
@@ -71,6 +75,7 @@ def _update(
             currency=event.currency,
             instalments=L.schedule(event.schedule),
             partition=partition,
+            region=event.region,
         ), ()
     if isinstance(event, InstalmentFellOverdue):
         return _overdue_snapshot(loan, event, partition), ()
@@ -89,6 +94,7 @@ def _borrower_found(loan: L.Loan, event: LoanOpened) -> L.Loan:
     return loan.model_copy(
         update={
             "debtor_id": event.debtor_id,
+            "region": loan.region or event.region,
             "instalments": tuple(sorted((*loan.instalments, *added), key=lambda i: i.number)),
         }
     )

@@ -7,9 +7,10 @@ a protected attribute (gender, age, occupation, ethnicity, …) is refused at lo
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -90,13 +91,38 @@ class PreDue(_Closed):
     channels: tuple[Channel, ...] = Field(min_length=1)
 
 
+#: No collection at night, field visits included: only 08:00-22:00 local time (compliance
+#: reference CN-TIME-1: CBA-2026, GB/T 45251, NIFA-2024). Visiting hours must lie inside it.
+VISITS_FROM: Final = time(8, 0)
+VISITS_UNTIL: Final = time(22, 0)
+
+
+class VisitingHours(_Closed):
+    """When a field agent may meet a borrower, in the calendar's time zone, on business days."""
+
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    slot_minutes: int = Field(default=60, ge=15, le=240)
+
+    @model_validator(mode="after")
+    def _by_day(self) -> VisitingHours:
+        if self.start < VISITS_FROM or self.end > VISITS_UNTIL:
+            raise ValueError("visiting hours lie within 08:00-22:00 (CN-TIME-1)")
+        last = datetime.combine(date.min, self.start) + timedelta(minutes=self.slot_minutes)
+        if last.time() > self.end or last.date() != date.min:
+            raise ValueError("a visit slot fits within the visiting hours")
+        return self
+
+
 class FieldVisit(_Closed):
     min_outstanding: Decimal = Field(gt=0)
     from_range: str
     days_ahead: int = Field(ge=1)
     template: str
+    #: The message telling the borrower a visit is off (a cure, a write-off).
+    cancel_template: str = "visit-cancel-v1"
     channels: tuple[Channel, ...] = Field(min_length=1)
-    place: str
+    hours: VisitingHours = VisitingHours()
     plan_instalments: int = Field(default=6, ge=1, le=60)
 
 

@@ -9,6 +9,7 @@ from services.scheduler.domain.planner import Decision, LoanInput, apply, pre_du
 from services.scheduler.handlers.intake import decode_loan_record
 from services.scheduler.metrics import (
     BORROWER_UNKNOWN,
+    FIELD_VISITS,
     REQUESTS_PUBLISHED,
     SWEEP_SECONDS,
     SWEPT,
@@ -28,6 +29,8 @@ from shared.events import (
     Event,
     InstalmentDue,
     PromiseToPayResolved,
+    VisitCancelled,
+    VisitProposed,
 )
 from shared.metrics import EVENTS_CONSUMED
 from shared.ports import Record
@@ -44,7 +47,10 @@ def destination(event: Event, topics: Topics) -> str:
         return topics.contact_requests
     if isinstance(event, DelinquencyRangeChanged):
         return topics.delinquency
-    if isinstance(event, AgentTaskOpened | CallTaskOpened | PromiseToPayResolved):
+    if isinstance(
+        event,
+        AgentTaskOpened | CallTaskOpened | PromiseToPayResolved | VisitProposed | VisitCancelled,
+    ):
         return topics.tasks
     if isinstance(event, ContactDetailsChanged):
         # A core system's client, read from its own format: the notifier's directory input.
@@ -142,5 +148,16 @@ async def _commit(decision: Decision, ctx: Dependencies) -> None:
             REQUESTS_PUBLISHED.labels(output.template_id).inc()
         elif isinstance(output, ContactWithdrawn):
             WITHDRAWALS.labels(output.reason).inc()
+        count_visit(output)
     if decision.loan is not None:
         ctx.loans.put(decision.loan)
+
+
+def count_visit(output: Event) -> None:
+    """Field visits by what was decided; an unplaced one (no branch known) is what alerts."""
+    if isinstance(output, VisitProposed):
+        FIELD_VISITS.labels("rescheduled" if output.replaces else "proposed").inc()
+    elif isinstance(output, VisitCancelled):
+        FIELD_VISITS.labels(f"cancelled_{output.reason}").inc()
+    elif isinstance(output, AgentTaskOpened) and output.kind == "visit_unplaced":
+        FIELD_VISITS.labels("unplaced").inc()

@@ -6,12 +6,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from services.scheduler.domain.branches import load_branches
 from services.scheduler.domain.planner import Context
 from services.scheduler.domain.strategy import load_strategy
 from shared.calendars import Calendar, YearData
 from shared.events import LoanOpened, ScheduledInstalment
 
-STRATEGY_FILE = Path(__file__).parents[3] / "services" / "scheduler" / "config" / "strategy.yaml"
+CONFIG = Path(__file__).parents[3] / "services" / "scheduler" / "config"
+STRATEGY_FILE = CONFIG / "strategy.yaml"
+BRANCHES = load_branches((CONFIG / "branches.yaml").read_text(encoding="utf-8"))
 CALENDAR = Calendar(
     id="test",
     time_zone="Asia/Shanghai",
@@ -24,7 +27,7 @@ CALENDAR = Calendar(
         )
     },
 )
-CONTEXT = Context(load_strategy(STRATEGY_FILE.read_text()), CALENDAR)
+CONTEXT = Context(load_strategy(STRATEGY_FILE.read_text()), CALENDAR, BRANCHES)
 
 
 def at(day: date) -> datetime:
@@ -42,6 +45,7 @@ def opened(
     opened_on: date = date(2026, 2, 10),
     debtor_id: str = "debtor-1",
     product: str = "personal-loan",
+    region: str | None = "310115",
 ) -> LoanOpened:
     schedule = tuple(
         ScheduledInstalment(
@@ -66,4 +70,5 @@ def opened(
         currency="CNY",
         principal=Decimal(principal) * count,
         schedule=schedule,
+        region=region,
     )

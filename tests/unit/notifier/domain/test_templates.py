@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from jinja2 import Environment, meta
@@ -25,7 +26,7 @@ from services.notifier.domain.templates import (
     format_amount,
     format_date,
 )
-from shared.events import Channel, ContactRequested
+from shared.events import Channel, ContactRequested, VisitSlot
 from shared.testing.factories import contact_request
 
 #: The shipped example bank (澄河示范银行): what the sandbox and the dev overlay send.
@@ -230,3 +231,41 @@ def test_every_sms_takes_only_its_provider_parameters_and_the_signature(template
     for locale, texts in approved.texts.items():
         used = meta.find_undeclared_variables(env.parse(texts.sms))
         assert used - {"institution"} <= set(approved.sms_params), locale
+
+
+class TestVisitSlots:
+    SLOT = VisitSlot(
+        visit_id="visit-1",
+        starts_at=datetime(2027, 1, 12, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")),
+        ends_at=datetime(2027, 1, 12, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai")),
+        branch_id="sh-pudong",
+        place=PLACE,
+    )
+
+    def visit_request(self, template: str = "visit-notice-v1") -> ContactRequested:
+        # The slot's place by language wins over a request's single place string.
+        return long_request(template).model_copy(update={"visit": self.SLOT, "place": "x"})
+
+    @pytest.mark.parametrize("locale", LOCALES)
+    def test_a_notice_names_the_day_hours_and_branch_in_the_readers_language(
+        self, locale: Locale
+    ) -> None:
+        message = REGISTRY.render(self.visit_request(), "email", locale, BANK, CODE)
+        when = "2027年1月12日 09:30-10:30" if locale == "zh-CN" else "2027-01-12 09:30-10:30"
+        assert when in message.body
+        assert PLACE[locale] in message.body
+        other = PLACE["en" if locale == "zh-CN" else "zh-CN"]
+        assert other not in message.body
+
+    def test_the_hours_are_the_branchs_local_time_whatever_the_offset_it_travelled_in(
+        self,
+    ) -> None:
+        utc = self.SLOT.model_copy(update={"starts_at": datetime(2027, 1, 12, 1, 30, tzinfo=UTC)})
+        request = self.visit_request().model_copy(update={"visit": utc})
+        body = REGISTRY.render(request, "sms", "zh-CN", BANK, CODE).body
+        assert "1月12日 09:30-10:30" in body
+
+    def test_a_cancellation_names_the_slot_called_off(self) -> None:
+        message = REGISTRY.render(self.visit_request("visit-cancel-v1"), "sms", "zh-CN", BANK, CODE)
+        assert "2027年1月12日 09:30-10:30" in message.body
+        assert "已取消" in message.body

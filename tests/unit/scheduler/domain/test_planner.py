@@ -266,28 +266,6 @@ class TestPreDue:
         assert not [r for r in book.requests() if r.purpose == "pre_due_reminder"]
 
 
-class TestFieldVisit:
-    def test_a_large_debt_gets_a_visit_booked_ahead_with_statement_and_plan(self) -> None:
-        book = Book(principal="40000", interest="800", count=3)
-        events = book.days(START, START + timedelta(days=61))
-        [task] = [e for e in events if isinstance(e, AgentTaskOpened)]
-        assert task.kind == "field_visit"
-        assert task.appointment is not None
-        assert task.appointment >= START + timedelta(days=61 + 7)
-        assert task.statement is not None
-        assert task.statement.total_outstanding == Decimal("81600")
-        assert sum(p.amount for p in task.proposed_plan) == Decimal("81600")
-        [notice] = [
-            e for e in events if isinstance(e, ContactRequested) and e.purpose == "visit_notice"
-        ]
-        assert (notice.appointment, notice.place) == (task.appointment, task.place)
-
-    def test_a_small_debt_gets_no_visit(self) -> None:
-        book = Book()
-        events = book.days(START, START + timedelta(days=70))
-        assert not [e for e in events if isinstance(e, AgentTaskOpened)]
-
-
 def test_a_loan_first_seen_overdue_without_its_borrower_waits_then_decides() -> None:
     report = InstalmentFellOverdue(
         event_id="od-1",
