@@ -170,6 +170,7 @@ TaskKind = Literal[
     "wrong_party",  # the person reached is not the borrower: find the right contact
     "reply_review",  # a reply an agent should read (no loan known, or not understood)
     "visit_unplaced",  # a field visit is due but no branch of the bank's list serves the loan
+    "visit_undelivered",  # a visit's notice did not reach the borrower: re-propose or escalate
 ]
 
 

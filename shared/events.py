@@ -69,7 +69,7 @@ from shared.eventbase import (
     derived_event_id,
 )
 from shared.review_events import ApplyReviewDecision, ReviewQueue, ReviewVerdict
-from shared.visit_events import VisitCancelled, VisitProposed
+from shared.visit_events import VisitCancelled, VisitOutcomeRecorded, VisitProposed
 from shared.visit_slot import VisitSlot
 
 #: A record larger than this is refused before parsing (bytes).
@@ -96,6 +96,7 @@ DunwellEvent = (
     | ResolveDispute
     | VisitProposed
     | VisitCancelled
+    | VisitOutcomeRecorded
 )
 AnyEvent = Annotated[CoreBankingEvent | DunwellEvent, Field(discriminator="type")]
 _ADAPTER: Final[TypeAdapter[AnyEvent]] = TypeAdapter(AnyEvent)
@@ -267,6 +268,7 @@ __all__ = [
     "ReviewVerdict",
     "ScheduledInstalment",
     "VisitCancelled",
+    "VisitOutcomeRecorded",
     "VisitProposed",
     "VisitSlot",
     "decode",

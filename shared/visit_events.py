@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from shared.dunwell_events import DebtStatement, PlanInstalment
 from shared.eventbase import Event, Identifier
@@ -54,3 +54,21 @@ class VisitCancelled(_VisitOutput):
     visit_id: Identifier
     reason: VisitCancelReason
     notice_id: Identifier | None = None
+
+
+VisitOutcome = Literal["met", "not_at_home", "refused", "other"]
+
+
+class VisitOutcomeRecorded(_VisitOutput):
+    """Desk: what came of a confirmed visit, as the field agent recorded it (``actor``, their
+    id; never a name), for the evidence log. Once per visit: the id derives from the visit and
+    the agent's record id."""
+
+    type: Literal["dunwell.visit.outcome-recorded.v1"] = "dunwell.visit.outcome-recorded.v1"
+    visit_id: Identifier
+    outcome_id: Identifier
+    outcome: VisitOutcome
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    actor: Identifier
+    #: The slot the visit was held in and the branch (what the borrower was told).
+    slot: VisitSlot

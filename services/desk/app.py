@@ -20,6 +20,7 @@ from services.desk.entrypoints.console import add_console_routes, build_console,
 from services.desk.entrypoints.consumer import consumer_config, dispatch, routes
 from services.desk.entrypoints.disputes_api import add_dispute_routes
 from services.desk.entrypoints.review_api import add_review_routes
+from services.desk.entrypoints.visits_api import add_visit_routes
 from services.desk.handlers.context import DeskContext
 from services.desk.handlers.gauges import refresh_gauges
 from services.desk.settings import Settings
@@ -45,6 +46,7 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
     add_ops_routes(app, health)
     add_routes(app)
     add_review_routes(app)
+    add_visit_routes(app)
     add_console_routes(app)
     add_dispute_routes(app)
     app.cleanup_ctx.append(_resources(settings, deps, health, calendar, periods))
@@ -74,6 +76,8 @@ def desk_context(
         review_decisions_topic=settings.kafka.topics.review_decisions,
         review_team=settings.review_team,
         answer_periods=periods,
+        visits=deps.visits,
+        tasks_topic=settings.kafka.topics.tasks,
     )
 
 

@@ -21,7 +21,16 @@ from services.desk.adapters.oidc import HttpCodeExchange
 from services.desk.adapters.review_memory import InMemoryReviewStore
 from services.desk.adapters.sql.review import SqlReviewStore
 from services.desk.adapters.sql.store import SqlDeskStore
-from services.desk.ports import CallGate, Clock, CodeExchange, DeskStore, ReviewStore
+from services.desk.adapters.sql.visits import SqlVisitStore
+from services.desk.adapters.visit_memory import InMemoryVisitStore
+from services.desk.ports import (
+    CallGate,
+    Clock,
+    CodeExchange,
+    DeskStore,
+    ReviewStore,
+    VisitStore,
+)
 from services.desk.settings import Settings
 from shared.database import create_engine
 from shared.identity import KeySet
@@ -42,6 +51,8 @@ class Deps:
     store: DeskStore
     #: The review queues (the same database as ``store``).
     reviews: ReviewStore
+    #: Field visits (the same database as ``store``).
+    visits: VisitStore
     #: Where the consume loop sends dead letters.
     publisher: EventPublisher
     #: The consumer-group member the consume loop reads through.
@@ -83,6 +94,7 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
         yield Deps(
             store=store,
             reviews=SqlReviewStore(engine),
+            visits=SqlVisitStore(engine),
             publisher=publisher,
             source=AiokafkaSource(settings.kafka, group_id=settings.group_id, service=SERVICE),
             clock=desk_clock(settings),
@@ -117,6 +129,7 @@ def memory_deps(**overrides: Any) -> Deps:
     deps = Deps(
         store=InMemoryDeskStore(),
         reviews=InMemoryReviewStore(),
+        visits=InMemoryVisitStore(),
         publisher=InMemoryEventPublisher(),
         source=InMemorySource(),
         clock=_utc_now,

@@ -62,3 +62,9 @@ DISPUTES_OVERDUE: Final = Gauge(
     "Disputes and complaints still unanswered after the day the bank's answer was due.",
     ["category"],
 )
+VISITS: Final = Counter(
+    "desk_field_visits",
+    "Field visits by what happened: proposed, confirmed (notice delivered), undelivered, "
+    "cancelled, done_<outcome>.",
+    ["what"],
+)

@@ -19,6 +19,7 @@ from services.desk.domain.model import (
     TeamLoad,
 )
 from services.desk.domain.review import ReviewItem
+from services.desk.domain.visits import Visit
 from shared.events import ReviewQueue
 
 #: The current time, aware (UTC).
@@ -141,4 +142,23 @@ class CallGate(Protocol):
 
     async def report(self, call_id: str, report: CallReport) -> bool:
         """Report how the allowed call went; whether it was new (not a repeat)."""
+        ...
+
+
+class VisitStore(Protocol):
+    """Field visits (SQLite, PostgreSQL, memory)."""
+
+    async def visit(self, visit_id: str) -> Visit | None: ...
+
+    async def visit_for_notice(self, notice_id: str) -> Visit | None:
+        """The visit whose notice is the contact request ``notice_id``."""
+        ...
+
+    async def visits_of_loan(self, loan_id: str) -> list[Visit]:
+        """Every slot proposed for the loan, by episode and sequence."""
+        ...
+
+    async def keep_visit(self, visit: Visit) -> None:
+        """Write ``visit`` at the version it was read at (0: new):
+        :class:`~services.desk.domain.model.StaleWrite` when it moved (or exists, for 0)."""
         ...

@@ -11,11 +11,12 @@ import yaml
 
 from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.adapters.review_memory import InMemoryReviewStore
+from services.desk.adapters.visit_memory import InMemoryVisitStore
 from services.desk.domain.access import Person
 from services.desk.domain.disputes import answer_periods
 from services.desk.domain.sla import SlaPolicy
 from services.desk.handlers.context import DeskContext
-from services.desk.ports import DeskStore, ReviewStore
+from services.desk.ports import DeskStore, ReviewStore, VisitStore
 from services.desk.settings import PACKS_DIR
 from shared.calendars import load_calendar
 from shared.calendars.loader import CALENDARS_DIR
@@ -246,6 +247,7 @@ def context(
     now: datetime = OPENED,
     publisher: InMemoryEventPublisher | None = None,
     reviews: ReviewStore | None = None,
+    visits: VisitStore | None = None,
 ) -> DeskContext:
     """The desk's use-case context over ``store`` (memory by default), clock fixed at ``now``."""
     return DeskContext(
@@ -263,4 +265,6 @@ def context(
         review_decisions_topic="dunwell.review-decisions.v1",
         review_team="collections",
         answer_periods=CN_ANSWERS,
+        visits=visits if visits is not None else InMemoryVisitStore(),
+        tasks_topic="dunwell.tasks.v1",
     )

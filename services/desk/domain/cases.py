@@ -104,6 +104,7 @@ def contact_of(event: InteractionRecorded) -> Contact:
         template=event.template,
         deferred_until=event.deferred_until,
         provider=event.provider,
+        request_id=event.request_id,
     )
 
 

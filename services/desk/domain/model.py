@@ -34,7 +34,7 @@ Outcome = Literal[
     "no_action_needed",
 ]
 #: Why a task closed itself: it is no longer needed.
-CloseReason = Literal["cured", "written_off", "closed"]
+CloseReason = Literal["cured", "written_off", "closed", "rescheduled"]
 Terminal = Literal["written_off", "closed"]
 PromiseState = Literal["open", "kept", "broken"]
 Note = Annotated[str, StringConstraints(max_length=500)]
@@ -148,6 +148,8 @@ class Contact(_Frozen):
     rules: tuple[str, ...] = ()
     template: str | None = None
     deferred_until: AwareDatetime | None = None
+    #: The contact request it is about (a visit's notice is confirmed by its delivery).
+    request_id: Identifier | None = None
     #: Who made it: the SMS provider, or for a call the bank's unit or agency that dialled.
     provider: str | None = None
     #: What a reply was understood as (``reply_understood`` contacts only).

@@ -21,7 +21,7 @@ from services.desk.domain.model import Note, Outcome, StaleWrite, TeamName
 from services.desk.domain.tasks import TransitionRefused
 from services.desk.entrypoints.auth import SignIn, person
 from services.desk.entrypoints.openapi import document, openapi_route
-from services.desk.handlers import actions, commands, reads, review
+from services.desk.handlers import actions, commands, reads, review, visits
 from services.desk.handlers.context import DeskContext
 from services.desk.metrics import ACTIONS
 from shared.eventbase import Identifier
@@ -176,7 +176,12 @@ async def refusals(request: web.Request, handler: Handler) -> web.StreamResponse
     except NotAllowed as e:
         ACTIONS.labels(_action(request), "refused").inc()
         raise web.HTTPForbidden(reason=str(e)) from None
-    except (actions.TaskNotFound, reads.CaseNotFound, review.ReviewNotFound) as e:
+    except (
+        actions.TaskNotFound,
+        reads.CaseNotFound,
+        review.ReviewNotFound,
+        visits.VisitNotFound,
+    ) as e:
         raise web.HTTPNotFound(reason=str(e)) from None
     except TransitionRefused as e:
         ACTIONS.labels(_action(request), "refused").inc()

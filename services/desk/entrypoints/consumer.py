@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.desk.handlers import call_tasks, disputes, intake, review
+from services.desk.handlers import call_tasks, disputes, intake, review, visits
 from services.desk.handlers.context import DeskContext
 from shared.consumer import ConsumerConfig
 from shared.errors import InvalidEvent
@@ -41,6 +41,9 @@ def routes(topics: Topics) -> dict[tuple[str, str], Handler]:
         (topics.tasks, "dunwell.promise.resolved.v1"): intake.promise_resolved,
         (topics.tasks, "dunwell.task.call-opened.v1"): call_tasks.call_task_opened,
         (topics.interactions, "dunwell.call.reported.v1"): call_tasks.call_task_reported,
+        (topics.tasks, "dunwell.visit.proposed.v1"): visits.visit_proposed,
+        (topics.tasks, "dunwell.visit.cancelled.v1"): visits.visit_cancelled,
+        (topics.tasks, "dunwell.visit.outcome-recorded.v1"): visits.outcome_recorded,
         (topics.delinquency, "dunwell.delinquency.range-changed.v1"): intake.range_changed,
         (topics.interactions, "dunwell.interaction.recorded.v1"): interaction,
         (topics.replies, "dunwell.reply.received.v1"): intake.borrower_replied,
@@ -52,9 +55,11 @@ def routes(topics: Topics) -> dict[tuple[str, str], Handler]:
 
 
 async def interaction(event: InteractionRecorded, ctx: DeskContext) -> None:
-    """A contact on the case, and a review item when the send asks a person."""
+    """A contact on the case, a review item when the send asks a person, and a visit
+    confirmed (or not) by its notice's fate."""
     await intake.interaction_recorded(event, ctx)
     await review.interaction_seen(event, ctx)
+    await visits.notice_seen(event, ctx)
 
 
 async def dispatch(record: Record, ctx: DeskContext, table: dict[tuple[str, str], Handler]) -> None:

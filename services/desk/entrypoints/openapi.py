@@ -93,6 +93,7 @@ def document(
             ),
             **review_paths(),
             **_register(resolve, limit),
+            **visit_paths(),
         },
     }
 
@@ -120,6 +121,32 @@ def _register(resolve: type[BaseModel], limit: dict[str, Any]) -> dict[str, Any]
         "/v1/disputes/{dispute_id}": _get("One dispute or complaint", _path("dispute_id")),
         "/v1/disputes/{dispute_id}/resolve": _post(
             "Resolve it (a supervisor): collection resumes", "dispute_id", _body(resolve)
+        ),
+    }
+
+
+def visit_paths() -> dict[str, Any]:
+    """The field visits' routes (``entrypoints/visits_api.py``)."""
+    from services.desk.entrypoints.visits_api import OutcomeBody, RescheduleBody
+
+    documents = _get("A visit's printable documents (HTML; zh-CN, ?lang=en)", _path("visit_id"))
+    documents["get"]["parameters"].append(
+        {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh-CN", "en"]}}
+    )
+    return {
+        "/v1/cases/{loan_id}/visits": _get("A loan's field visits", _path("loan_id")),
+        "/v1/visits/{visit_id}": _get(
+            "One visit: slot, place, state (proposed, confirmed, undelivered, cancelled, done)",
+            _path("visit_id"),
+        ),
+        "/v1/visits/{visit_id}/documents": documents,
+        "/v1/visits/{visit_id}/outcome": _post(
+            "The field agent's outcome, to the evidence log once", "visit_id", _body(OutcomeBody)
+        ),
+        "/v1/visits/{visit_id}/reschedule": _post(
+            "A new slot asked for (the scheduler proposes it and its notice)",
+            "visit_id",
+            _body(RescheduleBody),
         ),
     }
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from services.desk.domain.disputes import AnswerPeriods
 from services.desk.domain.sla import SlaPolicy
-from services.desk.ports import Clock, DeskStore, ReviewStore
+from services.desk.ports import Clock, DeskStore, ReviewStore, VisitStore
 from shared.calendars import Calendar
 from shared.ports import EventPublisher
 
@@ -34,3 +34,6 @@ class DeskContext:
     review_team: str
     #: Days the bank has to answer a dispute or complaint (from the market's pack).
     answer_periods: AnswerPeriods
+    #: Field visits, and the topic their outcomes go to (the tasks topic: the evidence log).
+    visits: VisitStore
+    tasks_topic: str

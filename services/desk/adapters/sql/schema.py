@@ -88,3 +88,19 @@ reviews = Table(
     Column("body", Text, nullable=False),
     Index("desk_reviews_queue", "queue", "state", "opened_at"),
 )
+
+#: (revision 0007) Field visits: one row per proposed slot, found by its notice's request id.
+visits = Table(
+    "desk_visits",
+    metadata,
+    Column("visit_id", String(128), primary_key=True),
+    Column("loan_id", String(128), nullable=False, index=True),
+    Column("notice_id", String(128), nullable=False),
+    Column("episode", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Index("desk_visits_notice", "notice_id", unique=True),
+)
