@@ -42,6 +42,26 @@ VisitNote = Annotated[str, StringConstraints(max_length=1000)]
 Fate = InteractionRecorded | Contact
 
 
+class OutcomeBody(BaseModel):
+    """The field agent's outcome (the API's body)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    #: The agent's idempotency key: the same key is the same record.
+    outcome_id: Identifier
+    outcome: VisitOutcome
+    note: VisitNote | None = None
+
+
+class RescheduleBody(BaseModel):
+    """A new slot asked for (the API's body)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    action_id: Identifier
+    #: The day agreed with the borrower (the scheduler takes the next business day from it);
+    #: none: the business day after the current slot.
+    on: date | None = None
+
+
 class VisitRefused(ServiceError):
     """The visit cannot do that from where it is (HTTP 409; no personal data in the reason)."""
 

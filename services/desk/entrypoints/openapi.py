@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from services.desk.domain.commands import ActionRequest
 from services.desk.domain.review import DecisionRequest
+from services.desk.domain.visits import OutcomeBody, RescheduleBody
 from shared.events import ReviewQueue
 
 _ERROR: Final = {"description": "Refused, with the reason"}
@@ -127,8 +128,6 @@ def _register(resolve: type[BaseModel], limit: dict[str, Any]) -> dict[str, Any]
 
 def visit_paths() -> dict[str, Any]:
     """The field visits' routes (``entrypoints/visits_api.py``)."""
-    from services.desk.entrypoints.visits_api import OutcomeBody, RescheduleBody
-
     documents = _get("A visit's printable documents (HTML; zh-CN, ?lang=en)", _path("visit_id"))
     documents["get"]["parameters"].append(
         {"name": "lang", "in": "query", "schema": {"type": "string", "enum": ["zh-CN", "en"]}}

@@ -11,35 +11,15 @@ proposes the new slot and its notice. Who may: as for the loan's case (403 other
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
 
 from services.desk.domain.commands import ActionRequest
-from services.desk.domain.visits import Visit, VisitNote, VisitRefused
+from services.desk.domain.visits import OutcomeBody, RescheduleBody, Visit, VisitRefused
 from services.desk.entrypoints import visit_documents
 from services.desk.entrypoints.api import _body, _caller, _path
 from services.desk.handlers import commands, visits
-from shared.eventbase import Identifier
-from shared.visit_events import VisitOutcome
-
-
-class OutcomeBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    #: The agent's idempotency key: the same key is the same record.
-    outcome_id: Identifier
-    outcome: VisitOutcome
-    note: VisitNote | None = None
-
-
-class RescheduleBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    action_id: Identifier
-    #: The day agreed with the borrower (the scheduler takes the next business day from it);
-    #: none: the business day after the current slot.
-    on: date | None = None
 
 
 def visit_json(visit: Visit) -> dict[str, Any]:
