@@ -72,6 +72,7 @@ InteractionKind = Literal[
     "message_sent",  # the provider accepted the message
     "send_blocked",  # the compliance gate or a missing contact point stopped it
     "send_uncertain",  # a previous attempt may have reached the provider; not resent
+    "send_not_sent",  # an uncertain send its provider, asked later, does not have: never went
     "send_failed",  # the provider refused it for good
     "send_deferred",  # the compliance gate put it off until a permitted time
     "send_escalated",  # the compliance gate wants a human to review it

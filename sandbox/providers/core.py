@@ -43,6 +43,7 @@ class Credentials:
     twilio_sid: str = "AC" + "0123456789abcdef" * 2
     twilio_token: str = "sandbox-twilio-token"  # noqa: S105 - sandbox credentials
     twilio_from: str = "+15005550006"
+    twilio_messaging_service: str = "MG" + "fedcba9876543210" * 2
     wechat_app_id: str = "wx5a9e0sandbox01"
     wechat_secret: str = "sandbox-wechat-secret"  # noqa: S105 - sandbox credentials
     wechat_token: str = "sandbox-wechat-token"  # noqa: S105 - sandbox credentials
@@ -86,6 +87,9 @@ class SandboxState:
     nonces: set[str] = field(default_factory=set)
     #: Arrival times (monotonic) at ``POST /_sink``, the benchmark baseline's endpoint.
     sunk: list[float] = field(default_factory=list)
+    #: Per provider, how long after a send its delivery status can be pulled (a carrier's
+    #: report takes a while to reach Tencent: until then a status pull does not list it).
+    status_delay_s: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)  # noqa: S311 - fault injection, not security

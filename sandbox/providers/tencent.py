@@ -1,4 +1,5 @@
-"""Tencent Cloud SMS (2021-01-11) as the sandbox speaks it: SendSms under TC3-HMAC-SHA256."""
+"""Tencent Cloud SMS (2021-01-11) as the sandbox speaks it: SendSms and
+PullSmsSendStatusByPhoneNumber under TC3-HMAC-SHA256."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from aiohttp import web
 from sandbox.providers.core import SandboxState, fresh_id, hang, json_error
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_ACTIONS = ("SendSms", "PullSmsSendStatusByPhoneNumber")
 _AUTHORIZATION = re.compile(
     r"^TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>\d{4}-\d{2}-\d{2})/sms/tc3_request, "
     r"SignedHeaders=content-type;host, Signature=(?P<sig>[0-9a-f]{64})$"
@@ -51,9 +53,13 @@ class TencentApi:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.cred = state.credentials
+        #: What each accepted send reported, as a status pull lists it.
+        self.statuses: list[dict[str, Any]] = []
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.post("/tencent/", self.handle)]
+        # Tencent's own path is POST / (where its SDKs sign and post); /tencent/ beside the
+        # other stand-ins.
+        return [web.post("/tencent/", self.handle), web.post("/", self.handle)]
 
     def check(self, request: web.Request, body: bytes) -> web.Response | None:
         found = _AUTHORIZATION.match(request.headers.get("Authorization", ""))
@@ -76,7 +82,7 @@ class TencentApi:
         )
         if not hmac.compare_digest(expected, found["sig"]):
             return _error("AuthFailure.SignatureFailure")
-        if request.headers.get("X-TC-Action") != "SendSms":
+        if request.headers.get("X-TC-Action") not in _ACTIONS:
             return _error("InvalidAction")
         return None
 
@@ -94,7 +100,10 @@ class TencentApi:
             payload = json.loads(body)
         except ValueError:
             return _error("InvalidParameter")
-        answer = self.send(payload)
+        if request.headers.get("X-TC-Action") == "PullSmsSendStatusByPhoneNumber":
+            answer = self.pull(payload)
+        else:
+            answer = self.send(payload)
         if fault == "timeout":
             await hang()
         return answer
@@ -125,6 +134,19 @@ class TencentApi:
         text = self.state.approved_text("tencent", code, values) or ""
         serial = f"2028:{fresh_id()}"
         self.state.keep("tencent", number, text, serial)
+        self.statuses.append(
+            {
+                "UserReceiveTime": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                "CountryCode": "86",
+                "SubscriberNumber": number.removeprefix("+86"),
+                "PhoneNumber": number,
+                "SerialNo": serial,
+                "ReportStatus": "SUCCESS",
+                "Description": "DELIVRD",
+                "SessionContext": payload.get("SessionContext", ""),
+                "sent_at": time.time(),
+            }
+        )
         self.state.later(self.report(number, serial))
         status = {
             "SerialNo": serial,
@@ -136,6 +158,31 @@ class TencentApi:
             "IsoCode": "CN",
         }
         return web.json_response({"Response": {"SendStatusSet": [status], "RequestId": fresh_id()}})
+
+    def pull(self, payload: dict[str, Any]) -> web.Response:
+        """A number's reported statuses between BeginTime and EndTime, Offset/Limit paged."""
+        try:
+            begin, end = int(payload["BeginTime"]), int(payload["EndTime"])
+            offset, limit = int(payload["Offset"]), int(payload["Limit"])
+            number = str(payload["PhoneNumber"])
+        except (KeyError, TypeError, ValueError):
+            return _error("MissingParameter")
+        if payload.get("SmsSdkAppId") != self.cred.tencent_app_id:
+            return _error("InvalidParameterValue.SdkAppIdNotExist")
+        if not 0 < limit <= 100:
+            return _error("InvalidParameterValue.InvalidLimit")
+        reported_by = time.time() - self.state.status_delay_s.get("tencent", 0.0)
+        found = [
+            {k: v for k, v in status.items() if k != "sent_at"}
+            for status in self.statuses
+            if status["PhoneNumber"] == number
+            and begin <= status["sent_at"] <= end + 1
+            and status["sent_at"] <= reported_by
+        ]
+        page = found[offset : offset + limit]
+        return web.json_response(
+            {"Response": {"PullSmsSendStatusSet": page, "RequestId": fresh_id()}}
+        )
 
     async def report(self, number: str, serial: str) -> None:
         """The status callback: a JSON array of reports."""

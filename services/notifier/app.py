@@ -18,6 +18,7 @@ from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.policy.rules import HolidayRule
 from services.notifier.domain.templates import TEMPLATES_FILE, TemplateRegistry
+from services.notifier.domain.uncertain import Backoff
 from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
 from services.notifier.entrypoints.calls import CALLS, CallsApi, call_routes
 from services.notifier.entrypoints.consumer import consumer_config, dispatch
@@ -36,6 +37,7 @@ from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.deferrals import dispatch_due
 from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details_batch
 from services.notifier.handlers.email_replies import InboundMailContext
+from services.notifier.handlers.reconciliation import reconcile_due
 from services.notifier.settings import Settings
 from shared.calendars.monitoring import watch_calendar
 from shared.consumer import ConsumeLoop
@@ -88,6 +90,7 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
 
     app.cleanup_ctx.append(_resources(settings, deps, health, packs, sending))
     app.cleanup_ctx.append(_dispatcher(settings))
+    app.cleanup_ctx.append(_reconciler(settings))
     app.cleanup_ctx.append(_call_releaser(settings))
     app.cleanup_ctx.append(_inbound_mail(settings))
     app.cleanup_ctx.append(consumer_context(_consume(settings), health, settings.shutdown_grace_s))
@@ -117,6 +120,10 @@ def send_context(
         max_hold=timedelta(hours=settings.max_hold_h),
         unsubscribe=unsubscribe_links(settings),
         wechat_message=settings.wechat.message_type,
+        reconcile_backoff=Backoff(
+            first=timedelta(seconds=settings.reconcile_first_s),
+            cap=timedelta(seconds=settings.reconcile_max_interval_s),
+        ),
     )
 
 
@@ -202,6 +209,26 @@ def _dispatcher(settings: Settings) -> Context:
         await asyncio.wait({task})  # (the job lets a running step finish within the grace)
 
     return dispatcher
+
+
+def _reconciler(settings: Settings) -> Context:
+    """The reconciler: uncertain sends' providers asked again, with backoff, a batch a run."""
+
+    async def reconciler(app: web.Application) -> AsyncIterator[None]:
+        ctx, stop = app[SENDING], asyncio.Event()
+        job = periodic(
+            "reconciler",
+            settings.reconcile_poll_s,
+            lambda: reconcile_due(ctx, limit=settings.reconcile_batch),
+            stop,
+            settings.shutdown_grace_s,
+        )
+        task = watch(app, asyncio.create_task(job, name="reconciler"))
+        yield
+        stop.set()
+        await asyncio.wait({task})
+
+    return reconciler
 
 
 def _call_releaser(settings: Settings) -> Context:

@@ -10,7 +10,7 @@ MESSAGES: Final = Counter(
     "notifier_messages",
     "Sends handled per channel, by outcome.",
     # sent | blocked | deferred | escalated | uncertain | failed | exhausted | duplicate
-    # | reconciled
+    # | reconciled | not_sent
     ["channel", "outcome"],
 )
 GATE_DECISIONS: Final = Counter(
@@ -27,6 +27,14 @@ DEFERRED_BACKLOG: Final = Gauge(
     "notifier_deferred_sends",
     "Sends waiting for a permitted time (seen by the deferral dispatcher).",
 )
+UNCERTAIN_SENDS: Final = Gauge(
+    "notifier_uncertain_sends",
+    "Sends whose provider may have the message, waiting to be reconciled (or for a person).",
+)
+UNCERTAIN_OLDEST_AGE: Final = Gauge(
+    "notifier_uncertain_oldest_age_seconds",
+    "How long the oldest uncertain send has waited to be reconciled (0: none waits).",
+)
 PROVIDER_SECONDS: Final = Histogram(
     "notifier_provider_request_duration_seconds",
     "Time the channel took to accept a message, retries and failover included.",
@@ -35,6 +43,7 @@ PROVIDER_SECONDS: Final = Histogram(
 )
 PROVIDER_CALLS: Final = Counter(
     "notifier_provider_calls",
+    # (asked whether it has an uncertain send: reconciled, reconcile_unanswered)
     "Calls to a provider, by result (ok, retryable, refused, uncertain, circuit_open).",
     ["provider", "result"],
 )

@@ -26,6 +26,7 @@ from services.notifier.domain.model import (
 from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel, HoldStore
 from services.notifier.domain.review import KeptSend
 from services.notifier.domain.templates import Rendered
+from services.notifier.domain.uncertain import UncertainSend, UncertainSummary
 from shared.events import Channel, ContactDetailsChanged
 
 
@@ -80,15 +81,19 @@ class SendLedger(Protocol):
         provider: str | None = None,
     ) -> None:
         """Record what became of a claimed send; a SENT send's reservation becomes a contact."""
-        ...
 
     async def release(self, key: str) -> None:
         """Drop a PENDING claim and its reservation: the provider certainly did not act on it."""
-        ...
 
     async def mark_attempt(self, key: str, provider: str) -> None:
         """Note, before calling it, which provider a PENDING send is being handed to."""
-        ...
+
+    # Uncertain sends kept for the reconciler until settled; due ones are leased a while.
+    async def keep_uncertain(self, send: UncertainSend) -> None: ...
+    async def due_uncertain(self, now: datetime, limit: int) -> list[UncertainSend]: ...
+    async def recheck_uncertain(self, key: str, *, checks: int, at: datetime) -> None: ...
+    async def forget_uncertain(self, key: str) -> None: ...
+    async def uncertain_summary(self) -> UncertainSummary: ...
 
 
 class GateStore(HoldStore, Protocol):
@@ -99,11 +104,9 @@ class GateStore(HoldStore, Protocol):
         request until the decision's time; BLOCK and ESCALATE settle the ledger row. Raises
         :class:`AlreadyDecided` when the ledger already holds the key.
         """
-        ...
 
     async def record_contact(self, debtor_id: str, contact: Contact, *, key: str) -> bool:
         """A contact made by another sender or channel (dialler, agency); idempotent by key."""
-        ...
 
     async def record_opt_out(self, debtor_id: str, channel: GateChannel, at: datetime) -> None: ...
 
@@ -111,26 +114,21 @@ class GateStore(HoldStore, Protocol):
 
     async def deferred_count(self) -> int:
         """How many sends are waiting for a permitted time."""
-        ...
 
     async def finish_deferral(self, deferral: Deferral) -> None:
         """Forget a deferral that was acted on (unless it was deferred again meanwhile)."""
-        ...
 
     async def hold(self, ticket: GateTicket, *, until: datetime, reason: str) -> Deferral:
         """Keep a send that cannot be decided yet (``reason``: what it waits for) until
         ``until`` at the latest; a send already held keeps its first ``held_since``. Raises
         :class:`AlreadyDecided` when the ledger already has it (withdrawn meanwhile)."""
-        ...
 
     async def release_holds(self, debtor_id: str) -> int:
         """Make every held send of the debtor due now (what it waited for has arrived), parked
         ones too: details that arrive after the longest hold still deliver what is still true."""
-        ...
 
     async def release_holds_of(self, debtor_ids: Collection[str]) -> int:
         """:meth:`release_holds` for every debtor given, in one transaction."""
-        ...
 
     async def withdraw(
         self,
@@ -146,16 +144,13 @@ class GateStore(HoldStore, Protocol):
         of ``purpose``, other than request ``keep``, when given) is withdrawn: forgotten as a
         deferral and settled WITHDRAWN in the ledger (at ``at``), so no redelivery sends it.
         A send the ledger already holds (being sent right now) is not. Returns the withdrawn."""
-        ...
 
     async def withdraw_send(self, ticket: GateTicket) -> bool:
         """Settle one send WITHDRAWN before any decision; False if the ledger already has it."""
-        ...
 
     async def redrive(self, debtor_id: str | None = None) -> int:
         """Make parked sends (of one debtor, or all) due now, held afresh: each goes through
         the gate again when the dispatcher takes it. Returns how many."""
-        ...
 
 
 class CallbackStore(Protocol):
@@ -273,6 +268,8 @@ class SendObserver(Protocol):
     def backlog(self, waiting: int) -> None:
         """How many sends wait for a permitted time."""
         ...
+
+    def uncertain(self, count: int, oldest_age_s: float) -> None: ...  # count, oldest age (s)
 
 
 class MailServer(Protocol):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import AwareDatetime, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -103,6 +103,20 @@ class Settings(BaseServiceSettings, JwtSignIn):
     call_release_poll_s: float = 30.0
     provider_timeout_s: float = 10.0
     provider_attempts: int = 3
+    #: The reconciler: how often it looks for uncertain sends due to be asked about again, how
+    #: many it asks about per run, after how long a send is first asked about, and the longest
+    #: wait between two asks (each wait doubles the last). Never a blind resend.
+    reconcile_poll_s: float = 5.0
+    reconcile_batch: int = 50
+    reconcile_first_s: float = 10.0
+    reconcile_max_interval_s: float = 3600.0
+
+    @model_validator(mode="after")
+    def _twilio_sender(self) -> Self:
+        """Twilio in use sends from a number or a Messaging Service: refuse to start without."""
+        if "twilio" in self.sms_providers:
+            self.twilio.sender()
+        return self
 
     @model_validator(mode="after")
     def _issuer_named(self) -> Settings:

@@ -3,6 +3,7 @@ and an INSERT-only role)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from services.audit.adapters.sql import SqlAuditStore
-from services.audit.domain.rows import AppendBatch, LeafRow
+from services.audit.domain.rows import AppendBatch, CodeRow, LeafRow
 from shared.database import create_engine
 
 
@@ -25,8 +26,9 @@ async def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     engine = create_engine(async_url)
     store = SqlAuditStore(engine)
     await store.migrate()
+    maybe = CodeRow("PSBL2345", 0, datetime(2026, 3, 4, tzinfo=UTC), "sms", None, "possibly_sent")
     await store.append(
-        AppendBatch([LeafRow(0, "e0", "k", "d", "l", b"leaf", b"ct")], {(0, 0): bytes(32)})
+        AppendBatch([LeafRow(0, "e0", "k", "d", "l", b"leaf", b"ct")], {(0, 0): bytes(32)}, [maybe])
     )
     await engine.dispose()
     return async_url.replace("+aiosqlite", "")
@@ -39,6 +41,8 @@ async def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         "DELETE FROM audit_leaves",
         "UPDATE audit_tree_nodes SET hash = X'00'",
         "DELETE FROM audit_tree_nodes",
+        "UPDATE audit_code_states SET status = 'sent'",
+        "DELETE FROM audit_code_states",
     ],
 )
 def test_rows_cannot_be_changed_or_deleted(url: str, statement: str) -> None:
@@ -57,8 +61,9 @@ async def test_postgres_refuses_truncate_and_the_writer_role_may_only_insert(
     await SqlAuditStore(engine).migrate()
     await engine.dispose()
     sync = sqlalchemy.create_engine(postgres_database)
-    with pytest.raises(DBAPIError, match="append-only"), sync.begin() as conn:
-        conn.execute(text("TRUNCATE audit_leaves"))
+    for table in ("audit_leaves", "audit_code_states"):
+        with pytest.raises(DBAPIError, match="append-only"), sync.begin() as conn:
+            conn.execute(text(f"TRUNCATE {table}"))
     with sync.begin() as conn:
         conn.execute(text("SET ROLE dunwell_audit_writer"))
         conn.execute(text("INSERT INTO audit_tree_nodes VALUES (0, 1, '\\x00'::bytea)"))

@@ -107,6 +107,18 @@ class TestAuditStoreContract:
         assert await store.find_code("ABCD2345") == code
         assert await store.find_code("ZZZZ9999") is None
 
+    async def test_a_code_possibly_sent_then_not_sent_or_sent(self, store: AuditStore) -> None:
+        maybe = CodeRow("PSBL2345", 0, NOW, "sms", "****1234", "possibly_sent")
+        await store.append(batch(row(0), codes=(maybe,)))
+        assert await store.find_code("PSBL2345") == maybe
+        gone = CodeRow("PSBL2345", 1, NOW, "sms", "****1234", "not_sent")
+        await store.append(batch(row(1), codes=(gone,)))
+        assert await store.find_code("PSBL2345") == gone
+        other = CodeRow("LATE2345", 2, NOW, "sms", None, "possibly_sent")
+        sent = CodeRow("LATE2345", 3, NOW, "sms", None)
+        await store.append(batch(row(2), row(3), codes=(other, sent)))
+        assert await store.find_code("LATE2345") == sent
+
     async def test_inactive_debtors_are_those_quiet_since_the_cutoff(
         self, store: AuditStore
     ) -> None:

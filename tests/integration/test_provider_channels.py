@@ -26,7 +26,7 @@ from services.notifier.adapters.channels.signing import aliyun_signature, tc3_au
 from services.notifier.adapters.channels.tencent import TencentSms
 from services.notifier.adapters.channels.twilio import TwilioSms
 from services.notifier.adapters.channels.wechat import TokenCache, WeChatTemplates
-from services.notifier.domain.model import DeliveryUncertain, SendLater
+from services.notifier.domain.model import SendLater
 from services.notifier.domain.templates import Institution, Rendered, TemplateRegistry
 from services.notifier.domain.wechat_copy import WeChatMessage
 from shared.testing.factories import contact_request
@@ -83,7 +83,7 @@ def twilio(sandbox: ProviderSandbox, session: aiohttp.ClientSession, **kw: str) 
         endpoint=f"{sandbox.url}/twilio",
         account_sid=CRED.twilio_sid,
         auth_token=kw.get("token", CRED.twilio_token),
-        sender=CRED.twilio_from,
+        sender={"From": CRED.twilio_from},
         status_callback=None,
     )
 
@@ -152,7 +152,7 @@ class TestTencent:
                 "+8613800000002", message(), key="k", message_id="m"
             )
 
-    async def test_a_timeout_stays_uncertain_and_is_not_resent(
+    async def test_a_timeout_is_reconciled_by_session_context_not_resent(
         self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
     ) -> None:
         await sandbox_fault(sandbox, "tencent", "timeout", count=1)
@@ -162,10 +162,15 @@ class TestTencent:
                 Resilient(aliyun(sandbox, session), rate_per_s=100, policy=FAST),
             ]
         )
-        with pytest.raises(DeliveryUncertain):
-            await client.send("+8613800000002", message(), key="r3|sms", message_id="m")
-        # Tencent took it; failing over to Aliyun would have sent it twice.
-        assert [m.provider for m in sandbox.state.received] == ["tencent"]
+        provider, serial = await client.send(
+            "+8613800000002", message(), key="r3|sms", message_id="m"
+        )
+        # Tencent took it and its status pull says so; failing over to Aliyun, or sending
+        # again, would have sent it twice.
+        assert provider == "tencent"
+        assert [(m.provider, m.provider_id) for m in sandbox.state.received] == [
+            ("tencent", serial)
+        ]
 
 
 class TestTwilio:

@@ -11,6 +11,8 @@
   lasts minutes of the gate's clock, inside every cap's window), whatever was killed.
 - Every interaction the notifier recorded is in the audit log exactly once, and the log's
   self-check (Merkle tree, signed checkpoints, witness) finds nothing.
+- A send reconciled as not sent never arrived; the share of sends left uncertain is reported
+  (the faults scenario holds it to at most 1 %).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ OUTCOMES = frozenset(
         "send_escalated",
         "send_failed",
         "send_uncertain",
+        "send_not_sent",
         "send_withdrawn",
         "send_held",
     }
@@ -62,6 +65,10 @@ class Verdict:
     requests: int = 0
     pairs: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
+    #: Outcomes by channel, to tell where uncertain sends come from.
+    by_channel: Counter[str] = field(default_factory=Counter)
+    #: Sends uncertain at first that the reconciler later found sent or not sent.
+    reconciled: int = 0
     arrivals: int = 0
     interactions: int = 0
     audited: int = 0
@@ -72,6 +79,7 @@ class Verdict:
     doubled: list[Pair] = field(default_factory=list)
     hidden: list[Pair] = field(default_factory=list)
     sent_not_arrived: list[Pair] = field(default_factory=list)
+    not_sent_arrived: list[Pair] = field(default_factory=list)
     strays: list[tuple[str, str]] = field(default_factory=list)
     over_cap: list[str] = field(default_factory=list)
     unaudited: list[str] = field(default_factory=list)
@@ -89,6 +97,7 @@ class Verdict:
             "(request, channel) that reached a borrower twice": self.doubled,
             "arrivals recorded neither as sent nor as uncertain (hidden)": self.hidden,
             "recorded as sent but never arrived": self.sent_not_arrived,
+            "reconciled as not sent but arrived": self.not_sent_arrived,
             "arrivals that match no request": self.strays,
             "borrowers contacted over a cap": self.over_cap,
             "interactions missing from the audit log": self.unaudited,
@@ -101,12 +110,25 @@ class Verdict:
         """Whether the system has finished working on the book (not yet whether it is right)."""
         return not (self.missing_requests or self.without_outcome or self.unaudited)
 
+    def attempted(self) -> int:
+        """Sends handed to a provider: sent, uncertain, refused, or reconciled as not sent."""
+        kinds = ("message_sent", "send_uncertain", "send_failed", "send_not_sent")
+        return sum(self.outcomes[k] for k in kinds)
+
+    def uncertain_share(self) -> float:
+        """The share of attempted sends whose outcome is still uncertain."""
+        return self.outcomes["send_uncertain"] / max(self.attempted(), 1)
+
     def summary(self) -> dict[str, object]:
         return {
             "expected_requests": self.expected_requests,
             "requests": self.requests,
             "pairs": self.pairs,
             "outcomes": dict(self.outcomes),
+            "by_channel": dict(sorted(self.by_channel.items())),
+            "attempted": self.attempted(),
+            "reconciled": self.reconciled,
+            "uncertain_pct": round(100 * self.uncertain_share(), 2),
             "arrivals": self.arrivals,
             "interactions": self.interactions,
             "audited": self.audited,
@@ -159,6 +181,11 @@ def _judge(verdict: Verdict, pair: Pair, kinds: set[str], arrived: int) -> None:
     verdict.pairs += 1
     outcome = _final(kinds)
     verdict.outcomes[outcome or "none"] += 1
+    verdict.by_channel[f"{pair[1]}:{outcome or 'none'}"] += 1
+    if "send_uncertain" in kinds and outcome in ("message_sent", "send_not_sent"):
+        verdict.reconciled += 1
+    if "send_not_sent" in kinds and arrived:
+        verdict.not_sent_arrived.append(pair)
     if outcome is None:
         verdict.without_outcome.append(pair)
     if arrived > 1:
@@ -193,8 +220,17 @@ def _over_cap(seen: Counter[tuple[str, str]], debtors: dict[tuple[str, str], str
 
 
 def _final(kinds: set[str]) -> str | None:
-    """The outcome that settles a pair: a send beats a deferral made before it."""
-    for kind in ("message_sent", "send_uncertain", "send_failed", "send_blocked", "send_withdrawn"):
+    """The outcome that settles a pair: a send beats a deferral made before it, and an uncertain
+    send's reconciliation (sent, not sent) beats its uncertainty."""
+    settling = (
+        "message_sent",
+        "send_not_sent",
+        "send_uncertain",
+        "send_failed",
+        "send_blocked",
+        "send_withdrawn",
+    )
+    for kind in settling:
         if kind in kinds:
             return kind
     return next((k for k in sorted(kinds) if k in OUTCOMES), None)

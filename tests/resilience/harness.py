@@ -53,6 +53,10 @@ class Profile:
     settle_s: float
 
 
+#: How long after a send Tencent's status pull lists it, in the faults scenario: longer than
+#: the provider timeout (3 s) and the ask just after it.
+TENCENT_REPORT_DELAY_S = 6.0
+
 SHORT = Profile("short", 60, 40, 1, 1, 1, 1, 0.2, 240)
 LONG = Profile("long", 240, 60, 10, 3, 3, 3, 0.2, 600)
 
@@ -86,8 +90,10 @@ class Run:
         store: Store = "sqlite",
         postgres: str | None = None,
         seed: int = 1,
+        env: dict[str, dict[str, str]] | None = None,
     ) -> None:
         self.rng = random.Random(seed)
+        self.settings = env or {}
         namespace = f"{name}{secrets.token_hex(3)}"
         self.kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
         self.workdir = workdir
@@ -156,10 +162,11 @@ class Run:
             await asyncio.to_thread(self._drop_database, name)
 
     def _env(self, service: str) -> dict[str, str]:
-        if service not in self.databases:
-            return {}
-        url = self.postgres_url(self.databases[service])
-        return {f"DUNWELL_{service.upper()}_DATABASE_URL": url}
+        env = dict(self.settings.get(service, {}))
+        if service in self.databases:
+            url = self.postgres_url(self.databases[service])
+            env[f"DUNWELL_{service.upper()}_DATABASE_URL"] = url
+        return env
 
     def postgres_url(self, database: str) -> str:
         assert self.postgres is not None
@@ -243,9 +250,13 @@ class Run:
         self.tally.rebalances += 1
 
     def inject_provider_faults(self, rate: float) -> None:
-        """Faults at ``rate`` on every provider and the SMTP server."""
+        """Faults at ``rate`` on every provider and the SMTP server; Tencent lists a send in
+        its status pull only a while after it (the carrier's report), so a timed-out send
+        cannot be confirmed at once: the reconciler must find it later."""
+        self.providers.sandbox.state.status_delay_s["tencent"] = TENCENT_REPORT_DELAY_S
         self.providers.fault("aliyun", "5xx", "timeout", "429", rate=rate)
         self.providers.fault("tencent", "5xx", "timeout", "429", rate=rate)
+        self.providers.fault("twilio", "5xx", "timeout", "429", rate=rate)
         self.providers.fault("wechat", "5xx", "timeout", "45009", "42001", rate=rate)
         self.inbox.handler.inject(
             rate, "451 4.3.0 mailbox busy, try again", "554 5.7.1 message refused", "drop"

@@ -30,3 +30,18 @@ def test_a_borrower_over_the_message_cap_is_caught() -> None:
     assert _over_cap(seen, debtors) == ["d1: 3 > CN-FREQ-MSG 2"]
     del seen[("sms", "C")]
     assert _over_cap(seen, debtors) == []
+
+
+def test_a_reconciled_send_counts_as_what_it_became_and_a_false_not_sent_is_caught() -> None:
+    verdict = Verdict()
+    _judge(verdict, ("r1", "sms"), {"send_uncertain", "message_sent"}, 1)  # found: sent
+    _judge(verdict, ("r2", "sms"), {"send_uncertain", "send_not_sent"}, 0)  # not sent: honest
+    _judge(verdict, ("r3", "sms"), {"send_uncertain", "send_not_sent"}, 1)  # said not sent: lie
+    _judge(verdict, ("r4", "email"), {"send_uncertain"}, 1)  # still uncertain
+    assert verdict.outcomes == Counter({"message_sent": 1, "send_not_sent": 2, "send_uncertain": 1})
+    assert verdict.not_sent_arrived == [("r3", "sms")]
+    assert verdict.hidden == []
+    assert verdict.attempted() == 4
+    assert verdict.uncertain_share() == 0.25
+    assert verdict.by_channel["email:send_uncertain"] == 1
+    assert verdict.reconciled == 3

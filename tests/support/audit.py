@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from services.audit.adapters.clock import SystemClock
 from services.audit.adapters.memory import InMemoryAuditStore
 from services.audit.domain.entries import NewEntry, VerificationNotice
+from services.audit.domain.rows import CodeStatus
 from services.audit.handlers.evidence import EvidenceLog
 from shared.events import InteractionRecorded
 from shared.testing.factories import contact_request
@@ -36,6 +37,20 @@ def sent_message(code: str = "ABCD2345") -> NewEntry:
         datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
         b"{}",
         VerificationNotice(code, "sms", "****5678"),
+    )
+
+
+def code_entry(event_id: str, code: str, status: CodeStatus, day: int = 4) -> NewEntry:
+    """The log entry registering SMS code ``code`` as ``status`` on ``day`` March 2026."""
+    return NewEntry(
+        event_id,
+        "dunwell.interaction.recorded.v1",
+        "t",
+        "d1",
+        "l1",
+        datetime(2026, 3, day, 9, 0, tzinfo=UTC),
+        b"{}",
+        VerificationNotice(code, "sms", "****5678", status),
     )
 
 

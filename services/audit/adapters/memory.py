@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from services.audit.domain.rows import AppendBatch, CheckpointRow, CodeRow, LeafRow
 from services.audit.domain.tree import Node
+from services.audit.domain.verification import current
 from shared.errors import RetryableError
 
 
@@ -18,7 +19,7 @@ class InMemoryAuditStore:
         self.tree: dict[Node, bytes] = {}
         self.saved: dict[int, CheckpointRow] = {}
         self.keys: dict[str, bytes | None] = {}
-        self.codes: dict[str, CodeRow] = {}
+        self.codes: dict[str, list[CodeRow]] = {}
 
     async def ping(self) -> bool:
         return True
@@ -38,7 +39,8 @@ class InMemoryAuditStore:
         self.keys.update(batch.new_keys)
         self.rows.update({r.index: r for r in batch.leaves})
         self.tree.update(batch.nodes)
-        self.codes.update({c.code: c for c in batch.codes})
+        for code in batch.codes:
+            self.codes.setdefault(code.code, []).append(code)
 
     async def known_ids(self, event_ids: Collection[str]) -> dict[str, int]:
         wanted = set(event_ids)
@@ -114,7 +116,7 @@ class InMemoryAuditStore:
         )
 
     async def find_code(self, code: str) -> CodeRow | None:
-        return self.codes.get(code)
+        return current(self.codes.get(code, []))
 
 
 class InMemoryWitness:

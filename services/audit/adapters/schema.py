@@ -70,4 +70,23 @@ verification_codes = Table(
     Column("account_masked", String(16)),
 )
 
-APPEND_ONLY = ("audit_leaves", "audit_tree_nodes", "audit_checkpoints", "audit_verification_codes")
+#: A code registered before its message was confirmed (possibly sent), and what it became (not
+#: sent); a row per change, the latest by leaf the current one, unless the code was sent.
+code_states = Table(
+    "audit_code_states",
+    metadata,
+    Column("code", String(16), primary_key=True),
+    Column("leaf_index", BigInteger, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("account_masked", String(16)),
+)
+
+APPEND_ONLY = (
+    "audit_leaves",
+    "audit_tree_nodes",
+    "audit_checkpoints",
+    "audit_verification_codes",
+    "audit_code_states",
+)

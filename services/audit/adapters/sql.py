@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.audit.adapters.schema import (
     checkpoints,
+    code_states,
     data_keys,
     leaves,
     nodes,
@@ -25,9 +26,11 @@ from services.audit.adapters.sql_rows import (
     key_rows,
     leaf_of,
     leaf_tuples,
+    state_values,
 )
 from services.audit.domain.rows import AppendBatch, CheckpointRow, CodeRow, LeafRow
 from services.audit.domain.tree import Node
+from services.audit.domain.verification import current
 from shared.database import as_utc, migrate, ping
 from shared.errors import RetryableError
 
@@ -72,9 +75,12 @@ class SqlAuditStore:
                 if batch.nodes:
                     rows = [(lv, ix, h) for (lv, ix), h in batch.nodes.items()]
                     await conn.exec_driver_sql(self._node_sql, rows)
-                if batch.codes:
-                    codes = [code_values(c) for c in batch.codes]
-                    await conn.execute(insert(verification_codes), codes)
+                sent = [code_values(c) for c in batch.codes if c.status == "sent"]
+                if sent:
+                    await conn.execute(insert(verification_codes), sent)
+                states = [state_values(c) for c in batch.codes if c.status != "sent"]
+                if states:
+                    await conn.execute(insert(code_states), states)
         except IntegrityError as e:
             raise RetryableError("append conflicted with another writer", defer_s=0.1) from e
         except OperationalError as e:
@@ -244,17 +250,19 @@ class SqlAuditStore:
 
     async def find_code(self, code: str) -> CodeRow | None:
         async with self._engine.connect() as conn:
-            row = (
+            sent = (
                 await conn.execute(
                     select(verification_codes).where(verification_codes.c.code == code)
                 )
-            ).one_or_none()
-        if row is None:
-            return None
-        return CodeRow(
-            code=row.code,
-            leaf_index=int(row.leaf_index),
-            sent_at=as_utc(row.sent_at),
-            channel=row.channel,
-            account_masked=row.account_masked,
-        )
+            ).all()
+            states = (
+                await conn.execute(select(code_states).where(code_states.c.code == code))
+            ).all()
+        rows = [
+            CodeRow(r.code, int(r.leaf_index), as_utc(r.sent_at), r.channel, r.account_masked)
+            for r in sent
+        ] + [
+            CodeRow(r.code, int(r.leaf_index), as_utc(r.at), r.channel, r.account_masked, r.status)
+            for r in states
+        ]
+        return current(rows)

@@ -57,6 +57,18 @@ def code_values(c: CodeRow) -> dict[str, Any]:
     }
 
 
+def state_values(c: CodeRow) -> dict[str, Any]:
+    """A code's row among the states (possibly sent, not sent)."""
+    return {
+        "code": c.code,
+        "leaf_index": c.leaf_index,
+        "status": c.status,
+        "at": c.sent_at,
+        "channel": c.channel,
+        "account_masked": c.account_masked,
+    }
+
+
 def leaf_tuples(
     batch: AppendBatch, stamp: Callable[[datetime | None], Any]
 ) -> list[tuple[Any, ...]]:

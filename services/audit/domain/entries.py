@@ -11,6 +11,7 @@ from typing import Any, Final
 
 import orjson
 
+from services.audit.domain.rows import CodeStatus
 from shared import deadletter
 from shared.events import AnyEvent, InteractionRecorded, decode, derived_event_id
 from shared.topics import DLQ_SUFFIX
@@ -28,6 +29,16 @@ class VerificationNotice:
     code: str
     channel: str
     account_masked: str | None
+    status: CodeStatus = "sent"
+
+
+#: The interactions that register a message's code, and as what: a message the provider took;
+#: one that may have gone (its provider could not say yet); one found later never to have gone.
+CODE_STATUS: Final[dict[str, CodeStatus]] = {
+    "message_sent": "sent",
+    "send_uncertain": "possibly_sent",
+    "send_not_sent": "not_sent",
+}
 
 
 @dataclass(frozen=True)
@@ -163,10 +174,12 @@ def entry_for_event(event: AnyEvent, *, topic: str, raw: bytes) -> NewEntry:
     notice = None
     if (
         isinstance(event, InteractionRecorded)
-        and event.kind == "message_sent"
+        and event.kind in CODE_STATUS
         and (event.verification_code)
     ):
-        notice = VerificationNotice(event.verification_code, event.channel, event.account_masked)
+        notice = VerificationNotice(
+            event.verification_code, event.channel, event.account_masked, CODE_STATUS[event.kind]
+        )
     return NewEntry(
         event_id=event.event_id,
         kind=event.type,

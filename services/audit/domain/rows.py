@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from services.audit.domain.tree import Node
 
@@ -30,6 +31,9 @@ class CheckpointRow:
     timestamp_token: bytes | None = None
 
 
+CodeStatus = Literal["sent", "possibly_sent", "not_sent"]
+
+
 @dataclass(frozen=True)
 class CodeRow:
     code: str
@@ -37,6 +41,9 @@ class CodeRow:
     sent_at: datetime
     channel: str
     account_masked: str | None
+    #: ``sent`` (the provider took it), ``possibly_sent`` (a send that may have gone: the
+    #: provider could not say yet), ``not_sent`` (it was asked later and had nothing).
+    status: CodeStatus = "sent"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ TEXTS: Final = {
         "genuine": "该信息由{institution}于 {date} 通过{channel}发出，账户 {account}。",
         "unknown": "未找到该核验码。请勿按该信息付款，"
         "并拨打{institution}官方客服电话 {hotline} 核实。",
+        "possibly": "该信息可能确由{institution}于 {date} 通过{channel}发出（账户 {account}），"
+        "但{institution}未能确认其已发出。付款前请拨打{institution}官方客服电话 {hotline} 核实。",
         "limited": "查询过于频繁，请稍后再试。",
         "channels": {"sms": "短信", "email": "电子邮件", "wechat": "微信"},
         "other": "English",
@@ -28,6 +30,9 @@ TEXTS: Final = {
         "genuine": "{institution} sent this message on {date} by {channel}, account {account}.",
         "unknown": "This code is not known. Do not pay on the strength of that message; call "
         "{institution}'s official number {hotline} instead.",
+        "possibly": "This message may be genuine: {institution} tried to send it on {date} by "
+        "{channel} (account {account}) but could not confirm that it went out. Before paying, "
+        "call {institution}'s official number {hotline} to check.",
         "limited": "Too many checks; please try again in a minute.",
         "channels": {"sms": "SMS", "email": "email", "wechat": "WeChat"},
         "other": "中文",
@@ -48,8 +53,12 @@ _STYLE: Final = """<style>
 body{font-family:system-ui,sans-serif;margin:0;padding:1rem;max-width:32rem;margin:auto}
 input,button{font-size:1.2rem;padding:.6rem;width:100%;box-sizing:border-box;margin:.4rem 0}
 #result{margin-top:1rem;padding:.8rem;border-radius:.4rem}
-.genuine{background:#e6f4ea} .unknown{background:#fdecea}
+.genuine{background:#e6f4ea} .unknown{background:#fdecea} .possibly{background:#fff4e5}
 </style>"""
+
+
+#: The page's answers: confirmed, possibly sent (unconfirmed), unknown, too many checks.
+_ANSWERS: Final = ("genuine", "possibly", "unknown", "limited")
 
 
 def render(lang: str, institution: str, hotline: str) -> str:
@@ -73,7 +82,7 @@ def render(lang: str, institution: str, hotline: str) -> str:
 <button type="submit">{esc(str(t["check"]))}</button></form>
 <div id="result" role="status" aria-live="polite"></div>
 <p><a href="?lang={other}">{esc(str(t["other"]))}</a></p>
-{_script(lang, {k: esc(fill(k)) for k in ("genuine", "unknown", "limited")})}</body></html>"""
+{_script(lang, {k: esc(fill(k)) for k in _ANSWERS})}</body></html>"""
 
 
 def _script(lang: str, messages: dict[str, str]) -> str:
@@ -82,8 +91,8 @@ def _script(lang: str, messages: dict[str, str]) -> str:
     assert isinstance(channels, dict)  # noqa: S101 - TEXTS is a constant
     esc = html.escape
     return f"""<script>
-const M = {{genuine: "{messages["genuine"]}", unknown: "{messages["unknown"]}",
-  limited: "{messages["limited"]}"}};
+const M = {{genuine: "{messages["genuine"]}", possibly: "{messages["possibly"]}",
+  unknown: "{messages["unknown"]}", limited: "{messages["limited"]}"}};
 const C = {{sms: "{esc(channels["sms"])}", email: "{esc(channels["email"])}",
   wechat: "{esc(channels["wechat"])}"}};
 document.getElementById("form").addEventListener("submit", async (event) => {{
@@ -94,11 +103,10 @@ document.getElementById("form").addEventListener("submit", async (event) => {{
     "application/json"}}, body: JSON.stringify({{code, lang: "{lang}"}})}});
   if (r.status === 429) {{ out.className = "unknown"; out.textContent = M.limited; return; }}
   const body = await r.json();
-  if (body.genuine) {{
-    out.className = "genuine";
-    out.textContent = M.genuine.replace("{{date}}", body.sent_on)
-      .replace("{{channel}}", C[body.channel] || body.channel)
-      .replace("{{account}}", body.account_masked || "");
-  }} else {{ out.className = "unknown"; out.textContent = M.unknown; }}
+  const shown = body.genuine ? "genuine" : body.possibly_sent ? "possibly" : "unknown";
+  out.className = shown;
+  out.textContent = M[shown].replace("{{date}}", body.sent_on || "")
+    .replace("{{channel}}", C[body.channel] || body.channel || "")
+    .replace("{{account}}", body.account_masked || "");
 }});
 </script>"""

@@ -82,8 +82,9 @@ OPENING: Final[Mapping[str, ReviewQueue]] = {
     "send_uncertain": "uncertain",
     "send_blocked": "blocked",
 }
-#: Interaction kinds that settle a send: its item needs no decision any more.
-SETTLING: Final = frozenset({"message_sent", "send_withdrawn", "send_failed"})
+#: Interaction kinds that settle a send: its item needs no decision any more
+#: (``send_not_sent``: an uncertain send's provider, asked later, has nothing: it never went).
+SETTLING: Final = frozenset({"message_sent", "send_withdrawn", "send_failed", "send_not_sent"})
 
 
 class _Frozen(BaseModel):

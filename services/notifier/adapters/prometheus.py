@@ -12,6 +12,8 @@ from services.notifier.metrics import (
     GATE_RULES,
     MESSAGES,
     PROVIDER_SECONDS,
+    UNCERTAIN_OLDEST_AGE,
+    UNCERTAIN_SENDS,
 )
 from shared.events import Channel
 
@@ -34,3 +36,7 @@ class PrometheusSendObserver:
 
     def backlog(self, waiting: int) -> None:
         DEFERRED_BACKLOG.set(waiting)
+
+    def uncertain(self, count: int, oldest_age_s: float) -> None:
+        UNCERTAIN_SENDS.set(count)
+        UNCERTAIN_OLDEST_AGE.set(oldest_age_s)

@@ -46,6 +46,22 @@ def stopped(send: Send, kind: InteractionKind, at: datetime, reason: str) -> Int
     return InteractionRecorded(**_common(send, kind, at, None), reason=reason)
 
 
+def uncertain(send: Send, at: datetime, reason: str) -> InteractionRecorded:
+    """A send that may have gone: its code, which the audit log registers as possibly sent
+    (the borrower who got it is told it may be genuine, and to call the bank)."""
+    return InteractionRecorded(
+        **_common(send, "send_uncertain", at, None), reason=reason, verification_code=send.code
+    )
+
+
+def not_sent(send: Send, at: datetime, reason: str) -> InteractionRecorded:
+    """An uncertain send its provider, asked later, certainly does not have: its code is no
+    longer possibly sent."""
+    return InteractionRecorded(
+        **_common(send, "send_not_sent", at, None), reason=reason, verification_code=send.code
+    )
+
+
 def gated(send: Delivery, decision: Decision, at: datetime) -> InteractionRecorded:
     """The gate deferred, blocked or escalated the message: its rules, reasons and content."""
     return InteractionRecorded(

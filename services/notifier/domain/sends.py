@@ -26,7 +26,12 @@ def verification_code(secret: bytes, request_id: str, channel: Channel) -> str:
     :param request_id: the contact request.
     :param channel: the channel the message goes by.
     """
-    digest = hmac.new(secret, send_key(request_id, channel).encode(), hashlib.sha256).digest()
+    return code_of_key(secret, send_key(request_id, channel))
+
+
+def code_of_key(secret: bytes, key: str) -> str:
+    """The verification code of the send whose ledger key is ``key`` (see :func:`send_key`)."""
+    digest = hmac.new(secret, key.encode(), hashlib.sha256).digest()
     return base64.b32encode(digest)[:8].decode()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from services.notifier.domain.email_unsubscribe import UnsubscribeLinks
@@ -11,6 +11,7 @@ from services.notifier.domain.institution import Institution
 from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.templates import TemplateRegistry
 from services.notifier.domain.wechat_copy import WeChatMessage
+from services.notifier.domain.uncertain import Backoff
 from services.notifier.ports import ChannelClient, NotifierStore, SendObserver
 from shared.errors import PermanentError
 from shared.events import Channel
@@ -51,3 +52,5 @@ class SendContext:
     approved: frozenset[str] = frozenset()
     #: How WeChat messages go unless a template names its own (template or subscribe).
     wechat_message: WeChatMessage = "template"
+    #: When an uncertain send's provider is asked again whether it has the message.
+    reconcile_backoff: Backoff = field(default_factory=Backoff)

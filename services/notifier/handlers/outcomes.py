@@ -1,15 +1,28 @@
 """What became of a send: counted, settled where the ledger needs it, recorded as an
-interaction on the interactions topic (the audit log's input)."""
+interaction on the interactions topic (the audit log's input).
+
+The settle path of an uncertain send is here, shared by every way one is resolved: the
+reconciler's provider lookups, the recovery after a restart, a provider's push, a person's
+decision. :func:`settle_uncertain` registers the send's verification code as possibly sent;
+``handlers/codes.py`` registers it later as sent or not sent (the audit log keeps each, and the
+borrower's verification page says so).
+"""
 
 from __future__ import annotations
 
 import logging
 
-from services.notifier.domain.interactions import GATED, gated, stopped
+from services.notifier.domain.interactions import (
+    GATED,
+    gated,
+    stopped,
+    uncertain,
+)
 from services.notifier.domain.model import SendStatus
 from services.notifier.domain.policy.scenario import Decision, Outcome
 from services.notifier.domain.review import kept
 from services.notifier.domain.sends import Delivery, Send
+from services.notifier.domain.uncertain import UncertainSend
 from services.notifier.handlers.context import SendContext
 from shared.events import InteractionKind, InteractionRecorded
 
@@ -51,12 +64,31 @@ async def record_gated(ctx: SendContext, send: Delivery, decision: Decision) -> 
 
 
 async def settle_uncertain(ctx: SendContext, send: Send, reason: str) -> None:
-    """The provider may have the message: UNCERTAIN in the ledger, never resent blindly."""
+    """The provider may have the message: UNCERTAIN in the ledger, never resent blindly; kept
+    for the reconciler, and its code registered as possibly sent."""
     request_id = send.request.event_id
     log.warning("send outcome uncertain; not resending", extra={"request_id": request_id})
-    claimed = await ctx.store.entry(send.key)  # the provider it was handed to stays noted
-    await ctx.store.settle(
-        send.key, SendStatus.UNCERTAIN, None, claimed.provider if claimed else None
-    )
+    entry = await ctx.store.entry(send.key)
+    provider = entry.provider if entry else None
+    await ctx.store.settle(send.key, SendStatus.UNCERTAIN, None, provider)
     await keep_for_review(ctx, send)
-    await record_stopped(ctx, send, "send_uncertain", "uncertain", reason)
+    ctx.observer.counted(send.channel, "uncertain")
+    await record_uncertain(ctx, send, provider, reason)
+
+
+async def record_uncertain(ctx: SendContext, send: Send, provider: str | None, reason: str) -> None:
+    """Keep an UNCERTAIN send for reconciliation and record it (both idempotent: a
+    redelivered request repeats them, so a crash between the two loses neither)."""
+    now = ctx.clock()
+    await ctx.store.keep_uncertain(
+        UncertainSend(
+            key=send.key,
+            debtor_id=send.request.debtor_id,
+            channel=send.channel,
+            provider=provider,
+            request=send.request.model_dump_json().encode(),
+            since=now,
+            next_check_at=ctx.reconcile_backoff.after(0, now),
+        )
+    )
+    await publish(ctx, uncertain(send, now, reason))

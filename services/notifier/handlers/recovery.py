@@ -5,8 +5,9 @@ from __future__ import annotations
 from services.notifier.domain.interactions import replayed
 from services.notifier.domain.model import DeliveryUncertain, LedgerEntry, SendStatus
 from services.notifier.domain.sends import Send
+from services.notifier.handlers.codes import register_delivered
 from services.notifier.handlers.context import SendContext
-from services.notifier.handlers.outcomes import publish, settle_uncertain
+from services.notifier.handlers.outcomes import publish, record_uncertain, settle_uncertain
 
 
 async def replay(ctx: SendContext, send: Send, entry: LedgerEntry) -> bool:
@@ -16,6 +17,8 @@ async def replay(ctx: SendContext, send: Send, entry: LedgerEntry) -> bool:
     ctx.observer.counted(send.channel, "duplicate")
     if entry.status is SendStatus.SENT:
         await publish(ctx, replayed(send, ctx.clock(), entry.provider, entry.provider_message_id))
+    elif entry.status is SendStatus.UNCERTAIN:  # kept and recorded again, if a crash lost that
+        await record_uncertain(ctx, send, entry.provider, "redelivered while uncertain")
     return True
 
 
@@ -43,7 +46,5 @@ async def _recover(ctx: SendContext, send: Send, entry: LedgerEntry) -> bool:
     if found is None:
         await ctx.store.release(entry.key)
         return False
-    await ctx.store.settle(entry.key, SendStatus.SENT, found, entry.provider)
-    ctx.observer.counted(send.channel, "reconciled")
-    await publish(ctx, replayed(send, ctx.clock(), entry.provider, found))
+    await register_delivered(ctx, send, provider=entry.provider, provider_message_id=found)
     return True

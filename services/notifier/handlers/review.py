@@ -16,7 +16,7 @@ from dataclasses import replace
 from services.notifier.domain.model import GateTicket, LedgerEntry, SendStatus
 from services.notifier.domain.review import REDRIVES, KeptSend, decided, new_attempt, refusal
 from services.notifier.domain.sends import Send, send_key
-from services.notifier.handlers.codes import register_delivered
+from services.notifier.handlers.codes import register_delivered, register_not_sent
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.outcomes import publish, record_stopped
 from services.notifier.handlers.sending import send_on_channel
@@ -64,7 +64,7 @@ async def _settle_old(
         mid = entry.provider_message_id if entry else None
         await register_delivered(ctx, send, provider=provider, provider_message_id=mid)
     elif verdict == "confirm_not_delivered" and entry and entry.status is SendStatus.UNCERTAIN:
-        await ctx.store.settle(send.key, SendStatus.FAILED)
+        await register_not_sent(ctx, send, f"confirmed not delivered: {decision.reason}"[:500])
 
 
 async def _kept(decision: ApplyReviewDecision, ctx: SendContext) -> tuple[KeptSend, Send]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -137,10 +137,19 @@ class AliyunSms:
         raise RecipientRefused(f"aliyun: {code or 'no code'}")
 
     async def reconcile(self, address: str, *, key: str) -> str | None:
-        """Ask QuerySendDetails for today's sends to the number; match our OutId."""
+        """Ask QuerySendDetails for today's and yesterday's sends to the number (China's
+        dates: a send just before midnight is asked about after it); match our OutId."""
+        today = self._clock().astimezone(CHINA)
+        for day in (today, today - timedelta(days=1)):
+            found = await self._query(address, day.strftime("%Y%m%d"), out_id(key))
+            if found is not None:
+                return found
+        return None
+
+    async def _query(self, address: str, send_date: str, wanted: str) -> str | None:
         params = {
             "PhoneNumber": local_number(address),
-            "SendDate": self._clock().astimezone(CHINA).strftime("%Y%m%d"),
+            "SendDate": send_date,
             "PageSize": "50",
             "CurrentPage": "1",
         }
@@ -152,7 +161,7 @@ class AliyunSms:
             raise DeliveryUncertain(f"aliyun: reconcile refused: {body.get('Code')}")
         details = (body.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
         for item in details:
-            if item.get("OutId") == out_id(key):
+            if item.get("OutId") == wanted:
                 return str(item.get("BizId") or item.get("OutId"))
         return None
 

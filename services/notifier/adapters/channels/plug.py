@@ -18,3 +18,5 @@ class Common:
     #: The zh-CN verification page, for what links one page per account (WeChat).
     verification_url: str
     policy: RetryPolicy
+    #: The verification codes' key: a message's code names its send (Twilio reconciliation).
+    verification_secret: bytes = b""

@@ -56,6 +56,7 @@ def common(settings: Settings) -> Common:
         public_base_url=settings.public_base_url,
         verification_url=settings.verification_url,
         policy=RetryPolicy(attempts=settings.provider_attempts),
+        verification_secret=settings.verification_secret.get_secret_value().encode(),
     )
 
 

@@ -182,7 +182,13 @@ class Resilient:
     async def reconcile(self, provider: str, address: str, *, key: str) -> str | None:
         if provider != self.provider:
             raise DeliveryUncertain(f"{provider} is not {self.provider}")
-        return await self.client.reconcile(address, key=key)
+        try:
+            found = await self.client.reconcile(address, key=key)
+        except DeliveryUncertain:
+            PROVIDER_CALLS.labels(self.provider, "reconcile_unanswered").inc()
+            raise
+        PROVIDER_CALLS.labels(self.provider, "reconciled").inc()
+        return found
 
     async def _reconciled(self, address: str, key: str) -> str | None:
         await self._sleep(self._policy.reconcile_after_s)

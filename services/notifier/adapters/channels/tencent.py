@@ -1,12 +1,13 @@
 """Tencent Cloud SMS (API 2021-01-11), the whole plug: settings, SendSms signed with
-TC3-HMAC-SHA256, and the status and reply pushes (unsigned: the URL carries a secret)."""
+TC3-HMAC-SHA256, PullSmsSendStatusByPhoneNumber to reconcile by our SessionContext, and the
+status and reply pushes (unsigned: the URL carries a secret)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -25,6 +26,7 @@ from services.notifier.adapters.channels.signing import tc3_authorization
 from services.notifier.domain.inbound import Answer, Receipt, Reply
 from services.notifier.domain.model import DeliveryUncertain
 from services.notifier.domain.templates import Rendered
+from shared.events import derived_event_id
 
 CONTENT_TYPE = "application/json; charset=utf-8"
 #: What Tencent expects back from a push it may stop retrying.
@@ -39,6 +41,11 @@ _OURS_PREFIXES = (
     "InvalidParameter",
     "InvalidParameterValue.TemplateParameterFormatError",
 )
+#: How far back a status pull looks for an uncertain send (Tencent keeps 7 days to pull).
+PULL_WINDOW: Final = timedelta(days=2)
+#: Statuses per pull page (the API's maximum is 100), and pages per reconciliation.
+PULL_LIMIT: Final = 100
+PULL_PAGES: Final = 5
 
 
 class TencentSettings(BaseModel):
@@ -82,13 +89,13 @@ class TencentSms:
             clock,
         )
 
-    def _headers(self, payload: bytes) -> dict[str, str]:
+    def _headers(self, action: str, payload: bytes) -> dict[str, str]:
         now = self._clock()
         timestamp = int(now.timestamp())
         return {
             "Content-Type": CONTENT_TYPE,
             "Host": self._host,
-            "X-TC-Action": "SendSms",
+            "X-TC-Action": action,
             "X-TC-Version": "2021-01-11",
             "X-TC-Region": self._region,
             "X-TC-Timestamp": str(timestamp),
@@ -104,26 +111,29 @@ class TencentSms:
             ),
         }
 
-    async def attempt(self, address: str, message: Rendered, *, key: str, message_id: str) -> str:
-        payload = json.dumps(
-            {
-                "PhoneNumberSet": [address],
-                "SmsSdkAppId": self._app_id,
-                "SignName": self._sign_name,
-                "TemplateId": message.provider_code(self.provider),
-                "TemplateParamSet": [message.params[name] for name in message.sms_params],
-                "SessionContext": message_id,
-            },
-            ensure_ascii=False,
-        ).encode()
+    async def _call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
+        payload = json.dumps(params, ensure_ascii=False).encode()
+        headers = self._headers(action, payload)
         async with (
             provider_call(self.provider),
-            self._session.post(self._endpoint, data=payload, headers=self._headers(payload)) as r,
+            self._session.post(self._endpoint, data=payload, headers=headers) as r,
         ):
             if r.status >= 500:
                 raise ProviderUnavailable(f"tencent: HTTP {r.status}")
             body: dict[str, Any] = json.loads(await r.text())
-        return self._serial_no(body.get("Response") or {})
+        response: dict[str, Any] = body.get("Response") or {}
+        return response
+
+    async def attempt(self, address: str, message: Rendered, *, key: str, message_id: str) -> str:
+        params = {
+            "PhoneNumberSet": [address],
+            "SmsSdkAppId": self._app_id,
+            "SignName": self._sign_name,
+            "TemplateId": message.provider_code(self.provider),
+            "TemplateParamSet": [message.params[name] for name in message.sms_params],
+            "SessionContext": session_context(key),
+        }
+        return self._serial_no(await self._call("SendSms", params))
 
     def _serial_no(self, response: dict[str, Any]) -> str:
         error = response.get("Error")
@@ -145,8 +155,50 @@ class TencentSms:
         raise RecipientRefused(f"tencent: {code or 'no status'}")
 
     async def reconcile(self, address: str, *, key: str) -> str | None:
-        """Tencent offers no lookup by our key: the send stays uncertain (never resent blindly)."""
-        raise DeliveryUncertain("tencent: no way to ask whether the message arrived")
+        """Pull the number's send statuses of the last days and match our SessionContext.
+
+        Found: its SerialNo. Not found proves nothing: the pull lists what the carriers have
+        reported, and a report may come minutes later, so the send stays uncertain (raised as
+        :class:`DeliveryUncertain`) and is asked about again later; never resent blindly.
+        """
+        wanted = session_context(key)
+        end = self._clock()
+        try:
+            for page in range(PULL_PAGES):
+                statuses = await self._pull(address, end - PULL_WINDOW, end, page * PULL_LIMIT)
+                for status in statuses:
+                    if status.get("SessionContext") == wanted and status.get("SerialNo"):
+                        return str(status["SerialNo"])
+                if len(statuses) < PULL_LIMIT:
+                    break
+        except ProviderUnavailable as e:
+            raise DeliveryUncertain("tencent: cannot reconcile now") from e
+        raise DeliveryUncertain("tencent: no status reported for this send (yet)")
+
+    async def _pull(
+        self, address: str, begin: datetime, end: datetime, offset: int
+    ) -> list[dict[str, Any]]:
+        """One page of PullSmsSendStatusByPhoneNumber (times in UNIX seconds)."""
+        params = {
+            "BeginTime": int(begin.timestamp()),
+            "EndTime": int(end.timestamp()),
+            "Offset": offset,
+            "Limit": PULL_LIMIT,
+            "PhoneNumber": address,
+            "SmsSdkAppId": self._app_id,
+        }
+        response = await self._call("PullSmsSendStatusByPhoneNumber", params)
+        error = response.get("Error")
+        if error:
+            raise DeliveryUncertain(f"tencent: status pull refused: {error.get('Code')}")
+        return list(response.get("PullSmsSendStatusSet") or [])
+
+
+def session_context(key: str) -> str:
+    """What a send carries in ``SessionContext`` (Tencent returns it as is, in status pulls
+    and reports): the message id derived from our ledger key (the one every channel is given),
+    stable per (request, channel), no PII."""
+    return derived_event_id(key)
 
 
 def parse_receipts(body: bytes) -> list[Receipt]:

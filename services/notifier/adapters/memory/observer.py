@@ -19,6 +19,7 @@ class InMemorySendObserver:
         self.rules: Counter[str] = Counter()
         self.provider_calls: Counter[str] = Counter()
         self.waiting = 0
+        self.uncertain_now: tuple[int, float] = (0, 0.0)
 
     def counted(self, channel: Channel, outcome: str) -> None:
         self.counts[(channel, outcome)] += 1
@@ -35,3 +36,6 @@ class InMemorySendObserver:
 
     def backlog(self, waiting: int) -> None:
         self.waiting = waiting
+
+    def uncertain(self, count: int, oldest_age_s: float) -> None:
+        self.uncertain_now = (count, oldest_age_s)

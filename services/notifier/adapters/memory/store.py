@@ -12,6 +12,7 @@ from datetime import datetime
 from services.notifier.adapters.memory.calls import InMemoryCalls
 from services.notifier.adapters.memory.email import InMemoryEmail
 from services.notifier.adapters.memory.review import InMemoryReviewSends
+from services.notifier.adapters.memory.uncertain import InMemoryUncertain
 from services.notifier.domain.calls import CallRecord
 from services.notifier.domain.gate import LEASE, history_since, ledger_status, reservation
 from services.notifier.domain.model import (
@@ -31,6 +32,7 @@ from services.notifier.domain.model import (
 from services.notifier.domain.policy.scenario import Contact, Decision, GateChannel, Hold, Outcome
 from services.notifier.domain.review import KeptSend
 from services.notifier.domain.sends import points_of
+from services.notifier.domain.uncertain import UncertainSend
 from shared.events import Channel
 
 
@@ -38,7 +40,9 @@ def _identity(ticket: GateTicket) -> tuple[str, str, int, str]:
     return (ticket.debtor_id, ticket.debt_id, ticket.episode, ticket.purpose)
 
 
-class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends, InMemoryEmail):
+class InMemoryNotifierStore(
+    InMemoryCalls, InMemoryReviewSends, InMemoryEmail, InMemoryUncertain
+):
     """The whole :class:`~services.notifier.ports.NotifierStore` in dictionaries."""
 
     def __init__(self) -> None:
@@ -59,6 +63,7 @@ class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends, InMemoryEmail):
         self.kept_sends: dict[str, KeptSend] = {}
         InMemoryEmail.__init__(self)
         self.debt_holds: dict[str, tuple[str, Hold, bool]] = {}
+        self.uncertain: dict[str, UncertainSend] = {}
 
     async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None:
         current = self.contacts.get(contact.debtor_id)

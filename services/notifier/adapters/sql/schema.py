@@ -180,3 +180,17 @@ kept_mail = Table(
     Column("sender_point", String(64)),
     Column("raw", LargeBinary, nullable=False),
 )
+
+#: Sends whose provider may have the message, kept until reconciled (sent or not sent).
+uncertain_sends = Table(
+    "notifier_uncertain_sends",
+    metadata,
+    Column("send_key", String(300), primary_key=True),  # the ledger's key
+    Column("debtor_id", String(128), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("provider", String(32)),
+    Column("request", LargeBinary, nullable=False),  # the contact request, as received
+    Column("since", DateTime(timezone=True), nullable=False, index=True),
+    Column("next_check_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("checks", Integer, nullable=False),
+)

@@ -11,6 +11,7 @@ from services.notifier.adapters.sql.gate import SqlGate
 from services.notifier.adapters.sql.holds import SqlHolds
 from services.notifier.adapters.sql.ledger import SqlLedger
 from services.notifier.adapters.sql.review import SqlReviewSends
+from services.notifier.adapters.sql.uncertain import SqlUncertain
 
 
 class SqlNotifierStore(
@@ -23,5 +24,6 @@ class SqlNotifierStore(
     SqlReviewSends,
     SqlEmail,
     SqlHolds,
+    SqlUncertain,
 ):
     """:class:`~services.notifier.ports.NotifierStore` in one relational database."""

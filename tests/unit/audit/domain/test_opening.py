@@ -48,7 +48,9 @@ def test_changed_bytes_are_tampered_not_erased() -> None:
     row = stored()
     leaf = parse_row(row)
     assert leaf is not None
-    changed = dataclasses.replace(row, ciphertext=row.ciphertext[:-1] + b"\x00")
+    changed = dataclasses.replace(
+        row, ciphertext=row.ciphertext[:-1] + bytes([row.ciphertext[-1] ^ 1])
+    )
     assert open_row(changed, leaf, WRAPPED, unwrap).tampered
     garbled = LeafRow(0, "e1", "k", "d1", None, b"{not a leaf", b"", None)
     assert parse_row(garbled) is None

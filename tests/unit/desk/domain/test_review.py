@@ -101,6 +101,10 @@ class TestItems:
         assert closed is not None
         assert (closed.state, closed.closed_by) == ("closed", "message_sent")
         assert settled(item, "send_deferred") is None
+        # The reconciler found it never went: nothing left to decide either.
+        not_sent = settled(item, "send_not_sent")
+        assert not_sent is not None
+        assert not_sent.closed_by == "send_not_sent"
 
 
 class TestWhoDecides:

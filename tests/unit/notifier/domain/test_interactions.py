@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.notifier.domain.interactions import gated, replayed, sent, stopped
+from services.notifier.domain.interactions import (
+    gated,
+    not_sent,
+    replayed,
+    sent,
+    stopped,
+    uncertain,
+)
 from services.notifier.domain.policy.scenario import Decision, Outcome
 from services.notifier.domain.sends import Send, send_key, verification_code
 from services.notifier.domain.templates import Rendered
@@ -77,3 +84,14 @@ def test_each_deferral_is_its_own_interaction() -> None:
     assert gated(delivery, other, AT).event_id != deferred.event_id
     blocked = gated(delivery, Decision(outcome=Outcome.BLOCK, reasons=["opt-out"]), AT)
     assert (blocked.kind, blocked.deferred_until) == ("send_blocked", None)
+
+
+class TestUncertainAndNotSent:
+    def test_both_carry_the_sends_code_for_the_verification_page(self) -> None:
+        send = Send.of(contact_request(), "sms", b"secret")
+        at = datetime(2026, 3, 4, 4, 0, tzinfo=UTC)
+        maybe, gone = uncertain(send, at, "no answer"), not_sent(send, at, "not at the provider")
+        assert (maybe.kind, gone.kind) == ("send_uncertain", "send_not_sent")
+        assert maybe.verification_code == gone.verification_code == send.code
+        assert maybe.event_id != gone.event_id
+        assert uncertain(send, at, "again").event_id == maybe.event_id  # a replay repeats it

@@ -44,7 +44,11 @@ class TestRecovery:
         entry = await f.store.entry(key)
         assert entry is not None
         assert entry.status is SendStatus.UNCERTAIN
-        assert f.kinds() == ["send_uncertain"]
+        # Recorded again on the redelivery (a crash may have lost the first), as one event.
+        assert f.kinds() == ["send_uncertain", "send_uncertain"]
+        assert len({i.event_id for i in f.interactions()}) == 1
+        [kept] = f.store.uncertain.values()
+        assert (kept.key, kept.provider) == (key, "smtp")
 
     async def test_crash_after_the_provider_took_it_is_reconciled_not_resent(
         self, f: Fixture

@@ -5,10 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
+from pydantic import ValidationError
 
 from services.notifier.adapters.channels.signing import twilio_signature
-from services.notifier.adapters.channels.twilio import TwilioCallbacks
+from services.notifier.adapters.channels.twilio import TwilioCallbacks, TwilioSettings
 from services.notifier.domain.inbound import CallbackRefused, CallbackRequest, Receipt, Reply
+from services.notifier.settings import Settings
 
 BASE = "https://notifier.bank.example"
 PLUG = TwilioCallbacks("token", BASE + "/")
@@ -62,3 +64,29 @@ def test_a_forged_or_unreadable_callback_is_refused(
     with pytest.raises(CallbackRefused) as refused:
         PLUG.read(request_)
     assert (refused.value.status, refused.value.counted) == (status, counted)
+
+
+class TestTheSender:
+    SERVICE = "MG" + "0123456789abcdef" * 2
+
+    def test_a_number_or_a_messaging_service_names_the_sender(self) -> None:
+        assert TwilioSettings(from_number="+15005550006").sender() == {"From": "+15005550006"}
+        assert TwilioSettings(messaging_service_sid=self.SERVICE).sender() == {
+            "MessagingServiceSid": self.SERVICE
+        }
+
+    def test_both_at_once_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match="not both"):
+            TwilioSettings(from_number="+15005550006", messaging_service_sid=self.SERVICE)
+
+    def test_a_service_sid_of_another_shape_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match="MG followed by 32 hex digits"):
+            TwilioSettings(messaging_service_sid="PN" + "0" * 32)
+
+    def test_the_notifier_will_not_start_with_twilio_and_no_sender(self) -> None:
+        with pytest.raises(ValidationError, match="from_number or messaging_service_sid"):
+            Settings(sms_providers=("twilio",))
+        Settings(sms_providers=("aliyun",))  # Twilio unused: no sender needed
+        Settings(
+            sms_providers=("twilio",), twilio=TwilioSettings(messaging_service_sid=self.SERVICE)
+        )
