@@ -40,9 +40,7 @@ def _identity(ticket: GateTicket) -> tuple[str, str, int, str]:
     return (ticket.debtor_id, ticket.debt_id, ticket.episode, ticket.purpose)
 
 
-class InMemoryNotifierStore(
-    InMemoryCalls, InMemoryReviewSends, InMemoryEmail, InMemoryUncertain
-):
+class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends, InMemoryEmail, InMemoryUncertain):
     """The whole :class:`~services.notifier.ports.NotifierStore` in dictionaries."""
 
     def __init__(self) -> None:
