@@ -225,6 +225,7 @@ EN: Final[dict[str, str]] = {
     "contact_kind.message_sent": "Sent",
     "contact_kind.send_blocked": "Blocked",
     "contact_kind.send_uncertain": "Uncertain",
+    "contact_kind.send_not_sent": "Found not sent",
     "contact_kind.send_failed": "Failed",
     "contact_kind.send_deferred": "Deferred",
     "contact_kind.send_escalated": "Needs review",

@@ -221,6 +221,7 @@ ZH: Final[dict[str, str]] = {
     "contact_kind.message_sent": "已发送",
     "contact_kind.send_blocked": "被禁止",
     "contact_kind.send_uncertain": "发送结果不确定",
+    "contact_kind.send_not_sent": "经核查未发出",
     "contact_kind.send_failed": "发送失败",
     "contact_kind.send_deferred": "已推迟",
     "contact_kind.send_escalated": "需人工复核",
