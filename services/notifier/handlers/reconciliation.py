@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from services.notifier.domain.interactions import replayed
+from services.notifier.domain.interactions import not_sent, replayed
 from services.notifier.domain.model import DeliveryUncertain, SendStatus
 from services.notifier.domain.sends import Send
 from services.notifier.domain.uncertain import UncertainSend
@@ -43,11 +43,14 @@ async def _reconcile(ctx: SendContext, item: UncertainSend) -> bool:
     send = Send.of(request, item.channel, ctx.verification_secret)
     entry = await ctx.store.entry(item.key)
     if entry is None or entry.status is not SendStatus.UNCERTAIN:
-        # Settled meanwhile (a push, a person, a crash after the settle): just forget it.
+        # Settled meanwhile (a provider's push, a crash after the settle): its code registered
+        # as what it became (the same event ids: recorded once), and forgotten.
         if entry is not None and entry.status is SendStatus.SENT:
             await publish(
                 ctx, replayed(send, ctx.clock(), entry.provider, entry.provider_message_id)
             )
+        elif entry is not None and entry.status is SendStatus.FAILED:
+            await publish(ctx, not_sent(send, ctx.clock(), "settled as not delivered"))
         await ctx.store.forget_uncertain(item.key)
         return True
     try:

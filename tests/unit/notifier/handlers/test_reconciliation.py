@@ -115,3 +115,15 @@ class TestAnUncertainSend:
         later(f, 10)
         assert await reconcile_due(f.ctx, limit=2) == 2
         assert len(f.store.uncertain) == 1
+
+    async def test_failed_by_a_providers_receipt_its_code_is_not_sent(self, f: Fixture) -> None:
+        _, key = await uncertain_email(f)
+        await f.store.settle(key, SendStatus.FAILED, "wx-1", "smtp")  # a failure receipt
+        later(f, 10)
+        assert await reconcile_due(f.ctx) == 1
+        last = f.interactions()[-1]
+        assert (last.kind, last.verification_code) == (
+            "send_not_sent",
+            f.interactions()[0].verification_code,
+        )
+        assert f.store.uncertain == {}
