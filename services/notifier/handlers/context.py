@@ -10,8 +10,8 @@ from services.notifier.domain.email_unsubscribe import UnsubscribeLinks
 from services.notifier.domain.institution import Institution
 from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.templates import TemplateRegistry
-from services.notifier.domain.wechat_copy import WeChatMessage
 from services.notifier.domain.uncertain import Backoff
+from services.notifier.domain.wechat_copy import WeChatMessage
 from services.notifier.ports import ChannelClient, NotifierStore, SendObserver
 from shared.errors import PermanentError
 from shared.events import Channel
