@@ -124,6 +124,14 @@ class TableLoanStore:
 class FaustEventPublisher:
     """:class:`~shared.ports.EventPublisher` on the faust app's idempotent producer.
 
+    Always the plain producer, never a transaction: under exactly_once, faust's ``topic.send``
+    puts a record for a topic the worker consumes (the command topic) into the transaction of
+    the *destination* partition's group, which commits only once that partition has offsets
+    of its own to commit; on a quiet partition a forwarded command stayed invisible to the
+    worker's own read_committed consumer (for minutes, or until the next loan event there).
+    Each record is acknowledged before its source offset is; a record sent again after a
+    crash carries the same event id, which the loan's tracker skips.
+
     Only the broker's failures (and timeouts) are retryable; anything else raised on the way
     is a bug, left to propagate so the worker stops instead of retrying it forever.
     """
@@ -132,12 +140,10 @@ class FaustEventPublisher:
         self._app = app
         self._service = service
         self._source = f"/dunwell/{service}"
-        self._topics: dict[str, Any] = {}
 
-    def _topic(self, name: str) -> Any:
-        if name not in self._topics:
-            self._topics[name] = self._app.topic(name, key_serializer="raw", value_serializer="raw")
-        return self._topics[name]
+    def _producer(self) -> Any:
+        """The app's plain producer (not faust's TransactionManager)."""
+        return self._app.producer
 
     async def publish(self, topic: str, event: Event) -> None:
         await self.publish_record(topic, encode(event, source=self._source))
@@ -145,12 +151,11 @@ class FaustEventPublisher:
     async def publish_record(
         self, topic: str, record: KafkaRecord, partition: int | None = None
     ) -> None:
+        producer = self._producer()
         try:
-            pending = await self._topic(topic).send(
-                key=record.key,
-                value=record.value,
-                headers=list(record.headers),
-                partition=partition,
+            await producer.maybe_start()
+            pending = await producer.send(
+                topic, record.key, record.value, partition, None, list(record.headers)
             )
             await pending  # the broker's acknowledgement
         except _PUBLISH_FAILED as e:
