@@ -19,6 +19,7 @@ from services.desk.metrics import TASKS_FINISHED, TASKS_OPENED
 from shared.events import (
     AgentTaskOpened,
     BorrowerReplied,
+    CallTaskOpened,
     ContactRequested,
     ContactWithdrawn,
     DebtorTaskOpened,
@@ -36,19 +37,31 @@ def count_closed(tasks: tuple[Task, ...]) -> None:
 
 async def task_opened(event: AgentTaskOpened, ctx: DeskContext) -> None:
     """A new task in its team's queue, due by the SLA (closed at once if a cure came first)."""
+    await keep_loan_task(
+        event,
+        ctx,
+        lambda case: open_task(
+            event,
+            teams=ctx.team_by_kind,
+            default_team=ctx.default_team,
+            policy=ctx.policy,
+            calendar=ctx.calendar,
+            case=case,
+        ),
+    )
+
+
+async def keep_loan_task(
+    event: AgentTaskOpened | CallTaskOpened, ctx: DeskContext, build: Callable[[Case], Task]
+) -> None:
+    """Keep the task ``build`` makes of the loan's case, once (a redelivery changes nothing),
+    with the case it changes and the loan's tasks the case shows are no longer needed."""
     store = ctx.store
     if await store.task(event.event_id) is not None:
         return  # a redelivery
     stored = await store.case(event.loan_id)
     case = cases.with_task(cases.case_for(stored, event.loan_id, event.debtor_id), event)
-    task = open_task(
-        event,
-        teams=ctx.team_by_kind,
-        default_team=ctx.default_team,
-        policy=ctx.policy,
-        calendar=ctx.calendar,
-        case=case,
-    )
+    task = build(case)
     ended = no_longer_needed(await store.tasks_of_loan(event.loan_id), case, event.occurred_at)
     changed = (case,) if stored is None or case != stored else ()
     await store.commit(Changes(cases=changed, tasks=(task, *ended)))

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.desk.adapters.sql.access import select_rows, transaction, versioned
 from services.desk.adapters.sql.schema import disputes
 from services.desk.domain.disputes import Dispute, DisputeStatus
-from services.desk.domain.model import StaleWrite
 
 
 def _dispute(row: Any) -> Dispute:
@@ -22,8 +20,6 @@ class SqlDisputes:
     """Register entries as JSON bodies beside the columns that select and order them."""
 
     _engine: AsyncEngine
-    #: The store's write transaction (a unique violation is a :class:`StaleWrite`).
-    _transaction: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
     async def save_dispute(self, dispute: Dispute) -> None:
         values = {
@@ -31,28 +27,14 @@ class SqlDisputes:
             "status": dispute.status,
             "answer_due": dispute.answer_due,
             "body": dispute.model_dump_json(exclude={"version"}),
-            "version": dispute.version + 1,
         }
-        async with self._transaction() as conn:
-            if dispute.version == 0:
-                await conn.execute(insert(disputes).values(dispute_id=dispute.dispute_id, **values))
-                return
-            done = await conn.execute(
-                update(disputes)
-                .where(
-                    and_(
-                        disputes.c.dispute_id == dispute.dispute_id,
-                        disputes.c.version == dispute.version,
-                    )
-                )
-                .values(**values)
+        async with transaction(self._engine) as conn:
+            await versioned(
+                conn, disputes, "dispute_id", dispute.dispute_id, dispute.version, values
             )
-            if done.rowcount != 1:
-                raise StaleWrite("the dispute changed since it was read")
 
     async def _select(self, stmt: Any) -> list[Dispute]:
-        async with self._engine.connect() as conn:
-            return [_dispute(r) for r in await conn.execute(stmt)]
+        return [_dispute(r) for r in await select_rows(self._engine, stmt)]
 
     async def dispute(self, dispute_id: str) -> Dispute | None:
         found = await self._select(select(disputes).where(disputes.c.dispute_id == dispute_id))

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy import case as when
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.desk.adapters.sql.access import select_rows, transaction, versioned
 from services.desk.adapters.sql.disputes import SqlDisputes
 from services.desk.adapters.sql.schema import actions, cases, contacts, promises, tasks
 from services.desk.domain.model import (
@@ -23,12 +21,10 @@ from services.desk.domain.model import (
     Changes,
     Contact,
     Promise,
-    StaleWrite,
     Task,
     TeamLoad,
 )
-from shared.database import is_unique_violation, migrate, ping
-from shared.errors import RetryableError
+from shared.database import migrate, ping
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -57,23 +53,11 @@ class SqlDeskStore(SqlDisputes):
     async def close(self) -> None:
         await self._engine.dispose()
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        try:
-            async with self._engine.begin() as conn:
-                yield conn
-        except IntegrityError as e:
-            if is_unique_violation(e):
-                raise StaleWrite("written meanwhile by another writer") from e
-            raise
-        except OperationalError as e:
-            raise RetryableError(f"desk database unavailable: {type(e).__name__}") from e
-
     async def commit(self, changes: Changes) -> None:
-        async with self._transaction() as conn:
+        async with transaction(self._engine) as conn:
             for case in changes.cases:
                 row: dict[str, Any] = {"debtor_id": case.debtor_id, "body": _body(case)}
-                await _versioned(conn, cases, "loan_id", case.loan_id, case.version, row)
+                await versioned(conn, cases, "loan_id", case.loan_id, case.version, row)
             for task in changes.tasks:
                 values: dict[str, Any] = {
                     "loan_id": task.loan_id,
@@ -83,7 +67,7 @@ class SqlDeskStore(SqlDisputes):
                     "due_at": _utc(task.due_at),
                     "body": _body(task),
                 }
-                await _versioned(conn, tasks, "task_id", task.task_id, task.version, values)
+                await versioned(conn, tasks, "task_id", task.task_id, task.version, values)
             if changes.contacts:
                 await conn.execute(self._new_contacts(changes.contacts))
             for promise in changes.promises:
@@ -126,8 +110,7 @@ class SqlDeskStore(SqlDisputes):
         )
 
     async def _rows(self, stmt: Any) -> list[Any]:
-        async with self._engine.connect() as conn:
-            return list(await conn.execute(stmt))
+        return await select_rows(self._engine, stmt)
 
     async def case(self, loan_id: str) -> Case | None:
         rows = await self._rows(select(cases).where(cases.c.loan_id == loan_id))
@@ -236,22 +219,6 @@ class SqlDeskStore(SqlDisputes):
             .limit(limit)
         )
         return [AgentAction.model_validate_json(r.body) for r in await self._rows(stmt)]
-
-
-async def _versioned(
-    conn: AsyncConnection, table: Table, key: str, value: str, version: int, values: dict[str, Any]
-) -> None:
-    """Insert (version 0) or update at the version read; refuse when it moved."""
-    if version == 0:
-        await conn.execute(insert(table).values({key: value, "version": 1, **values}))
-        return
-    done = await conn.execute(
-        update(table)
-        .where(and_(table.c[key] == value, table.c.version == version))
-        .values(version=version + 1, **values)
-    )
-    if done.rowcount != 1:
-        raise StaleWrite("changed since it was read")
 
 
 def _case(row: Any) -> Case:
