@@ -36,8 +36,9 @@ def test_the_desk_user_reads_what_the_desk_consumes_and_writes_only_what_it_send
 ) -> None:
     consumed = set(consumer_config(SERVICE, Settings().group_id, Topics()).topics)
     assert acls(base, "Read") == consumed
-    # agents' actions, to the scheduler; review decisions, to the notifier
-    sends = {Topics().case_actions, Topics().review_decisions}
+    # agents' actions, to the scheduler; review decisions, to the notifier; visit outcomes, to
+    # the evidence log on the tasks topic
+    sends = {Topics().case_actions, Topics().review_decisions, Topics().tasks}
     assert acls(base, "Write") == {dead_letter(t) for t in consumed} | sends
     assert acls(base, "Read", "group") == {Settings().group_id}
 
