@@ -45,6 +45,7 @@ COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 TMPDIR=/tmp
 WORKDIR /var/lib/dunwell
 USER 10001:10001
-EXPOSE 8080
+# 8080: HTTP (API, probes, metrics); 2525: the notifier's inbound SMTP for replies and bounces.
+EXPOSE 8080 2525
 ENTRYPOINT ["python", "-m"]
 CMD ["services.audit"]
