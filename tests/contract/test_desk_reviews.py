@@ -10,28 +10,17 @@ import pytest
 
 from services.desk.adapters.review_memory import InMemoryReviewStore
 from services.desk.adapters.sql.review import SqlReviewStore
-from services.desk.adapters.sql.store import SqlDeskStore
 from services.desk.domain.model import StaleWrite
 from services.desk.domain.review import DecisionRequest, ReviewItem, decide, item_of
 from services.desk.ports import ReviewStore
-from shared.database import create_engine
 from tests.support.desk import OPENED, SUPERVISOR, Loan
+from tests.support.stores import KINDS, desk_engine
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(params=KINDS)
 async def reviews(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ReviewStore]:
-    if request.param == "memory":
-        yield InMemoryReviewStore()
-        return
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/desk.db"
-    else:
-        url = request.getfixturevalue("postgres_database")
-    engine = create_engine(url)
-    desk = SqlDeskStore(engine)
-    await desk.migrate()
-    yield SqlReviewStore(engine)
-    await desk.close()
+    async with desk_engine(request, tmp_path) as engine:
+        yield InMemoryReviewStore() if engine is None else SqlReviewStore(engine)
 
 
 def item(loan: Loan, kind: str, request_id: str, hours: int = 0) -> ReviewItem:

@@ -21,22 +21,18 @@ from services.desk.domain.tasks import assign, open_debtor_task, open_task, star
 from services.desk.ports import DeskStore
 from shared.database import create_engine
 from tests.support.desk import CN, OPENED, Loan
+from tests.support.stores import KINDS, desk_engine
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(params=KINDS)
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[DeskStore]:
-    if request.param == "memory":
-        yield InMemoryDeskStore()
-        return
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/desk.db"
-    else:
-        url = request.getfixturevalue("postgres_database")
-    sql = SqlDeskStore(create_engine(url))
-    await sql.migrate()
-    await sql.migrate()  # migrating twice is harmless
-    yield sql
-    await sql.close()
+    async with desk_engine(request, tmp_path) as engine:
+        if engine is None:
+            yield InMemoryDeskStore()
+            return
+        sql = SqlDeskStore(engine)
+        await sql.migrate()  # migrating twice is harmless
+        yield sql
 
 
 def task(loan: Loan, kind: str = "extension_request", **overrides: object) -> Task:

@@ -7,31 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from services.desk.adapters.sql.store import SqlDeskStore
 from services.desk.adapters.sql.visits import SqlVisitStore
 from services.desk.adapters.visit_memory import InMemoryVisitStore
 from services.desk.domain import visits as rules
 from services.desk.domain.model import StaleWrite
 from services.desk.ports import VisitStore
-from shared.database import create_engine
 from tests.support.desk import Loan
+from tests.support.stores import KINDS, desk_engine
 from tests.support.visits import proposal
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
+@pytest.fixture(params=KINDS)
 async def visits(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[VisitStore]:
-    if request.param == "memory":
-        yield InMemoryVisitStore()
-        return
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/desk.db"
-    else:
-        url = request.getfixturevalue("postgres_database")
-    engine = create_engine(url)
-    desk = SqlDeskStore(engine)
-    await desk.migrate()
-    yield SqlVisitStore(engine)
-    await desk.close()
+    async with desk_engine(request, tmp_path) as engine:
+        yield InMemoryVisitStore() if engine is None else SqlVisitStore(engine)
 
 
 async def test_a_visit_round_trips_and_versions(visits: VisitStore) -> None:
