@@ -299,3 +299,4 @@ async def test_an_agent_takes_the_task_and_finishes_it_with_its_outcome(console:
         f"/console/tasks/{task_id}/done", data={"csrf": csrf, "outcome": "contacted"}
     )
     assert again.status == 409
+    assert "该任务目前为“已完成”" in await again.text()  # the reason, in Chinese

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from services.desk.domain.i18n_en import EN
+from services.desk.domain.i18n_reasons import chinese_reason
 from services.desk.domain.i18n_zh import ZH
 
 Lang = Literal["zh-CN", "en"]
@@ -58,3 +59,10 @@ class Words:
         if value is None:
             return ""
         return CATALOGUES[self.lang].get(f"{vocabulary}.{value}", str(value))
+
+    def reason(self, reason: str) -> str:
+        """A refusal's reason in this language; in zh-CN an unknown one is left out (empty)
+        rather than shown in English."""
+        if self.lang == "en":
+            return reason
+        return chinese_reason(reason, self.of) or ""

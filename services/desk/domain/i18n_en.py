@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Final
 
-EN: Final[dict[str, str]] = {
+from services.desk.domain.i18n_visits_en import VISITS_EN
+
+EN: Final[dict[str, str]] = VISITS_EN | {
     "app.name": "Dunwell collections desk",
     "app.skip": "Skip to content",
     "nav.tasks": "My tasks",

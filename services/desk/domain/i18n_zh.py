@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Final
 
-ZH: Final[dict[str, str]] = {
+from services.desk.domain.i18n_visits_zh import VISITS_ZH
+
+ZH: Final[dict[str, str]] = VISITS_ZH | {
     "app.name": "Dunwell 催收工作台",
     "app.skip": "跳到正文",
     "nav.tasks": "我的任务",

@@ -12,7 +12,15 @@ import secrets
 
 from aiohttp import web
 
-from services.desk.entrypoints.console import calls, pages, reports, reviews, sign_in
+from services.desk.entrypoints.console import (
+    calls,
+    disputes,
+    pages,
+    reports,
+    reviews,
+    sign_in,
+    visits,
+)
 from services.desk.entrypoints.console.web import ROOT, Console, console_key, environment
 from services.desk.handlers.console import ConsoleSignIn, caps_of
 from services.desk.handlers.context import DeskContext
@@ -76,6 +84,15 @@ def add_console_routes(app: web.Application) -> None:
     router.add_get("/console/cases/{loan_id}/call", calls.call_form)
     router.add_post("/console/cases/{loan_id}/call", calls.ask)
     router.add_post("/console/cases/{loan_id}/call/outcome", calls.outcome)
+    router.add_post("/console/cases/{loan_id}/dispute", disputes.record)
+    router.add_get("/console/field", visits.field_queue)
+    router.add_get("/console/visits/{visit_id}", visits.visit_page)
+    router.add_post("/console/visits/{visit_id}/reschedule", visits.reschedule)
+    router.add_post("/console/visits/{visit_id}/outcome", visits.outcome)
+    router.add_get("/console/visits/{visit_id}/documents", visits.documents)
+    router.add_get("/console/disputes", disputes.register)
+    router.add_get("/console/disputes/{dispute_id}", disputes.entry)
+    router.add_post("/console/disputes/{dispute_id}/resolve", disputes.resolve)
     router.add_get("/console/reviews", reviews.overview)
     router.add_get("/console/reviews/items/{item_id}", reviews.item)
     router.add_post("/console/reviews/items/{item_id}", reviews.decide)

@@ -10,7 +10,7 @@ from typing import Any, get_args
 
 from aiohttp import web
 
-from services.desk.domain import pages
+from services.desk.domain import pages, visit_pages
 from services.desk.domain.access import check_queue
 from services.desk.domain.commands import ActionRequest
 from services.desk.domain.model import Outcome
@@ -19,12 +19,13 @@ from services.desk.entrypoints.api import DoneBody
 from services.desk.entrypoints.console.web import (
     SESSION,
     console_key,
+    language,
     page,
     posted,
     render,
     session_of,
 )
-from services.desk.handlers import actions, commands, reads
+from services.desk.handlers import actions, commands, console_visits, reads, visits
 from services.desk.handlers.actions import TaskNotFound
 from services.desk.handlers.context import DeskContext
 from services.desk.metrics import ACTIONS
@@ -75,8 +76,11 @@ def loan_of(request: web.Request) -> str:
 @page
 async def case(request: web.Request) -> web.StreamResponse:
     """``GET /console/cases/{loan_id}``: the case view."""
-    who = session_of(request).person
-    view = await reads.loan_case(loan_of(request), who, _ctx(request))
+    who, ctx = session_of(request).person, _ctx(request)
+    view = await reads.loan_case(loan_of(request), who, ctx)
+    found = await visits.loan_visits(view["loan_id"], who, ctx)
+    sent = visit_pages.sent_notices(view["contacts"])
+    disputes = await console_visits.loan_disputes(view["loan_id"], who, ctx)
     return render(
         request,
         "case.html",
@@ -84,6 +88,9 @@ async def case(request: web.Request) -> web.StreamResponse:
         recorded=request.query.get("recorded"),
         task_changed=request.query.get("task"),
         outcomes=get_args(Outcome),
+        visits=visit_pages.visit_rows(found, language(request), sent),
+        disputes=visit_pages.dispute_rows(disputes, ctx.calendar.business_date(ctx.clock())),
+        key=secrets.token_urlsafe(12),
     )
 
 

@@ -31,11 +31,14 @@ from services.desk.domain.session import (
     open_session,
 )
 from services.desk.domain.tasks import TransitionRefused
+from services.desk.domain.visits import VisitRefused
 from services.desk.handlers.actions import TaskNotFound
 from services.desk.handlers.console import ConsoleSignIn
 from services.desk.handlers.context import DeskContext
+from services.desk.handlers.disputes import DisputeNotFound
 from services.desk.handlers.reads import CaseNotFound
 from services.desk.handlers.review import ReviewNotFound
+from services.desk.handlers.visits import VisitNotFound
 from services.desk.metrics import CONSOLE_REFUSALS
 from services.desk.ports import CallGate
 from shared.errors import RetryableError
@@ -205,9 +208,9 @@ def page(handler: Handler) -> Handler:
             return _signed_out(request, str(e))
         except (CsrfRefused, NotAllowed) as e:
             return _refusal(request, 403, str(e))
-        except (CaseNotFound, TaskNotFound, ReviewNotFound) as e:
+        except (CaseNotFound, TaskNotFound, ReviewNotFound, VisitNotFound, DisputeNotFound) as e:
             return _refusal(request, 404, str(e))
-        except (TransitionRefused, StaleWrite, GateRefused) as e:
+        except (TransitionRefused, StaleWrite, GateRefused, VisitRefused) as e:
             return _refusal(request, 409, str(e))
         except ValidationError as e:
             return _refusal(request, 422, pages.invalid(e))

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from services.desk.domain import calls, model
+from services.desk.domain import calls, disputes, model, visits
 from services.desk.domain.i18n import CATALOGUES, UnknownKey, Words, lang_of
 from services.desk.domain.i18n_en import EN
 from services.desk.domain.i18n_zh import ZH
-from shared import dunwell_events, eventbase
+from shared import case_events, dunwell_events, eventbase, visit_events
 
 TEMPLATES = Path(__file__).resolve().parents[4] / "services" / "desk" / "templates"
 #: The vocabularies templates look up with ``t.of(vocabulary, value)``, and their values.
@@ -28,6 +28,11 @@ VOCABULARIES = {
     "promise_state": model.PromiseState,
     "call_status": calls.CallStatus,
     "purpose": calls.CallPurpose,
+    "visit_state": visits.VisitState,
+    "visit_outcome": visit_events.VisitOutcome,
+    "dispute_category": case_events.DisputeCategory,
+    "resolution": case_events.DisputeResolution,
+    "dispute_status": disputes.DisputeStatus,
 }
 
 
