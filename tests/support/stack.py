@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+
 from sandbox.arrivals import arrivals
 from sandbox.providers.background import BackgroundSandbox
 from sandbox.smtp import SmtpInbox, free_port
@@ -47,6 +49,16 @@ class ProviderStack:
     def url(self, service: str, path: str) -> str:
         return f"http://127.0.0.1:{self.stack.config.ports[service]}{path}"
 
+    async def reply(self, number: str, text: str, provider: str = "aliyun") -> None:
+        """The borrower at ``number`` answers by SMS: the provider sandbox pushes it to the
+        notifier in that provider's own inbound format."""
+        body = {"provider": provider, "from": number, "text": text}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{self.providers.url}/_reply", json=body) as response,
+        ):
+            assert response.status == 200, await response.text()
+
     def delivered(self) -> Counter[tuple[str, str]]:
         """(channel, verification code) -> how many times it reached a borrower."""
         return arrivals(self.providers, self.inbox)
@@ -61,12 +73,15 @@ def provider_stack(
     *,
     image: str | None = None,
     env: dict[str, dict[str, str]] | None = None,
+    identity_url: str | None = None,
 ) -> Iterator[ProviderStack]:
     """Start the whole system on its own topics, the gate's clock at ``clock_start``; stop it
     after, and check that every service stopped cleanly.
 
     :param image: run the services as containers of this image instead of processes.
     :param env: settings per service, over the stack's.
+    :param identity_url: the identity provider whose tokens the desk, the notifier and the
+        audit service take (``sandbox.identity.BackgroundIdentity``).
     """
     namespace = f"{prefix}{secrets.token_hex(3)}"
     kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
@@ -84,6 +99,7 @@ def provider_stack(
             providers_url=providers.url,
             notifier_clock_start=clock_start,
             image=image,
+            identity_url=identity_url,
         )
     )
     stack.extra_env.update(env or {})
