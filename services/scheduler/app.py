@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import faust
 
 from services.scheduler.bootstrap import application, build_deps
@@ -11,7 +13,7 @@ from services.scheduler.entrypoints.pages import add_pages
 from services.scheduler.handlers.close_day import DailyClose
 from services.scheduler.settings import Settings
 from shared.ports import EventPublisher
-from shared.service import Outcome
+from shared.service import Outcome, stop_for_bug
 
 
 def build_app(
@@ -23,9 +25,10 @@ def build_app(
     :param outcome: marked failed when an agent meets a bug (the exit code).
     :param publisher: replaces the faust producer (component tests).
     """
+    outcome = outcome or Outcome()
     app = application(settings)
-    deps = build_deps(settings, app, publisher)
-    add_agents(app, deps, outcome or Outcome())
+    deps = build_deps(settings, app, publisher, on_commit_failure=partial(stop_for_bug, outcome))
+    add_agents(app, deps, outcome)
     if settings.sweep_at is not None:
         close = DailyClose(
             deps.plan.calendar,

@@ -6,21 +6,28 @@ with the app, so :func:`build_deps` only wires them (no context manager to enter
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import faust
 
-from services.scheduler.adapters.faust import FaustEventPublisher, TableLoanStore, faust_app
+from services.scheduler.adapters.faust import (
+    FaustEventPublisher,
+    TableLoanStore,
+    faust_app,
+    loan_table,
+)
+from services.scheduler.adapters.faust_commits import GatedApp
 from services.scheduler.adapters.fineract.clients import ClientDefaults
 from services.scheduler.adapters.fineract.translate import translate as fineract_translate
-from services.scheduler.adapters.memory import InMemoryLoanStore
+from services.scheduler.adapters.memory import InMemoryLoanStore, OpenGate
 from services.scheduler.domain.branches import load_branches
 from services.scheduler.domain.context import Context
 from services.scheduler.domain.strategy import load_strategy
 from services.scheduler.handlers.track_loans import SERVICE
-from services.scheduler.ports import LoanStore, TranslateAvro
+from services.scheduler.ports import LoanStore, RecordGate, TranslateAvro
 from services.scheduler.settings import Settings
 from shared.calendars import load_calendar
 from shared.calendars.monitoring import watch_calendar
@@ -38,6 +45,7 @@ class Deps:
     topics: Topics
     plan: Context
     avro: TranslateAvro
+    gate: RecordGate
 
 
 def application(settings: Settings) -> faust.App:
@@ -54,22 +62,36 @@ def plan_context(settings: Settings) -> Context:
     return Context(strategy, calendar, branches)
 
 
-def build_deps(settings: Settings, app: faust.App, publisher: EventPublisher | None = None) -> Deps:
+def build_deps(
+    settings: Settings,
+    app: faust.App,
+    publisher: EventPublisher | None = None,
+    on_commit_failure: Callable[[], None] | None = None,
+) -> Deps:
     """The production wiring on ``app``: the loan Table and faust's producer.
 
     :param settings: the scheduler's settings.
     :param app: the faust app whose worker runs them.
     :param publisher: replaces faust's producer (component tests, no broker).
+    :param on_commit_failure: called when a commit must be refused (an output unacknowledged).
     """
-    table = app.Table("loans", default=None, partitions=settings.topic_partitions)
-    # A substitute publisher means no broker (component tests): nothing to flush then.
-    flush = app.producer.flush if publisher is None else _nothing_to_flush
+    table = loan_table(app, settings.topic_partitions)
+    gate = app.commit_gate if isinstance(app, GatedApp) else OpenGate()
+    if isinstance(app, GatedApp) and on_commit_failure is not None:
+        app.commit_gate.on_failure = on_commit_failure
+    if publisher is None:
+        faust_publisher = FaustEventPublisher(app, service=SERVICE)
+        if isinstance(app, GatedApp):
+            # Every output acknowledged before any offset (and the state with it) commits.
+            app.commit_gate.before_commit.append(faust_publisher.settle)
+        publisher = faust_publisher
     return Deps(
-        loans=TableLoanStore(table, flush),
-        publisher=publisher or FaustEventPublisher(app, service=SERVICE),
+        loans=TableLoanStore(table),
+        publisher=publisher,
         topics=settings.kafka.topics,
         plan=plan_context(settings),
         avro=fineract(settings),
+        gate=gate,
     )
 
 
@@ -88,12 +110,9 @@ def memory_deps(**overrides: Any) -> Deps:
         "publisher": InMemoryEventPublisher(),
         "topics": Topics(""),
         "avro": fineract(Settings()),
+        "gate": OpenGate(),
     }
     fields.update(overrides)
     if "plan" not in fields:
         fields["plan"] = plan_context(Settings())
     return Deps(**fields)
-
-
-async def _nothing_to_flush() -> None:
-    return None

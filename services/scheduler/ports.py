@@ -1,9 +1,10 @@
-"""The scheduler's ports: loan state (a faust Table in production), a core system's Avro, and
-the bundle of them the use cases are given."""
+"""The scheduler's ports: loan state (a faust Table in production), a core system's Avro, the
+gate commits wait at, and the bundle of them the use cases are given."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from services.scheduler.domain.context import Context
@@ -26,9 +27,12 @@ class LoanStore(Protocol):
 
     def __len__(self) -> int: ...
 
-    async def durable(self) -> None:
-        """Return once every write so far is stored (before the input's offset may be committed)."""
-        ...
+
+class RecordGate(Protocol):
+    """Held while one record is handled: a commit of the offsets waits for the record in hand
+    (its state written, its outputs sent) and no record starts while a commit runs."""
+
+    def handling(self) -> AbstractAsyncContextManager[None]: ...
 
 
 #: A core system's Avro record (value, key): one translation per event it carries (a bulk record
@@ -55,3 +59,6 @@ class Dependencies(Protocol):
 
     @property
     def avro(self) -> TranslateAvro: ...
+
+    @property
+    def gate(self) -> RecordGate: ...

@@ -15,13 +15,9 @@ from services.scheduler.domain.loan import Loan
 from services.scheduler.ports import LoanStore
 
 
-async def _flushed() -> None:
-    return None
-
-
 def _table() -> LoanStore:
     table: dict[str, Any] = {}
-    return TableLoanStore(table, _flushed)
+    return TableLoanStore(table)
 
 
 @pytest.fixture(params=[InMemoryLoanStore, _table], ids=["memory", "faust-table"])
@@ -45,7 +41,6 @@ def loan(loan_id: str, partition: int = 0, **fields: Any) -> Loan:
 async def test_a_loan_put_is_got_back_equal(store: LoanStore) -> None:
     kept = loan("l1", applied={"t": 4}, recent_ids=("e1",), fired=frozenset({"step:a"}))
     store.put(kept)
-    await store.durable()
     assert store.get("l1") == kept
     assert store.get("l2") is None
 

@@ -1,15 +1,19 @@
-"""faust-streaming adapters: the app itself, the loan Table and a publisher on faust's producer."""
+"""faust-streaming adapters: the app itself, the loan Table and a publisher on faust's producer
+(its commits, gated: ``faust_commits``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+import asyncio
+from collections.abc import Iterator
 from typing import Any, Final
 
 import faust
 from aiokafka.errors import KafkaError
 from faust.assignor import PartitionAssignor
 from faust.exceptions import ProducerSendError
+from faust.serializers import codecs
 
+from services.scheduler.adapters.faust_commits import GatedApp
 from services.scheduler.domain.loan import Loan
 from services.scheduler.settings import Settings
 from shared.errors import RetryableError
@@ -63,7 +67,7 @@ class RememberingAssignor(PartitionAssignor):
 def faust_app(settings: Settings, *, service: str) -> faust.App:
     """The scheduler's faust app; nothing connects until a worker starts it."""
     suffix = f"-{settings.kafka.topic_namespace}" if settings.kafka.topic_namespace else ""
-    return faust.App(
+    return GatedApp(
         settings.app_id + suffix,
         **broker_options(settings.kafka),
         store=settings.store,
@@ -92,45 +96,69 @@ def faust_app(settings: Settings, *, service: str) -> faust.App:
     )
 
 
-class TableLoanStore:
-    """:class:`~services.scheduler.ports.LoanStore` on a faust Table (changelogged as JSON)."""
+class LoanCodec(codecs.Codec):
+    """The loan Table's values: a :class:`Loan` in memory, its JSON on the changelog and disk.
 
-    def __init__(self, table: Any, flush: Callable[[], Awaitable[None]]) -> None:
+    The JSON is the one the Table wrote before (the model's JSON form), so a changelog written
+    by an earlier version recovers as it is; no model is rebuilt on every read.
+    """
+
+    def _dumps(self, s: Any) -> bytes:
+        return bytes(s.__pydantic_serializer__.to_json(s))
+
+    def _loads(self, s: bytes) -> Any:
+        return Loan.model_validate_json(s)
+
+
+def loan_table(app: faust.App, partitions: int) -> Any:
+    """The ``loans`` Table, its values :class:`Loan` models (:class:`LoanCodec`)."""
+    table: Any = app.Table("loans", default=None, partitions=partitions)
+    # faust's Table takes its serializer from a faust Model type only; its store and changelog
+    # topic are made on first use, after this.
+    table.value_serializer = LoanCodec()
+    return table
+
+
+class TableLoanStore:
+    """:class:`~services.scheduler.ports.LoanStore` on a faust Table of :class:`LoanCodec`.
+
+    A table write is durable when its partition's transaction commits: the commit gate
+    (``faust_commits``) drains faust's buffer first, so nothing needs flushing per record.
+    """
+
+    def __init__(self, table: Any) -> None:
         self._table = table
-        self._flush = flush
 
     def get(self, loan_id: str) -> Loan | None:
         found = self._table.get(loan_id)
-        return Loan.model_validate(found) if found is not None else None
+        return found if found is None or isinstance(found, Loan) else Loan.model_validate(found)
 
     def put(self, loan: Loan) -> None:
-        self._table[loan.loan_id] = loan.model_dump(mode="json")
+        self._table[loan.loan_id] = loan
 
     def in_partition(self, partition: int) -> Iterator[Loan]:
         for value in list(self._table.values()):
-            if value.get("partition") == partition:
-                yield Loan.model_validate(value)
+            loan = value if isinstance(value, Loan) else Loan.model_validate(value)
+            if loan.partition == partition:
+                yield loan
 
     def __len__(self) -> int:
         return len(self._table)
 
-    async def durable(self) -> None:
-        # faust sends changelog records through its producer buffer and may commit the source
-        # offset before they are acknowledged; after a crash the state would be behind the
-        # offsets. Flushing here makes each record's state durable before the record is acked.
-        await self._flush()
-
 
 class FaustEventPublisher:
-    """:class:`~shared.ports.EventPublisher` on the faust app's idempotent producer.
+    """:class:`~shared.ports.EventPublisher` on the faust app's idempotent producer, pipelined.
 
     Always the plain producer, never a transaction: under exactly_once, faust's ``topic.send``
     puts a record for a topic the worker consumes (the command topic) into the transaction of
     the *destination* partition's group, which commits only once that partition has offsets
     of its own to commit; on a quiet partition a forwarded command stayed invisible to the
     worker's own read_committed consumer (for minutes, or until the next loan event there).
-    Each record is acknowledged before its source offset is; a record sent again after a
-    crash carries the same event id, which the loan's tracker skips.
+
+    ``publish`` returns once the record is handed to the producer (in order, per partition: the
+    idempotent producer keeps it); :meth:`settle` waits for every acknowledgement and runs before
+    each commit (``faust_commits``), so no offset or state commits ahead of its outputs. A record
+    sent again after a crash carries the same event id, which the loan's tracker skips.
 
     Only the broker's failures (and timeouts) are retryable; anything else raised on the way
     is a bug, left to propagate so the worker stops instead of retrying it forever.
@@ -140,6 +168,7 @@ class FaustEventPublisher:
         self._app = app
         self._service = service
         self._source = f"/dunwell/{service}"
+        self._pending: list[tuple[asyncio.Future[Any], str]] = []
 
     def _producer(self) -> Any:
         """The app's plain producer (not faust's TransactionManager)."""
@@ -157,7 +186,21 @@ class FaustEventPublisher:
             pending = await producer.send(
                 topic, record.key, record.value, partition, None, list(record.headers)
             )
-            await pending  # the broker's acknowledgement
         except _PUBLISH_FAILED as e:
             raise RetryableError(f"publish to {topic} failed: {type(e).__name__}") from e
-        EVENTS_PUBLISHED.labels(self._service, topic).inc()
+        self._pending.append((asyncio.ensure_future(pending), topic))
+
+    async def settle(self) -> None:
+        """Return once the broker has acknowledged every record published so far.
+
+        :raises RetryableError: the broker refused one (nothing may commit after it).
+        """
+        while self._pending:
+            sent, self._pending = self._pending, []
+            results = await asyncio.gather(*(f for f, _ in sent), return_exceptions=True)
+            for (_, topic), result in zip(sent, results, strict=True):
+                if isinstance(result, _PUBLISH_FAILED):
+                    raise RetryableError(f"publish to {topic} failed: {type(result).__name__}")
+                if isinstance(result, BaseException):
+                    raise result
+                EVENTS_PUBLISHED.labels(self._service, topic).inc()

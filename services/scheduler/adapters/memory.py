@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 from services.scheduler.domain.loan import Loan
 
@@ -25,5 +26,10 @@ class InMemoryLoanStore:
     def __len__(self) -> int:
         return len(self.loans)
 
-    async def durable(self) -> None:
-        return None
+
+class OpenGate:
+    """:class:`~services.scheduler.ports.RecordGate` with nothing to wait for (no commits)."""
+
+    @asynccontextmanager
+    async def handling(self) -> AsyncIterator[None]:
+        yield

@@ -104,7 +104,8 @@ def add_agents(app: faust.App, deps: Dependencies, outcome: Outcome) -> None:
         async for event in stream.events():
             record = stream_record(event)
             boundary.observe_lag(SERVICE, record)
-            bug = await settle(record, track, deps)
+            async with deps.gate.handling():
+                bug = await settle(record, track, deps)
             if bug is not None:
                 raise _stop_for(bug, record, outcome)
             LOANS_TRACKED.set(len(deps.loans))
@@ -133,7 +134,8 @@ def _add_router(
     async def router(stream: Any) -> None:
         async for event in stream.events():
             record = stream_record(event)
-            bug = await settle(record, route, deps)
+            async with deps.gate.handling():
+                bug = await settle(record, route, deps)
             if bug is not None:
                 raise _stop_for(bug, record, outcome)
 

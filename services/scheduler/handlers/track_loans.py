@@ -62,8 +62,9 @@ async def handle_loan_record(record: Record, ctx: Dependencies) -> None:
     """Decide what a record calls for and publish it; an invalid record raises
     :class:`~shared.errors.InvalidEvent` (the consume boundary dead-letters it).
 
-    Outputs are published (and acknowledged) before the loan's new state is written, so a crash
-    in between republishes the same deterministic events rather than losing them.
+    Outputs are published before the loan's new state is written, and acknowledged before that
+    state or the record's offset commits (the commit gate), so a crash in between republishes
+    the same deterministic events rather than losing them.
     """
     events = decode_loan_record(record.key, record.value, record.headers, ctx.avro)
     outcome = "processed"
@@ -76,7 +77,6 @@ async def handle_loan_record(record: Record, ctx: Dependencies) -> None:
             await ctx.publisher.publish(destination(event, ctx.topics), event)
         elif event.loan_id and not await _apply(event, event.loan_id, record, position, ctx):
             outcome = "duplicate"
-    await ctx.loans.durable()
     EVENTS_CONSUMED.labels(SERVICE, record.topic, outcome).inc()
 
 
@@ -140,8 +140,9 @@ def _mark(decision: Decision, position: str, offset: int, event_id: str) -> Deci
 
 
 async def _commit(decision: Decision, ctx: Dependencies) -> None:
-    """Publish the outputs (acknowledged), then write the state: a crash in between replays the
-    same deterministic outputs, never loses them."""
+    """Publish the outputs, then write the state; both commit only once every output is
+    acknowledged, so a crash in between replays the same deterministic outputs, never loses
+    them."""
     for output in decision.outputs:
         await ctx.publisher.publish(destination(output, ctx.topics), output)
         if isinstance(output, ContactRequested):

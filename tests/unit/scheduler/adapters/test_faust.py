@@ -1,9 +1,12 @@
-"""The faust adapters: only the broker's failures are retryable; loans kept in the Table."""
+"""The faust adapters: outputs pipelined and settled, only the broker's failures retryable;
+loans kept in the Table as models, on the changelog as their JSON."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import faust
@@ -13,6 +16,7 @@ from faust.exceptions import ProducerSendError
 
 from services.scheduler.adapters.faust import (
     FaustEventPublisher,
+    LoanCodec,
     RememberingAssignor,
     TableLoanStore,
     broker_options,
@@ -77,27 +81,49 @@ RECORD = KafkaRecord(key=b"k", value=b"v", headers=(("ce_id", b"x"),))
 
 
 class TestFaustEventPublisher:
-    async def test_an_acknowledged_record_is_published(self) -> None:
+    async def test_a_record_is_handed_to_the_producer_without_waiting_for_its_ack(self) -> None:
         producer = Producer(None, None)
-        await Publisher(producer).publish_record("t", RECORD, partition=3)
+        publisher = Publisher(producer)
+        await publisher.publish_record("t", RECORD, partition=3)
         assert producer.sent == [
             {"topic": "t", "key": b"k", "value": b"v", "headers": [("ce_id", b"x")], "partition": 3}
         ]
+        await publisher.settle()
+
+    async def test_settle_waits_for_every_acknowledgement(self) -> None:
+        acks: list[asyncio.Future[None]] = []
+        loop = asyncio.get_running_loop()
+
+        class Slow(Producer):
+            async def send(self, *args: Any) -> Awaitable[None]:
+                acks.append(loop.create_future())
+                return acks[-1]
+
+        publisher = Publisher(Slow(None, None))
+        for _ in range(3):
+            await publisher.publish_record("t", RECORD)
+        settling = asyncio.ensure_future(publisher.settle())
+        for ack in acks[:2]:
+            ack.set_result(None)
+        await asyncio.sleep(0.01)
+        assert not settling.done()  # the third is still unacknowledged
+        acks[2].set_result(None)
+        await asyncio.wait_for(settling, 1)
+
+    async def test_a_refused_send_is_retryable_at_once(self) -> None:
+        with pytest.raises(RetryableError, match="publish to t failed"):
+            await Publisher(Producer(ProducerSendError("no producer"), None)).publish_record(
+                "t", RECORD
+            )
 
     @pytest.mark.parametrize(
-        ("on_send", "on_ack"),
-        [
-            (ProducerSendError("no transaction producer"), None),
-            (None, NotLeaderForPartitionError()),
-            (None, KafkaTimeoutError()),
-            (None, TimeoutError()),
-        ],
+        "on_ack", [NotLeaderForPartitionError(), KafkaTimeoutError(), TimeoutError()]
     )
-    async def test_the_brokers_failures_are_retryable(
-        self, on_send: BaseException | None, on_ack: BaseException | None
-    ) -> None:
+    async def test_an_unacknowledged_record_fails_the_settle(self, on_ack: BaseException) -> None:
+        publisher = Publisher(Producer(None, on_ack))
+        await publisher.publish_record("t", RECORD)
         with pytest.raises(RetryableError, match="publish to t failed"):
-            await Publisher(Producer(on_send, on_ack)).publish_record("t", RECORD)
+            await publisher.settle()
 
     @pytest.mark.parametrize("bug", [TypeError("bytes expected"), KeyError("x"), ValueError()])
     async def test_anything_else_is_a_bug_and_is_not_retried(self, bug: Exception) -> None:
@@ -106,16 +132,9 @@ class TestFaustEventPublisher:
 
 
 class TestTableLoanStore:
-    async def test_loans_are_kept_as_json_and_flushed_before_an_offset_is_committed(
-        self,
-    ) -> None:
+    def test_loans_are_kept_as_models_and_found_by_partition(self) -> None:
         table: dict[str, Any] = {}
-        flushed: list[bool] = []
-
-        async def flush() -> None:
-            flushed.append(True)
-
-        store = TableLoanStore(table, flush)
+        store = TableLoanStore(table)
         loan = Loan(
             loan_id="l1", debtor_id="d1", account_masked="****1", product="p", currency="CNY"
         )
@@ -123,13 +142,35 @@ class TestTableLoanStore:
         store.put(
             Loan(loan_id="l2", debtor_id="d2", account_masked="*", product="p", currency="CNY")
         )
-        assert table["l1"]["loan_id"] == "l1"
+        assert table["l1"] is store.get("l1")  # no model rebuilt per read
         assert store.get("l1") == loan.model_copy(update={"partition": 2})
         assert store.get("nope") is None
         assert [x.loan_id for x in store.in_partition(2)] == ["l1"]
         assert len(store) == 2
-        await store.durable()
-        assert flushed == [True]
+
+    def test_a_value_in_the_earlier_json_form_is_read_as_a_loan(self) -> None:
+        loan = Loan(loan_id="l1", debtor_id="d1", account_masked="*", product="p", currency="CNY")
+        store = TableLoanStore({"l1": loan.model_dump(mode="json")})
+        assert store.get("l1") == loan
+        assert list(store.in_partition(0)) == [loan]
+
+
+class TestLoanCodec:
+    def test_the_changelog_keeps_the_json_the_table_wrote_before(self) -> None:
+        loan = Loan(
+            loan_id="l1",
+            debtor_id="d1",
+            account_masked="*",
+            product="p",
+            currency="CNY",
+            paid_total=Decimal("12.50"),
+            applied={"t": 3},
+            recent_ids=("e1",),
+        )
+        written = LoanCodec().dumps(loan)
+        assert json.loads(written) == loan.model_dump(mode="json")
+        before = json.dumps(loan.model_dump(mode="json")).encode()  # faust's json codec
+        assert LoanCodec().loads(before) == loan == LoanCodec().loads(written)
 
 
 def test_brokers_and_scram_credentials_for_faust() -> None:
