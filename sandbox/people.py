@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Final
 
 #: Local-only bearer tokens of the desk API, one per person (make run prints them).
@@ -27,6 +28,16 @@ def desk_env(prefix: str, audit_port: int) -> dict[str, str]:
         prefix + "GAUGE_INTERVAL_S": "5",
     }
     return env
+
+
+def audit_env(prefix: str, workdir: Path, desk_port: int) -> dict[str, str]:
+    """The audit service's settings in a local stack: its witness file, a self-check each
+    minute, and the desk whose case grants it takes (their keys at the desk's JWKS)."""
+    return {
+        prefix + "WITNESS_PATH": str(workdir / "audit-witness" / "checkpoint"),
+        prefix + "SELF_CHECK_INTERVAL_S": "60",
+        prefix + "DESK_JWKS_URL": f"http://127.0.0.1:{desk_port}/.well-known/jwks.json",
+    }
 
 
 def identity_env(prefix: str, identity_url: str | None) -> dict[str, str]:

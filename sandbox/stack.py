@@ -19,7 +19,7 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox.containers import container_command, container_name, kill_container
-from sandbox.people import console_env, desk_env, identity_env
+from sandbox.people import audit_env, console_env, desk_env, identity_env
 from sandbox.providers.core import Credentials
 from services.notifier.domain.institution import EXAMPLE_TEXTS, FIELD_OF
 
@@ -90,8 +90,7 @@ class StackConfig:
             env.update(identity_env(prefix, self.identity_url))
         if service == "audit":
             env[prefix + "API_TOKENS"] = json.dumps(LOCAL_TOKENS)
-            env[prefix + "WITNESS_PATH"] = str(self.workdir / "audit-witness" / "checkpoint")
-            env[prefix + "SELF_CHECK_INTERVAL_S"] = "60"
+            env.update(audit_env(prefix, self.workdir, self.ports["desk"]))
             for locale, texts in EXAMPLE_TEXTS.items():  # the verification page's bank
                 key = f"{prefix}INSTITUTION__{FIELD_OF[locale].upper()}__"
                 env[key + "NAME"] = texts.name

@@ -85,8 +85,15 @@ class HttpKeySet:
 async def open_key_set(stack: AsyncExitStack, settings: JwtSignIn) -> KeySet | None:
     """The identity provider's JWKS over HTTP when one is configured (its HTTP session closed
     with ``stack``); None when only configured tokens sign people in."""
-    if not settings.jwks_url:
+    return await key_set_at(stack, settings.jwks_url, refresh_s=settings.jwks_refresh_s)
+
+
+async def key_set_at(
+    stack: AsyncExitStack, url: str | None, *, refresh_s: float = 300.0
+) -> KeySet | None:
+    """The JWKS at ``url`` over HTTP (its HTTP session closed with ``stack``); None for no URL."""
+    if not url:
         return None
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5.0))
     stack.push_async_callback(session.close)
-    return HttpKeySet(settings.jwks_url, session, refresh_s=settings.jwks_refresh_s)
+    return HttpKeySet(url, session, refresh_s=refresh_s)

@@ -94,7 +94,9 @@ def _wire(
         keys=keys,
         export=export,
         rate=RateLimit(settings.verify_rate_per_minute),
-        sign_in=SignIn(dict(settings.api_tokens), deps.keys, settings.token_rules()),
+        sign_in=SignIn(
+            dict(settings.api_tokens), deps.keys, settings.token_rules(), deps.grant_keys
+        ),
     )
     app[checkpointer_key] = Checkpointer(
         evidence, deps.store, signer, settings.origin, deps.witness, keys.trusted, deps.timestamper

@@ -28,7 +28,7 @@ from services.audit.ports import AuditStore, Clock, Timestamper, Witness
 from services.audit.settings import Settings
 from shared.database import create_engine
 from shared.identity import KeySet
-from shared.jwks import open_key_set
+from shared.jwks import key_set_at, open_key_set
 from shared.kafka import KafkaEventPublisher
 from shared.kafka_source import AiokafkaSource
 from shared.ports import EventPublisher, EventSource, Record
@@ -55,6 +55,8 @@ class Deps:
     tsa_roots_pem: str | None = None
     #: The identity provider's keys; None when only configured tokens sign callers in.
     keys: KeySet | None = None
+    #: The desk's keys, for its case grants; None: no grants taken.
+    grant_keys: KeySet | None = None
 
 
 def signer_for(settings: Settings) -> Signer:
@@ -94,6 +96,7 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
             clock=SystemClock(),
             tsa_roots_pem=await asyncio.to_thread(_read_text, settings.tsa_ca_file),
             keys=await open_key_set(stack, settings),
+            grant_keys=await key_set_at(stack, settings.desk_jwks_url),
         )
 
 

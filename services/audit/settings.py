@@ -89,6 +89,9 @@ class Settings(BaseServiceSettings, JwtSignIn):
     api_tokens: dict[str, ApiToken] = Field(default_factory=dict)
     #: The audience the audit service's tokens must name.
     jwt_audience: str = "dunwell-audit"
+    #: The desk's published keys (its ``/.well-known/jwks.json``): a case grant the desk signs
+    #: lets the person it names read one loan's timeline (shared.case_grants). None: no grants.
+    desk_jwks_url: str | None = None
     #: The bank as the verification page names it, per locale, with its official hotline
     #: (``DUNWELL_AUDIT_INSTITUTION__ZH_CN__NAME``, ``…__OFFICIAL_HOTLINE``, ``…__EN__…``):
     #: the same values as the notifier's, from the same ConfigMap in Kubernetes.

@@ -19,12 +19,14 @@ from services.desk.entrypoints.auth import SignIn
 from services.desk.entrypoints.console import add_console_routes, build_console, console_key
 from services.desk.entrypoints.consumer import consumer_config, dispatch, routes
 from services.desk.entrypoints.disputes_api import add_dispute_routes
+from services.desk.entrypoints.evidence_api import add_evidence_routes
 from services.desk.entrypoints.review_api import add_review_routes
 from services.desk.entrypoints.visits_api import add_visit_routes
 from services.desk.handlers.context import DeskContext
 from services.desk.handlers.gauges import refresh_gauges
 from services.desk.settings import Settings
 from shared.calendars import Calendar, load_calendar
+from shared.case_grants import GrantSigner
 from shared.consumer import ConsumeLoop
 from shared.health import Health, add_ops_routes
 from shared.ports import Record
@@ -49,6 +51,7 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
     add_visit_routes(app)
     add_console_routes(app)
     add_dispute_routes(app)
+    add_evidence_routes(app)
     app.cleanup_ctx.append(_resources(settings, deps, health, calendar, periods))
     app.cleanup_ctx.append(_gauges(settings))
     app.cleanup_ctx.append(
@@ -69,7 +72,6 @@ def desk_context(
         team_by_kind=settings.team_by_kind,
         default_team=settings.default_team,
         teams=settings.teams,
-        audit_url=settings.audit_url,
         publisher=deps.publisher,
         case_actions_topic=settings.kafka.topics.case_actions,
         reviews=deps.reviews,
@@ -78,7 +80,17 @@ def desk_context(
         answer_periods=periods,
         visits=deps.visits,
         tasks_topic=settings.kafka.topics.tasks,
+        evidence=deps.evidence,
+        grants=grant_signer(settings),
     )
+
+
+def grant_signer(settings: Settings) -> GrantSigner:
+    """The configured case-grant key, or one of this process's own (development)."""
+    if settings.case_grant_key is None:
+        return GrantSigner.generated()
+    pem = settings.case_grant_key.get_secret_value().encode()
+    return GrantSigner(pem, settings.case_grant_kid)
 
 
 def _deps(settings: Settings, given: Deps | None) -> AbstractAsyncContextManager[Deps]:

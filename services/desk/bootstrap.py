@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from services.desk.adapters.audit_evidence import HttpEvidenceLog
 from services.desk.adapters.call_gate import HttpCallGate
 from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.adapters.oidc import HttpCodeExchange
@@ -28,6 +29,7 @@ from services.desk.ports import (
     Clock,
     CodeExchange,
     DeskStore,
+    EvidenceLog,
     ReviewStore,
     VisitStore,
 )
@@ -64,6 +66,8 @@ class Deps:
     code_exchange: CodeExchange | None = None
     #: The notifier's pre-call gate; None: the console records no calls.
     call_gate: CallGate | None = None
+    #: The audit service's evidence log; None: case evidence is not shown.
+    evidence: EvidenceLog | None = None
 
 
 def _utc_now() -> datetime:
@@ -101,6 +105,7 @@ async def build_deps(settings: Settings) -> AsyncIterator[Deps]:
             keys=await open_key_set(stack, settings),
             code_exchange=_code_exchange(session, settings),
             call_gate=_call_gate(session, settings),
+            evidence=HttpEvidenceLog(settings.audit_url, session),
         )
 
 

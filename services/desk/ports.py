@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from services.desk.domain.calls import CallAsk, CallReport, GateAnswer
 from services.desk.domain.disputes import Dispute, DisputeStatus
@@ -142,6 +142,17 @@ class CallGate(Protocol):
 
     async def report(self, call_id: str, report: CallReport) -> bool:
         """Report how the allowed call went; whether it was new (not a repeat)."""
+        ...
+
+
+class EvidenceLog(Protocol):
+    """The audit service's evidence log, read under a person's case grant."""
+
+    async def timeline(self, loan_id: str, grant: str) -> list[dict[str, Any]]:
+        """The loan's entries, decrypted, the read logged there under the grant's person.
+
+        :raises EvidenceUnavailable: the audit service did not answer, or refused the grant.
+        """
         ...
 
 

@@ -61,8 +61,14 @@ class Settings(BaseServiceSettings, JwtSignIn):
     #: Sign-in by the bank's identity provider (shared.identity.JwtSignIn: JWKS_URL,
     #: JWT_ISSUER, ...): the audience the desk's tokens must name.
     jwt_audience: str = "dunwell-desk"
-    #: The audit service's address, for the case view's link to the loan's evidence.
+    #: The audit service's address: a case's evidence is read there under a case grant.
     audit_url: str = "http://127.0.0.1:8082"
+    #: The key case grants are signed with (an EC P-256 private key, PEM), the same for every
+    #: replica, and its id; the audit service fetches the public half from the desk's
+    #: ``/.well-known/jwks.json``. None: a key of its own per process (one replica only:
+    #: development).
+    case_grant_key: SecretStr | None = None
+    case_grant_kid: str = Field(default="desk-1", pattern=r"^[\w.\-]{1,64}$")
     #: Sandbox and tests only: the desk's clock starts at this instant and runs in real time,
     #: on the simulated day the scheduler's book is on (as the notifier's). Never in production.
     clock_start: AwareDatetime | None = None

@@ -131,7 +131,7 @@ async def test_an_agent_works_a_task_and_the_case_shows_everything(desk: Desk) -
     assert view["tasks"]["open"] == []
     assert (await (await desk.http.get("/v1/me/tasks", headers=AGENT)).json())["tasks"] == []
     assert [a["by"] for a in view["tasks"]["past"][0]["actions"]] == ["desk", "agent-7", "agent-7"]
-    assert view["evidence"]["timeline"].endswith(f"/v1/timeline?loan_id={loan.loan_id}")
+    assert view["evidence"]["timeline"] == f"/v1/cases/{loan.loan_id}/evidence"
     borrower = await desk.http.get(f"/v1/borrowers/{loan.debtor_id}/cases", headers=AGENT)
     assert [c["loan_id"] for c in (await borrower.json())["cases"]] == [loan.loan_id]
 

@@ -1,6 +1,7 @@
 """The desk with the real scheduler on the real broker: an agent's action becomes the
-scheduler's task in the team's queue and an entry of the evidence log under the person's id,
-and the borrower's payment closes the task by itself."""
+scheduler's task in the team's queue and an entry of the evidence log under the person's id
+(which the agent then reads through the desk, under a case grant), and the borrower's payment
+closes the task by itself."""
 
 from __future__ import annotations
 
@@ -84,6 +85,12 @@ async def test_an_agents_request_becomes_a_queued_task_and_a_payment_closes_it(
     )
     assert (await get(system, f"/v1/cases/{loan}", COLLECTOR))[0] == 200
     assert (await get(system, f"/v1/cases/{loan}", FIELD))[0] == 403
+    # the case's evidence, read by the agent under a case grant the audit service verifies
+    # with the desk's published key: the supervisor's action is there
+    status, evidence = await get(system, f"/v1/cases/{loan}/evidence", COLLECTOR)
+    assert status == 200
+    assert logged["event_id"] in {e["event_id"] for e in evidence["entries"]}
+    assert (await get(system, f"/v1/cases/{loan}/evidence", FIELD))[0] == 403
     payment = RepaymentPosted(
         event_id=random_ref("pay"),
         occurred_at=datetime.combine(run_date(), time(4, 0), UTC),

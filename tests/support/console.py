@@ -12,8 +12,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from sandbox.identity import IdentityProvider
-from services.desk.domain.i18n_en import EN
-from services.desk.domain.i18n_zh import ZH
+from services.desk.domain.i18n import CATALOGUES
+
+ZH, EN = CATALOGUES["zh-CN"], CATALOGUES["en"]  # every catalogue part merged
 
 Client = TestClient[web.Request, web.Application]
 SECRET = "console-test-secret-0123456789abcdef"  # noqa: S105 (a test value)

@@ -258,7 +258,6 @@ def context(
         team_by_kind={"field_visit": "field"},
         default_team="collections",
         teams=("collections", "field", "dialler"),
-        audit_url="http://audit.example",
         publisher=publisher if publisher is not None else InMemoryEventPublisher(),
         case_actions_topic="dunwell.case-actions.v1",
         reviews=reviews if reviews is not None else InMemoryReviewStore(),

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from services.audit.metrics import AUTH_REFUSALS
 from services.audit.settings import ApiToken, Role
+from shared.case_grants import is_grant, read_grant
 from shared.identity import InvalidCredentials, KeySet, TokenRules, bearer, token_claims
 
 #: The identity provider's roles that give each audit role: the desk's agents and
@@ -39,6 +40,8 @@ class SignIn:
     tokens: Mapping[str, ApiToken]
     keys: KeySet | None = None
     rules: TokenRules = field(default_factory=lambda: TokenRules(issuer="", audience=""))
+    #: The desk's keys, for its case grants (None: no grants taken).
+    grant_keys: KeySet | None = None
 
 
 def _configured(presented: str, tokens: Mapping[str, ApiToken]) -> Caller | None:
@@ -71,6 +74,24 @@ async def require(request: web.Request, sign_in: SignIn, role: Role) -> Caller:
         raise _refuse(web.HTTPUnauthorized, str(e)) from None
     except PermissionError:
         raise _refuse(web.HTTPForbidden, f"this needs the {role} role") from None
+
+
+async def require_case_reader(
+    request: web.Request, sign_in: SignIn, query: Mapping[str, str]
+) -> Caller:
+    """An auditor, or the person a desk's case grant names, asking for that one loan alone
+    (``loan_id`` the grant's, no ``debtor_id`` or ``kind``): 401 for a grant that does not hold,
+    403 for a question wider than it."""
+    try:
+        token = bearer(request.headers.get("Authorization"))
+        if not is_grant(token):
+            return await require(request, sign_in, "auditor")
+        grant = await read_grant(token, sign_in.grant_keys)
+    except InvalidCredentials as e:
+        raise _refuse(web.HTTPUnauthorized, str(e)) from None
+    if query.get("loan_id") != grant.loan_id or query.get("debtor_id") or query.get("kind"):
+        raise _refuse(web.HTTPForbidden, "a case grant reads its own loan's timeline only")
+    return Caller(grant.person, "agent")
 
 
 def _refuse(kind: type[web.HTTPException], reason: str) -> web.HTTPException:

@@ -70,7 +70,8 @@ OPENAPI: Final[dict[str, Any]] = {
         },
         "/v1/timeline": {
             "get": _op(
-                "A case's decrypted timeline (role: auditor); the read is logged",
+                "A case's decrypted timeline (role: auditor; or a desk case grant for its one"
+                " loan); the read is logged under the reader's id",
                 {"200": {"description": "Entries in index order"}, **_AUTHED},
                 security=_AUTH,
                 parameters=[_q("debtor_id"), _q("loan_id"), _q("kind"), _q("limit")],

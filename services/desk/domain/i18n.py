@@ -14,12 +14,16 @@ from typing import Final, Literal
 
 from services.desk.domain.i18n_en import EN
 from services.desk.domain.i18n_reasons import chinese_reason
+from services.desk.domain.i18n_evidence import EN_EVIDENCE, ZH_EVIDENCE
 from services.desk.domain.i18n_zh import ZH
 
 Lang = Literal["zh-CN", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh-CN", "en")
 DEFAULT_LANG: Final[Lang] = "zh-CN"
-CATALOGUES: Final[Mapping[Lang, Mapping[str, str]]] = {"zh-CN": ZH, "en": EN}
+CATALOGUES: Final[Mapping[Lang, Mapping[str, str]]] = {
+    "zh-CN": {**ZH, **ZH_EVIDENCE},
+    "en": {**EN, **EN_EVIDENCE},
+}
 
 
 class UnknownKey(KeyError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote
 
 from services.desk.domain.model import AgentAction, Case, Contact, Promise, Task
 
@@ -26,9 +26,10 @@ def case_status(case: Case) -> str:
     return "cured" if case.ended_episode >= case.episode else "delinquent"
 
 
-def evidence_link(audit_url: str, loan_id: str) -> str:
-    """The loan's timeline in the evidence log (read under the agent's own credentials)."""
-    return f"{audit_url.rstrip('/')}/v1/timeline?{urlencode({'loan_id': loan_id})}"
+def evidence_link(loan_id: str) -> str:
+    """The loan's timeline in the evidence log, read through the desk under the person's own
+    identity (a case grant; the audit service logs the read under their id)."""
+    return f"/v1/cases/{quote(loan_id, safe='')}/evidence"
 
 
 def _overdue(case: Case) -> dict[str, Any]:
@@ -48,7 +49,6 @@ def case_view(
     contacts: Sequence[Contact],
     promises: Sequence[Promise],
     now: datetime,
-    audit_url: str,
     actions: Sequence[AgentAction] = (),
 ) -> dict[str, Any]:
     """The case of one loan: where it stands, what is owed, every contact and decision, its
@@ -76,5 +76,5 @@ def case_view(
             p.model_dump(mode="json") for p in sorted(promises, key=lambda p: p.promised_by)
         ],
         "actions": [a.model_dump(mode="json") for a in actions],
-        "evidence": {"timeline": evidence_link(audit_url, case.loan_id)},
+        "evidence": {"timeline": evidence_link(case.loan_id)},
     }

@@ -89,6 +89,10 @@ def document(
             "/v1/cases/{loan_id}/actions": _post(
                 "An agent's action, sent to the scheduler", "loan_id", _body(ActionRequest)
             ),
+            "/v1/cases/{loan_id}/evidence": _get(
+                "The loan's entries in the evidence log, read under the caller's own identity",
+                _path("loan_id"),
+            ),
             "/v1/borrowers/{debtor_id}/cases": _get(
                 "The case views of a borrower's loans", _path("debtor_id")
             ),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.desk.domain.disputes import AnswerPeriods
 from services.desk.domain.sla import SlaPolicy
-from services.desk.ports import Clock, DeskStore, ReviewStore, VisitStore
+from services.desk.ports import Clock, DeskStore, EvidenceLog, ReviewStore, VisitStore
 from shared.calendars import Calendar
+from shared.case_grants import GrantSigner
 from shared.ports import EventPublisher
 
 
@@ -22,8 +23,6 @@ class DeskContext:
     team_by_kind: Mapping[str, str]
     default_team: str
     teams: tuple[str, ...]
-    #: The audit service's address, for the case view's evidence link.
-    audit_url: str
     #: Where agents' actions go as commands to the scheduler.
     publisher: EventPublisher
     case_actions_topic: str
@@ -37,3 +36,7 @@ class DeskContext:
     #: Field visits, and the topic their outcomes go to (the tasks topic: the evidence log).
     visits: VisitStore
     tasks_topic: str
+    #: The audit service's evidence log (None: not configured), read under case grants the
+    #: desk signs with ``grants`` (a key of its own per process unless configured).
+    evidence: EvidenceLog | None = None
+    grants: GrantSigner = field(default_factory=GrantSigner.generated)

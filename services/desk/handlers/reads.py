@@ -63,7 +63,6 @@ async def _view(case: Case, person: Person, ctx: DeskContext) -> dict[str, Any]:
         contacts=await ctx.store.contacts(case.debtor_id, case.loan_id, CONTACTS_SHOWN),
         promises=await ctx.store.promises(case.loan_id),
         now=ctx.clock(),
-        audit_url=ctx.audit_url,
         actions=await ctx.store.actions(case.loan_id),
     )
 

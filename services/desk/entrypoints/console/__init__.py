@@ -15,6 +15,7 @@ from aiohttp import web
 from services.desk.entrypoints.console import (
     calls,
     disputes,
+    evidence,
     pages,
     reports,
     reviews,
@@ -79,6 +80,7 @@ def add_console_routes(app: web.Application) -> None:
     router.add_post("/console/tasks/{task_id}/start", pages.start_task)
     router.add_post("/console/tasks/{task_id}/done", pages.finish_task)
     router.add_get("/console/cases/{loan_id}", pages.case)
+    router.add_get("/console/cases/{loan_id}/evidence", evidence.evidence)
     router.add_get("/console/cases/{loan_id}/action", pages.action_form)
     router.add_post("/console/cases/{loan_id}/action", pages.take_action)
     router.add_get("/console/cases/{loan_id}/call", calls.call_form)

@@ -11,9 +11,9 @@ import pytest
 
 from services.desk.domain import calls, disputes, model, visits
 from services.desk.domain.i18n import CATALOGUES, UnknownKey, Words, lang_of
-from services.desk.domain.i18n_en import EN
-from services.desk.domain.i18n_zh import ZH
 from shared import case_events, dunwell_events, eventbase, visit_events
+
+ZH, EN = CATALOGUES["zh-CN"], CATALOGUES["en"]  # every catalogue part merged
 
 TEMPLATES = Path(__file__).resolve().parents[4] / "services" / "desk" / "templates"
 #: The vocabularies templates look up with ``t.of(vocabulary, value)``, and their values.

@@ -1,0 +1,86 @@
+"""The console's words for a case's evidence page (the audit log's entry kinds and their
+integrity), in zh-CN and English: merged into the catalogues by :mod:`.i18n`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+ZH_EVIDENCE: Final[Mapping[str, str]] = {
+    "evidence.title": "证据记录：{loan}",
+    "evidence.lead": "本案在审计日志中的全部记录，最新的在前。本次查阅以您本人的身份记入审计日志。",
+    "evidence.back": "返回案件",
+    "evidence.index": "序号",
+    "evidence.at": "时间",
+    "evidence.what": "内容",
+    "evidence.who": "经办人",
+    "evidence.state": "完整性",
+    "evidence.none": "暂无记录。",
+    "evidence_state.intact": "完整",
+    "evidence_state.erased": "已依法删除",
+    "evidence_state.tampered": "校验不符",
+    "evidence_kind.reply.received": "借款人回复",
+    "evidence_kind.interaction.recorded": "联系与决定",
+    "evidence_kind.contact.requested": "联系请求",
+    "evidence_kind.contact.withdrawn": "联系撤回",
+    "evidence_kind.delinquency.range-changed": "逾期阶段变化",
+    "evidence_kind.task.opened": "任务开立",
+    "evidence_kind.task.call-opened": "外呼任务开立",
+    "evidence_kind.task.debtor-opened": "借款人任务开立",
+    "evidence_kind.case.apply-action": "坐席记录的事项",
+    "evidence_kind.case.resolve-dispute": "争议处理结果",
+    "evidence_kind.call.reported": "通话结果",
+    "evidence_kind.dispute.opened": "争议登记",
+    "evidence_kind.dispute.resolved": "争议已处理",
+    "evidence_kind.promise.resolved": "还款承诺结果",
+    "evidence_kind.review.apply-decision": "人工审核决定",
+    "evidence_kind.visit.proposed": "上门拜访提议",
+    "evidence_kind.visit.cancelled": "上门拜访取消",
+    "evidence_kind.visit.outcome-recorded": "上门拜访结果",
+    "evidence_kind.audit.plaintext-read": "证据查阅记录",
+    "evidence_kind.dead-letter": "无法处理的记录",
+    "evidence_kind.agent.call_logged": "坐席通话记录",
+    "evidence_kind.agent.visit_recorded": "上门拜访记录",
+    "evidence_kind.agent.recording_hashed": "录音存证",
+}
+
+EN_EVIDENCE: Final[Mapping[str, str]] = {
+    "evidence.title": "Evidence: {loan}",
+    "evidence.lead": (
+        "Every entry the audit log holds for this case, the newest fi"
+        "rst. This read is logged there under your own identity."
+    ),
+    "evidence.back": "Back to the case",
+    "evidence.index": "Index",
+    "evidence.at": "Time",
+    "evidence.what": "What",
+    "evidence.who": "By",
+    "evidence.state": "Integrity",
+    "evidence.none": "No entries yet.",
+    "evidence_state.intact": "Intact",
+    "evidence_state.erased": "Erased as the law requires",
+    "evidence_state.tampered": "Does not verify",
+    "evidence_kind.reply.received": "Borrower's reply",
+    "evidence_kind.interaction.recorded": "Contact or decision",
+    "evidence_kind.contact.requested": "Contact request",
+    "evidence_kind.contact.withdrawn": "Contact withdrawn",
+    "evidence_kind.delinquency.range-changed": "Delinquency range changed",
+    "evidence_kind.task.opened": "Task opened",
+    "evidence_kind.task.call-opened": "Call task opened",
+    "evidence_kind.task.debtor-opened": "Borrower task opened",
+    "evidence_kind.case.apply-action": "Agent's action",
+    "evidence_kind.case.resolve-dispute": "Dispute resolution",
+    "evidence_kind.call.reported": "Call outcome",
+    "evidence_kind.dispute.opened": "Dispute opened",
+    "evidence_kind.dispute.resolved": "Dispute resolved",
+    "evidence_kind.promise.resolved": "Promise resolved",
+    "evidence_kind.review.apply-decision": "Review decision",
+    "evidence_kind.visit.proposed": "Visit proposed",
+    "evidence_kind.visit.cancelled": "Visit cancelled",
+    "evidence_kind.visit.outcome-recorded": "Visit outcome",
+    "evidence_kind.audit.plaintext-read": "Evidence read",
+    "evidence_kind.dead-letter": "Record that could not be processed",
+    "evidence_kind.agent.call_logged": "Agent's call log",
+    "evidence_kind.agent.visit_recorded": "Field visit record",
+    "evidence_kind.agent.recording_hashed": "Call recording fingerprint",
+}
