@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from services.desk.domain.i18n_en import EN
-from services.desk.domain.i18n_reasons import chinese_reason
 from services.desk.domain.i18n_evidence import EN_EVIDENCE, ZH_EVIDENCE
+from services.desk.domain.i18n_reasons import chinese_reason
 from services.desk.domain.i18n_zh import ZH
 
 Lang = Literal["zh-CN", "en"]

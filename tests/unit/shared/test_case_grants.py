@@ -26,46 +26,47 @@ from shared.case_grants import (
 from shared.identity import InvalidCredentials
 from shared.jwks import StaticKeySet
 
-NOW = datetime.now(UTC)
 DESK = GrantSigner.generated()
 KEYS = StaticKeySet(DESK.jwks())
 
 
 async def test_a_grant_names_the_person_and_the_loan() -> None:
-    token = DESK.sign("agent-7", "loan-1", NOW)
+    token = DESK.sign("agent-7", "loan-1")
     assert is_grant(token)
     assert await read_grant(token, KEYS) == CaseGrant("agent-7", "loan-1")
 
 
 def test_a_grant_is_short_lived_and_for_the_audit_service_alone() -> None:
-    claims = jwt.decode(DESK.sign("agent-7", "loan-1", NOW), options={"verify_signature": False})
+    claims = jwt.decode(DESK.sign("agent-7", "loan-1"), options={"verify_signature": False})
     assert (claims["iss"], claims["aud"]) == (ISSUER, AUDIENCE)
     assert claims["exp"] - claims["iat"] == LIFETIME.total_seconds() <= 300
 
 
 async def test_an_expired_grant_is_refused() -> None:
     with pytest.raises(InvalidCredentials, match="expired"):
-        await read_grant(DESK.sign("agent-7", "loan-1", NOW - timedelta(minutes=10)), KEYS)
+        await read_grant(
+            DESK.sign("agent-7", "loan-1", datetime.now(UTC) - timedelta(minutes=10)), KEYS
+        )
 
 
 async def test_another_keys_grant_is_refused() -> None:
     forged = GrantSigner(_pem(ec.generate_private_key(ec.SECP256R1())), DESK.kid)
     with pytest.raises(InvalidCredentials, match="InvalidSignature"):
-        await read_grant(forged.sign("agent-7", "loan-1", NOW), KEYS)
+        await read_grant(forged.sign("agent-7", "loan-1"), KEYS)
     with pytest.raises(InvalidCredentials, match="not the desk's"):
-        await read_grant(GrantSigner.generated().sign("agent-7", "loan-1", NOW), KEYS)
+        await read_grant(GrantSigner.generated().sign("agent-7", "loan-1"), KEYS)
 
 
 async def test_a_grant_with_another_loan_spliced_in_does_not_verify() -> None:
-    header, _, signature = DESK.sign("agent-7", "loan-1", NOW).split(".")
-    other = DESK.sign("agent-7", "loan-2", NOW).split(".")[1]
+    header, _, signature = DESK.sign("agent-7", "loan-1").split(".")
+    other = DESK.sign("agent-7", "loan-2").split(".")[1]
     with pytest.raises(InvalidCredentials):
         await read_grant(f"{header}.{other}.{signature}", KEYS)
 
 
 async def test_no_desk_keys_takes_no_grant() -> None:
     with pytest.raises(InvalidCredentials, match="not taken"):
-        await read_grant(DESK.sign("agent-7", "loan-1", NOW), None)
+        await read_grant(DESK.sign("agent-7", "loan-1"), None)
 
 
 def test_an_identity_providers_token_is_not_a_grant() -> None:
@@ -84,9 +85,7 @@ def test_only_an_ec_p256_key_signs_grants() -> None:
 
 def test_an_independent_jose_implementation_reads_the_desks_grants() -> None:
     published: Any = DESK.jwks()
-    token = jose_jwt.decode(
-        DESK.sign("agent-7", "loan-1", NOW), jwk.KeySet.import_key_set(published)
-    )
+    token = jose_jwt.decode(DESK.sign("agent-7", "loan-1"), jwk.KeySet.import_key_set(published))
     assert "d" not in DESK.jwks()["keys"][0]  # the public half only
     assert token.header["alg"] == "ES256"
     JWTClaimsRegistry(
@@ -96,15 +95,15 @@ def test_an_independent_jose_implementation_reads_the_desks_grants() -> None:
 
 
 async def test_a_grant_an_independent_implementation_signs_is_read() -> None:
-    pem = _pem(ec.generate_private_key(ec.SECP256R1()))
+    pem, now = _pem(ec.generate_private_key(ec.SECP256R1())), datetime.now(UTC)
     signer = GrantSigner(pem, "desk-2")
     claims = {
         "iss": ISSUER,
         "aud": AUDIENCE,
         "sub": "agent-9",
         "loan_id": "loan-3",
-        "iat": int(NOW.timestamp()),
-        "exp": int((NOW + LIFETIME).timestamp()),
+        "iat": int(now.timestamp()),
+        "exp": int((now + LIFETIME).timestamp()),
     }
     token = jose_jwt.encode({"alg": "ES256", "kid": "desk-2"}, claims, jwk.ECKey.import_key(pem))
     assert await read_grant(token, StaticKeySet(signer.jwks())) == CaseGrant("agent-9", "loan-3")
