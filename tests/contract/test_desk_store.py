@@ -274,3 +274,23 @@ async def test_contacts_and_actions_of_a_period_for_the_reports(store: DeskStore
     ]
     await store.commit(Changes(actions=tuple(actions)))
     assert await store.actions_between(OPENED, OPENED + 2 * hour, 10) == [actions[1]]
+
+
+async def test_the_reports_read_contacts_and_actions_by_an_index_on_their_time(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path}/plan.db")
+    sql = SqlDeskStore(engine)
+    await sql.migrate()
+    async with engine.connect() as conn:
+        for table in ("desk_contacts", "desk_actions"):
+            plan = await conn.execute(
+                text(
+                    f"EXPLAIN QUERY PLAN SELECT body FROM {table}"  # noqa: S608 - our table names
+                    " WHERE at >= :start AND at < :end ORDER BY at LIMIT 10"
+                ),
+                {"start": OPENED, "end": OPENED + timedelta(days=1)},
+            )
+            details = " ".join(str(row[-1]) for row in plan)
+            assert f"{table}_at" in details, details
+    await sql.close()

@@ -44,6 +44,7 @@ contacts = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     Column("body", Text, nullable=False),
     Index("desk_contacts_case", "debtor_id", "at"),
+    Index("desk_contacts_at", "at"),  # the reports (revision 0008)
 )
 
 promises = Table(
@@ -74,6 +75,7 @@ actions = Table(
     Column("loan_id", String(128), nullable=False, index=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("body", Text, nullable=False),
+    Index("desk_actions_at", "at"),  # the reports (revision 0008)
 )
 
 #: (revision 0005) Review queues' items: one per send that asks a person.
