@@ -60,11 +60,14 @@ async def open_log(path: Path) -> tuple[SqlAuditStore, EvidenceLog]:
 
 
 async def durable_appends(workdir: Path, total: int) -> tuple[float, list[LeafRow]]:
+    """Appends of ``total`` entries in batches of ``BATCH``, each durable before the next. The
+    entries are made before the clock starts, as the baseline's rows are."""
     store, log = await open_log(workdir / "appends.db")
     now = datetime.now(UTC)
+    batches = [entries(batch, now) for batch in range(total // BATCH)]
     started = time.perf_counter()
-    for batch in tqdm(range(total // BATCH), desc="audit: durable appends", unit="batch"):
-        await log.append(entries(batch, now))
+    for batch in tqdm(batches, desc="audit: durable appends", unit="batch"):
+        await log.append(batch)
     elapsed = time.perf_counter() - started
     rows = await store.leaves_between(0, total)
     await store.close()

@@ -74,6 +74,12 @@ class TestAuditStoreContract:
         assert by_debtor == {"d1": 2, "d2": 1}
         assert by_loan == {"l1": 1}
 
+    async def test_known_ids_over_many_chunks(self, store: AuditStore) -> None:
+        await store.append(batch(*(row(i, f"d{i}") for i in range(0, 1200, 2))))
+        asked = [f"evt-{i}" for i in range(1201)]  # three chunks, the last of one
+        assert await store.known_ids(asked) == {f"evt-{i}": i for i in range(0, 1200, 2)}
+        assert await store.known_ids([]) == {}
+
     async def test_case_leaves_in_index_order(self, store: AuditStore) -> None:
         await store.append(batch(row(0, "d1", "l1"), row(1, "d2", "l2"), row(2, "d1", "l3")))
         found = await store.case_leaves(debtor_id="d1", loan_id=None, limit=10)

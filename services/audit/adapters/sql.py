@@ -24,6 +24,7 @@ from services.audit.adapters.sql_rows import (
     code_values,
     insert_sql,
     key_rows,
+    known_ids_sql,
     leaf_of,
     leaf_tuples,
     state_values,
@@ -45,7 +46,7 @@ class SqlAuditStore:
         dialect = engine.dialect
         # Leaves and tree nodes, the bulk of every append, go to the driver's executemany as
         # tuples: SQLAlchemy's per-row parameter processing cost twice the database's work.
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self._mark = mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self._leaf_sql, self._node_sql = insert_sql(leaves, mark), insert_sql(nodes, mark)
         # A time is stored exactly as the Core statements (and every reader) have it.
         stamp = leaves.c.recorded_at.type.bind_processor(dialect)
@@ -87,15 +88,15 @@ class SqlAuditStore:
             raise RetryableError(f"audit store unavailable: {type(e).__name__}") from e
 
     async def known_ids(self, event_ids: Collection[str]) -> dict[str, int]:
+        """One prebuilt query per chunk, at the driver (asked before every append)."""
         found: dict[str, int] = {}
+        if not event_ids:
+            return found
         async with self._engine.connect() as conn:
             for chunk in chunks(event_ids):
-                rows = await conn.execute(
-                    select(leaves.c.event_id, leaves.c.leaf_index).where(
-                        leaves.c.event_id.in_(chunk)
-                    )
-                )
-                found.update({r.event_id: int(r.leaf_index) for r in rows})
+                query = known_ids_sql(len(chunk), self._mark)
+                rows: Any = await conn.exec_driver_sql(query, tuple(chunk))
+                found.update({event_id: int(index) for event_id, index in rows})
         return found
 
     async def last_indexes(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -45,6 +46,14 @@ def insert_sql(table: Table, placeholder: str) -> str:
     names = [c.name for c in table.columns]
     marks = ", ".join(placeholder for _ in names)
     return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608
+
+
+@cache
+def known_ids_sql(count: int, placeholder: str) -> str:
+    """The event ids among ``count`` asked that the log holds, with their leaves (built once
+    per count and parameter style)."""
+    marks = ", ".join(placeholder for _ in range(count))
+    return f"SELECT event_id, leaf_index FROM audit_leaves WHERE event_id IN ({marks})"  # noqa: S608
 
 
 def code_values(c: CodeRow) -> dict[str, Any]:

@@ -137,6 +137,43 @@ def encode_leaf(leaf: LeafData) -> bytes:
     return orjson.dumps({"v": LEAF_FORMAT, **leaf.__dict__}, option=orjson.OPT_SORT_KEYS)
 
 
+def leaf_bytes(
+    *,
+    index: int,
+    event_id: str,
+    kind: str,
+    topic: str,
+    debtor_id: str | None,
+    loan_id: str | None,
+    occurred_at: str,
+    recorded_at: str,
+    key_ref: str,
+    ciphertext_sha256: str,
+    commitment: str,
+    prev_for_debtor: int | None,
+    prev_for_loan: int | None,
+) -> bytes:
+    """:func:`encode_leaf` of the :class:`LeafData` of these fields, without making one: the
+    writer's form (a frozen dataclass of thirteen fields cost more than the encoding)."""
+    document = {
+        "v": LEAF_FORMAT,
+        "index": index,
+        "event_id": event_id,
+        "kind": kind,
+        "topic": topic,
+        "debtor_id": debtor_id,
+        "loan_id": loan_id,
+        "occurred_at": occurred_at,
+        "recorded_at": recorded_at,
+        "key_ref": key_ref,
+        "ciphertext_sha256": ciphertext_sha256,
+        "commitment": commitment,
+        "prev_for_debtor": prev_for_debtor,
+        "prev_for_loan": prev_for_loan,
+    }
+    return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+
+
 def _leaf_field_ok(value: object, kind: Any) -> bool:
     if isinstance(value, bool):
         return False

@@ -74,14 +74,14 @@ class EvidenceLog:
 
     async def _write(self, entries: list[NewEntry], now: datetime) -> dict[str, int]:
         latest = self._heads.lookup(entries)
-        by_debtor, by_loan = await self._store.last_indexes(
-            latest.unknown_debtors, latest.unknown_loans
-        )
-        links = chains.link(
-            entries, self._size, by_debtor | latest.by_debtor, by_loan | latest.by_loan
-        )
+        by_debtor, by_loan = latest.by_debtor, latest.by_loan
+        if latest.unknown_debtors or latest.unknown_loans:  # only what the heads do not know
+            stored = await self._store.last_indexes(latest.unknown_debtors, latest.unknown_loans)
+            by_debtor, by_loan = stored[0] | by_debtor, stored[1] | by_loan
+        links = chains.link(entries, self._size, by_debtor, by_loan)
         refs = {e.key_ref for e in entries}
-        self._ring.learn(await self._store.wrapped_keys(self._ring.missing(refs)))
+        if missing := self._ring.missing(refs):
+            self._ring.learn(await self._store.wrapped_keys(missing))
         new = self._ring.issue(refs)
         batch, frontier = build_batch(
             entries,

@@ -18,6 +18,7 @@ from services.audit.domain.entries import (
     decode_leaf,
     encode_leaf,
     entry_for_record,
+    leaf_bytes,
 )
 from shared.errors import InvalidEvent
 
@@ -113,6 +114,7 @@ INDEX = st.integers(min_value=0, max_value=2**63 - 1)
 def test_a_leaf_encodes_as_its_canonical_document_and_decodes_back(leaf: LeafData) -> None:
     data = encode_leaf(leaf)
     assert data == reference({"v": LEAF_FORMAT, **leaf.__dict__})
+    assert leaf_bytes(**leaf.__dict__) == data  # the writer's form, byte for byte
     assert decode_leaf(data) == leaf
 
 
@@ -129,6 +131,11 @@ def test_leaves_written_before_still_decode_to_the_same_bytes() -> None:
     assert leaves
     for data in leaves:
         assert encode_leaf(decode_leaf(data)) == data
+
+
+def test_the_writer_writes_the_leaves_written_before_byte_for_byte() -> None:
+    for data in golden_leaves():
+        assert leaf_bytes(**decode_leaf(data).__dict__) == data
 
 
 def test_a_leaf_whose_fields_have_the_wrong_type_is_refused() -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 
 from services.audit.domain import merkle, sealing, tree
 from services.audit.domain.chains import Links
@@ -62,3 +63,30 @@ def test_a_batch_continues_the_tree_it_extends() -> None:
     assert second.leaves[0].index == 1
     assert set(second.nodes) == {(0, 1), (1, 0)}
     assert first.codes == second.codes == []
+
+
+def test_each_leaf_holds_its_times_in_utc_whatever_zone_they_came_in() -> None:
+    shanghai = timezone(timedelta(hours=8))
+    at = datetime(2026, 3, 4, 17, 0, tzinfo=shanghai)
+    entries = [
+        replace(new_entry("a", "d1"), occurred_at=at),
+        replace(new_entry("b", "d1"), occurred_at=at.astimezone(UTC)),  # the same instant
+        replace(new_entry("c", "d1"), occurred_at=at + timedelta(microseconds=5)),
+    ]
+    batch, _ = build_batch(
+        entries,
+        size=0,
+        frontier={},
+        now=NOW.astimezone(shanghai),
+        keys={"debtor:d1": sealing.cipher(KEY)},
+        links=[Links(None, None), Links(0, None), Links(1, None)],
+        new_keys={},
+    )
+    leaves = [decode_leaf(r.leaf_data) for r in batch.leaves]  # canonical, or it raises
+    assert [leaf.occurred_at for leaf in leaves] == [
+        "2026-03-04T09:00:00+00:00",
+        "2026-03-04T09:00:00+00:00",
+        "2026-03-04T09:00:00.000005+00:00",
+    ]
+    assert {leaf.recorded_at for leaf in leaves} == {"2026-03-04T09:30:00+00:00"}
+    assert [leaf.event_id for leaf in leaves] == ["a", "b", "c"]

@@ -41,6 +41,25 @@ async def test_an_event_id_is_appended_once_even_twice_in_one_batch() -> None:
     assert decode_leaf((await store.leaves([1]))[0].leaf_data).prev_for_debtor == 0
 
 
+async def test_chains_and_keys_continue_across_batches_and_a_reopened_log() -> None:
+    log, store, _ = await open_log()
+    await log.append([new_entry("a", "d1", "l1"), new_entry("b", "d2", "l2")])
+    await log.append([new_entry("c", "d1", "l2")])  # heads known: the store is not asked
+    reopened = EvidenceLog(store, MASTER, SettableClock())
+    await reopened.load()
+    await reopened.append([new_entry("d", "d2", "l1"), new_entry("e", "d1", "l9")])
+    leaves = [decode_leaf(r.leaf_data) for r in await store.leaves_between(0, 5)]
+    assert [(x.prev_for_debtor, x.prev_for_loan) for x in leaves] == [
+        (None, None),
+        (None, None),
+        (0, 1),
+        (1, 0),  # from the store: the reopened log's heads are empty
+        (2, None),
+    ]
+    opened = await reopened.open(await store.leaves([3, 4]))
+    assert [o.plaintext for o in opened] == [b'{"kind": "message_sent"}'] * 2
+
+
 async def test_the_root_is_the_rfc_root_of_the_leaves() -> None:
     log, store, _ = await open_log()
     for batch in ([new_entry(f"e{i}", "d1") for i in range(3)], [new_entry("x", None)]):
