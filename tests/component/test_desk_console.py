@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import aiohttp
 import pytest
@@ -154,7 +154,12 @@ async def test_an_instalment_plan_recorded_in_a_form_reaches_the_scheduler(
     form = fields(await console.page(f"/console/cases/{loan_id}/action"), "action-form")
     posted = await console.http.post(
         f"/console/cases/{loan_id}/action",
-        data={**form, "action": "instalment_request", "note": "三期"},
+        data={
+            **form,
+            "action": "instalment_request",
+            "requested_until": "2026-06-10",
+            "note": "三期",
+        },
         allow_redirects=False,
     )
     assert posted.status == 303, await posted.text()
@@ -169,6 +174,7 @@ async def test_an_instalment_plan_recorded_in_a_form_reaches_the_scheduler(
         "agent-7",
         "agent",
     )
+    assert command.requested_until == date(2026, 6, 10)  # the scheduler holds escalation till then
     case = await console.page(posted.headers["Location"])
     assert "达成分期还款计划" in case
     assert "三期" in case

@@ -91,7 +91,7 @@ EN: Final[dict[str, str]] = VISITS_EN | {
     "action.kind": "Action",
     "action.promised_amount": "Amount promised",
     "action.promised_by": "Promised by (date)",
-    "action.requested_until": "Extension until",
+    "action.requested_until": "Collection held until",
     "action.visit_on": "Move the visit to",
     "action.note_hint": "Note (kept in the desk, never sent to the borrower)",
     "action.submit": "Submit",

@@ -91,7 +91,7 @@ ZH: Final[dict[str, str]] = VISITS_ZH | {
     "action.kind": "操作类型",
     "action.promised_amount": "承诺金额",
     "action.promised_by": "承诺还款日期",
-    "action.requested_until": "申请延期至",
+    "action.requested_until": "暂缓催收至",
     "action.visit_on": "改约上门日期",
     "action.note_hint": "备注（仅保存在工作台，不发送给借款人）",
     "action.submit": "提交",

@@ -21,7 +21,8 @@ from shared.dunwell_events import CaseAction
 ACTION_FIELDS: Mapping[CaseAction, tuple[str, ...]] = {
     "promise_to_pay": ("promised_amount", "promised_by"),
     "extension_request": ("requested_until",),
-    "instalment_request": (),
+    # An agreed plan holds escalation until the day the agent names (the scheduler's hold).
+    "instalment_request": ("requested_until",),
     "dispute": (),
     "complaint": (),
     "already_paid": (),

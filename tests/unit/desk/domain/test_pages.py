@@ -61,6 +61,7 @@ def test_a_forms_errors_name_the_fields_never_the_values() -> None:
 
 def test_each_action_shows_the_fields_it_needs() -> None:
     assert ACTION_FIELDS["promise_to_pay"] == ("promised_amount", "promised_by")
-    assert ACTION_FIELDS["instalment_request"] == ()
+    assert ACTION_FIELDS["instalment_request"] == ("requested_until",)  # how long the plan holds
+    assert ACTION_FIELDS["dispute"] == ()
     assert day("2026-03-10") is not None
     assert day("") is None
