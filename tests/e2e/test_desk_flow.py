@@ -8,8 +8,8 @@ tasks), opens the case (statement, days past due, range, contacts) and records a
 instalment plan; an agent of another team gets 403 on that case, and an expired or wrongly
 signed token 401 at the desk, the notifier's pre-call gate and the audit API. The scheduler
 holds escalation: a close of business on which the strategy's next step is due passes (the
-scheduler's own metrics say it swept every partition) and no contact request is published for
-the loan. The plan and the agent's id are in the evidence log, read by an auditor. The first
+scheduler has committed its offsets past every partition's close, which it does only once all
+it published for them is acknowledged) and no contact request is on the broker for the loan. The plan and the agent's id are in the evidence log, read by an auditor. The first
 step's email was uncertain (the SMTP server took it and dropped the connection): the agent
 confirms it delivered from the review queue, and its code then verifies on the borrower's page.
 The borrower's reply 不是我借的 opens a dispute: days pass with nothing sent and a contact
@@ -216,7 +216,7 @@ async def in_the_log(flow: Flow, who: People, loan: str) -> None:
 
 async def held(flow: Flow, loan: str, day: date, before: int) -> None:
     """A close of business on ``day`` is swept and the loan gets no new contact request."""
-    await swept(flow.system.stack, flow.system.kafka, day)
+    await swept(flow.system.kafka, day)
     steps = [r.step for r in await requests_of(flow, loan)]
     assert len(steps) == before, steps
 
@@ -331,7 +331,7 @@ async def resumed(flow: Flow, who: People, loan: str, day: date, before: int) ->
     await eventually(released, timeout_s=60)
     [resolution] = await resolutions()
     assert resolution["resolved_by"] == "supervisor-2"
-    await swept(flow.system.stack, flow.system.kafka, day)
+    await swept(flow.system.kafka, day)
     [step] = (await requests_of(flow, loan))[before:]
     assert step.step == "middle-notice"  # 31 days past due: the next range's notice
 

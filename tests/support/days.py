@@ -1,13 +1,17 @@
 """Business days passing on the real broker: core banking's close of business on every
-partition of the loan topic, and knowing the scheduler has swept each of them."""
+partition of the loan topic, and knowing the scheduler is done with each of them."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
 from sandbox.loanbook import Item, publish_items
-from sandbox.stack import Stack
+from services.scheduler.settings import Settings as SchedulerSettings
 from shared.events import BusinessDayClosed
+from shared.kafka import client_options
 from shared.settings import KafkaSettings
 from shared.testing.factories import random_ref
 from tests.polling import eventually
@@ -29,21 +33,47 @@ def closes(day: date, partitions: int = PARTITIONS) -> list[Item]:
     ]
 
 
-async def swept(stack: Stack, kafka: KafkaSettings, day: date, timeout_s: float = 90) -> None:
-    """Close ``day`` and return once the scheduler has processed every partition's close.
+def scheduler_group(kafka: KafkaSettings) -> str:
+    """The scheduler's consumer group on these topics (its faust app id)."""
+    base = SchedulerSettings.model_fields["app_id"].default
+    return f"{base}-{kafka.topic_namespace}" if kafka.topic_namespace else str(base)
 
-    The scheduler publishes a record's decisions (acknowledged by the broker) before it counts
-    the record processed, so what it decided that day is on the broker when this returns.
+
+async def _ends(kafka: KafkaSettings, topic: str) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(**client_options(kafka), group_id=None)
+    await consumer.start()
+    try:
+        found = await consumer.end_offsets([TopicPartition(topic, p) for p in range(PARTITIONS)])
+        return {tp.partition: offset for tp, offset in found.items()}
+    finally:
+        await consumer.stop()
+
+
+async def _committed(kafka: KafkaSettings, group: str, topic: str) -> dict[int, int]:
+    admin = AIOKafkaAdminClient(**client_options(kafka))
+    await admin.start()
+    try:
+        found = await admin.list_consumer_group_offsets(group)
+        return {tp.partition: meta.offset for tp, meta in found.items() if tp.topic == topic}
+    finally:
+        await admin.close()
+
+
+async def swept(kafka: KafkaSettings, day: date, timeout_s: float = 90) -> None:
+    """Close ``day`` and return once the scheduler has committed its offsets past every
+    partition's close.
+
+    The scheduler commits a record's offset only once every output it published for it is
+    acknowledged (its commit gate), so what it decided that day is on the broker when this
+    returns: reading a topic then shows all of it, and the absence of a request means none.
     """
     topic = kafka.topics.loan_events
-
-    async def processed() -> float:
-        return await stack.counted("scheduler", "dunwell_events_consumed", topic=topic)
-
-    before = await processed()
     await publish_items(kafka, closes(day))
+    ends = await _ends(kafka, topic)
+    group = scheduler_group(kafka)
 
-    async def all_swept() -> bool:
-        return await processed() >= before + PARTITIONS
+    async def committed() -> bool:
+        done = await _committed(kafka, group, topic)
+        return all(done.get(p, -1) >= end for p, end in ends.items())
 
-    await eventually(all_swept, timeout_s=timeout_s)
+    await eventually(committed, timeout_s=timeout_s)
