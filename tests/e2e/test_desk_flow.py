@@ -9,12 +9,13 @@ instalment plan; an agent of another team gets 403 on that case, and an expired 
 signed token 401 at the desk, the notifier's pre-call gate and the audit API. The scheduler
 holds escalation: a close of business on which the strategy's next step is due passes (the
 scheduler has committed its offsets past every partition's close, which it does only once all
-it published for them is acknowledged) and no contact request is on the broker for the loan. The plan and the agent's id are in the evidence log, read by an auditor. The first
-step's email was uncertain (the SMTP server took it and dropped the connection): the agent
-confirms it delivered from the review queue, and its code then verifies on the borrower's page.
-The borrower's reply 不是我借的 opens a dispute: days pass with nothing sent and a contact
-request put straight to the notifier is blocked, until a supervisor resolves it at the desk;
-the next close of business then sends the strategy's next step.
+it published for them is acknowledged) and no contact request is on the broker for the loan.
+The plan and the agent's id are in the evidence log, read by an auditor. The first step's email
+was uncertain (the SMTP server took it and dropped the connection): the agent confirms it
+delivered from the review queue, and its code then verifies on the borrower's page. The
+borrower's reply 不是我借的 opens a dispute: days pass with nothing sent and a contact request
+put straight to the notifier is blocked, until a supervisor resolves it at the desk; the next
+close of business then sends the strategy's next step.
 """
 
 from __future__ import annotations
