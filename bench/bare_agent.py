@@ -3,8 +3,10 @@
 It reads the same topic with the same processing guarantee (exactly_once: a Kafka transaction
 per partition, read_committed) and writes one table entry per event (the record's key, its
 value's length), as the scheduler writes each loan's state; no decoding, no decisions, no
-outputs. ``python -m bench.bare_agent TOPIC COUNT BOOTSTRAP [PARTITIONS]`` prints
-``{"events": n, "seconds": s}``, the time from the first record to the COUNT-th, and exits.
+outputs. ``python -m bench.bare_agent TOPIC COUNT BOOTSTRAP [PARTITIONS [WARMUP]]`` prints
+``{"events": n, "seconds": s}`` at steady state: the time from the WARMUP-th record (a tenth of
+COUNT unless given: the group has joined, the transactions have begun) to the COUNT-th, and
+exits.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from typing import Any
 import faust
 
 
-def main(topic_name: str, count: int, bootstrap: str, partitions: int = 4) -> None:
+def main(
+    topic_name: str, count: int, bootstrap: str, partitions: int = 4, warmup: int | None = None
+) -> None:
+    skip = max(1, count // 10 if warmup is None else warmup)
     app = faust.App(
         f"bench-bare-{os.getpid()}",
         datadir=tempfile.mkdtemp(prefix="bench-bare-"),
@@ -40,16 +45,17 @@ def main(topic_name: str, count: int, bootstrap: str, partitions: int = 4) -> No
     @app.agent(topic)
     async def count_records(stream: Any) -> None:
         async for event in stream.events():
-            seen["first"] = seen["first"] or time.monotonic()
             state[event.key or b"-"] = len(event.value or b"")
             seen["n"] += 1
+            if seen["n"] == skip:
+                seen["first"] = time.monotonic()
             if seen["n"] == count:
                 elapsed = time.monotonic() - seen["first"]
-                print(json.dumps({"events": count, "seconds": elapsed}), flush=True)
+                print(json.dumps({"events": count - skip, "seconds": elapsed}), flush=True)
                 os.kill(os.getpid(), signal.SIGTERM)
 
     faust.Worker(app, loglevel="WARNING").execute_from_commandline()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), sys.argv[3], *(int(a) for a in sys.argv[4:5]))
+    main(sys.argv[1], int(sys.argv[2]), sys.argv[3], *(int(a) for a in sys.argv[4:6]))

@@ -53,12 +53,10 @@ def pre_due(loan: L.Loan, event: InstalmentDue | BusinessDayClosed, ctx: Context
     fired = set(loan.fired)
     for rule in ctx.strategy.pre_due:
         for inst in loan.instalments:
+            if (inst.due_date - day).days != rule.days_before:
+                continue  # (first: the cheapest test, and the one most instalments fail)
             key = f"pre:{inst.number}:{rule.id}"
-            if (
-                inst.outstanding <= 0
-                or key in fired
-                or (inst.due_date - day).days != (rule.days_before)
-            ):
+            if inst.outstanding <= 0 or key in fired:
                 continue
             fired.add(key)
             outputs.append(
@@ -76,6 +74,8 @@ def pre_due(loan: L.Loan, event: InstalmentDue | BusinessDayClosed, ctx: Context
                     episode=0,
                 )
             )
+    if not outputs:
+        return Decision(loan)  # nothing fired: the very same state (the sweep writes nothing)
     reminded = loan.model_copy(update={"fired": frozenset(fired)})
     return Decision(note_published(reminded, outputs), tuple(outputs))
 

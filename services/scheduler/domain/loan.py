@@ -159,10 +159,12 @@ def schedule(instalments: Sequence[ScheduledInstalment]) -> tuple[Instalment, ..
 
 def past_due(loan: Loan, as_of: date, calendar: BusinessCalendar) -> list[Instalment]:
     """Instalments with something unpaid whose (business-day) due date has passed."""
+    # A due date rolls forward, never back: one not yet passed needs neither the calendar nor
+    # the sums (most of a schedule, on most days of the daily sweep).
     return [
         i
         for i in loan.instalments
-        if i.outstanding > 0 and calendar.roll_forward(i.due_date) < as_of
+        if i.due_date < as_of and i.outstanding > 0 and calendar.roll_forward(i.due_date) < as_of
     ]
 
 

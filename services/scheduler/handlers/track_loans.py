@@ -110,7 +110,7 @@ async def sweep_partition(close: BusinessDayClosed, record: Record, ctx: Depende
         swept = sweep(loan, close.business_date, ctx.plan)
         reminded = pre_due(swept.loan or loan, close, ctx.plan)
         decision = Decision(reminded.loan, (*swept.outputs, *reminded.outputs))
-        if not decision.outputs and decision.loan == loan:
+        if not decision.outputs and (decision.loan is loan or decision.loan == loan):
             continue
         await _commit(decision, ctx)
     SWEPT.inc(len(loans))
