@@ -225,7 +225,8 @@ ReplyIntent = Literal[
     "reschedule",
     "wrong_party",
     "stop_calling",
-    "other",
+    "acknowledgement",  # nothing but "收到", "好的", "thanks": nothing to do
+    "other",  # not understood: a person reads it
 ]
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 from services.notifier.domain.policy.content import normalise, squeeze
 from services.notifier.domain.policy.pack import Pack
 from services.notifier.domain.policy.rules import OptOutRule
-from services.notifier.domain.reply_intents import intent_of, readable
+from services.notifier.domain.reply_intents import read, readable
+from services.notifier.domain.reply_script import TRADITIONAL
 from services.notifier.domain.reply_terms import amount, promise_date
 from shared.events import Channel, ReplyIntent
 
@@ -46,7 +47,7 @@ def opt_out_keywords(packs: Iterable[Pack], channel: Channel) -> set[str]:
 def is_opt_out(text: str, channel: Channel, packs: Iterable[Pack]) -> bool:
     """Whether the reply is an opt-out: after normalisation (width, case, spacing, punctuation)
     nothing but keywords and the polite words around them ("请退订", "退订，谢谢", "STOP")."""
-    squeezed, cuts = _squeezed_with_cuts(text)
+    squeezed, cuts = _squeezed_with_cuts(text.translate(TRADITIONAL))  # 退訂 is 退订
     if len(squeezed) > _LONGEST_OPT_OUT:
         return False
     return _only_keywords(squeezed, cuts, opt_out_keywords(packs, channel))
@@ -85,11 +86,13 @@ def _only_keywords(text: str, cuts: set[int], keywords: set[str]) -> bool:
 
 @dataclass(frozen=True)
 class Understood:
-    """What a reply says: its intent and, for a promise, how much and by when (when it says)."""
+    """What a reply says: its intent and, for a promise, how much and by when (when it says),
+    and what decided the intent (the opt-out keywords, a cue's name, or "no cue")."""
 
     intent: ReplyIntent
     promise_amount: Decimal | None = None
     promise_date: date | None = None
+    by: str = field(default="", compare=False)
 
     def public(self) -> dict[str, object]:
         """The fixed shape ``dunwell replies classify`` prints."""
@@ -108,16 +111,17 @@ def understand(text: str, channel: Channel, packs: Iterable[Pack], today: date) 
     """The reply's intent (an opt-out wins over everything else) and a promise's terms, its
     relative dates read from ``today``, the borrower's local day."""
     if is_opt_out(text, channel, packs):
-        return Understood("opt_out")
+        return Understood("opt_out", by="opt_out.keyword")
     readable_text = readable(text)
-    intent = intent_of(readable_text)
-    if intent != "promise_to_pay":
-        return Understood(intent)
-    return Understood(intent, amount(readable_text), promise_date(readable_text, today))
+    reading = read(readable_text)
+    if reading.intent != "promise_to_pay":
+        return Understood(reading.intent, by=reading.by)
+    terms = amount(readable_text), promise_date(readable_text, today)
+    return Understood(reading.intent, *terms, by=reading.by)
 
 
 def classify(text: str, channel: Channel, packs: Iterable[Pack]) -> ReplyIntent:
     """The reply's intent; an opt-out wins over everything else."""
     if is_opt_out(text, channel, packs):
         return "opt_out"
-    return intent_of(readable(text))
+    return read(readable(text)).intent

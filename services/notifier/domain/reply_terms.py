@@ -179,7 +179,11 @@ def _absolute_zh(text: str, today: date) -> date | None:
 
 
 def _weekday_zh(text: str, today: date) -> date | None:
-    found = re.search(r"(下下|下个?|这个?|本)?\s*(周|星期|礼拜)([一二三四五六日天])", text)
+    # "这周一定还": 一 of 一定 (surely), 一直, 一样 is no Monday.
+    found = re.search(
+        r"(下下|下个?|这个?|本)?\s*(周|星期|礼拜)(一(?![定直样起共般切些点])|[二三四五六日天])",
+        text,
+    )
     if not found:
         return None
     target = _WEEKDAYS_ZH[found.group(3)]

@@ -32,9 +32,12 @@ def replies() -> None:
 @click.option(
     "--channel", type=click.Choice(["sms", "email", "wechat"]), default="sms", show_default=True
 )
-def classify(pack: str, now: datetime | None, channel: str) -> None:
+@click.option(
+    "--explain", is_flag=True, help='Add "by": the cue, "model" or "no cue" that decided.'
+)
+def classify(pack: str, now: datetime | None, channel: str, explain: bool) -> None:
     """Read one reply per line on stdin; print one JSON per line: intent, promise_amount,
-    promise_date."""
+    promise_date (and with --explain, by)."""
     try:
         loaded = load_pack(pack)
     except PackInvalid as e:
@@ -46,4 +49,5 @@ def classify(pack: str, now: datetime | None, channel: str) -> None:
     for line in sys.stdin:
         text = line.rstrip("\r\n")
         understood = understand(text, channel, [loaded], today)  # type: ignore[arg-type]
-        click.echo(json.dumps(understood.public(), ensure_ascii=False))
+        shown = understood.public() | ({"by": understood.by} if explain else {})
+        click.echo(json.dumps(shown, ensure_ascii=False))

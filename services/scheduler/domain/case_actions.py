@@ -36,6 +36,9 @@ TASKS: Final[dict[str, tuple[TaskKind, bool]]] = {
     "reschedule": ("visit_reschedule", False),
     "reschedule_visit": ("visit_reschedule", False),
     "wrong_party": ("wrong_party", False),
+    # A reply the notifier could not read (an acknowledgement, "收到", "ok", opens nothing): a
+    # person reads it; collection goes on meanwhile.
+    "other": ("reply_review", False),
 }
 #: Words that open a dispute: collection of the loan stops until it is resolved (no fixed days).
 DISPUTES: Final[dict[str, DisputeCategory]] = {"dispute": "dispute", "complaint": "complaint"}
@@ -53,7 +56,8 @@ def on_case_input(
 ) -> tuple[L.Loan, tuple[Event, ...]]:
     """The loan after the borrower's words, and the task they open (if any). A promise with its
     amount and date is tracked (kept or broken); one without them is only noted by the notifier.
-    A request the notifier acts on alone (opt-out, stop calling) changes nothing here."""
+    A request the notifier acts on alone (opt-out, stop calling) and an acknowledgement change
+    nothing here; a reply not understood (``other``) opens a task to read it."""
     if isinstance(event, ResolveDispute):
         return resolve(loan, event)
     what, amount, by = _terms(event)

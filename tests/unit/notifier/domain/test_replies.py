@@ -42,7 +42,8 @@ STATED = re.compile(r"回复\s*[“\"]?([A-Za-z]+|退订)[”\"]?|(?i:reply)\s+(
         ("这笔贷款不是我的", "sms", "dispute"),
         ("我明天还", "sms", "promise_to_pay"),
         ("I will pay on Friday", "email", "promise_to_pay"),
-        ("Thanks", "sms", "other"),
+        ("Thanks", "sms", "acknowledgement"),
+        ("Who is this?", "sms", "other"),
         ("TDD", "sms", "other"),  # short keywords only as the whole reply
     ],
 )

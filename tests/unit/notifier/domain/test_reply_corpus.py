@@ -1,7 +1,7 @@
-"""The reply corpus (tests/data/replies): realistic replies in Chinese and English with the
-intent, and a promise's amount and date, a person reads in them. The classifier agrees with at
-least 95 % of the corpus; agreement on the held-out set (written after the cues were last
-changed) is reported beside it, by intent."""
+"""The reply corpus (services/notifier/config/replies/corpus.tsv, shipped with the notifier):
+realistic replies in Chinese and English with the intent, and a promise's amount and date, a
+person reads in them. The classifier agrees with at least 95 % of the corpus; its second opinion
+alone is measured on replies it did not learn from (folds of the corpus)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.replies import Understood, understand
+from services.notifier.domain.reply_model import CORPUS, Model, examples
 from shared.events import ReplyIntent
 
 DATA = Path(__file__).parents[3] / "data" / "replies"
@@ -29,9 +30,9 @@ class Row:
     expected: Understood
 
 
-def rows(name: str) -> list[Row]:
+def rows(path: Path) -> list[Row]:
     found = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         intent, amount, day, text = line.split("\t")
@@ -44,10 +45,10 @@ def rows(name: str) -> list[Row]:
     return found
 
 
-def agreement(name: str) -> tuple[float, float, dict[str, str]]:
+def agreement(path: Path) -> tuple[float, float, dict[str, str]]:
     """Intent agreement, promise-terms agreement (of promises read as promises), by intent."""
     right, total, terms, promises = Counter[str](), Counter[str](), 0, 0
-    for row in rows(name):
+    for row in rows(path):
         got = understand(row.text, "sms", PACKS, TODAY)
         total[row.expected.intent] += 1
         if got.intent == row.expected.intent:
@@ -60,7 +61,7 @@ def agreement(name: str) -> tuple[float, float, dict[str, str]]:
 
 
 def test_the_corpus_is_large_and_covers_every_intent() -> None:
-    corpus = rows("corpus.tsv")
+    corpus = rows(CORPUS)
     assert len(corpus) >= 300
     intents = Counter(r.expected.intent for r in corpus)
     assert set(intents) == set(get_args(ReplyIntent))  # every intent
@@ -69,17 +70,27 @@ def test_the_corpus_is_large_and_covers_every_intent() -> None:
 
 
 def test_the_classifier_agrees_with_the_corpus(capsys: pytest.CaptureFixture[str]) -> None:
-    intents, terms, by_intent = agreement("corpus.tsv")
+    intents, terms, by_intent = agreement(CORPUS)
     with capsys.disabled():
         print(f"\nreply corpus: {intents:.1%} intents, {terms:.1%} promise terms; {by_intent}")
     assert intents >= 0.95
     assert terms >= 0.95
 
 
-def test_the_held_out_agreement_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    intents, terms, by_intent = agreement("holdout.tsv")
+def test_the_second_opinion_alone_on_replies_it_did_not_learn(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Five folds: the model learns four fifths of the corpus and reads the fifth, cues aside.
+    labelled = examples(CORPUS)
+    decided = right = 0
+    for fold in range(5):
+        model = Model.learn([e for i, e in enumerate(labelled) if i % 5 != fold])
+        for intent, text in (e for i, e in enumerate(labelled) if i % 5 == fold):
+            opinion = model.opinion(text)
+            if opinion is not None:
+                decided += 1
+                right += opinion[0] == intent
     with capsys.disabled():
-        print(f"\nheld-out replies: {intents:.1%} intents, {terms:.1%} terms; {by_intent}")
-    # Fresh phrasing is where keyword cues fall short: this only guards against a regression
-    # below what was measured when the set was written (see the README's notifier section).
-    assert intents >= 0.6
+        print(f"\nsecond opinion alone: {right}/{decided} right of the {len(labelled)} it read")
+    assert decided >= len(labelled) // 4  # it has an opinion often enough to matter
+    assert right / decided >= 0.85  # and when it has one, it is mostly right

@@ -92,4 +92,5 @@ def test_days_from_the_borrowers_today(text: str, expected: date) -> None:
 
 def test_no_day_named() -> None:
     assert promise_date("我会还的", WEDNESDAY) is None
+    assert promise_date("这周一定还上", WEDNESDAY) is None  # 一定 (surely), not 周一
     assert promise_date("soon", WEDNESDAY) is None

@@ -58,3 +58,14 @@ def test_an_english_opt_out_under_the_us_pack() -> None:
 def test_an_unknown_pack_is_refused() -> None:
     result = CliRunner().invoke(main, ["replies", "classify", "--pack", "nope"], input="TD\n")
     assert result.exit_code == 2
+
+
+def test_explain_names_what_decided() -> None:
+    out = classify(
+        "明天还\n收到\n你们几点下班\n", "--explain", "--now", "2026-12-02T10:00:00+08:00"
+    )
+    assert [(o["intent"], o["by"]) for o in out] == [
+        ("promise_to_pay", "promise_to_pay.when"),
+        ("acknowledgement", "acknowledgement"),
+        ("other", "no cue"),
+    ]

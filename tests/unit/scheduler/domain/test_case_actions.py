@@ -101,3 +101,24 @@ def test_replies_take_the_same_way() -> None:
     )
     [task] = [e for e in book.event(reply) if isinstance(e, AgentTaskOpened)]
     assert task.kind == "complaint"
+
+
+@pytest.mark.parametrize(("intent", "task"), [("other", "reply_review"), ("acknowledgement", None)])
+def test_a_reply_not_understood_is_read_by_a_person_and_an_acknowledgement_is_not(
+    intent: str, task: str | None
+) -> None:
+    book = Book()
+    book.days(START, START + timedelta(days=2))
+    reply = BorrowerReplied.model_validate(
+        {
+            "event_id": f"reply-{intent}",
+            "occurred_at": at(START + timedelta(days=2)),
+            "debtor_id": "debtor-1",
+            "loan_id": "loan-1",
+            "channel": "sms",
+            "intent": intent,
+        }
+    )
+    opened = [e.kind for e in book.event(reply) if isinstance(e, AgentTaskOpened)]
+    assert opened == ([task] if task else [])
+    assert book.loan.hold_until is None  # collection goes on while a person reads it
