@@ -47,6 +47,7 @@ STOP_CALLING: Final[tuple[Cue, ...]] = (
         r"(?:don't|never) want (?:\w+ ){0,2}(?:call|ring|phone)",
         r"(?:don't|do not|stop) contact(?:ing)? me (?:by|on|via|over) (?:the )?(?:phone|telephone"
         r"|mobile)",
+        r"(?:cease|stop|end|no (?:more )?)\s*(?:all )?(?:tele)?phone contact",
         r"(?:don't|do not|no longer) (?:consent|agree) to (?:\w+ ){0,2}(?:calls|being called"
         r"|phone)",
     ),
@@ -74,7 +75,7 @@ COMPLAINT: Final[tuple[Cue, ...]] = (
     cue(
         "complaint",
         "complaint.conduct",
-        r"骚扰|威胁|恐吓|辱骂|骂人|骂我|侮辱|恶劣|不客气|不礼貌|没礼貌|没素质|不尊重|吼|凶我|嚷"
+        r"骚扰|威胁|恐吓|辱骂|骂人|骂我|侮辱|恶劣|不客气|不礼貌|没礼貌|没有礼貌|不讲礼貌|没素质|不尊重|吼|凶我|嚷"
         r"|过分"
         r"|暴力|侵犯|隐私|不满|违法|非法|违规|难听|恶心|差劲|态度\S{0,3}(?:差|不好)|爆通讯录"
         r"|通讯录",
@@ -158,6 +159,7 @@ DISPUTE: Final[tuple[Cue, ...]] = (
         "dispute.not_my_loan",
         rf"不是我{GAP}{{0,3}}{_ZH_DENY_LOAN}|不是我的|(?:从来|从未|根本"
         rf"|并)?没(?:有)?{GAP}{{0,8}}{_ZH_DENY_LOAN}(?:过|的)",
+        r"(?:没有|没|并没|从没|从来没|不算)逾期|扣款失败|(?:你们|银行|系统)的?(?:问题|原因|失误)",
         r"又(?:冒|多|跑)出来|凭空|(?:为什么|怎么|为啥)(?:还|仍然|还是)(?:显示|有|欠|要我)"
         r"|变成了?[\d一二两三四五六七八九十百千万]|翻倍|翻了",
         r"冒用|盗用|被人用|盗刷|别人的账|算到我头上|没有这笔|诈骗贷款|身份证被",

@@ -3,7 +3,7 @@ characters (one to three in a row, so Chinese needs no word splitting) and Engli
 learnt from the reply corpus shipped with the notifier (``config/replies/corpus.tsv``, every
 line a reply and the intent a person read in it) the first time it is asked.
 
-Its word is taken only when it is all but sure (:data:`SURE`) and only for an intent that puts
+Its word is taken only when it is sure (:data:`SURE`) and only for an intent that puts
 the reply before a person anyway (a dispute, a complaint, a wrong party, a request: each opens
 an agent's task). It never decides an opt-out, a stop to calls, a promise or an
 acknowledgement, which change what Dunwell does without a person: those stay with the cues.
@@ -24,7 +24,10 @@ from shared.events import ReplyIntent
 
 CORPUS: Final = Path(__file__).resolve().parents[1] / "config" / "replies" / "corpus.tsv"
 #: The model's word is taken at this probability or above.
-SURE: Final = 0.99
+SURE: Final = 0.95
+#: A character counts in up to three overlapping runs, so the features are far from independent:
+#: each is given a third of its weight (else the model is sure of everything).
+_OVERLAP: Final = 3
 #: What the model may decide: intents that open a person's task.
 MAY_DECIDE: Final[frozenset[str]] = frozenset(
     {"complaint", "wrong_party", "dispute", "already_paid", "reschedule"}
@@ -74,10 +77,11 @@ class Model:
         scores = {}
         for intent, count in self.replies.items():
             denominator = self.totals[intent] + _SMOOTHING * self.vocabulary
-            score = math.log(count / everyone)
-            for feature in seen:
-                score += math.log((self.counts[intent][feature] + _SMOOTHING) / denominator)
-            scores[intent] = score
+            likelihood = sum(
+                math.log((self.counts[intent][feature] + _SMOOTHING) / denominator)
+                for feature in seen
+            )
+            scores[intent] = math.log(count / everyone) + likelihood / _OVERLAP
         top = max(scores.values(), default=0.0)
         weights = {intent: math.exp(s - top) for intent, s in scores.items()}
         whole = sum(weights.values()) or 1.0

@@ -155,7 +155,7 @@ EXTENSION: Final[tuple[Cue, ...]] = (
         r"|等等|过段时间|过阵子|过些天",
         r"(?:还不上|还不起|拿不出|没钱还|还不了).{0,12}(?:下个?月|下周|过几天|以后|晚点)",
         rf"(?:再|多)给{GAP}{{0,3}}(?:时间|几天|一周|一个月|\d+天)|过几天",
-        rf"晚(?:几|一|两|些|点|\d)(?:天|个月|周|点|些)?{GAP}{{0,2}}{ZH_PAY}|给我?{GAP}{{0,4}}时间",
+        rf"(?:晚|迟)(?:几|一|两|些|点|\d)(?:天|日|个月|周|点|些)?{GAP}{{0,2}}{ZH_PAY}|给我?{GAP}{{0,4}}时间",
         rf"(?:能|可以|可否|请|求|拜托|麻烦){GAP}{{0,4}}等|等{GAP}{{0,8}}(?:吗|可以吗|行吗|好吗)",
         rf"{ZH_AHEAD}{GAP}{{0,6}}{ZH_PAY}{GAP}{{0,3}}(?:可以|行|好|成)吗",
         rf"{ZH_AHEAD}{GAP}{{0,3}}再{ZH_PAY}|周转不开|宽容|通融",
@@ -191,5 +191,22 @@ PROMISE: Final[tuple[Cue, ...]] = (
     ),
 )
 
+PROMISE_HAVE_PAID: Final = cue(  # "I'll get it paid off by Friday" is no payment made
+    "promise_to_pay",
+    "promise_to_pay.will_have_paid",
+    r"(?:will|'ll|going to|gonna) (?:get|have) (?:it|this|that|everything|the (?:\w+ )?"
+    r"(?:balance|amount|loan|debt)) (?:paid|settled|cleared|sorted)",
+    r"(?:will|'ll) be paid (?:off |in full )?(?:by|on|before|tomorrow|next|this)",
+    negatable=True,
+    weight=3,
+)
+
 #: The requests in the bank's order (the earlier wins a tie).
-REQUESTS: Final[tuple[Cue, ...]] = (*ALREADY_PAID, *RESCHEDULE, *INSTALMENT, *EXTENSION, *PROMISE)
+REQUESTS: Final[tuple[Cue, ...]] = (
+    *ALREADY_PAID,
+    *RESCHEDULE,
+    *INSTALMENT,
+    *EXTENSION,
+    *PROMISE,
+    PROMISE_HAVE_PAID,
+)

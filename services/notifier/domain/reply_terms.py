@@ -111,11 +111,17 @@ def _arabic(text: str, match: re.Match[str]) -> Decimal | None:
 def promise_date(text: str, today: date) -> date | None:
     """The day the borrower names, resolved from ``today`` (their local day), or None."""
     lowered = text.lower()
-    for read in (_relative_zh, _absolute_zh, _weekday_zh, _relative_en, _absolute_en, _weekday_en):
+    readers = (_relative_zh, _absolute_zh, _weekday_zh, _relative_en, _absolute_en, _weekday_en)
+    for read in (*readers, _time_of_day_zh):
         found = read(lowered, today)
         if found is not None:
             return found
     return None
+
+
+def _time_of_day_zh(text: str, today: date) -> date | None:
+    """A time of day and no day ("下午三点前"): today."""
+    return today if re.search(r"上午|中午|下午|傍晚|晚上|下班", text) else None
 
 
 def _month_end(day: date) -> date:

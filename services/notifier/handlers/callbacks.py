@@ -126,9 +126,10 @@ def _reply_interaction(
     loan: str | None,
     now: datetime,
 ) -> InteractionRecorded:
-    """The reply as evidence: what it was understood as (never its text)."""
+    """The reply as evidence: what it was understood as and what decided it (a cue's name,
+    "model", "no cue"; never its text)."""
     terms = understood.public()
-    noted = [f"{k}: {v}" for k, v in terms.items() if v]
+    noted = [f"{k}: {v}" for k, v in terms.items() if v] + [f"read by: {understood.by}"]
     return InteractionRecorded(
         event_id=derived_event_id(event_id, "interaction"),
         occurred_at=now,

@@ -45,7 +45,9 @@ async def take_unsubscribe(ctx: CallbackContext, ask: Unsubscribe) -> bool:
     now = ctx.clock()
     await ctx.store.record_opt_out(ask.debtor_id, ask.channel, now)
     reply = Reply(channel=ask.channel, address="", text="", dedupe=ask.dedupe)
-    await publish_reply(ctx, PROVIDER, reply, ask.debtor_id, Understood("opt_out"), now)
+    await publish_reply(
+        ctx, PROVIDER, reply, ask.debtor_id, Understood("opt_out", by="one-click unsubscribe"), now
+    )
     first = await ctx.store.first_time(f"{PROVIDER}:{ask.dedupe}", now)
     CALLBACKS_RECEIVED.labels(PROVIDER, "accepted" if first else "duplicate").inc()
     return first

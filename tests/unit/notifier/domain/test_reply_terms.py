@@ -84,6 +84,8 @@ def test_figures_that_are_no_amount(text: str) -> None:
         ("on the 15th", date(2026, 12, 15)),
         ("december 20th", date(2026, 12, 20)),
         ("jan 5", date(2027, 1, 5)),
+        ("下午三点前", date(2026, 12, 2)),  # a time of day alone: today
+        ("下周一下午", date(2026, 12, 7)),
     ],
 )
 def test_days_from_the_borrowers_today(text: str, expected: date) -> None:

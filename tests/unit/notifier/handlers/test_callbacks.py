@@ -78,7 +78,8 @@ async def test_a_promise_reply_carries_its_terms_read_in_the_debtors_zone() -> N
     assert isinstance(interaction, InteractionRecorded)
     assert (
         interaction.reason
-        == "intent: promise_to_pay; promise_amount: 5000; promise_date: 2026-03-13"
+        == "intent: promise_to_pay; promise_amount: 5000; promise_date: 2026-03-13; "
+        "read by: promise_to_pay.when"
     )
 
 
@@ -101,4 +102,4 @@ async def test_a_reply_with_no_known_loan_is_kept_and_said_so() -> None:
     assert (reply.debtor_id, reply.loan_id, reply.intent) == ("d2", None, "complaint")
     [interaction] = published(ctx, "interactions")
     assert isinstance(interaction, InteractionRecorded)
-    assert interaction.reason == "intent: complaint; no known loan"
+    assert interaction.reason == "intent: complaint; read by: complaint.report; no known loan"
