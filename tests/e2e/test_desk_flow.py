@@ -10,7 +10,8 @@ signed token 401 at the desk, the notifier's pre-call gate and the audit API. Th
 holds escalation: a close of business on which the strategy's next step is due passes (the
 scheduler has committed its offsets past every partition's close, which it does only once all
 it published for them is acknowledged) and no contact request is on the broker for the loan.
-The plan and the agent's id are in the evidence log, read by an auditor. The first step's email
+The plan and the agent's id are in the evidence log, read by an auditor; the agent reads the
+case's evidence through the desk, logged as their read. The first step's email
 was uncertain (the SMTP server took it and dropped the connection): the agent confirms it
 delivered from the review queue, and its code then verifies on the borrower's page. The
 borrower's reply 不是我借的 opens a dispute: days pass with nothing sent and a contact request
@@ -36,7 +37,7 @@ from shared.kafka import KafkaEventPublisher
 from shared.testing.factories import contact_details, contact_request, overdue
 from tests.polling import eventually
 from tests.support.days import swept
-from tests.support.http import call, timeline
+from tests.support.http import READS, call, timeline
 from tests.support.kafka import read_topic
 from tests.support.people import Headers, forged, issued
 from tests.support.stack import ProviderStack, provider_stack
@@ -215,6 +216,21 @@ async def in_the_log(flow: Flow, who: People, loan: str) -> None:
     )
 
 
+async def evidence_read(flow: Flow, who: People, loan: str) -> None:
+    """The agent reads the case's evidence through the desk, under their own id (the audit
+    service logs the read as theirs); another team's agent may not."""
+    path = f"/v1/cases/{loan}/evidence"
+    read = await desk(flow, "GET", path, who.agent)
+    kinds = {e["kind"] for e in read["entries"]}
+    assert "dunwell.case.apply-action.v1" in kinds, kinds
+    status, _ = await call("GET", flow.url("desk", path), who.other_team)
+    assert status == 403
+    _, reads = await call(
+        "GET", flow.url("audit", "/v1/timeline"), who.auditor, params={"kind": READS}
+    )
+    assert any(e["content"].get("reader") == "agent-7" for e in reads["entries"]), reads
+
+
 async def held(flow: Flow, loan: str, day: date, before: int) -> None:
     """A close of business on ``day`` is swept and the loan gets no new contact request."""
     await swept(flow.system.kafka, day)
@@ -356,6 +372,7 @@ async def test_a_reply_a_plan_a_review_and_a_dispute_through_the_desk(flow: Flow
     until = await plan_agreed(flow, who, loan, task)
     await refused_strangers(flow, who, loan)
     await in_the_log(flow, who, loan)
+    await evidence_read(flow, who, loan)
     # The strategy's next step (day 15) is due by then; the plan holds it.
     await held(flow, loan, DAY + timedelta(days=9), before=1)
     await uncertain_confirmed(flow, who, loan)
