@@ -6,7 +6,8 @@ requests about paying (already paid, reschedule, instalment, extension, promise)
 weightiest un-negated cue wins, the earlier intent on a tie. A reply with no cue is an
 acknowledgement when it says nothing but "收到", "好的", "thanks" and the like; else the
 corpus's model (:mod:`~services.notifier.domain.reply_model`) may read it as an intent that
-opens a person's task, when it is all but sure; else it is ``other`` (a person reads it).
+opens a person's task, when it is sure and the reply is no question asking for information;
+else it is ``other`` (a person reads it).
 Every reading names what decided it: a cue's name, "acknowledgement", "model" or "no cue".
 """
 
@@ -36,6 +37,14 @@ _ACKNOWLEDGING: Final = re.compile(
     r"|ok|okay|k|kk|noted|got it|thanks|thank you|thankyou|thx|ty|understood|sure|alright|all right"
     r"|fine|cool|roger|will do|great|yes|yep|yeah|cheers|received|i see|see|message received"
     r"|[👍👌🙏😊🙂☺✅]|\ufe0f|[\s,.。!~、])+"
+)
+
+
+#: A question asking for information (what, how, where, 怎么, 哪, 多少; not "why", which is
+#: often a dispute): no cue spoke, so it is for a person, never the model's guess.
+_ASKS: Final = re.compile(
+    r"^(?:what|how|where|when|who|which)\b|\b(?:what|how|where|when|who|which)\b.*\?"
+    r"|请问|怎么|如何|哪|(?<!为)什么|多少|几点"
 )
 
 
@@ -74,7 +83,7 @@ def read(text: str, model: Model | None = None) -> Reading:
         return Reading(best.intent, best.name)
     if text and _ACKNOWLEDGING.fullmatch(text):
         return Reading("acknowledgement", "acknowledgement")
-    opinion = (model or shipped()).opinion(text)
+    opinion = None if _ASKS.search(text) else (model or shipped()).opinion(text)
     if opinion is not None:
         return Reading(opinion[0], "model")
     return Reading("other", "no cue")

@@ -96,6 +96,15 @@ def test_the_model_speaks_only_where_the_cues_are_silent() -> None:
     assert reading("明天还", model).by == "promise_to_pay.when"
 
 
+def test_a_question_asking_for_information_is_for_a_person_not_the_models_guess() -> None:
+    model = Model.learn(
+        [("dispute", readable(t)) for t in ("利息太坑了", "利息坑人", "坑人的利息")]
+    )
+    assert reading("利息太坑", model).intent == "dispute"
+    assert reading("利息怎么这么坑", model).by != "model"  # 怎么: asked, not said
+    assert reading("请问利息坑吗", model) == Reading("other", "no cue")
+
+
 def test_the_model_never_decides_what_changes_things_without_a_person() -> None:
     words = ("以后都别联系我", "别联系我了", "不要联系我")
     model = Model.learn([("stop_calling", readable(t)) for t in words])
