@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from datetime import datetime
 from typing import Protocol
 
+from services.notifier.domain.batch import Claim, Claimed, Lookup, Settlement, Supersede
 from services.notifier.domain.call_effects import CallEffects
 from services.notifier.domain.calls import CallRecord, CallReport, CallTicket
 from services.notifier.domain.email_inbound import ArrivedMail, KeptMail
@@ -47,14 +48,12 @@ class ChannelClient(Protocol):
         ``attempting(provider)`` is awaited before a provider is first called, so the ledger
         knows whom to ask if the process dies before the answer is recorded.
         """
-        ...
 
     async def reconcile(self, provider: str, address: str, *, key: str) -> str | None:
         """Whether ``provider`` has the message: its id, or None if it certainly has not.
 
         Raises :class:`DeliveryUncertain` when the provider offers no way to ask.
         """
-        ...
 
 
 class ContactDirectory(Protocol):
@@ -63,7 +62,6 @@ class ContactDirectory(Protocol):
     async def upsert_many(self, updates: Sequence[DirectoryUpdate]) -> None:
         """Keep a batch in one transaction, as if its updates were upserted one by one (an
         older one never overwrites a newer, the batch's own included)."""
-        ...
 
     async def get(self, debtor_id: str) -> DirectoryEntry | None: ...
 
@@ -94,6 +92,25 @@ class SendLedger(Protocol):
     async def recheck_uncertain(self, key: str, *, checks: int, at: datetime) -> None: ...
     async def forget_uncertain(self, key: str) -> None: ...
     async def uncertain_summary(self) -> UncertainSummary: ...
+
+
+class SendBatches(SendLedger, Protocol):
+    """The ledger and the gate taking a consumed batch of sends in few transactions."""
+
+    async def lookup(self, keys: Collection[str], debtor_ids: Collection[str]) -> Lookup:
+        """The ledger rows of ``keys``; the directory entries and bounced email points of
+        ``debtor_ids`` (one query each)."""
+
+    async def claim(self, supersedes: Sequence[Supersede], claims: Sequence[Claim]) -> Claimed:
+        """One transaction, the debtors' gate locks taken in a fixed order: each supersede
+        applied as ``withdraw`` and ``withdraw_kept`` would, then each claim judged in order
+        and acted on as ``decide`` would, the batch's earlier reservations counted."""
+
+    async def mark_attempts(self, attempts: Sequence[tuple[str, str]]) -> None:
+        """``mark_attempt`` for each (key, provider), in one transaction."""
+
+    async def settle_many(self, settlements: Sequence[Settlement]) -> None:
+        """``settle`` for each, in one transaction."""
 
 
 class GateStore(HoldStore, Protocol):
@@ -160,15 +177,12 @@ class CallbackStore(Protocol):
 
     async def find_debtor(self, point_id: str) -> str | None:
         """The debtor a contact point (by :func:`contact_point_id`) belongs to."""
-        ...
 
     async def latest_loan(self, debtor_id: str) -> str | None:
         """The loan of the most recent send to the debtor (what a reply most likely answers)."""
-        ...
 
     async def first_time(self, callback_key: str, at: datetime) -> bool:
         """Remember a callback; False when it was seen before (a replay or a retry)."""
-        ...
 
     # Email points that bounced for good (a DSN, 5.x.x); mail kept for a person. Once each.
     async def mark_undeliverable(self, debtor_id: str, point_id: str, at: datetime) -> bool: ...
@@ -185,7 +199,6 @@ class CallStore(Protocol):
         """Atomically per debtor: the call asked before under the ticket's id as it was decided
         (and False), or, after releasing the debtor's expired reservations, the facts judged
         and the decision kept (and True); ALLOW reserves the ticket's contacts until expiry."""
-        ...
 
     async def call(self, call_id: str) -> CallRecord | None: ...
 
@@ -195,11 +208,9 @@ class CallStore(Protocol):
         """Atomically per debtor: the call's outcome, once: its reservations replaced by what it
         counts, a wrong number marked unusable, a voice opt-out kept. A call reported before
         comes back as it was (and False). Raises KeyError for an unknown call."""
-        ...
 
     async def release_expired_calls(self, now: datetime) -> int:
         """Release every reservation unused by its expiry; how many."""
-        ...
 
 
 class ReviewSends(Protocol):
@@ -207,7 +218,6 @@ class ReviewSends(Protocol):
 
     async def keep_send(self, send: KeptSend) -> None:
         """Keep a send's request (once: a send kept already stays as it was)."""
-        ...
 
     async def kept_send(self, key: str) -> KeptSend | None: ...
 
@@ -224,11 +234,10 @@ class ReviewSends(Protocol):
         """Mark the loan's kept sends (of ``episode`` or earlier, of ``purpose``, other than
         request ``keep``, when given) withdrawn with ``reason``: a decision no longer sends
         them. How many."""
-        ...
 
 
 class NotifierStore(
-    ContactDirectory, SendLedger, GateStore, CallbackStore, CallStore, ReviewSends, Protocol
+    ContactDirectory, SendBatches, GateStore, CallbackStore, CallStore, ReviewSends, Protocol
 ):
     """Everything the notifier keeps, as one database provides it."""
 
@@ -239,11 +248,9 @@ class CallbackPlug(Protocol):
     @property
     def routes(self) -> Sequence[tuple[str, str]]:
         """(method, path after ``/v1/callbacks/<provider>``) of every callback it answers."""
-        ...
 
     def read(self, request: CallbackRequest) -> Inbound:
         """Authenticate and parse; raises ``CallbackRefused`` (domain.inbound)."""
-        ...
 
 
 class SendObserver(Protocol):
@@ -251,23 +258,18 @@ class SendObserver(Protocol):
 
     def counted(self, channel: Channel, outcome: str) -> None:
         """One send handled, by what became of it (sent, blocked, held, ...)."""
-        ...
 
     def decided(self, channel: Channel, decision: Decision) -> None:
         """The gate decided a send."""
-        ...
 
     def rules_hit(self, rules: Sequence[str]) -> None:
         """Policy rules that stopped or put off a send."""
-        ...
 
     def provider_time(self, channel: Channel) -> AbstractContextManager[object]:
         """Times the channel's handing over of one message (retries and failover included)."""
-        ...
 
     def backlog(self, waiting: int) -> None:
         """How many sends wait for a permitted time."""
-        ...
 
     def uncertain(self, count: int, oldest_age_s: float) -> None: ...  # count, oldest age (s)
 
@@ -294,4 +296,3 @@ class DirectoryFeed(Protocol):
         """Apply every contact-details record the consumer group has not committed yet, a
         batch at a time; how many (-1 when it gave up: held sends cover what is still
         missing)."""
-        ...

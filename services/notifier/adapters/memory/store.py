@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from services.notifier.adapters.memory.batch import InMemoryBatches
 from services.notifier.adapters.memory.calls import InMemoryCalls
 from services.notifier.adapters.memory.email import InMemoryEmail
 from services.notifier.adapters.memory.review import InMemoryReviewSends
@@ -40,7 +41,9 @@ def _identity(ticket: GateTicket) -> tuple[str, str, int, str]:
     return (ticket.debtor_id, ticket.debt_id, ticket.episode, ticket.purpose)
 
 
-class InMemoryNotifierStore(InMemoryCalls, InMemoryReviewSends, InMemoryEmail, InMemoryUncertain):
+class InMemoryNotifierStore(
+    InMemoryCalls, InMemoryReviewSends, InMemoryEmail, InMemoryUncertain, InMemoryBatches
+):
     """The whole :class:`~services.notifier.ports.NotifierStore` in dictionaries."""
 
     def __init__(self) -> None:

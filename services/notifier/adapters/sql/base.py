@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import select
@@ -19,11 +20,18 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 class SqlBase:
-    """The engine, its dialect, write transactions and the per-debtor gate lock."""
+    """The engine, its dialect, write transactions and the per-debtor gate lock.
+
+    On SQLite the process has one writer: write transactions queue for it in arrival order
+    (an asyncio lock is first come, first served), instead of contending for the database's
+    write lock and waiting out ``busy_timeout``. Another process (an operator command) still
+    takes its turn through SQLite's own lock.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     async def migrate(self) -> None:
         await migrate(self._engine, MIGRATIONS)
@@ -47,14 +55,17 @@ class SqlBase:
         return found.first() is not None
 
     def _guard(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        return _transaction(self._engine)
+        return _transaction(self._engine, self._writer)
 
 
 @asynccontextmanager
-async def _transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
-    """A write transaction whose connection failures become retryable errors."""
+async def _transaction(
+    engine: AsyncEngine, writer: asyncio.Lock | None
+) -> AsyncIterator[AsyncConnection]:
+    """A write transaction (the process's writer's turn first, when there is one) whose
+    connection failures become retryable errors."""
     try:
-        async with engine.begin() as conn:
+        async with writer or nullcontext(), engine.begin() as conn:
             yield conn
     except OperationalError as e:
         raise RetryableError(f"notifier database unavailable: {type(e).__name__}") from e

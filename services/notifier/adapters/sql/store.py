@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.notifier.adapters.sql.batch import SqlBatch
 from services.notifier.adapters.sql.callbacks import SqlCallbacks
 from services.notifier.adapters.sql.calls import SqlCalls
 from services.notifier.adapters.sql.deferrals import SqlDeferrals
@@ -15,6 +16,7 @@ from services.notifier.adapters.sql.uncertain import SqlUncertain
 
 
 class SqlNotifierStore(
+    SqlBatch,
     SqlDirectory,
     SqlCallbacks,
     SqlLedger,
