@@ -21,7 +21,7 @@ from services.notifier.domain.templates import TEMPLATES_FILE, TemplateRegistry
 from services.notifier.domain.uncertain import Backoff
 from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
 from services.notifier.entrypoints.calls import CALLS, CallsApi, call_routes
-from services.notifier.entrypoints.consumer import consumer_config, dispatch
+from services.notifier.entrypoints.consumer import POLL_BATCH, consumer_config, dispatch
 from services.notifier.entrypoints.contacts import CONTACTS, ContactsApi, contact_routes
 from services.notifier.entrypoints.email_inbound import accepts, mail_taker
 from services.notifier.entrypoints.email_unsubscribe import (
@@ -31,6 +31,7 @@ from services.notifier.entrypoints.email_unsubscribe import (
 )
 from services.notifier.entrypoints.http import document_routes
 from services.notifier.entrypoints.sign_in import SignIn
+from services.notifier.handlers.batch import SendBatcher
 from services.notifier.handlers.callbacks import CallbackContext
 from services.notifier.handlers.calls import CallContext, release_expired
 from services.notifier.handlers.context import SendContext
@@ -276,7 +277,8 @@ def _consume(settings: Settings) -> Callable[[web.Application], Awaitable[Consum
 
     async def consume(app: web.Application) -> ConsumeLoop[Record]:
         deps, ctx, topics = app[DEPS], app[SENDING], settings.kafka.topics
-        config = consumer_config(SERVICE, settings.group_id, topics, settings.send_concurrency)
+        batcher = SendBatcher(ctx, concurrency=settings.send_concurrency)
+        config = consumer_config(SERVICE, settings.group_id, topics, POLL_BATCH)
         await deps.directory.catch_up(
             lambda batch: record_contact_details_batch(batch, store=deps.store)
         )
@@ -284,7 +286,7 @@ def _consume(settings: Settings) -> Callable[[web.Application], Awaitable[Consum
         directory = DirectoryBuffer(deps.store)
 
         async def handle(record: Record) -> None:
-            await dispatch(record, ctx, topics, directory)
+            await dispatch(record, ctx, topics, directory, batcher)
 
         loop = ConsumeLoop(deps.source, config, handle, deps.publisher, flush=directory.flush)
         await loop.start()

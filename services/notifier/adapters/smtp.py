@@ -93,9 +93,11 @@ class SmtpMailer:
         attempting: Attempting = no_record,
     ) -> tuple[str, str]:
         mail = self._mail(address, message, message_id, key)
+        # Noted before the session is taken: the write never holds the session's lock (an
+        # SMTP server cannot be asked afterwards, so a crash from here on is uncertain).
+        await attempting(self.provider)
         async with self._lock:
             smtp = await self._connected()
-            await attempting(self.provider)
             try:
                 # Bounces go to the reply address (the envelope sender), where they are read.
                 await smtp.sendmail(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from typing import Final
+
+from services.notifier.handlers.batch import SendBatcher
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details
 from services.notifier.handlers.holds import dispute_opened, dispute_resolved
@@ -25,6 +29,10 @@ from shared.events import (
 from shared.ports import Record
 from shared.topics import Topics
 
+#: Records one poll brings, all in flight at once (each key's in order): its contact requests
+#: are sent as one batch (:class:`SendBatcher`), which bounds the provider calls itself.
+POLL_BATCH: Final = 200
+
 
 def consumer_config(
     service: str, group_id: str, topics: Topics, key_concurrency: int
@@ -37,23 +45,42 @@ def consumer_config(
         # Requests are keyed by debtor: partitions may go side by side, each in order.
         concurrent_partitions=True,
         key_concurrency=key_concurrency,
+        max_batch=POLL_BATCH,
         # Contact details are staged and written once per poll (DirectoryBuffer).
         staged_topics=(topics.customer_events,),
     )
 
 
 async def dispatch(
-    record: Record, ctx: SendContext, topics: Topics, directory: DirectoryBuffer | None = None
+    record: Record,
+    ctx: SendContext,
+    topics: Topics,
+    directory: DirectoryBuffer | None = None,
+    batcher: SendBatcher | None = None,
 ) -> None:
     """Contact requests and withdrawals to the send use cases, people's review decisions to
     theirs, disputes to the gate's holds, contact details to the
     directory (staged in ``directory`` for the loop's flush, when given); anything else is an
     event this topic should not carry (dead-lettered). Contact details with fields the
-    directory does not keep are taken without them (counted)."""
+    directory does not keep are taken without them (counted). With a ``batcher``, contact
+    requests handled side by side go out as its batches, and the other records' handlers run
+    at most ``batcher.others`` at once."""
     event = _decode(record, topics)
     if isinstance(event, ContactRequested) and record.topic == topics.contact_requests:
-        await send_contact_request(event, ctx)
-    elif isinstance(event, ContactWithdrawn) and record.topic == topics.contact_requests:
+        await (batcher.send(event) if batcher else send_contact_request(event, ctx))
+        return
+    async with batcher.others if batcher else nullcontext():
+        await _dispatch_other(event, record, ctx, topics, directory)
+
+
+async def _dispatch_other(
+    event: AnyEvent,
+    record: Record,
+    ctx: SendContext,
+    topics: Topics,
+    directory: DirectoryBuffer | None,
+) -> None:
+    if isinstance(event, ContactWithdrawn) and record.topic == topics.contact_requests:
         await withdraw_contacts(event, ctx)
     elif isinstance(event, ApplyReviewDecision) and record.topic == topics.review_decisions:
         await apply_review_decision(event, ctx)

@@ -7,6 +7,7 @@ provider: it is reconciled or marked UNCERTAIN, never resent blindly (:mod:`.rec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -73,7 +74,7 @@ async def send_on_channel(request: ContactRequested, channel: Channel, ctx: Send
     if existing is not None and await replay(ctx, send, existing):
         return
     entry = await ctx.store.get(request.debtor_id)
-    ticket = _ticket(send, ctx.clock(), entry)
+    ticket = ticket_of(send, ctx.clock(), entry)
     if not await _ready(ctx, send, ticket, entry):
         return
     address = entry.address(channel) if entry else None
@@ -108,6 +109,17 @@ async def _decide(
 ) -> Decision | None:
     """The gate's decision, taken in the store's transaction; None when the ledger had the
     send already (what it settled as is replayed)."""
+    try:
+        return await ctx.store.decide(ticket, judge_for(ctx, send, entry, ticket.at))
+    except AlreadyDecided:
+        await decided_elsewhere(ctx, send)
+        return None
+
+
+def judge_for(
+    ctx: SendContext, send: Delivery, entry: DirectoryEntry, now: datetime
+) -> Callable[[GateFacts], Decision]:
+    """The gate judging ``send`` at ``now`` from the facts the store reads."""
 
     def judge(facts: GateFacts) -> Decision:
         scenario = gate_scenario(
@@ -118,27 +130,29 @@ async def _decide(
             send.message,
             institution=ctx.institution,
             code=send.code,
-            now=ticket.at,
+            now=now,
         )
         return evaluate(ctx.packs, scenario, ctx.approved)
 
-    try:
-        return await ctx.store.decide(ticket, judge)
-    except AlreadyDecided:
-        settled = await ctx.store.entry(send.key)
-        if settled is not None and settled.status is not SendStatus.PENDING:
-            await replay(ctx, send, settled)
-        return None
+    return judge
 
 
-def _zones(ctx: SendContext, entry: DirectoryEntry | None) -> tuple[str, ...]:
+async def decided_elsewhere(ctx: SendContext, send: Send) -> None:
+    """The ledger had the send when it asked the gate: what it settled as is replayed (a
+    PENDING one is another worker's, being sent now)."""
+    settled = await ctx.store.entry(send.key)
+    if settled is not None and settled.status is not SendStatus.PENDING:
+        await replay(ctx, send, settled)
+
+
+def zones_of(ctx: SendContext, entry: DirectoryEntry | None) -> tuple[str, ...]:
     """The debtor's zones; before the directory knows them, the packs' default zones."""
     if entry is not None:
         return entry.timezones
     return tuple(dict.fromkeys(p.default_timezone for p in ctx.packs)) or ("Asia/Shanghai",)
 
 
-def _ticket(send: Send, now: datetime, entry: DirectoryEntry | None) -> GateTicket:
+def ticket_of(send: Send, now: datetime, entry: DirectoryEntry | None) -> GateTicket:
     address = entry.address(send.channel) if entry else None
     request = send.request
     return GateTicket(
@@ -160,7 +174,7 @@ async def _ready(
     """Whether the send can go to the gate now; if not, what became of it is recorded: no
     longer true (withdrawn), no channel (blocked), no contact point yet (held)."""
     channel = send.channel
-    stale = stale_reason(send.request, local_today(ticket.at, _zones(ctx, entry)))
+    stale = stale_reason(send.request, local_today(ticket.at, zones_of(ctx, entry)))
     if stale is not None:
         if await ctx.store.withdraw_send(ticket):
             await record_stopped(ctx, send, "send_withdrawn", "withdrawn", stale)

@@ -1,0 +1,70 @@
+"""Group commit: calls made side by side are taken as one batch, each caller awaiting its own
+result (or its own error) from that batch.
+
+A batch is closed once the callers stop arriving: the first caller's batch waits, yielding to
+the event loop, for as long as each turn brings more (at most ``max_size``), so callers that
+are released together (a poll's records, a batch's provider calls, concurrent receipts) share
+one batch, and a caller alone waits for no timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+#: Runs one batch: a result or an error per item, in the items' order.
+Run = Callable[[Sequence[T]], Awaitable[Sequence[U | BaseException]]]
+
+
+class Grouped(Generic[T, U]):
+    """Concurrent :meth:`submit` calls run as batches of ``run``, one batch at a time."""
+
+    def __init__(self, run: Run[T, U], *, max_size: int = 500, name: str = "batch") -> None:
+        self._run = run
+        self._max = max_size
+        self._name = name
+        self._waiting: list[tuple[T, asyncio.Future[U]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> U:
+        """``item``'s result from the batch it joins (its error raised here)."""
+        future: asyncio.Future[U] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name=self._name)
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            seen = -1
+            while seen != len(self._waiting) and len(self._waiting) < self._max:
+                seen = len(self._waiting)
+                await asyncio.sleep(0)  # let the callers released with this one join
+            batch, self._waiting = self._waiting[: self._max], self._waiting[self._max :]
+            await self._one(batch)
+
+    async def _one(self, batch: list[tuple[T, asyncio.Future[U]]]) -> None:
+        try:
+            results = await self._run([item for item, _ in batch])
+        except BaseException as e:  # every caller of the batch sees what ended it
+            for _, future in batch:
+                if future.done():
+                    continue
+                if isinstance(e, asyncio.CancelledError):
+                    future.cancel()
+                else:
+                    future.set_exception(e)
+            if not isinstance(e, Exception):
+                raise
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if future.done():
+                continue  # the caller was cancelled
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
