@@ -31,13 +31,14 @@ from services.notifier.entrypoints.email_unsubscribe import (
 )
 from services.notifier.entrypoints.http import document_routes
 from services.notifier.entrypoints.sign_in import SignIn
-from services.notifier.handlers.batch import SendBatcher
+from services.notifier.handlers.batcher import SendBatcher
 from services.notifier.handlers.callbacks import CallbackContext
 from services.notifier.handlers.calls import CallContext, release_expired
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.deferrals import dispatch_due
 from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details_batch
 from services.notifier.handlers.email_replies import InboundMailContext
+from services.notifier.handlers.grouping import Grouped
 from services.notifier.handlers.reconciliation import reconcile_due
 from services.notifier.settings import Settings
 from shared.calendars.monitoring import watch_calendar
@@ -50,6 +51,7 @@ from shared.web import retryable_as_503
 
 DEPS: Final = web.AppKey("deps", Deps)
 SENDING: Final = web.AppKey("sending", SendContext)
+BATCHER: Final = web.AppKey("batcher", SendBatcher)
 Context = Callable[[web.Application], AsyncIterator[None]]
 
 
@@ -165,6 +167,7 @@ def _resources(
     async def resources(app: web.Application) -> AsyncIterator[None]:
         async with _deps(settings, given) as deps:
             app[DEPS], app[SENDING] = deps, sending(deps)
+            app[BATCHER] = SendBatcher(app[SENDING], concurrency=settings.send_concurrency)
             topics = settings.kafka.topics
             app[CALLBACKS] = CallbackContext(
                 store=deps.store,
@@ -174,6 +177,8 @@ def _resources(
                 packs=packs,
                 clock=deps.clock,
                 verification_secret=settings.verification_secret.get_secret_value().encode(),
+                first_times=Grouped(deps.store.first_times, name="callbacks-seen"),
+                settles=app[BATCHER].settles,
             )
             links = unsubscribe_links(settings)
             app[UNSUBSCRIBE] = UnsubscribeApi(app[CALLBACKS], links.keys, settings.institution)
@@ -277,7 +282,6 @@ def _consume(settings: Settings) -> Callable[[web.Application], Awaitable[Consum
 
     async def consume(app: web.Application) -> ConsumeLoop[Record]:
         deps, ctx, topics = app[DEPS], app[SENDING], settings.kafka.topics
-        batcher = SendBatcher(ctx, concurrency=settings.send_concurrency)
         config = consumer_config(SERVICE, settings.group_id, topics, POLL_BATCH)
         await deps.directory.catch_up(
             lambda batch: record_contact_details_batch(batch, store=deps.store)
@@ -286,7 +290,7 @@ def _consume(settings: Settings) -> Callable[[web.Application], Awaitable[Consum
         directory = DirectoryBuffer(deps.store)
 
         async def handle(record: Record) -> None:
-            await dispatch(record, ctx, topics, directory, batcher)
+            await dispatch(record, ctx, topics, directory, app[BATCHER])
 
         loop = ConsumeLoop(deps.source, config, handle, deps.publisher, flush=directory.flush)
         await loop.start()

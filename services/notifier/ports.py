@@ -98,8 +98,7 @@ class SendBatches(SendLedger, Protocol):
     """The ledger and the gate taking a consumed batch of sends in few transactions."""
 
     async def lookup(self, keys: Collection[str], debtor_ids: Collection[str]) -> Lookup:
-        """The ledger rows of ``keys``; the directory entries and bounced email points of
-        ``debtor_ids`` (one query each)."""
+        """Ledger rows of ``keys``; directory entries and bounced points of ``debtor_ids``."""
 
     async def claim(self, supersedes: Sequence[Supersede], claims: Sequence[Claim]) -> Claimed:
         """One transaction, the debtors' gate locks taken in a fixed order: each supersede
@@ -183,6 +182,9 @@ class CallbackStore(Protocol):
 
     async def first_time(self, callback_key: str, at: datetime) -> bool:
         """Remember a callback; False when it was seen before (a replay or a retry)."""
+
+    # Each (callback key, time) remembered as ``first_time`` does, all in one commit.
+    async def first_times(self, seen: Sequence[tuple[str, datetime]]) -> list[bool]: ...
 
     # Email points that bounced for good (a DSN, 5.x.x); mail kept for a person. Once each.
     async def mark_undeliverable(self, debtor_id: str, point_id: str, at: datetime) -> bool: ...

@@ -146,3 +146,11 @@ async def test_racing_batches_keep_every_cap(store: NotifierStore) -> None:
     d2 = [r.decisions[1] for r in results]
     assert sorted(d[0].outcome.value for d in d1 if d) == ["ALLOW"] + ["DEFER"] * 7
     assert sorted(d[0].outcome.value for d in d2 if d) == ["ALLOW"] * 2 + ["DEFER"] * 6
+
+
+async def test_callbacks_remembered_together_are_each_first_once(store: NotifierStore) -> None:
+    assert await store.first_time("aliyun:receipt:a", NOW)
+    seen = [(f"aliyun:receipt:{k}", NOW) for k in ("a", "b", "b", "c")]
+    assert await store.first_times(seen) == [False, True, False, True]
+    assert not await store.first_time("aliyun:receipt:c", NOW)
+    assert await store.first_times([]) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 from typing import Final
 
-from services.notifier.handlers.batch import SendBatcher
+from services.notifier.handlers.batcher import SendBatcher
 from services.notifier.handlers.context import SendContext
 from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details
 from services.notifier.handlers.holds import dispute_opened, dispute_resolved

@@ -17,10 +17,10 @@ was called: the redelivered batch recovers them (:mod:`.recovery`), never resend
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from services.notifier.domain.batch import Claim, Lookup, Settlement, Supersede
+from services.notifier.domain.batch import Claim, Claimed, Lookup, Settlement, Supersede
 from services.notifier.domain.freshness import local_today, stale_reason
 from services.notifier.domain.interactions import sent
 from services.notifier.domain.model import (
@@ -36,7 +36,7 @@ from services.notifier.domain.templates import RenderFailed, TemplateMissing
 from services.notifier.handlers.context import DeliveryExhausted, SendContext
 from services.notifier.handlers.delivery import send_later
 from services.notifier.handlers.email_unsubscribe import with_list_headers
-from services.notifier.handlers.grouping import Grouped
+from services.notifier.handlers.grouping import Grouped, Settles
 from services.notifier.handlers.outcomes import (
     publish,
     record_gated,
@@ -60,6 +60,19 @@ After = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
+class Lanes:
+    """What every batch of a process shares."""
+
+    ctx: SendContext
+    #: Provider calls under way at once, across batches.
+    calls: asyncio.Semaphore
+    #: Providers noted before their calls, group-committed.
+    attempts: Grouped[tuple[str, str], None]
+    #: Batches between claim and settle (receipts that overtook their send wait for it).
+    settles: Settles
+
+
+@dataclass(frozen=True)
 class Ready:
     """A send on the common path: addressed, rendered, ready for the claim."""
 
@@ -69,68 +82,12 @@ class Ready:
     claim: Claim
 
 
-class SendBatcher:
-    """Contact requests handled side by side (a poll's records) sent as batches."""
-
-    def __init__(self, ctx: SendContext, *, concurrency: int, max_size: int = 500) -> None:
-        self.ctx = ctx
-        #: Provider calls under way at once, across batches.
-        self.calls = asyncio.Semaphore(concurrency)
-        self._requests: Grouped[ContactRequested, None] = Grouped(
-            self._rounds, max_size=max_size, name="send-batch"
-        )
-        #: Other records' handlers under way at once (requests are batched, not bounded).
-        self.others = asyncio.Semaphore(concurrency)
-        #: Providers noted before their calls, group-committed.
-        self.attempts: Grouped[tuple[str, str], None] = Grouped(
-            self._mark, max_size=max_size, name="send-attempts"
-        )
-
-    async def send(self, request: ContactRequested) -> None:
-        """Send ``request`` in the batch it joins; its own error (if any) is raised here."""
-        await self._requests.submit(request)
-
-    async def _mark(self, attempts: Sequence[tuple[str, str]]) -> list[None]:
-        await self.ctx.store.mark_attempts(attempts)
-        return [None] * len(attempts)
-
-    async def _rounds(self, requests: Sequence[ContactRequested]) -> list[BaseException | None]:
-        """The batch in rounds of distinct debtors (a debtor's second request goes after its
-        first, as one by one); a failed round fails the rounds after it."""
-        results: dict[int, BaseException | None] = {}
-        for round_ in _rounds(requests):
-            try:
-                found = await Batch(self, [requests[i] for i in round_]).run()
-            except Exception as e:  # the whole round (its claim or its settle) failed
-                found = [e] * len(round_)
-            results |= dict(zip(round_, found, strict=True))
-            if any(isinstance(r, RetryableError) for r in found):
-                rest = [i for i in range(len(requests)) if i not in results]
-                error = next(r for r in found if isinstance(r, RetryableError))
-                results |= dict.fromkeys(rest, error)
-                break
-        return [results[i] for i in range(len(requests))]
-
-
-def _rounds(requests: Sequence[ContactRequested]) -> list[list[int]]:
-    """Indexes of ``requests`` by round: a debtor's n-th request of the batch in round n."""
-    rounds: list[list[int]] = []
-    times: dict[str, int] = {}
-    for i, request in enumerate(requests):
-        n = times.get(request.debtor_id, 0)
-        times[request.debtor_id] = n + 1
-        if n == len(rounds):
-            rounds.append([])
-        rounds[n].append(i)
-    return rounds
-
-
 class Batch:
     """One round: distinct debtors' requests, claimed, called and settled together."""
 
-    def __init__(self, batcher: SendBatcher, requests: list[ContactRequested]) -> None:
-        self._batcher = batcher
-        self._ctx = batcher.ctx
+    def __init__(self, lanes: Lanes, requests: list[ContactRequested]) -> None:
+        self._lanes = lanes
+        self._ctx = lanes.ctx
         self._requests = requests
         self._settled: list[Settlement] = []
         self._after: list[After] = []
@@ -143,15 +100,12 @@ class Batch:
         ready = [[self._ready(s, found) for s in group] for group in sends]
         claims = [p.claim for group in ready for p in group if p is not None]
         claimed = await ctx.store.claim([_supersede(r, ctx) for r in requests], claims)
-        decisions = iter(claimed.decisions)
-        judged = [[(p, next(decisions) if p else None) for p in group] for group in ready]
-        for request, gone in zip(requests, claimed.withdrawn, strict=True):
-            await record_withdrawn(ctx, gone, f"superseded by request {request.event_id}")
-        outcomes = await asyncio.gather(
-            *(self._finish(g, j) for g, j in zip(sends, judged, strict=True)),
-            return_exceptions=True,
-        )
-        await ctx.store.settle_many(self._settled)
+        self._lanes.settles.begun()
+        try:
+            outcomes = await self._calls(requests, sends, ready, claimed)
+            await ctx.store.settle_many(self._settled)
+        finally:
+            self._lanes.settles.ended()
         await asyncio.gather(*(after() for after in self._after))
         bugs = [
             o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, Exception)
@@ -159,6 +113,24 @@ class Batch:
         if bugs:
             raise bugs[0]
         return [o if isinstance(o, BaseException) else None for o in outcomes]
+
+    async def _calls(
+        self,
+        requests: list[ContactRequested],
+        sends: list[list[Send]],
+        ready: list[list[Ready | None]],
+        claimed: Claimed,
+    ) -> list[BaseException | None]:
+        """What the claim withdrew recorded; then each request's sends, side by side."""
+        ctx = self._ctx
+        decisions = iter(claimed.decisions)
+        judged = [[(p, next(decisions) if p else None) for p in group] for group in ready]
+        for request, gone in zip(requests, claimed.withdrawn, strict=True):
+            await record_withdrawn(ctx, gone, f"superseded by request {request.event_id}")
+        return await asyncio.gather(
+            *(self._finish(g, j) for g, j in zip(sends, judged, strict=True)),
+            return_exceptions=True,
+        )
 
     def _ready(self, send: Send, found: Lookup) -> Ready | None:
         """The send on the common path, or None: it goes the one-by-one way after the claim."""
@@ -215,7 +187,7 @@ class Batch:
         if decision.outcome is not Outcome.ALLOW:
             await record_gated(ctx, ready.send, decision)
             return
-        async with self._batcher.calls:
+        async with self._lanes.calls:
             await self._call(ready, decision, facts)
 
     async def _call(self, ready: Ready, decision: Decision, facts: GateFacts) -> None:
@@ -247,7 +219,7 @@ class Batch:
         self._settle(settlement, _sent(ctx, send, decision, provider, provider_id))
 
     async def _handed(self, ready: Ready) -> tuple[str, str]:
-        send, marks = ready.send, self._batcher.attempts
+        send, marks = ready.send, self._lanes.attempts
 
         async def attempting(provider: str) -> None:
             await marks.submit((send.key, provider))

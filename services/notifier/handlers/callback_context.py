@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.notifier.domain.policy.pack import Pack
+from services.notifier.handlers.grouping import Grouped, Settles
 from services.notifier.ports import NotifierStore
 from shared.ports import EventPublisher
 
@@ -22,3 +23,10 @@ class CallbackContext:
     #: The bank's verification key: what an uncertain send settled by a receipt is recorded
     #: with (its verification code); empty, no code.
     verification_secret: bytes = b""
+    #: Callbacks remembered as seen group-committed (concurrent ones share one commit, each
+    #: answered once its own is durable); None: one commit each.
+    first_times: Grouped[tuple[str, datetime], bool] | None = None
+    #: The send batches under way: a receipt that overtook its send's settle waits for it.
+    settles: Settles | None = None
+    #: How long such a receipt waits before it is refused for now (the provider retries).
+    settle_wait_s: float = 2.0

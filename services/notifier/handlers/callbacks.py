@@ -12,6 +12,7 @@ from datetime import datetime
 
 from services.notifier.domain.freshness import local_today
 from services.notifier.domain.inbound import Receipt, Reply
+from services.notifier.domain.model import SentMessage
 from services.notifier.domain.replies import Understood, understand
 from services.notifier.domain.sends import contact_point_id
 from services.notifier.handlers.callback_context import CallbackContext as CallbackContext
@@ -32,13 +33,13 @@ async def take_receipt(ctx: CallbackContext, provider: str, receipt: Receipt) ->
     retry finds the send. Raises :class:`ReceiptTooEarly`.
     """
     ids = list(receipt.ids)
-    sent = await ctx.store.find_send([i for i in ids if i])
-    if sent is None:
-        sent = await match_by_recipient(ctx, provider, receipt)
+    sent = await _find(ctx, provider, receipt)
+    if sent is None and ctx.settles is not None and await ctx.settles.next(ctx.settle_wait_s):
+        sent = await _find(ctx, provider, receipt)  # its batch has settled meanwhile
     if sent is None:
         CALLBACKS_RECEIVED.labels(provider, "unknown").inc()
         raise ReceiptTooEarly(provider)
-    if not await ctx.store.first_time(f"{provider}:receipt:{receipt.dedupe}", ctx.clock()):
+    if not await first_time(ctx, f"{provider}:receipt:{receipt.dedupe}"):
         CALLBACKS_RECEIVED.labels(provider, "duplicate").inc()
         return
     CALLBACKS_RECEIVED.labels(provider, "accepted").inc()
@@ -59,9 +60,21 @@ async def take_receipt(ctx: CallbackContext, provider: str, receipt: Receipt) ->
     )
 
 
+async def _find(ctx: CallbackContext, provider: str, receipt: Receipt) -> SentMessage | None:
+    sent = await ctx.store.find_send([i for i in receipt.ids if i])
+    return sent or await match_by_recipient(ctx, provider, receipt)
+
+
+async def first_time(ctx: CallbackContext, callback_key: str) -> bool:
+    """Remember a callback (group-committed when the context says so); False when seen."""
+    if ctx.first_times is None:
+        return await ctx.store.first_time(callback_key, ctx.clock())
+    return await ctx.first_times.submit((callback_key, ctx.clock()))
+
+
 async def take_reply(ctx: CallbackContext, provider: str, reply: Reply) -> None:
     """A borrower's reply: opt-outs take effect at once; every reply goes to the scheduler."""
-    if not await ctx.store.first_time(f"{provider}:reply:{reply.dedupe}", ctx.clock()):
+    if not await first_time(ctx, f"{provider}:reply:{reply.dedupe}"):
         CALLBACKS_RECEIVED.labels(provider, "duplicate").inc()
         return
     debtor = await ctx.store.find_debtor(contact_point_id(reply.channel, reply.address))

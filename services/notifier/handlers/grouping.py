@@ -10,6 +10,7 @@ one batch, and a caller alone waits for no timer.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
@@ -68,3 +69,28 @@ class Grouped(Generic[T, U]):
                 future.set_exception(result)
             else:
                 future.set_result(result)
+
+
+class Settles:
+    """Batches between their claim and their settle: what a receipt that overtook its send's
+    settle waits for (briefly), instead of being refused for now."""
+
+    def __init__(self) -> None:
+        self._open = 0
+        self._settled = asyncio.Event()
+
+    def begun(self) -> None:
+        self._open += 1
+
+    def ended(self) -> None:
+        self._open -= 1
+        self._settled.set()
+        self._settled = asyncio.Event()
+
+    async def next(self, timeout_s: float) -> bool:
+        """Wait for the next settle (at most ``timeout_s``); False when none is under way."""
+        if not self._open:
+            return False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._settled.wait(), timeout_s)
+        return True

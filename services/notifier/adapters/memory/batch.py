@@ -39,6 +39,7 @@ class _Store(Protocol):
     def _act(self, ticket: GateTicket, decision: Decision) -> None: ...
     async def undeliverable(self, debtor_id: str) -> frozenset[str]: ...
     async def mark_attempt(self, key: str, provider: str) -> None: ...
+    async def first_time(self, callback_key: str, at: datetime) -> bool: ...
     async def settle(
         self,
         key: str,
@@ -105,3 +106,6 @@ class InMemoryBatches:
     async def settle_many(self: _Store, settlements: Sequence[Settlement]) -> None:
         for s in settlements:
             await self.settle(s.key, s.status, s.provider_message_id, s.provider)
+
+    async def first_times(self: _Store, seen: Sequence[tuple[str, datetime]]) -> list[bool]:
+        return [await self.first_time(key, at) for key, at in seen]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -91,3 +92,21 @@ class SqlCallbacks(SqlBase):
         )
         async with self._guard() as conn:
             return (await conn.execute(stmt)).first() is not None
+
+    async def first_times(self, seen: Sequence[tuple[str, datetime]]) -> list[bool]:
+        if not seen:
+            return []
+        rows = [{"callback_key": k, "at": at} for k, at in dict(seen).items()]
+        stmt = (
+            self._dialect.insert(callbacks_seen)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=[callbacks_seen.c.callback_key])
+            .returning(callbacks_seen.c.callback_key)
+        )
+        async with self._guard() as conn:
+            fresh = set((await conn.execute(stmt)).scalars())
+        first = []
+        for key, _ in seen:  # a key twice in the batch: the first of them is the first time
+            first.append(key in fresh)
+            fresh.discard(key)
+        return first

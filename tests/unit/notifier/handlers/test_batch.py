@@ -14,7 +14,7 @@ import pytest
 from services.notifier.adapters.memory.store import InMemoryNotifierStore
 from services.notifier.domain.batch import Claim, Claimed, Settlement, Supersede
 from services.notifier.domain.model import SendStatus
-from services.notifier.handlers.batch import SendBatcher
+from services.notifier.handlers.batcher import SendBatcher
 from services.notifier.handlers.context import SendContext
 from shared.errors import RetryableError
 from shared.events import ContactRequested
