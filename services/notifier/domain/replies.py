@@ -31,6 +31,10 @@ _AROUND_KEYWORD: tuple[str, ...] = (
 #: A reply longer than this (normalised) is a sentence, never a bare opt-out.
 _LONGEST_OPT_OUT = 48
 _SEPARATOR = re.compile(r"[\s\W_]")
+#: Where a reply's clauses part: punctuation, and a space beside a Chinese character.
+_CLAUSE = re.compile(
+    r"[,.!?;:\n\uff0c\u3002\uff01\uff1f\uff1b\uff1a\u3001]+|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])"
+)
 _LATIN = re.compile(r"[a-z]")
 
 
@@ -46,11 +50,22 @@ def opt_out_keywords(packs: Iterable[Pack], channel: Channel) -> set[str]:
 
 def is_opt_out(text: str, channel: Channel, packs: Iterable[Pack]) -> bool:
     """Whether the reply is an opt-out: after normalisation (width, case, spacing, punctuation)
-    nothing but keywords and the polite words around them ("请退订", "退订，谢谢", "STOP")."""
-    squeezed, cuts = _squeezed_with_cuts(text.translate(TRADITIONAL))  # 退訂 is 退订
-    if len(squeezed) > _LONGEST_OPT_OUT:
-        return False
-    return _only_keywords(squeezed, cuts, opt_out_keywords(packs, channel))
+    nothing but keywords and the polite words around them ("请退订", "退订，谢谢", "STOP"), or
+    one of its clauses is ("退订!天天发烦死了", "STOP. I already paid."; a keyword of one letter
+    only as the whole reply). A sentence that merely holds one ("我不想退订", "退订会影响征信吗")
+    is no opt-out."""
+    keywords = opt_out_keywords(packs, channel)
+    plain = text.translate(TRADITIONAL)  # 退訂 is 退订
+    if _only(plain, keywords):
+        return True
+    clauses = [c for c in _CLAUSE.split(plain) if c.strip()]
+    spelled_out = {k for k in keywords if len(k) > 1}
+    return len(clauses) > 1 and any(_only(clause, spelled_out) for clause in clauses)
+
+
+def _only(text: str, keywords: set[str]) -> bool:
+    squeezed, cuts = _squeezed_with_cuts(text)
+    return len(squeezed) <= _LONGEST_OPT_OUT and _only_keywords(squeezed, cuts, keywords)
 
 
 def _squeezed_with_cuts(text: str) -> tuple[str, set[int]]:

@@ -21,7 +21,7 @@ from services.notifier.domain.reply_lexicon import (
     cue,
 )
 
-_ZH_FORBID: Final = r"(?:别|不要|不许|勿|停止|不用|不想|不希望|不准|甭|不需要)"
+_ZH_FORBID: Final = r"(?:别|不要|不许|勿|停止|不用|不想|不希望|不准|甭|不需要|莫)"
 _ZH_CALL: Final = r"(?:打(?![款钱算折卡进到过扰]|了?\d)|拨|来电|致电|电话|call)"
 _EN_CALL: Final = r"(?:call|calls|calling|ring|ringing|phone|phoning|dial|dialling|dialing)"
 _EN_FORBID: Final = r"(?:stop|quit|don't|do not|never|no more|cease|enough)"
@@ -29,12 +29,38 @@ _EN_BETWEEN: Final = (
     r"(?:me|us|again|anymore|this|my|the|with|all|these|your|those|any|more|ever|calling|to)"
 )
 
+_ZH_MESSAGE: Final = r"(?:短信|消息|信息|邮件|通知|提醒|推送|微信)"
+_EN_MESSAGE: Final = r"(?:texts?|messages?|emails?|sms|reminders?|notifications?|mail)"
+
+#: Asked in words, not by the keyword: stop the messages (on the channel the reply came by).
+OPT_OUT: Final[tuple[Cue, ...]] = (
+    cue(
+        "opt_out",
+        "opt_out.stop_messages",
+        rf"{_ZH_FORBID}{GAP}{{0,2}}(?:给我)?{GAP}{{0,2}}(?:发|推"
+        rf"|推送)(?![钱款]){GAP}{{0,3}}{_ZH_MESSAGE}?",
+        rf"不想{GAP}{{0,2}}收{GAP}{{0,4}}{_ZH_MESSAGE}?|(?:关掉|关闭"
+        rf"|取消){GAP}{{0,3}}{_ZH_MESSAGE}",
+        rf"(?:名单|列表){GAP}{{0,6}}(?:删|去掉|移除)|(?:删|移除){GAP}{{0,6}}(?:名单|列表)",
+        r"unsubscribe|opt (?:me )?out|remove (?:me|my \w+|this \w+) from|take me off",
+        rf"no more {_EN_MESSAGE}|stop (?:texting|sending|messaging|emailing)",
+        r"(?:don't|do not) (?:text|message|email|send) (?:me|us|this)",
+    ),
+    cue(  # "我要退订你们公众号的消息": the keyword with what it stops, in a sentence
+        "opt_out",
+        "opt_out.keyword_with_object",
+        rf"(?<!取消)退订(?![了过]){GAP}{{0,10}}{_ZH_MESSAGE}",
+        negatable=True,
+    ),
+)
+
 STOP_CALLING: Final[tuple[Cue, ...]] = (
     cue(
         "stop_calling",
         "stop_calling.forbid_call",
         rf"{_ZH_FORBID}{GAP}{{0,8}}{_ZH_CALL}",
-        rf"打爆|轰炸|狂打|连环打|(?:不想|不要|不愿|拒绝)(?:再)?接{GAP}{{0,4}}(?:电话|来电)",
+        rf"拉黑|屏蔽|打爆|轰炸|狂打|连环打|(?:不想|不要|不愿|拒绝)(?:再)?接{GAP}{{0,4}}(?:电话"
+        rf"|来电)",
         rf"电话{GAP}{{0,3}}{_ZH_FORBID}{GAP}{{0,2}}(?:打|来)",
         r"别老打|少打电话",
         rf"(?:打|电话){GAP}{{0,4}}(?:烦|受不了|没完|太多|太频繁|够了)",
@@ -63,6 +89,8 @@ COMPLAINT: Final[tuple[Cue, ...]] = (
         rf"(?:反映|反馈){GAP}{{0,8}}(?:催收|员工|工作人员|客服|你们|行为|态度|问题|情况|这件事"
         rf"|这事)",
         rf"向{GAP}{{0,8}}(?:反映|反馈)|总部|上级|高层",
+        r"(?:给|要|讨)(?:个|一个)?(?:说法|解释|交代)",
+        rf"(?:处理|处分|开除|追责){GAP}{{0,4}}(?:人员|员工|催收员|工作人员)",
         r"complain|grievance|report(?:ing)? (?:you|this|it|them|your)|regulator|ombudsman|cfpb"
         r"|\bftc\b|attorney general|lawyer|solicitor|\bsue\b|legal action|consumer (?:bureau"
         r"|protection)"
@@ -75,9 +103,11 @@ COMPLAINT: Final[tuple[Cue, ...]] = (
     cue(
         "complaint",
         "complaint.conduct",
-        r"骚扰|威胁|恐吓|辱骂|骂人|骂我|侮辱|恶劣|不客气|不礼貌|没礼貌|没有礼貌|不讲礼貌|没素质|不尊重|吼|凶我|嚷"
+        r"骚扰|威胁|恐吓|辱骂|骂人|骂我|侮辱|恶劣|不客气|不礼貌|没礼貌|没有礼貌|不讲礼貌|没素质"
+        r"|不尊重|吼|凶我|嚷"
         r"|过分"
-        r"|暴力|侵犯|隐私|不满|违法|非法|违规|难听|恶心|差劲|态度\S{0,3}(?:差|不好)|爆通讯录"
+        r"|暴力|侵犯|隐私|不满|违法|非法|违规|难听|吵|闹事|大闹|恶心|差劲|态度\S{0,3}(?:差|不好)"
+        r"|爆通讯录"
         r"|通讯录",
         r"harass|threat|abuse|abusive|rude|disrespect|unprofessional|offensive|insult|shout|yell"
         r"|scream|swore|swearing|bully|intimidat|unacceptable|disgusting|how i was treated"
@@ -85,7 +115,7 @@ COMPLAINT: Final[tuple[Cue, ...]] = (
     ),
 )
 
-_ZH_NOT_THEM: Final = r"(?:他|她|[\u4e00-\u9fff]{1,2}(?:先生|女士|小姐|总|经理|老师))"
+_ZH_NOT_THEM: Final = r"(?:他|她|[\u4e00-\u9fff]{1,2}(?:先生|女士|小姐|总|经理|老师|生|太))"
 
 WRONG_PARTY: Final[tuple[Cue, ...]] = (
     cue(
@@ -99,7 +129,7 @@ WRONG_PARTY: Final[tuple[Cue, ...]] = (
         "wrong_party",
         "wrong_party.not_me",
         rf"我不是{_ZH_NOT_THEM}|我不叫|不是本人|找的人不是我|不是我本人|我不姓",
-        r"我不是(?![不没故说要很在])[\u4e00-\u9fff]{2,3}(?<![的了吧啊呀])(?:$|[,。!?])",
+        r"我不是(?![不没故说要很在])[\u4e00-\u9fff]{2,3}(?<![的了吧啊呀])(?:$|[,。!?\s])",
         rf"不是(?:你|你们){GAP}{{0,4}}(?:人|那位|那个)|不在这个号|这个号(?:码)?(?:上)?没有",
         r"i'm not the (?:account holder|borrower|customer|person|one|owner)|(?:\bnot|n't) (?:him"
         r"|her)\b",
@@ -165,6 +195,7 @@ DISPUTE: Final[tuple[Cue, ...]] = (
         r"冒用|盗用|被人用|盗刷|别人的账|算到我头上|没有这笔|诈骗贷款|身份证被",
         r"never (?:received|got|saw|had) (?:the|this|that|any) (?:money|loan|funds|card)",
         r"closed account|account (?:is|was) closed|why am i (?:being )?charged",
+        r"(?:turn|turned|grew|gone|went|jumped|ballooned) (?:up )?(?:in)?to \$?\d",
         r"never (?:took|borrowed|opened|applied|had|signed|got)|(?:\bnot|n't) my (?:debt|loan"
         r"|account|card)",
         r"(?:不|没)欠|fraud|identity theft|in my name|(?:don't|do not) recogni[sz]e|no record of"
@@ -185,7 +216,8 @@ DISPUTE: Final[tuple[Cue, ...]] = (
     cue(
         "dispute",
         "dispute.borrowed_less",
-        r"(?:只|才|明明只?)(?:借|欠|贷)了?|怎么(?:要|会)(?:还|欠)|怎么(?:变成|多出|这么多|那么多)",
+        r"(?:只|才|明明只?)(?:借|欠|贷)了?|(?:借|欠|贷)的(?:是|只有|才)|乱(?:算|收|扣|加|计)"
+        r"|怎么(?:要|会)(?:还|欠)|怎么(?:变成|多出|这么多|那么多)",
         r"凭什么|哪来的|哪里来的|哪儿来的",
         r"only (?:borrowed|owe|took|had)|where (?:did|does) (?:this|that|the)|how did (?:it"
         r"|this) get",
@@ -193,8 +225,9 @@ DISPUTE: Final[tuple[Cue, ...]] = (
     cue(
         "dispute",
         "dispute.disagree",
-        rf"(?:不|没|从没|从来没|未){GAP}{{0,2}}(?:同意|认可|认|承认|授权|答应)|不认",
-        r"disagree|dispute|(?:don't|didn't|never) (?:agree|authori[sz]e|consent)|(?:\bnot"
+        rf"(?:不|没|从没|从来没|未){GAP}{{0,2}}(?:同意|认可|认|承认|授权|答应|接受)|不认",
+        r"disagree|dispute|(?:don't|do not|didn't|did not|never|won't|will not) (?:agree|accept"
+        r"|authori[sz]e|consent)|(?:\bnot"
         r"|n't) what (?:we|i|you) agreed",
         r"(?:proof|prove|evidence)(?: that)? i owe|proof of (?:the|this) (?:debt|loan)|validat",
         r"show me (?:the|a) (?:contract|agreement)|verify (?:the|this) debt",

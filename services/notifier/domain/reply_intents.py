@@ -17,7 +17,13 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from services.notifier.domain.reply_cues import COMPLAINT, DISPUTE, STOP_CALLING, WRONG_PARTY
+from services.notifier.domain.reply_cues import (
+    COMPLAINT,
+    DISPUTE,
+    OPT_OUT,
+    STOP_CALLING,
+    WRONG_PARTY,
+)
 from services.notifier.domain.reply_lexicon import NEGATION, Cue, readable
 from services.notifier.domain.reply_model import Model, shipped
 from services.notifier.domain.reply_requests import REQUESTS
@@ -26,9 +32,9 @@ from shared.events import ReplyIntent
 __all__ = ["FIRST", "REQUESTS", "Reading", "intent_of", "read", "readable"]
 
 #: The intents that come first, in the bank's order.
-FIRST: Final[tuple[Cue, ...]] = (*STOP_CALLING, *COMPLAINT, *WRONG_PARTY, *DISPUTE)
+FIRST: Final[tuple[Cue, ...]] = (*OPT_OUT, *STOP_CALLING, *COMPLAINT, *WRONG_PARTY, *DISPUTE)
 #: A negation's reach: the same clause, this many characters back.
-_NEGATION_REACH: Final = 12
+_NEGATION_REACH: Final = 20
 _CLAUSE_END: Final = re.compile(r"[,。.!?;:]")
 #: Words that only acknowledge ("收到", "好的", "ok thanks", 👍), with the polite ones around.
 _ACKNOWLEDGING: Final = re.compile(

@@ -53,7 +53,7 @@ ALREADY_PAID: Final[tuple[Cue, ...]] = (
         r"already|\bi've (?:\w+ )?(?:paid|settled|sent|cleared|made)|has been (?:paid|made"
         r"|processed|settled)",
         rf"\b(?:i|we|it was|was|been|just)\s+{WORDS}{{0,2}}?{EN_PAID}",
-        r"(?<!get )(?<!be )\bpaid (?:yesterday|last|on|in full|off|it|up|this|already|\$?\d)"
+        r"(?<!get )(?<!be )\bpaid (?:yesterday|last|on|it|this|already|\$?\d)"
         r"|^paid\b",
         r"payment (?:was |has been )?(?:sent|made|went through|processed|done|completed)",
         r"(?:went|gone|came) out|been taken|(?:还款|扣款|转账|支付|付款)成功",
@@ -159,7 +159,8 @@ EXTENSION: Final[tuple[Cue, ...]] = (
         rf"(?:能|可以|可否|请|求|拜托|麻烦){GAP}{{0,4}}等|等{GAP}{{0,8}}(?:吗|可以吗|行吗|好吗)",
         rf"{ZH_AHEAD}{GAP}{{0,6}}{ZH_PAY}{GAP}{{0,3}}(?:可以|行|好|成)吗",
         rf"{ZH_AHEAD}{GAP}{{0,3}}再{ZH_PAY}|周转不开|宽容|通融",
-        rf"(?:推|挪|拖|延)(?:到|至|后){GAP}{{0,8}}{ZH_PAY}",
+        rf"(?:推|挪|拖|延)(?:到|至|后){GAP}{{0,8}}{ZH_PAY}|(?:往后|向后)(?:挪|推|延|拖)",
+        rf"再(?:{ZH_PAY}|还(?=可以|行|好|成)){GAP}{{0,3}}(?:可以|行|好|成)吗",
         r"(?:pay|wait|give me|have|need|time|hold|delay)\b.{0,20}\buntil (?:next|the end)",
         r"(?:pause|freeze|suspend|stop) (?:the )?collect|extension|extend|more time|postpone|delay"
         r"|defer|grace|hold off|bit longer|little longer",

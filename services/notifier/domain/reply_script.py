@@ -31,6 +31,7 @@ TRADITIONAL: Final = str.maketrans(dict(zip(_TRADITIONAL[::2], _TRADITIONAL[1::2
 _COLLOQUIAL: Final = (
     *(
         ("关係", "关系"),
+        ("唔系", "不是"),
         ("唔好", "不要"),
         ("唔該", "谢谢"),
         ("唔该", "谢谢"),

@@ -42,7 +42,7 @@ _SMALL_EN: Final = {
 }
 
 _ARABIC_AMOUNT: Final = re.compile(
-    r"(?P<pre>¥|￥|rmb|cny|\$|usd)?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*"
+    r"(?P<pre>¥|￥|rmb|cny|\$|usd)?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
     r"(?P<mult>万|千|k\b)?\s*(?P<unit>元|块|rmb\b|cny\b|yuan\b|dollars?\b|bucks\b)?"
 )
 _CN_AMOUNT: Final = re.compile(
@@ -232,6 +232,11 @@ def _absolute_en(text: str, today: date) -> date | None:
     named = re.search(rf"\b({months})[a-z]*\.?\s+(\d{{1,2}})(st|nd|rd|th)?\b", text)
     if named:
         month, dom = _MONTHS_EN.index(named.group(1)) + 1, int(named.group(2))
+        year = today.year + (1 if (month, dom) < (today.month, today.day) else 0)
+        return _safe(year, month, dom)
+    day_first = re.search(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({months})[a-z]*\b", text)
+    if day_first:  # "10 December", "the 3rd of Jan"
+        month, dom = _MONTHS_EN.index(day_first.group(2)) + 1, int(day_first.group(1))
         year = today.year + (1 if (month, dom) < (today.month, today.day) else 0)
         return _safe(year, month, dom)
     ordinal = re.search(r"\bthe\s+(\d{1,2})(st|nd|rd|th)\b", text)

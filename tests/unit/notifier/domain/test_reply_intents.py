@@ -3,8 +3,12 @@ its clause, acknowledgements told from replies a person must read, and what deci
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
+from services.notifier.domain.policy.loading import load_pack
+from services.notifier.domain.replies import understand
 from services.notifier.domain.reply_intents import Reading, read, readable
 from services.notifier.domain.reply_model import Model
 
@@ -125,3 +129,21 @@ def test_the_model_never_decides_what_changes_things_without_a_person() -> None:
 )
 def test_readable(text: str, plain: str) -> None:
     assert readable(text) == plain
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("退订\uff01天天发烦死了", "opt_out"),  # the keyword as a clause of its own
+        ("STOP. I already paid.", "opt_out"),
+        ("别再给我发短信了", "opt_out"),  # asked in words, not by the keyword
+        ("请把我从你们的名单里删掉", "opt_out"),
+        ("please remove me from your mailing list", "opt_out"),
+        ("我要退订你们的消息", "opt_out"),
+        ("我不想退订你们的消息", "other"),
+        ("退订会影响征信吗", "other"),  # a sentence that merely holds the keyword
+        ("Please stop calling me", "stop_calling"),  # "stop" about calls is no opt-out
+    ],
+)
+def test_opt_outs_in_a_sentence(text: str, intent: str) -> None:
+    assert understand(text, "sms", [load_pack("cn")], date(2026, 12, 2)).intent == intent

@@ -25,6 +25,7 @@ WEDNESDAY = date(2026, 12, 2)
         ("六千八", "6800"),
         ("八百块", "800"),
         ("¥5,000", "5000"),
+        ("1,200.50", "1200.50"),
         ("rmb 1500", "1500"),
         ("$500", "500"),
         ("5k", "5000"),
@@ -84,6 +85,8 @@ def test_figures_that_are_no_amount(text: str) -> None:
         ("on the 15th", date(2026, 12, 15)),
         ("december 20th", date(2026, 12, 20)),
         ("jan 5", date(2027, 1, 5)),
+        ("by 10 december", date(2026, 12, 10)),
+        ("the 3rd of jan", date(2027, 1, 3)),
         ("下午三点前", date(2026, 12, 2)),  # a time of day alone: today
         ("下周一下午", date(2026, 12, 7)),
     ],
