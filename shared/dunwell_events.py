@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -249,6 +249,8 @@ CaseAction = Literal[
     "promise_to_pay",  # to pay ``promised_amount`` by ``promised_by``: tracked as kept or broken
     "extension_request",  # more time asked for (``requested_until`` when a date was named)
     "instalment_request",  # a repayment plan asked for
+    "extension_agreed",  # more time agreed with the borrower, until ``requested_until``
+    "plan_agreed",  # a repayment plan agreed, escalation held until ``requested_until``
     "dispute",  # the debt (or part of it) is disputed
     "complaint",  # a complaint about the bank or the collection
     "already_paid",  # the borrower says it is paid
@@ -256,6 +258,7 @@ CaseAction = Literal[
     "wrong_party",  # the person reached is not the borrower
     "stop_calling",  # no more calls (the notifier keeps it as a voice opt-out)
 ]
+AGREED: Final = frozenset({"extension_agreed", "plan_agreed"})  # held to the day, no task
 
 
 class ApplyCaseAction(Event):
@@ -288,6 +291,8 @@ class ApplyCaseAction(Event):
             self.promised_amount is None or self.promised_by is None
         ):
             raise ValueError("a promise to pay needs promised_amount and promised_by")
+        if self.action in AGREED and self.requested_until is None:
+            raise ValueError(f"{self.action} needs requested_until (the day it holds until)")
         return self
 
     def partition_key(self) -> str:

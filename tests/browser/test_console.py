@@ -145,7 +145,7 @@ async def test_an_agent_signs_in_finds_the_task_and_records_an_instalment_plan(
         await page.type("#note", "分三期，每月15日")
         await page.click("#submit-action")
         await page.wait_for("document.getElementById('recorded') !== null")
-        assert "达成分期还款计划" in await page.text()
+        assert "申请分期还款" in await page.text()
         assert "分三期，每月15日" in await page.text()
         await page.screenshot(tmp_path / "case.png")
     [command] = site.publisher.events(site.settings.kafka.topics.case_actions)

@@ -156,7 +156,7 @@ async def test_an_instalment_plan_recorded_in_a_form_reaches_the_scheduler(
         f"/console/cases/{loan_id}/action",
         data={
             **form,
-            "action": "instalment_request",
+            "action": "plan_agreed",
             "requested_until": "2026-06-10",
             "note": "三期",
         },
@@ -164,13 +164,13 @@ async def test_an_instalment_plan_recorded_in_a_form_reaches_the_scheduler(
     )
     assert posted.status == 303, await posted.text()
     again = await console.http.post(
-        f"/console/cases/{loan_id}/action", data={**form, "action": "instalment_request"}
+        f"/console/cases/{loan_id}/action", data={**form, "action": "plan_agreed"}
     )
     assert again.status == 200  # the same form twice is one action
     [command] = console.publisher.events(console.settings.kafka.topics.case_actions)
     assert isinstance(command, ApplyCaseAction)
     assert (command.action, command.actor, command.origin) == (
-        "instalment_request",
+        "plan_agreed",
         "agent-7",
         "agent",
     )

@@ -169,7 +169,7 @@ async def plan_agreed(flow: Flow, who: People, loan: str, task: dict[str, Any]) 
     until = DAY + timedelta(days=22)  # a Tuesday; the two days after it are business days
     plan = {
         "action_id": "plan-1",
-        "action": "instalment_request",
+        "action": "plan_agreed",
         "requested_until": until.isoformat(),
         "note": "同意分三期还款，每月10日前",
     }
@@ -214,10 +214,7 @@ async def in_the_log(flow: Flow, who: People, loan: str) -> None:
 
     await eventually(logged, timeout_s=60)
     [entry] = await plans()
-    assert (entry["content"]["action"], entry["content"]["actor"]) == (
-        "instalment_request",
-        "agent-7",
-    )
+    assert (entry["content"]["action"], entry["content"]["actor"]) == ("plan_agreed", "agent-7")
 
 
 async def evidence_read(flow: Flow, who: People, loan: str) -> None:
@@ -384,6 +381,9 @@ async def test_a_reply_a_plan_a_review_and_a_dispute_through_the_desk(flow: Flow
     await evidence_read(flow, who, loan)
     # The strategy's next step (day 15) is due by then; the plan holds it.
     await held(flow, loan, DAY + timedelta(days=9), before=1)
+    # An agreed plan opens no task of its own (the agent agreed it): only the reply's, done.
+    case = await desk(flow, "GET", f"/v1/cases/{loan}", who.agent)
+    assert [t["kind"] for t in case["tasks"]["open"]] == []
     await uncertain_confirmed(flow, who, loan)
     dispute = await disputed(flow, who, loan)
     await blocked_at_the_notifier(flow, who, loan, first.debtor_id)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.desk.domain.model import AgentAction, Case, Note
 from services.desk.domain.tasks import TransitionRefused
-from shared.dunwell_events import CaseAction
+from shared.dunwell_events import AGREED, CaseAction
 from shared.eventbase import Identifier, Money
 from shared.events import ApplyCaseAction, derived_event_id
 
@@ -55,6 +55,8 @@ def take_down(
             raise TransitionRefused("a promise needs promised_amount and promised_by")
         if request.promised_amount <= Decimal(0):
             raise TransitionRefused("a promise is for an amount above zero")
+    if request.action in AGREED and request.requested_until is None:
+        raise TransitionRefused("an agreement needs requested_until, the day it holds until")
     for day in (request.promised_by, request.requested_until, request.visit_on):
         if day is not None and day < today:
             raise TransitionRefused("a date asked for is already past")

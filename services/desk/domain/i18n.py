@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from services.desk.domain.i18n_actions import EN_ACTIONS, ZH_ACTIONS
 from services.desk.domain.i18n_en import EN
 from services.desk.domain.i18n_evidence import EN_EVIDENCE, ZH_EVIDENCE
 from services.desk.domain.i18n_reasons import chinese_reason
@@ -21,8 +22,8 @@ Lang = Literal["zh-CN", "en"]
 LANGS: Final[tuple[Lang, ...]] = ("zh-CN", "en")
 DEFAULT_LANG: Final[Lang] = "zh-CN"
 CATALOGUES: Final[Mapping[Lang, Mapping[str, str]]] = {
-    "zh-CN": {**ZH, **ZH_EVIDENCE},
-    "en": {**EN, **EN_EVIDENCE},
+    "zh-CN": {**ZH, **ZH_ACTIONS, **ZH_EVIDENCE},
+    "en": {**EN, **EN_ACTIONS, **EN_EVIDENCE},
 }
 
 

@@ -84,6 +84,7 @@ RULES: Final[tuple[Rule, ...]] = (
     ),
     _rule(r"a promise is for an amount above zero", "承诺金额须大于零。"),
     _rule(r"a date asked for is already past", "所填日期已经过去。"),
+    _rule(r"an agreement needs requested_until.*", "达成的约定须填写暂缓催收至哪一天。"),
     _rule(r"the dispute is resolved already", "该异议或投诉已处理。"),
     _rule(
         r"only a confirmed visit has an outcome; this one is (?P<state>\w+)",

@@ -21,8 +21,10 @@ from shared.dunwell_events import CaseAction
 ACTION_FIELDS: Mapping[CaseAction, tuple[str, ...]] = {
     "promise_to_pay": ("promised_amount", "promised_by"),
     "extension_request": ("requested_until",),
-    # An agreed plan holds escalation until the day the agent names (the scheduler's hold).
     "instalment_request": ("requested_until",),
+    # Agreed with the borrower: escalation holds until the day the agent names, no task opens.
+    "extension_agreed": ("requested_until",),
+    "plan_agreed": ("requested_until",),
     "dispute": (),
     "complaint": (),
     "already_paid": (),

@@ -14,7 +14,7 @@ from services.scheduler.domain.context import Context, stamp
 from services.scheduler.domain.outputs import open_task
 from services.scheduler.domain.visits import reschedule
 from shared.case_events import DisputeCategory
-from shared.dunwell_events import TaskKind
+from shared.dunwell_events import AGREED, TaskKind
 from shared.events import (
     ApplyCaseAction,
     BorrowerReplied,
@@ -61,6 +61,8 @@ def on_case_input(
     if isinstance(event, ResolveDispute):
         return resolve(loan, event)
     what, amount, by = _terms(event)
+    if isinstance(event, ApplyCaseAction) and event.action in AGREED:
+        return agreed(loan, event), ()
     if what == "promise_to_pay" and amount and by:
         promise = L.Promise(amount=amount, by=by, paid_before=loan.paid_total)
         return loan.model_copy(update={"promise": promise}), ()
@@ -80,6 +82,16 @@ def on_case_input(
     if isinstance(event, ApplyCaseAction) and event.requested_until is not None:
         hold = max(hold, event.requested_until)
     return loan.model_copy(update={"hold_until": hold}), (task,)
+
+
+def agreed(loan: L.Loan, event: ApplyCaseAction) -> L.Loan:
+    """An extension or plan agreed with the borrower: escalation holds until the agreed day (an
+    earlier hold is never shortened), and nothing opens for an agent (the agent agreed it)."""
+    until = event.requested_until
+    if until is None:  # never: the command's validator requires the day for an agreement
+        return loan
+    hold = until if loan.hold_until is None else max(loan.hold_until, until)
+    return loan.model_copy(update={"hold_until": hold})
 
 
 def open_dispute(

@@ -58,6 +58,8 @@ def test_the_same_key_is_the_same_command_and_another_loan_another() -> None:
         ),
         ({"action": "promise_to_pay", "promised_amount": "5", "promised_by": "2026-03-01"}, "past"),
         ({"action": "extension_request", "requested_until": "2026-02-01"}, "past"),
+        ({"action": "plan_agreed"}, "needs requested_until"),
+        ({"action": "extension_agreed", "requested_until": "2026-02-01"}, "past"),
     ],
 )
 def test_an_action_that_cannot_hold_is_refused(fields: dict[str, object], why: str) -> None:

@@ -89,6 +89,30 @@ def test_an_extension_to_a_named_day_holds_until_then() -> None:
     assert book.loan.hold_until == until
 
 
+@pytest.mark.parametrize("action", ["plan_agreed", "extension_agreed"])
+def test_an_agreement_holds_until_its_day_and_opens_nothing(action: str) -> None:
+    book = Book()
+    book.days(START, START + timedelta(days=2))
+    until = START + timedelta(days=30)
+    outputs = book.event(command(action, requested_until=until))
+    assert [e for e in outputs if isinstance(e, AgentTaskOpened)] == []
+    assert book.loan.hold_until == until
+    assert steps(book.days(START + timedelta(days=3), until - timedelta(days=1))) == []
+
+
+def test_an_agreement_never_shortens_a_longer_hold() -> None:
+    book = Book()
+    later = START + timedelta(days=40)
+    book.event(command("extension_request", requested_until=later))
+    book.event(command("plan_agreed", requested_until=START + timedelta(days=20)))
+    assert book.loan.hold_until == later
+
+
+def test_an_agreement_names_its_day() -> None:
+    with pytest.raises(ValueError, match="requested_until"):
+        command("plan_agreed")
+
+
 def test_replies_take_the_same_way() -> None:
     book = Book()
     reply = BorrowerReplied(
