@@ -175,6 +175,10 @@ async def test_a_visit_is_rescheduled_to_a_day_the_desk_proposes(console: Consol
     assert 'value="2026-03-13"' in page
     assert 'value="2026-03-16"' in page
     assert 'value="2026-03-14"' not in page  # a Saturday
+    english = await console.page(f"{path}?lang=en")
+    assert 'data-state="confirmed">Confirmed' in english
+    assert "2026-03-13 Friday" in english
+    assert "100 Century Avenue" in english
     form = fields(page, "reschedule-form")
     refused = await console.http.post(f"{path}/reschedule", data={**form, "csrf": "forged"})
     assert refused.status == 403
