@@ -430,6 +430,25 @@ class TestDirectoryBatch:
         assert await store.get("b1233") == batch[-1].entry
         assert await store.find_debtor(contact_point_id("sms", "+8613800000617")) == "b617"
 
+    async def test_a_batch_releases_its_debtors_holds_with_their_details(
+        self, store: NotifierStore
+    ) -> None:
+        for debtor in ("d1", "d2", "d3"):
+            t = ticket(f"{debtor}|sms", debtor)
+            await store.hold(t, until=NOW + timedelta(hours=1), reason=HOLD_CONTACT_POINT)
+        await store.upsert(DirectoryEntry("d2", mobile="+8613800000002"), as_of=NOW)
+        details = [
+            DirectoryUpdate(DirectoryEntry("d1", mobile="+8613800000001"), NOW),
+            DirectoryUpdate(DirectoryEntry("d2", mobile="+8613800000009"), NOW - timedelta(1)),
+        ]
+        await store.upsert_many(details[:1])  # the holds stay unless asked
+        assert await store.due_deferrals(NOW, 10) == []
+        await store.upsert_many(details, release_holds=True)
+        due = await store.due_deferrals(NOW, 10)
+        # d2's update lost to its newer details, yet the details it waited for are there.
+        assert sorted(d.key for d in due) == ["d1|sms", "d2|sms"]
+        assert await store.find_debtor(contact_point_id("sms", "+8613800000001")) == "d1"
+
     async def test_holds_are_released_for_every_debtor_given(self, store: NotifierStore) -> None:
         for debtor in ("d1", "d2", "d3"):
             t = ticket(f"{debtor}|sms", debtor)

@@ -20,13 +20,12 @@ async def record_contact_details(event: ContactDetailsChanged, *, store: Notifie
 async def record_contact_details_batch(
     events: Sequence[ContactDetailsChanged], *, store: NotifierStore
 ) -> None:
-    """:func:`record_contact_details` for a batch: the directory in one transaction (per
-    debtor, an older event never overwrites a newer one), then every debtor's holds released
-    in one more."""
+    """:func:`record_contact_details` for a batch, in one transaction: the directory (per
+    debtor, an older event never overwrites a newer one) and every debtor's holds released."""
     if not events:
         return
-    await store.upsert_many([DirectoryUpdate(directory_entry(e), e.occurred_at) for e in events])
-    await store.release_holds_of({e.debtor_id for e in events})
+    updates = [DirectoryUpdate(directory_entry(e), e.occurred_at) for e in events]
+    await store.upsert_many(updates, release_holds=True)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifier.adapters.sql.base import SqlBase
+from services.notifier.adapters.sql.deferrals import release_holds_in
 from services.notifier.adapters.sql.schema import (
     directory,
     directory_points,
@@ -95,11 +96,14 @@ class SqlDirectory(SqlBase):
                     )
                 )
 
-    async def upsert_many(self, updates: Sequence[DirectoryUpdate]) -> None:
+    async def upsert_many(
+        self, updates: Sequence[DirectoryUpdate], *, release_holds: bool = False
+    ) -> None:
         """One transaction: every debtor's newest entry written where it is newer than the
-        stored one, read back to see where it won, then the winners' contact points. The rows
-        go to the driver's executemany as tuples (SQLAlchemy's per-row processing cost more
-        than the database's work)."""
+        stored one, read back to see where it won, the winners' contact points, then (with
+        ``release_holds``) every debtor's held sends made due. Prebuilt statements, the rows to
+        the driver's executemany as tuples (SQLAlchemy's per-row processing cost more than
+        the database's work)."""
         newest = {u.entry.debtor_id: (u, _entry_json(u.entry)) for u in newest_per_debtor(updates)}
         if not newest:
             return
@@ -111,7 +115,7 @@ class SqlDirectory(SqlBase):
         rows = [(debtor, text, stamp(u.as_of)) for debtor, (u, text) in newest.items()]
         async with self._guard() as conn:
             await conn.exec_driver_sql(entries_sql, rows)  # a write first: the write lock
-            kept = await self._stored(conn, list(newest))
+            kept = await _stored(conn, list(newest))
             points = {
                 point: debtor
                 for debtor, (u, text) in newest.items()
@@ -120,20 +124,8 @@ class SqlDirectory(SqlBase):
             }
             if points:
                 await conn.exec_driver_sql(points_sql, list(points.items()))
-
-    @staticmethod
-    async def _stored(conn: AsyncConnection, debtor_ids: list[str]) -> dict[str, str]:
-        """The stored entry (its JSON) of each debtor."""
-        found: dict[str, str] = {}
-        for start in range(0, len(debtor_ids), _CHUNK):
-            chunk = debtor_ids[start : start + _CHUNK]
-            result = await conn.execute(
-                select(directory.c.debtor_id, directory.c.entry).where(
-                    directory.c.debtor_id.in_(chunk)
-                )
-            )
-            found.update({r.debtor_id: r.entry for r in result})
-        return found
+            if release_holds:
+                await release_holds_in(conn, newest)
 
     async def get(self, debtor_id: str) -> DirectoryEntry | None:
         async with self._engine.connect() as conn:
@@ -143,3 +135,22 @@ class SqlDirectory(SqlBase):
                 )
             ).scalar_one_or_none()
         return None if text is None else _entry(text)
+
+
+@cache
+def _stored_sql(count: int, paramstyle: str) -> str:
+    """The stored entries of ``count`` debtors, in the driver's parameter style."""
+    mark = "?" if paramstyle == "qmark" else "%s"
+    marks = ", ".join(mark for _ in range(count))
+    return f"SELECT debtor_id, entry FROM notifier_directory WHERE debtor_id IN ({marks})"  # noqa: S608
+
+
+async def _stored(conn: AsyncConnection, debtor_ids: list[str]) -> dict[str, str]:
+    """The stored entry (its JSON) of each debtor: one prebuilt query per chunk."""
+    found: dict[str, str] = {}
+    paramstyle = conn.dialect.paramstyle
+    for start in range(0, len(debtor_ids), _CHUNK):
+        chunk = tuple(debtor_ids[start : start + _CHUNK])
+        rows: Any = await conn.exec_driver_sql(_stored_sql(len(chunk), paramstyle), chunk)
+        found.update({debtor: text for debtor, text in rows})
+    return found
