@@ -19,10 +19,10 @@ from services.audit.adapters.schema import (
     nodes,
     verification_codes,
 )
+from services.audit.adapters.sql_bulk import insert_rows
 from services.audit.adapters.sql_rows import (
     chunks,
     code_values,
-    insert_sql,
     key_rows,
     known_ids_sql,
     leaf_of,
@@ -44,10 +44,9 @@ class SqlAuditStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         dialect = engine.dialect
-        # Leaves and tree nodes, the bulk of every append, go to the driver's executemany as
-        # tuples: SQLAlchemy's per-row parameter processing cost twice the database's work.
-        self._mark = mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        self._leaf_sql, self._node_sql = insert_sql(leaves, mark), insert_sql(nodes, mark)
+        # Leaves and tree nodes, the bulk of every append, go to the driver as tuples
+        # (sql_bulk): SQLAlchemy's per-row parameter processing cost twice the database's work.
+        self._mark = "?" if dialect.paramstyle == "qmark" else "%s"
         # A time is stored exactly as the Core statements (and every reader) have it.
         stamp = leaves.c.recorded_at.type.bind_processor(dialect)
         self._stamp: Callable[[datetime | None], Any] = stamp or (lambda at: at)
@@ -72,10 +71,10 @@ class SqlAuditStore:
                 if batch.new_keys:
                     await conn.execute(insert(data_keys), key_rows(batch))
                 if batch.leaves:
-                    await conn.exec_driver_sql(self._leaf_sql, leaf_tuples(batch, self._stamp))
+                    await insert_rows(conn, leaves, leaf_tuples(batch, self._stamp))
                 if batch.nodes:
                     rows = [(lv, ix, h) for (lv, ix), h in batch.nodes.items()]
-                    await conn.exec_driver_sql(self._node_sql, rows)
+                    await insert_rows(conn, nodes, rows)
                 sent = [code_values(c) for c in batch.codes if c.status == "sent"]
                 if sent:
                     await conn.execute(insert(verification_codes), sent)

@@ -41,8 +41,10 @@ def key_rows(batch: AppendBatch) -> list[dict[str, Any]]:
     ]
 
 
+@cache
 def insert_sql(table: Table, placeholder: str) -> str:
-    """A plain INSERT of every column of ``table``, in the driver's own parameter style."""
+    """A plain INSERT of every column of ``table``, in the driver's own parameter style (built
+    once)."""
     names = [c.name for c in table.columns]
     marks = ", ".join(placeholder for _ in names)
     return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608
