@@ -59,12 +59,9 @@ class ChannelClient(Protocol):
 class ContactDirectory(Protocol):
     async def upsert(self, contact: DirectoryEntry, *, as_of: datetime) -> None: ...
 
-    async def upsert_many(
-        self, updates: Sequence[DirectoryUpdate], *, release_holds: bool = False
-    ) -> None:
-        """Keep a batch in one transaction, as if its updates were upserted one by one (an
-        older one never overwrites a newer, the batch's own included); with ``release_holds``,
-        every held send of the batch's debtors made due in the same transaction."""
+    async def upsert_many(self, updates: Sequence[DirectoryUpdate]) -> None:
+        """Keep a batch in one transaction as if upserted one by one (an older update never
+        overwrites a newer, the batch's own included), and make its debtors' held sends due."""
 
     async def get(self, debtor_id: str) -> DirectoryEntry | None: ...
 

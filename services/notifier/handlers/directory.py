@@ -25,7 +25,7 @@ async def record_contact_details_batch(
     if not events:
         return
     updates = [DirectoryUpdate(directory_entry(e), e.occurred_at) for e in events]
-    await store.upsert_many(updates, release_holds=True)
+    await store.upsert_many(updates)
 
 
 @dataclass

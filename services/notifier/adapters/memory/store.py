@@ -73,13 +73,10 @@ class InMemoryNotifierStore(
             for point in points_of(contact):
                 self.points[point] = contact.debtor_id
 
-    async def upsert_many(
-        self, updates: Sequence[DirectoryUpdate], *, release_holds: bool = False
-    ) -> None:
+    async def upsert_many(self, updates: Sequence[DirectoryUpdate]) -> None:
         for update in updates:
             await self.upsert(update.entry, as_of=update.as_of)
-        if release_holds:
-            await self.release_holds_of({u.entry.debtor_id for u in updates})
+        await self.release_holds_of({u.entry.debtor_id for u in updates})
 
     async def find_debtor(self, point_id: str) -> str | None:
         return self.points.get(point_id)

@@ -96,14 +96,11 @@ class SqlDirectory(SqlBase):
                     )
                 )
 
-    async def upsert_many(
-        self, updates: Sequence[DirectoryUpdate], *, release_holds: bool = False
-    ) -> None:
+    async def upsert_many(self, updates: Sequence[DirectoryUpdate]) -> None:
         """One transaction: every debtor's newest entry written where it is newer than the
-        stored one, read back to see where it won, the winners' contact points, then (with
-        ``release_holds``) every debtor's held sends made due. Prebuilt statements, the rows to
-        the driver's executemany as tuples (SQLAlchemy's per-row processing cost more than
-        the database's work)."""
+        stored one, read back to see where it won, the winners' contact points, then every
+        debtor's held sends made due. Prebuilt statements, the rows to the driver's executemany
+        as tuples (SQLAlchemy's per-row processing cost more than the database's work)."""
         newest = {u.entry.debtor_id: (u, _entry_json(u.entry)) for u in newest_per_debtor(updates)}
         if not newest:
             return
@@ -124,8 +121,7 @@ class SqlDirectory(SqlBase):
             }
             if points:
                 await conn.exec_driver_sql(points_sql, list(points.items()))
-            if release_holds:
-                await release_holds_in(conn, newest)
+            await release_holds_in(conn, newest)
 
     async def get(self, debtor_id: str) -> DirectoryEntry | None:
         async with self._engine.connect() as conn:
