@@ -49,13 +49,19 @@ _protected_name = lru_cache(maxsize=4096)(is_protected)
 
 
 def _names_protected(document: Any) -> bool:
-    """Whether any key of ``document``, at any depth, names a protected attribute."""
-    if isinstance(document, dict):
-        return any(
-            _protected_name(str(key)) or _names_protected(value) for key, value in document.items()
-        )
-    if isinstance(document, list):
-        return any(_names_protected(item) for item in document)
+    """Whether any key of ``document``, at any depth, names a protected attribute (a walk
+    without a call per value: a loan opening carries its whole schedule)."""
+    nested = [document]
+    while nested:
+        node = nested.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if _protected_name(str(key)):
+                    return True
+                if isinstance(value, dict | list):
+                    nested.append(value)
+        elif isinstance(node, list):
+            nested.extend(item for item in node if isinstance(item, dict | list))
     return False
 
 
