@@ -231,7 +231,7 @@ ReplyIntent = Literal[
 
 
 class BorrowerReplied(Event):
-    """Notifier: a borrower answered (SMS, WeChat, email); classified, without the text."""
+    """Notifier: a borrower answered (SMS, WeChat, email), classified, with the words (evidence)."""
 
     type: Literal["dunwell.reply.received.v1"] = "dunwell.reply.received.v1"
     debtor_id: Identifier
@@ -240,6 +240,7 @@ class BorrowerReplied(Event):
     intent: ReplyIntent
     promised_amount: Money | None = None
     promised_by: date | None = None
+    text: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
     def partition_key(self) -> str:
         return self.debtor_id

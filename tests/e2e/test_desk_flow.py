@@ -43,6 +43,8 @@ from tests.support.people import Headers, forged, issued
 from tests.support.stack import ProviderStack, provider_stack
 
 pytestmark = pytest.mark.broker
+ASKED = "最近手头紧，能宽限到下个月再还吗"  # the borrower's reply, asking for time
+REPLIED = "dunwell.reply.received.v1"
 #: A Monday the calendar knows officially (a provisional year is a holiday to the gate: one
 #: message a day, and this loan's first step sends two); the notifier's clock starts at 09:00.
 DAY = date(2026, 11, 30)
@@ -131,7 +133,7 @@ async def first_sms(flow: Flow) -> str:
 
 async def extension_task(flow: Flow, who: People, loan: str) -> dict[str, Any]:
     """The borrower asks for more time by SMS: a task in the collections team's queue."""
-    await flow.system.reply(NUMBER, "最近手头紧，能宽限到下个月再还吗")
+    await flow.system.reply(NUMBER, ASKED)
 
     async def queued() -> list[dict[str, Any]]:
         body = await desk(flow, "GET", "/v1/queues/collections", who.agent)
@@ -224,6 +226,9 @@ async def evidence_read(flow: Flow, who: People, loan: str) -> None:
     read = await desk(flow, "GET", path, who.agent)
     kinds = {e["kind"] for e in read["entries"]}
     assert "dunwell.case.apply-action.v1" in kinds, kinds
+    # the borrower's own words, for whoever reads the reply (kept encrypted in the log)
+    words = [e["content"].get("text") for e in read["entries"] if e["kind"] == REPLIED]
+    assert ASKED in words, words
     status, _ = await call("GET", flow.url("desk", path), who.other_team)
     assert status == 403
     _, reads = await call(

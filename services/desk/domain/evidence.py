@@ -44,6 +44,12 @@ def what(kind: Any) -> str:
     return head if head and version[:1] == "v" and version[1:].isdigit() else text
 
 
+def _words(content: Any) -> str:
+    """A borrower's reply's own words, where the entry is one (for the person who reads it)."""
+    value = content.get("text") if isinstance(content, dict) else None
+    return value if isinstance(value, str) else ""
+
+
 def _detail(content: Any) -> str:
     """An interaction's own kind (sent, delivered, blocked, ...), where the entry has one."""
     value = content.get("kind") if isinstance(content, dict) else None
@@ -51,12 +57,14 @@ def _detail(content: Any) -> str:
 
 
 def evidence_rows(entries: list[dict[str, Any]], zone: ZoneInfo) -> list[dict[str, Any]]:
-    """One row per entry, the newest first: index, what, detail, local time, who, state."""
+    """One row per entry, the newest first: index, what, detail, a reply's words, local time,
+    who, state."""
     rows = [
         {
             "index": entry.get("index"),
             "what": what(entry.get("kind")),
             "detail": _detail(entry.get("content")),
+            "words": _words(entry.get("content")),
             "at": _local(entry.get("occurred_at") or entry.get("recorded_at"), zone),
             "who": _who(entry.get("content")),
             "state": "tampered"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Final
 
 from services.notifier.domain.freshness import local_today
 from services.notifier.domain.inbound import Receipt, Reply
@@ -122,12 +123,27 @@ async def publish_reply(
             intent=intent,
             promised_amount=understood.promise_amount,
             promised_by=understood.promise_date,
+            text=kept_words(reply.text),
         ),
     )
     await ctx.publisher.publish(
         ctx.interactions_topic,
         _reply_interaction(event_id, provider, reply, debtor, understood, loan, now),
     )
+
+
+#: Characters of a reply kept (a long email's first part); BorrowerReplied takes no more.
+REPLY_TEXT_MAX: Final = 2000
+
+
+def kept_words(text: str) -> str | None:
+    """The reply's words as the evidence log keeps them (encrypted, erasable with the debtor's
+    key, so a person can read what the classifier could not; never logged): at most
+    :data:`REPLY_TEXT_MAX` characters, a cut one marked, none for an empty reply."""
+    words = text.strip()
+    if len(words) <= REPLY_TEXT_MAX:
+        return words or None
+    return words[: REPLY_TEXT_MAX - 1] + "…"
 
 
 def _reply_interaction(

@@ -41,3 +41,17 @@ def test_rows_come_newest_first_in_the_banks_zone_with_their_state() -> None:
     assert rows[2]["who"] == "agent-7"
     assert rows[2]["detail"] == "call_logged"
     assert rows[1]["at"] == ""  # a time that does not parse shows nothing, never an error
+
+
+def test_a_replys_own_words_are_shown_to_whoever_reads_it() -> None:
+    entries = [
+        {
+            "index": 1,
+            "kind": "dunwell.reply.received.v1",
+            "content": {"intent": "other", "text": "这个月工资还没发"},
+        },
+        {"index": 2, "kind": "dunwell.interaction.recorded.v1", "content": {"text": 5}},
+    ]
+    rows = {r["index"]: r for r in evidence_rows(entries, SHANGHAI)}
+    assert rows[1]["words"] == "这个月工资还没发"
+    assert rows[2]["words"] == ""

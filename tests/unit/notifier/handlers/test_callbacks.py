@@ -12,7 +12,12 @@ from services.notifier.domain.inbound import Receipt, Reply
 from services.notifier.domain.model import DirectoryEntry, GateTicket, SendStatus
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.scenario import Decision, Outcome
-from services.notifier.handlers.callbacks import CallbackContext, take_callback
+from services.notifier.handlers.callbacks import (
+    REPLY_TEXT_MAX,
+    CallbackContext,
+    kept_words,
+    take_callback,
+)
 from services.notifier.handlers.grouping import Grouped, Settles
 from shared.events import BorrowerReplied, InteractionRecorded
 from shared.testing.memory import InMemoryEventPublisher
@@ -128,3 +133,23 @@ async def test_a_receipt_that_overtook_its_send_s_settle_waits_for_it() -> None:
     # With no batch under way, an unknown receipt is refused for now at once.
     unknown = Receipt(ids=("SM9",), status="delivered", dedupe="SM9:delivered")
     assert await asyncio.wait_for(take_callback(ctx, "twilio", [unknown]), 1) == 1
+
+
+async def test_a_reply_carries_the_borrowers_words_for_the_evidence_log_alone() -> None:
+    ctx = await context()
+    words = "  这个月工资还没发，能不能月底再说  "
+    await take_callback(ctx, "aliyun", [Reply("sms", "+8613800000001", words, "r5")])
+    [reply] = published(ctx, "replies")
+    assert isinstance(reply, BorrowerReplied)
+    assert reply.text == words.strip()
+    [interaction] = published(ctx, "interactions")  # the desk's contact log: never the words
+    assert isinstance(interaction, InteractionRecorded)
+    assert "工资" not in interaction.model_dump_json()
+
+
+def test_a_long_reply_is_kept_to_its_first_part_and_marked_as_cut() -> None:
+    kept = kept_words("请核对" * 1000)
+    assert kept is not None
+    assert len(kept) == REPLY_TEXT_MAX
+    assert kept.endswith("…")
+    assert kept_words("   ") is None
