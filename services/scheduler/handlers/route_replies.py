@@ -15,6 +15,9 @@ from shared.events import (
 from shared.ports import EventPublisher, Record
 from shared.topics import Topics
 
+#: Replies about no loan that need no one: an opt-out (the notifier has applied it) and a
+#: plain acknowledgement (收到, 好的, ok).
+NO_TASK = frozenset({"opt_out", "acknowledgement"})
 #: How soon an agent should read a reply no loan is known for.
 REVIEW_WITHIN = timedelta(days=2)
 
@@ -33,7 +36,7 @@ async def route_reply(record: Record, *, publisher: EventPublisher, topics: Topi
             key=reply.loan_id.encode(), value=record.value or b"", headers=tuple(record.headers)
         )
         await publisher.publish_record(topics.scheduler_commands, forwarded)
-    elif reply.intent != "opt_out":
+    elif reply.intent not in NO_TASK:
         await publisher.publish(topics.tasks, review(reply))
 
 

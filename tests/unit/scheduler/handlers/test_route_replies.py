@@ -56,9 +56,12 @@ async def test_a_reply_about_no_loan_opens_a_task_for_the_debtor() -> None:
     assert task.partition_key() == "debtor-1"
 
 
-async def test_an_opt_out_about_no_loan_needs_no_task() -> None:
+@pytest.mark.parametrize("intent", ["opt_out", "acknowledgement"])
+async def test_an_opt_out_or_an_acknowledgement_about_no_loan_needs_no_task(
+    intent: ReplyIntent,
+) -> None:
     publisher = InMemoryEventPublisher()
-    await route_reply(reply(None, "opt_out"), publisher=publisher, topics=TOPICS)
+    await route_reply(reply(None, intent), publisher=publisher, topics=TOPICS)
     assert publisher.records == {}
 
 
