@@ -8,13 +8,14 @@ itself only for a value the catalogue does not know (a kind a newer scheduler se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from services.desk.domain.i18n_actions import EN_ACTIONS, ZH_ACTIONS
 from services.desk.domain.i18n_en import EN
 from services.desk.domain.i18n_evidence import EN_EVIDENCE, ZH_EVIDENCE
+from services.desk.domain.i18n_gate import GATED_KINDS, chinese_gate_reason
 from services.desk.domain.i18n_reasons import chinese_reason
 from services.desk.domain.i18n_zh import ZH
 
@@ -71,3 +72,15 @@ class Words:
         if self.lang == "en":
             return reason
         return chinese_reason(reason, self.of) or ""
+
+    def gate_reason(self, reason: str | None, rules: Iterable[str] = ()) -> str:
+        """The compliance gate's reasons in this language; in zh-CN one the table does not
+        know is shown as its rule (``规则 CN-TIME-1``), never in English."""
+        if self.lang == "en" or not reason:
+            return reason or ""
+        return chinese_gate_reason(reason, rules)
+
+    def contact_reason(self, kind: str, reason: str | None, rules: Iterable[str] = ()) -> str:
+        """A contact's detail: the gate's reasons for a send it stopped or a dial it refused,
+        any other detail as it was recorded."""
+        return self.gate_reason(reason, rules) if kind in GATED_KINDS else reason or ""
