@@ -13,6 +13,9 @@ import pytest
 
 from services.desk.domain.i18n import Words
 from services.desk.domain.i18n_gate import gate_part
+from services.notifier.domain.policy.engine import evaluate
+from services.notifier.domain.policy.loading import load_pack
+from services.notifier.domain.policy.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[4]
 NOTIFIER = ROOT / "services" / "notifier"
@@ -195,3 +198,69 @@ def test_several_reasons_a_call_prefix_and_unknown_ones() -> None:
 def test_a_value_kept_english_by_the_vocabulary_is_not_shown() -> None:
     assert gate_part("CN-TIME-1: 23:10:05 is outside 08:00-22:00 in Europe/Nowhere") is None
     assert gate_part("CN-TP-1: role 'neighbour' may not be contacted about the debt") is None
+
+
+def _night(**overrides: object) -> dict[str, object]:
+    return {
+        "now": "2026-03-09T23:30:00+08:00",
+        "channel": "sms",
+        "debtor": {"timezones": ["Asia/Shanghai"], "state": "reachable"},
+        "recipient": {"role": "debtor", "provenance": "contract", "verified": True},
+        "debt_id": "loan-1",
+    } | overrides
+
+
+SENT = {"at": "2026-03-09T10:00:00+08:00", "channel": "sms", "sender": "bank", "debt_id": "loan-1"}
+#: Scenarios that make the engine give its reasons over the real packs (at night, so that the
+#: time rules fire too).
+SCENARIOS = [
+    _night(),
+    _night(channel="voice"),
+    _night(opt_outs=["sms"], consents=[]),
+    _night(recipient={"role": "other", "provenance": "scraped", "verified": False}),
+    _night(
+        debtor={"timezones": ["Asia/Shanghai"], "state": "lost_contact"},
+        recipient={"role": "other", "provenance": "contract", "verified": True},
+        text="请转告他：贷款已逾期，请尽快还款。",
+    ),
+    _night(history=[SENT | {"kind": "message_sent"}] * 2),
+    _night(channel="voice", history=[SENT | {"kind": "call_connected", "channel": "voice"}] * 3),
+    _night(channel="voice", history=[SENT | {"kind": "call_attempt", "channel": "voice"}] * 6),
+    _night(channel="voice", history=[SENT | {"kind": "conversation", "channel": "voice"}]),
+    _night(now="2026-02-16T12:00:00+08:00"),
+    _night(
+        now="2026-10-02T12:00:00+08:00",
+        history=[SENT | {"at": "2026-10-02T09:00:00+08:00", "kind": "message_sent"}],
+    ),
+    _night(holds=[{"debt_id": "loan-1", "category": "dispute", "dispute_id": "dsp-1"}]),
+    _night(text="公安已立案，老赖请转账到个人账户 6222020200112233445，" + "逾期" * 120),
+    _night(text="示例银行提醒：法院诉讼", attested=False),
+]
+
+
+@pytest.mark.parametrize("pack", ["cn", "us"])
+@pytest.mark.parametrize("index", range(len(SCENARIOS)))
+def test_the_engine_over_the_packs_gives_only_reasons_the_table_knows(
+    pack: str, index: int
+) -> None:
+    fields = dict(SCENARIOS[index])
+    if pack == "us":  # the debtor in New York, whatever their state
+        debtor = dict(fields["debtor"])  # type: ignore[call-overload]
+        fields["debtor"] = debtor | {"timezones": ["America/New_York"]}
+    scenario = Scenario.model_validate(fields)
+    decision = evaluate([load_pack(pack)], scenario)
+    assert decision.reasons
+    for reason in decision.reasons:
+        shown = gate_part(reason)
+        assert shown, f"no Chinese for {reason!r}"
+        assert _chinese(shown), shown
+
+
+def test_the_scenarios_reach_the_time_caps_content_and_hold_rules_of_both_packs() -> None:
+    rules = set()
+    for pack in ("cn", "us"):
+        for fields in SCENARIOS:
+            rules.update(evaluate([load_pack(pack)], Scenario.model_validate(fields)).rules)
+    expected = {"CN-TIME-1", "CN-CAL", "CN-FREQ-1", "CN-FREQ-2", "CN-FREQ-MSG", "CN-TP-1"}
+    expected |= {"CN-CONTENT-BAN", "CN-PII", "CN-SMS-LEN", "CN-DISPUTE-HOLD", "US-FREQ-2"}
+    assert expected <= rules
