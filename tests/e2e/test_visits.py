@@ -51,7 +51,9 @@ async def test_a_visit_proposed_delivered_in_chinese_moved_by_a_reply_and_cancel
     await system.reply(sandbox_mobile(n), "那天不在家，能改天来吗")
 
     async def moved() -> bool:
-        return states(await visits(system, loan)) == [(1, "cancelled"), (2, "proposed")]
+        # the new slot is proposed, or confirmed already if its notice was delivered meanwhile
+        found = states(await visits(system, loan))
+        return found in ([(1, "cancelled"), (2, "proposed")], [(1, "cancelled"), (2, "confirmed")])
 
     await eventually(moved, timeout_s=120)
     old, new = await visits(system, loan)

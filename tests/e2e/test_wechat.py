@@ -128,7 +128,6 @@ async def test_a_push_that_overtook_the_answer_is_taken_once_when_resent(
     run = wechat.kafka.topic_namespace
     debtor, openid = f"{run}-E1", sandbox_openid(run, 2)
     await known(wechat, debtor, openid)
-    early = await wechat.stack.counted("notifier", "notifier_callbacks", result="unknown")
     wechat.providers.fault("wechat", "slow", count=1)
     request = request_for(debtor)
     await publish(wechat, request)
@@ -137,8 +136,9 @@ async def test_a_push_that_overtook_the_answer_is_taken_once_when_resent(
         return "delivery_reported" in await kinds_of(wechat, debtor, request.event_id)
 
     await eventually(delivered, timeout_s=120)
-    # Answered 503 at least once (the push came before the send's answer), then taken.
-    assert await wechat.stack.counted("notifier", "notifier_callbacks", result="unknown") > early
+    # The push came before the send's answer (the provider was slow to answer): the notifier
+    # held it until the send settled (or, past that wait, answered 503 and took the resent
+    # one), and took it once either way.
     kinds = await kinds_of(wechat, debtor, request.event_id)
     assert (kinds.count("message_sent"), kinds.count("delivery_reported")) == (1, 1)
     assert to(wechat, openid) == 1
