@@ -18,10 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sandbox.identity import IdentityProvider
 from services.desk.adapters.call_gate import HttpCallGate
 from services.desk.adapters.memory import InMemoryDeskStore
-from services.desk.adapters.oidc import HttpCodeExchange
 from services.desk.app import build_app
-from services.desk.bootstrap import memory_deps
-from services.desk.settings import Settings
 from services.notifier.adapters.memory.store import InMemoryNotifierStore
 from services.notifier.app import build_app as build_notifier
 from services.notifier.bootstrap import memory_deps as notifier_deps
@@ -31,12 +28,18 @@ from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.scenario import Decision, Outcome, Scenario
 from services.notifier.settings import Settings as NotifierSettings
 from shared.events import encode
-from shared.jwks import StaticKeySet
 from shared.testing.factories import contact_details
 from shared.testing.memory import InMemoryEventPublisher
 from shared.testing.source import InMemorySource
 from tests.polling import eventually
-from tests.support.console import SECRET, english_keys_or_words, fields, serve_provider, sign_in
+from tests.support.console import (
+    console_deps,
+    console_settings,
+    english_keys_or_words,
+    fields,
+    serve_provider,
+    sign_in,
+)
 from tests.support.desk import Loan
 
 Client = TestClient[web.Request, web.Application]
@@ -82,27 +85,19 @@ async def desk(
     loan = Loan()
     idp = await serve_provider(IDP)
     gate = await _gate(loan)
-    settings = Settings(
-        jwks_url=str(idp.make_url("/jwks.json")),
-        jwt_issuer=IDP.issuer,
-        oidc_authorize_url=str(idp.make_url("/authorize")),
-        oidc_token_url=str(idp.make_url("/oauth/token")),
-        console_session_secret=SECRET,
-        console_secure_cookies=False,
-        notifier_url=str(gate.make_url("/")),
-        notifier_token="gate-token",
+    settings = console_settings(
+        idp, IDP.issuer, notifier_url=str(gate.make_url("/")), notifier_token="gate-token"
     )
     store, source = InMemoryDeskStore(), InMemorySource()
     async with aiohttp.ClientSession() as session:
-        deps = memory_deps(
+        deps = console_deps(
+            IDP,
+            settings,
+            session,
             store=store,
             source=source,
             publisher=InMemoryEventPublisher(),
             clock=lambda: NIGHT,
-            keys=StaticKeySet(IDP.jwks()),
-            code_exchange=HttpCodeExchange(
-                settings.oidc_token_url or "", "dunwell-desk", None, session
-            ),
             call_gate=HttpCallGate(str(gate.make_url("/")), "gate-token", session),
         )
         http = await aiohttp_client(build_app(settings, deps))

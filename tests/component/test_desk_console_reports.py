@@ -17,15 +17,18 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from sandbox.identity import IdentityProvider
 from services.desk.adapters.memory import InMemoryDeskStore
-from services.desk.adapters.oidc import HttpCodeExchange
 from services.desk.app import build_app
-from services.desk.bootstrap import memory_deps
-from services.desk.settings import Settings
 from shared.events import BorrowerReplied, encode
-from shared.jwks import StaticKeySet
 from shared.testing.source import InMemorySource
 from tests.polling import eventually
-from tests.support.console import SECRET, english_keys_or_words, fields, serve_provider, sign_in
+from tests.support.console import (
+    console_deps,
+    console_settings,
+    english_keys_or_words,
+    fields,
+    serve_provider,
+    sign_in,
+)
 from tests.support.desk import OPENED, Loan
 
 Client = TestClient[web.Request, web.Application]
@@ -37,14 +40,7 @@ async def desk(
     aiohttp_client: Callable[[web.Application], Awaitable[Client]],
 ) -> AsyncIterator[tuple[Client, TestServer, Loan]]:
     idp = await serve_provider(IDP)
-    settings = Settings(
-        jwks_url=str(idp.make_url("/jwks.json")),
-        jwt_issuer=IDP.issuer,
-        oidc_authorize_url=str(idp.make_url("/authorize")),
-        oidc_token_url=str(idp.make_url("/oauth/token")),
-        console_session_secret=SECRET,
-        console_secure_cookies=False,
-    )
+    settings = console_settings(idp, IDP.issuer)
     store, source, loan = InMemoryDeskStore(), InMemorySource(), Loan()
     topics = settings.kafka.topics
     at = OPENED  # 10:00 in Shanghai, 4 March 2026
@@ -58,13 +54,13 @@ async def desk(
         ),
     ]
     async with aiohttp.ClientSession() as session:
-        token_url = str(idp.make_url("/oauth/token"))
-        deps = memory_deps(
+        deps = console_deps(
+            IDP,
+            settings,
+            session,
             store=store,
             source=source,
             clock=lambda: datetime(2026, 3, 9, 4, 0, tzinfo=UTC),
-            keys=StaticKeySet(IDP.jwks()),
-            code_exchange=HttpCodeExchange(token_url, "dunwell-desk", None, session),
         )
         http = await aiohttp_client(build_app(settings, deps))
         source.append(topics.tasks, encode(loan.task(), source="/t"))

@@ -18,17 +18,21 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from sandbox.identity import IdentityProvider
 from services.desk.adapters.memory import InMemoryDeskStore
-from services.desk.adapters.oidc import HttpCodeExchange
 from services.desk.adapters.visit_memory import InMemoryVisitStore
 from services.desk.app import build_app
-from services.desk.bootstrap import memory_deps
 from services.desk.settings import Settings
 from shared.events import ApplyCaseAction, Event, VisitOutcomeRecorded, VisitProposed, encode
-from shared.jwks import StaticKeySet
 from shared.testing.memory import InMemoryEventPublisher
 from shared.testing.source import InMemorySource
 from tests.polling import eventually
-from tests.support.console import SECRET, english_keys_or_words, fields, serve_provider, sign_in
+from tests.support.console import (
+    console_deps,
+    console_settings,
+    english_keys_or_words,
+    fields,
+    serve_provider,
+    sign_in,
+)
 from tests.support.desk import Loan
 from tests.support.visits import cancellation, proposal
 
@@ -81,27 +85,19 @@ async def console(
 ) -> AsyncIterator[Console]:
     loan = Loan()
     idp = await serve_provider(IDP)
-    settings = Settings(
-        jwks_url=str(idp.make_url("/jwks.json")),
-        jwt_issuer=IDP.issuer,
-        oidc_authorize_url=str(idp.make_url("/authorize")),
-        oidc_token_url=str(idp.make_url("/oauth/token")),
-        console_session_secret=SECRET,
-        console_secure_cookies=False,
-    )
+    settings = console_settings(idp, IDP.issuer)
     store, visits = InMemoryDeskStore(), InMemoryVisitStore()
     source, publisher = InMemorySource(), InMemoryEventPublisher()
     async with aiohttp.ClientSession() as session:
-        deps = memory_deps(
+        deps = console_deps(
+            IDP,
+            settings,
+            session,
             store=store,
             visits=visits,
             source=source,
             publisher=publisher,
             clock=lambda: NOW,
-            keys=StaticKeySet(IDP.jwks()),
-            code_exchange=HttpCodeExchange(
-                settings.oidc_token_url or "", "dunwell-desk", None, session
-            ),
         )
         http = await aiohttp_client(build_app(settings, deps))
         desk = Console(http, idp, store, visits, source, publisher, settings, loan)

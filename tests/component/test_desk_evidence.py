@@ -23,16 +23,21 @@ from services.audit.settings import ApiToken as AuditToken
 from services.audit.settings import Settings as AuditSettings
 from services.desk.adapters.audit_evidence import HttpEvidenceLog
 from services.desk.adapters.memory import InMemoryDeskStore
-from services.desk.adapters.oidc import HttpCodeExchange
 from services.desk.app import build_app as desk_app
 from services.desk.bootstrap import memory_deps as desk_deps
 from services.desk.settings import ApiToken, Settings
 from shared.events import encode
-from shared.jwks import HttpKeySet, StaticKeySet
+from shared.jwks import HttpKeySet
 from shared.testing.source import InMemorySource
 from tests.component.test_audit_api import CALL
 from tests.polling import eventually
-from tests.support.console import SECRET, english_keys_or_words, serve_provider, sign_in
+from tests.support.console import (
+    console_deps,
+    console_settings,
+    english_keys_or_words,
+    serve_provider,
+    sign_in,
+)
 from tests.support.desk import OPENED, Loan
 
 Client = TestClient[web.Request, web.Application]
@@ -61,33 +66,19 @@ class Pair:
     idp: TestServer
 
 
-def console_settings(idp: TestServer) -> Settings:
-    """The desk with its console signing people in at the local identity provider."""
-    return Settings(
-        api_tokens=TOKENS,
-        jwks_url=str(idp.make_url("/jwks.json")),
-        jwt_issuer=IDP.issuer,
-        oidc_authorize_url=str(idp.make_url("/authorize")),
-        oidc_token_url=str(idp.make_url("/oauth/token")),
-        console_session_secret=SECRET,
-        console_secure_cookies=False,
-    )
-
-
 @pytest.fixture
 async def pair() -> AsyncIterator[Pair]:
     loan, source, store = Loan(), InMemorySource(), InMemoryDeskStore()
     audit_port, idp = free_port(), await serve_provider(IDP)
-    settings = console_settings(idp)
+    settings = console_settings(idp, IDP.issuer, api_tokens=TOKENS)
     async with aiohttp.ClientSession() as session:
-        deps = desk_deps(
+        deps = console_deps(
+            IDP,
+            settings,
+            session,
             store=store,
             source=source,
             clock=lambda: OPENED + timedelta(hours=1),
-            keys=StaticKeySet(IDP.jwks()),
-            code_exchange=HttpCodeExchange(
-                settings.oidc_token_url or "", "dunwell-desk", None, session
-            ),
             evidence=HttpEvidenceLog(f"http://127.0.0.1:{audit_port}", session),
         )
         async with TestClient(TestServer(desk_app(settings, deps))) as desk:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -12,7 +13,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from sandbox.identity import IdentityProvider
+from services.desk.adapters.oidc import HttpCodeExchange
+from services.desk.bootstrap import Deps, memory_deps
 from services.desk.domain.i18n import CATALOGUES
+from services.desk.settings import Settings
+from shared.jwks import StaticKeySet
 
 ZH, EN = CATALOGUES["zh-CN"], CATALOGUES["en"]  # every catalogue part merged
 
@@ -25,6 +30,36 @@ async def serve_provider(provider: IdentityProvider) -> TestServer:
     server = TestServer(provider.app())
     await server.start_server()
     return server
+
+
+def console_settings(idp: TestServer, issuer: str, **extra: Any) -> Settings:
+    """The desk with its console signing people in at the identity provider served at ``idp``
+    (issuer ``issuer``), its cookies over plain http."""
+    return Settings(
+        jwks_url=str(idp.make_url("/jwks.json")),
+        jwt_issuer=issuer,
+        oidc_authorize_url=str(idp.make_url("/authorize")),
+        oidc_token_url=str(idp.make_url("/oauth/token")),
+        console_session_secret=SECRET,
+        console_secure_cookies=False,
+        **extra,
+    )
+
+
+def console_deps(
+    provider: IdentityProvider,
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    **overrides: Any,
+) -> Deps:
+    """Memory deps whose sign-in goes through ``provider``: its keys, its token endpoint."""
+    return memory_deps(
+        keys=StaticKeySet(provider.jwks()),
+        code_exchange=HttpCodeExchange(
+            settings.oidc_token_url or "", "dunwell-desk", None, session
+        ),
+        **overrides,
+    )
 
 
 def fields(page: str, form_id: str | None = None) -> dict[str, str]:
