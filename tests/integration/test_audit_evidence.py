@@ -132,8 +132,9 @@ TAMPERING: list[tuple[str, list[str], int]] = [
     (
         "a flipped byte of ciphertext",
         [
-            "UPDATE audit_leaves SET ciphertext = CAST(X'00' || substr(ciphertext, 2) AS BLOB) "
-            "WHERE leaf_index = 7"
+            # its first byte changed, whatever it was (a byte set to 00 that was 00 is no change)
+            "UPDATE audit_leaves SET ciphertext = CAST(CASE WHEN substr(ciphertext, 1, 1) = X'00'"
+            " THEN X'01' ELSE X'00' END || substr(ciphertext, 2) AS BLOB) WHERE leaf_index = 7"
         ],
         7,
     ),
