@@ -6,109 +6,30 @@ real notifier's pre-call gate first, and a compliance officer downloads a report
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import AsyncIterator
+from datetime import date
 
-import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from sandbox.identity import IdentityProvider
-from services.desk.adapters.call_gate import HttpCallGate
-from services.desk.adapters.memory import InMemoryDeskStore
-from services.desk.app import build_app
-from services.desk.settings import Settings
-from services.notifier.adapters.memory.store import InMemoryNotifierStore
-from services.notifier.app import build_app as build_notifier
-from services.notifier.bootstrap import memory_deps as notifier_deps
-from services.notifier.domain.model import directory_entry
 from services.notifier.settings import Settings as NotifierSettings
-from shared.events import ApplyCaseAction, Event, InteractionRecorded, encode
-from shared.testing.factories import contact_details
-from shared.testing.memory import InMemoryEventPublisher
-from shared.testing.source import InMemorySource
-from tests.polling import eventually
+from shared.events import ApplyCaseAction, InteractionRecorded
 from tests.support.console import (
-    console_deps,
-    console_settings,
+    NOON,
+    NUMBER,
+    ClientFactory,
+    Console,
     english_keys_or_words,
     fields,
-    serve_provider,
+    open_console,
     sign_in,
 )
-from tests.support.desk import Loan
-
-Client = TestClient[web.Request, web.Application]
-#: Monday 9 March 2026, 12:00 in Shanghai: the task (due 6 March) is overdue.
-NOW = datetime(2026, 3, 9, 4, 0, tzinfo=UTC)
-NUMBER = "+8613800000001"
-IDP = IdentityProvider(issuer="https://idp.bank.example")
-
-
-@dataclass
-class Console:
-    http: Client
-    idp: TestServer
-    store: InMemoryDeskStore
-    source: InMemorySource
-    publisher: InMemoryEventPublisher
-    gate_events: InMemoryEventPublisher
-    settings: Settings
-    loan: Loan
-
-    def arrive(self, topic: str, event: Event) -> None:
-        self.source.append(topic, encode(event, source="/dunwell/test"))
-
-    async def page(self, path: str, status: int = 200) -> str:
-        response = await self.http.get(path, allow_redirects=False)
-        assert response.status == status, await response.text()
-        return await response.text()
-
-
-async def _gate(loan: Loan) -> tuple[TestServer, InMemoryEventPublisher]:
-    """The real notifier (memory deps) as the pre-call gate; the borrower's number known."""
-    store, publisher = InMemoryNotifierStore(), InMemoryEventPublisher()
-    details = contact_details(loan.debtor_id, mobile=NUMBER, locale="zh-CN")
-    await store.upsert(directory_entry(details), as_of=details.occurred_at)
-    deps = notifier_deps(store=store, publisher=publisher, clock=lambda: NOW)
-    server = TestServer(build_notifier(NotifierSettings(contacts_token="gate-token"), deps))
-    await server.start_server()
-    return server, publisher
 
 
 @pytest.fixture
-async def console(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
-) -> AsyncIterator[Console]:
-    loan = Loan()
-    idp = await serve_provider(IDP)
-    gate, gate_events = await _gate(loan)
-    settings = console_settings(
-        idp, IDP.issuer, notifier_url=str(gate.make_url("/")), notifier_token="gate-token"
-    )
-    store, source, publisher = InMemoryDeskStore(), InMemorySource(), InMemoryEventPublisher()
-    async with aiohttp.ClientSession() as session:
-        deps = console_deps(
-            IDP,
-            settings,
-            session,
-            store=store,
-            source=source,
-            publisher=publisher,
-            clock=lambda: NOW,
-            call_gate=HttpCallGate(str(gate.make_url("/")), "gate-token", session),
-        )
-        http = await aiohttp_client(build_app(settings, deps))
-        desk = Console(http, idp, store, source, publisher, gate_events, settings, loan)
-        topics = settings.kafka.topics
-        desk.arrive(topics.delinquency, loan.range("r2", day=5))
-        desk.arrive(topics.tasks, loan.task("instalment_request"))
-        await eventually(lambda: bool(store.tasks) and bool(store.cases))
+async def console(aiohttp_client: ClientFactory) -> AsyncIterator[Console]:
+    async with open_console(aiohttp_client, NOON, gate=True) as desk:
+        await desk.open_case()
         yield desk
-    await gate.close()
-    await idp.close()
 
 
 async def test_an_agent_signs_in_sees_the_overdue_task_and_opens_the_case(
@@ -147,7 +68,7 @@ async def test_an_instalment_plan_recorded_in_a_form_reaches_the_scheduler(
 ) -> None:
     await sign_in(console.http, console.idp, "agent-7")
     loan_id = console.loan.loan_id
-    form = fields(await console.page(f"/console/cases/{loan_id}/action"), "action-form")
+    form = await console.form(f"/console/cases/{loan_id}/action", "action-form")
     posted = await console.http.post(
         f"/console/cases/{loan_id}/action",
         data={
@@ -183,7 +104,7 @@ async def test_a_form_post_without_the_sessions_csrf_token_is_403(
 ) -> None:
     await sign_in(console.http, console.idp, "agent-7")
     loan_id = console.loan.loan_id
-    form = fields(await console.page(f"/console/cases/{loan_id}/action"), "action-form")
+    form = await console.form(f"/console/cases/{loan_id}/action", "action-form")
     form.pop("csrf")
     if token:
         form["csrf"] = token
@@ -228,12 +149,7 @@ async def test_a_call_asks_the_gate_first_and_reports_against_the_reservation(
 ) -> None:
     await sign_in(console.http, console.idp, "agent-7")
     loan_id = console.loan.loan_id
-    form = fields(await console.page(f"/console/cases/{loan_id}/call"), "ask-form")
-    asked = await console.http.post(
-        f"/console/cases/{loan_id}/call", data={**form, "number": NUMBER, "purpose": "collection"}
-    )
-    page = await asked.text()
-    assert asked.status == 200, page
+    page = await console.ask_to_dial(number=NUMBER, purpose="collection")
     assert 'id="decision">允许' in page
     outcome = fields(page, "outcome-form")
     reported = await console.http.post(
@@ -259,13 +175,7 @@ async def test_a_dial_the_gate_does_not_allow_shows_its_reasons_and_no_outcome_f
     console: Console,
 ) -> None:
     await sign_in(console.http, console.idp, "agent-7")
-    loan_id = console.loan.loan_id
-    form = fields(await console.page(f"/console/cases/{loan_id}/call"), "ask-form")
-    asked = await console.http.post(
-        f"/console/cases/{loan_id}/call", data={**form, "number": "+8613900000009"}
-    )
-    page = await asked.text()
-    assert asked.status == 200, page
+    page = await console.ask_to_dial(number="+8613900000009")
     decision = re.search(r'id="decision">([^<]+)<', page)
     assert decision is not None
     assert decision.group(1) in ("推迟", "禁止", "需人工复核")

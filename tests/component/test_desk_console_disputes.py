@@ -10,9 +10,9 @@ from datetime import date
 
 from services.desk.domain.i18n import Words
 from shared.events import ApplyCaseAction, ResolveDispute
-from tests.component.test_desk_console_visits import Console, console
+from tests.component.test_desk_console_visits import console
 from tests.polling import eventually
-from tests.support.console import english_keys_or_words, fields, sign_in
+from tests.support.console import Console, english_keys_or_words, fields, sign_in
 
 __all__ = ["console"]  # the fixture: the console over memory deps, its clock on 9 March
 

@@ -7,65 +7,43 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import timedelta
 
-import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
 
-from sandbox.identity import IdentityProvider
-from services.desk.adapters.memory import InMemoryDeskStore
-from services.desk.app import build_app
-from shared.events import BorrowerReplied, encode
-from shared.testing.source import InMemorySource
+from shared.events import BorrowerReplied
 from tests.polling import eventually
 from tests.support.console import (
-    console_deps,
-    console_settings,
+    NOON,
+    Client,
+    ClientFactory,
     english_keys_or_words,
     fields,
-    serve_provider,
+    open_console,
     sign_in,
 )
 from tests.support.desk import OPENED, Loan
 
-Client = TestClient[web.Request, web.Application]
-IDP = IdentityProvider(issuer="https://idp.bank.example")
-
 
 @pytest.fixture
-async def desk(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
-) -> AsyncIterator[tuple[Client, TestServer, Loan]]:
-    idp = await serve_provider(IDP)
-    settings = console_settings(idp, IDP.issuer)
-    store, source, loan = InMemoryDeskStore(), InMemorySource(), Loan()
-    topics = settings.kafka.topics
-    at = OPENED  # 10:00 in Shanghai, 4 March 2026
-    events = [
-        *(loan.interaction(occurred_at=at + timedelta(minutes=m)) for m in (0, 30, 60)),
-        loan.interaction("send_deferred", rules=("CN-FREQ-MSG",), occurred_at=at),
-        loan.interaction("send_blocked", rules=("CN-HOURS",), occurred_at=at),
-        loan.interaction("call_made", channel="voice", provider="agency-7", occurred_at=at),
-        loan.interaction(
-            "send_escalated", request_id="req-1", rules=("CN-LEGAL-1",), occurred_at=at
-        ),
-    ]
-    async with aiohttp.ClientSession() as session:
-        deps = console_deps(
-            IDP,
-            settings,
-            session,
-            store=store,
-            source=source,
-            clock=lambda: datetime(2026, 3, 9, 4, 0, tzinfo=UTC),
-        )
-        http = await aiohttp_client(build_app(settings, deps))
-        source.append(topics.tasks, encode(loan.task(), source="/t"))
+async def desk(aiohttp_client: ClientFactory) -> AsyncIterator[tuple[Client, TestServer, Loan]]:
+    async with open_console(aiohttp_client, NOON) as console:
+        loan, topics = console.loan, console.settings.kafka.topics
+        at = OPENED  # 10:00 in Shanghai, 4 March 2026
+        events = [
+            *(loan.interaction(occurred_at=at + timedelta(minutes=m)) for m in (0, 30, 60)),
+            loan.interaction("send_deferred", rules=("CN-FREQ-MSG",), occurred_at=at),
+            loan.interaction("send_blocked", rules=("CN-HOURS",), occurred_at=at),
+            loan.interaction("call_made", channel="voice", provider="agency-7", occurred_at=at),
+            loan.interaction(
+                "send_escalated", request_id="req-1", rules=("CN-LEGAL-1",), occurred_at=at
+            ),
+        ]
+        console.arrive(topics.tasks, loan.task())
         for event in events:
-            source.append(topics.interactions, encode(event, source="/t"))
+            console.arrive(topics.interactions, event)
         dispute = BorrowerReplied(
             event_id="reply-dispute-1",
             occurred_at=at,
@@ -74,10 +52,9 @@ async def desk(
             channel="sms",
             intent="dispute",
         )
-        source.append(topics.replies, encode(dispute, source="/t"))
-        await eventually(lambda: len(store.contact_rows) == 8)
-        yield http, idp, loan
-    await idp.close()
+        console.arrive(topics.replies, dispute)
+        await eventually(lambda: len(console.store.contact_rows) == 8)
+        yield console.http, console.idp, loan
 
 
 def rows(text: str) -> list[dict[str, str]]:

@@ -7,106 +7,31 @@ team's queue lists confirmed visits only; refusals carry their reason in Chinese
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import AsyncIterator
+from datetime import date
 
-import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
 
-from sandbox.identity import IdentityProvider
-from services.desk.adapters.memory import InMemoryDeskStore
-from services.desk.adapters.visit_memory import InMemoryVisitStore
-from services.desk.app import build_app
-from services.desk.settings import Settings
-from shared.events import ApplyCaseAction, Event, VisitOutcomeRecorded, VisitProposed, encode
-from shared.testing.memory import InMemoryEventPublisher
-from shared.testing.source import InMemorySource
+from shared.events import ApplyCaseAction, VisitOutcomeRecorded
 from tests.polling import eventually
 from tests.support.console import (
-    console_deps,
-    console_settings,
+    NOON,
+    ClientFactory,
+    Console,
     english_keys_or_words,
     fields,
-    serve_provider,
+    open_console,
     sign_in,
 )
 from tests.support.desk import Loan
 from tests.support.visits import cancellation, proposal
 
-Client = TestClient[web.Request, web.Application]
-#: Monday 9 March 2026, 12:00 in Shanghai; the visit is on Thursday 12 March.
-NOW = datetime(2026, 3, 9, 4, 0, tzinfo=UTC)
-IDP = IdentityProvider(issuer="https://idp.bank.example")
-
-
-@dataclass
-class Console:
-    http: Client
-    idp: TestServer
-    store: InMemoryDeskStore
-    visits: InMemoryVisitStore
-    source: InMemorySource
-    publisher: InMemoryEventPublisher
-    settings: Settings
-    loan: Loan
-
-    def arrive(self, topic: str, event: Event) -> None:
-        self.source.append(topic, encode(event, source="/dunwell/test"))
-
-    async def page(self, path: str, status: int = 200) -> str:
-        response = await self.http.get(path, allow_redirects=False)
-        assert response.status == status, await response.text()
-        return await response.text()
-
-    async def propose(self, sequence: int = 1) -> VisitProposed:
-        proposed = proposal(self.loan, sequence)
-        self.arrive(self.settings.kafka.topics.tasks, proposed)
-        await eventually(lambda: proposed.slot.visit_id in self.visits.visits)
-        return proposed
-
-    async def deliver(self, proposed: VisitProposed) -> None:
-        topic = self.settings.kafka.topics.interactions
-        notice = proposed.notice_id
-        self.arrive(topic, self.loan.interaction("message_sent", request_id=notice))
-        receipt = self.loan.interaction(
-            "delivery_reported", request_id=notice, reason="delivered: DELIVRD"
-        )
-        self.arrive(topic, receipt)
-        visit_id = proposed.slot.visit_id
-        await eventually(lambda: self.visits.visits[visit_id].state == "confirmed")
-
 
 @pytest.fixture
-async def console(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]],
-) -> AsyncIterator[Console]:
-    loan = Loan()
-    idp = await serve_provider(IDP)
-    settings = console_settings(idp, IDP.issuer)
-    store, visits = InMemoryDeskStore(), InMemoryVisitStore()
-    source, publisher = InMemorySource(), InMemoryEventPublisher()
-    async with aiohttp.ClientSession() as session:
-        deps = console_deps(
-            IDP,
-            settings,
-            session,
-            store=store,
-            visits=visits,
-            source=source,
-            publisher=publisher,
-            clock=lambda: NOW,
-        )
-        http = await aiohttp_client(build_app(settings, deps))
-        desk = Console(http, idp, store, visits, source, publisher, settings, loan)
-        topics = settings.kafka.topics
-        desk.arrive(topics.delinquency, loan.range("r2", day=5))
-        desk.arrive(topics.tasks, loan.task("instalment_request"))
-        await eventually(lambda: bool(store.tasks) and bool(store.cases))
+async def console(aiohttp_client: ClientFactory) -> AsyncIterator[Console]:
+    async with open_console(aiohttp_client, NOON) as desk:
+        await desk.open_case()
         yield desk
-    await idp.close()
 
 
 def state_of(page: str, visit_id: str) -> str:

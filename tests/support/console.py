@@ -1,9 +1,14 @@
 """The desk's console for tests: the sandbox identity provider served locally, a person signed
-in through it (the real authorization-code flow), and a page's form fields."""
+in through it (the real authorization-code flow), a page's form fields, and the whole console
+(the real application over memory deps, optionally asking the real notifier's pre-call gate)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -13,16 +18,40 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from sandbox.identity import IdentityProvider
+from services.desk.adapters.call_gate import HttpCallGate
+from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.adapters.oidc import HttpCodeExchange
+from services.desk.adapters.visit_memory import InMemoryVisitStore
+from services.desk.app import build_app
 from services.desk.bootstrap import Deps, memory_deps
 from services.desk.domain.i18n import CATALOGUES
 from services.desk.settings import Settings
+from services.notifier.adapters.memory.store import InMemoryNotifierStore
+from services.notifier.app import build_app as build_notifier
+from services.notifier.bootstrap import memory_deps as notifier_deps
+from services.notifier.domain.model import directory_entry
+from services.notifier.settings import Settings as NotifierSettings
+from shared.events import Event, VisitProposed, encode
 from shared.jwks import StaticKeySet
+from shared.testing.factories import contact_details
+from shared.testing.memory import InMemoryEventPublisher
+from shared.testing.source import InMemorySource
+from tests.polling import eventually
+from tests.support.desk import Loan
+from tests.support.visits import proposal
 
 ZH, EN = CATALOGUES["zh-CN"], CATALOGUES["en"]  # every catalogue part merged
 
 Client = TestClient[web.Request, web.Application]
+ClientFactory = Callable[[web.Application], Awaitable[Client]]
 SECRET = "console-test-secret-0123456789abcdef"  # noqa: S105 (a test value)
+#: The bank's identity provider (the sandbox's), served locally by ``serve_provider``.
+IDP = IdentityProvider(issuer="https://idp.bank.example")
+#: The borrower's mobile number, known to the notifier that serves as the pre-call gate.
+NUMBER = "+8613800000001"
+#: Monday 9 March 2026, 12:00 in Shanghai: a task opened on 4 March (due 6 March) is overdue.
+NOON = datetime(2026, 3, 9, 4, 0, tzinfo=UTC)
+GATE_TOKEN = "gate-token"  # noqa: S105 (a test value)
 
 
 async def serve_provider(provider: IdentityProvider) -> TestServer:
@@ -113,3 +142,106 @@ def english_keys_or_words(page: str) -> list[str]:
     shown = [key for key in ZH if re.search(rf"(?<![\w.]){re.escape(key)}(?![\w.])", text)]
     english = {v for k, v in EN.items() if v != ZH[k] and " " in v and "{" not in v}
     return shown + sorted(w for w in english if w in text)
+
+
+@dataclass
+class Console:
+    """The desk's real application over memory deps, the provider people sign in at, one loan."""
+
+    http: Client
+    idp: TestServer
+    settings: Settings
+    loan: Loan
+    store: InMemoryDeskStore
+    visits: InMemoryVisitStore
+    source: InMemorySource
+    publisher: InMemoryEventPublisher
+    #: What the notifier serving as the pre-call gate published (nothing without a gate).
+    gate_events: InMemoryEventPublisher
+
+    def arrive(self, topic: str, event: Event) -> None:
+        self.source.append(topic, encode(event, source="/dunwell/test"))
+
+    async def page(self, path: str, status: int = 200) -> str:
+        response = await self.http.get(path, allow_redirects=False)
+        assert response.status == status, await response.text()
+        return await response.text()
+
+    async def form(self, path: str, form_id: str | None = None) -> dict[str, str]:
+        """The named fields of the page at ``path`` (of its form ``form_id``)."""
+        return fields(await self.page(path), form_id)
+
+    async def ask_to_dial(self, **data: str) -> str:
+        """The case's ask form (call page) posted with ``data``: the page with the gate's answer."""
+        path = f"/console/cases/{self.loan.loan_id}/call"
+        asked = await self.http.post(path, data={**await self.form(path, "ask-form"), **data})
+        page = await asked.text()
+        assert asked.status == 200, page
+        return page
+
+    async def open_case(self) -> None:
+        """The loan overdue (range r2, day 5) with an instalment request task, both consumed."""
+        topics = self.settings.kafka.topics
+        self.arrive(topics.delinquency, self.loan.range("r2", day=5))
+        self.arrive(topics.tasks, self.loan.task("instalment_request"))
+        await eventually(lambda: bool(self.store.tasks) and bool(self.store.cases))
+
+    async def propose(self, sequence: int = 1) -> VisitProposed:
+        proposed = proposal(self.loan, sequence)
+        self.arrive(self.settings.kafka.topics.tasks, proposed)
+        await eventually(lambda: proposed.slot.visit_id in self.visits.visits)
+        return proposed
+
+    async def deliver(self, proposed: VisitProposed) -> None:
+        """The visit's notice sent and reported delivered: the visit confirmed."""
+        topic = self.settings.kafka.topics.interactions
+        notice = proposed.notice_id
+        self.arrive(topic, self.loan.interaction("message_sent", request_id=notice))
+        receipt = self.loan.interaction(
+            "delivery_reported", request_id=notice, reason="delivered: DELIVRD"
+        )
+        self.arrive(topic, receipt)
+        visit_id = proposed.slot.visit_id
+        await eventually(lambda: self.visits.visits[visit_id].state == "confirmed")
+
+
+async def serve_gate(loan: Loan, now: datetime) -> tuple[TestServer, InMemoryEventPublisher]:
+    """The real notifier (memory deps, its clock at ``now``) as the pre-call gate, the
+    borrower's number known; what it publishes."""
+    store, publisher = InMemoryNotifierStore(), InMemoryEventPublisher()
+    details = contact_details(loan.debtor_id, mobile=NUMBER, locale="zh-CN")
+    await store.upsert(directory_entry(details), as_of=details.occurred_at)
+    deps = notifier_deps(store=store, publisher=publisher, clock=lambda: now)
+    server = TestServer(build_notifier(NotifierSettings(contacts_token=GATE_TOKEN), deps))
+    await server.start_server()
+    return server, publisher
+
+
+@asynccontextmanager
+async def open_console(
+    aiohttp_client: ClientFactory, now: datetime, *, gate: bool = False
+) -> AsyncIterator[Console]:
+    """The console for a fresh loan, its clock at ``now``; with ``gate``, a dial asks the real
+    notifier (``serve_gate``) first. Nothing consumed yet."""
+    loan, idp = Loan(), await serve_provider(IDP)
+    gate_server, gate_events = await serve_gate(loan, now) if gate else (None, None)
+    url = None if gate_server is None else str(gate_server.make_url("/"))
+    extra = {} if url is None else {"notifier_url": url, "notifier_token": GATE_TOKEN}
+    settings = console_settings(idp, IDP.issuer, **extra)
+    ports: dict[str, Any] = {
+        "store": InMemoryDeskStore(),
+        "visits": InMemoryVisitStore(),
+        "source": InMemorySource(),
+        "publisher": InMemoryEventPublisher(),
+    }
+    try:
+        async with aiohttp.ClientSession() as session:
+            gated = {} if url is None else {"call_gate": HttpCallGate(url, GATE_TOKEN, session)}
+            deps = console_deps(IDP, settings, session, clock=lambda: now, **ports, **gated)
+            http = await aiohttp_client(build_app(settings, deps))
+            events = gate_events or InMemoryEventPublisher()
+            yield Console(http, idp, settings, loan, gate_events=events, **ports)
+    finally:
+        if gate_server is not None:
+            await gate_server.close()
+        await idp.close()
