@@ -19,9 +19,7 @@ from shared.events import (
     BusinessDayClosed,
     ContactRequested,
     Event,
-    LoanOpened,
     RepaymentPosted,
-    ScheduledInstalment,
     VisitCancelled,
     VisitProposed,
     encode,
@@ -29,6 +27,7 @@ from shared.events import (
 from shared.testing.factories import random_ref
 from shared.testing.memory import InMemoryEventPublisher
 from tests.support.faust import closing_spare_loops
+from tests.support.visit_loan import large_loan
 
 REQUESTS, TASKS = "dunwell.contact-requests.v1", "dunwell.tasks.v1"
 FIRST_DUE = date(2026, 3, 10)
@@ -57,29 +56,6 @@ async def put(context: Any, event: Event) -> None:
     await context.put(value=record.value, key=record.key, headers=list(record.headers))
 
 
-def large_loan(region: str | None) -> LoanOpened:
-    return LoanOpened(
-        event_id=random_ref("open"),
-        occurred_at=datetime(2026, 2, 10, 2, tzinfo=UTC),
-        loan_id=random_ref("loan"),
-        debtor_id=random_ref("debtor"),
-        account_number="6222020012345678",
-        product="personal-loan",
-        currency="CNY",
-        principal=Decimal(120000),
-        schedule=tuple(
-            ScheduledInstalment(
-                number=n + 1,
-                due_date=date(2026, 3 + n, 10),
-                principal=Decimal(40000),
-                interest=Decimal(800),
-            )
-            for n in range(3)
-        ),
-        region=region,
-    )
-
-
 def close(day: date) -> BusinessDayClosed:
     return BusinessDayClosed(
         event_id=f"cob-{day}-{random_ref('c')}",
@@ -96,7 +72,7 @@ async def test_a_visit_is_proposed_moved_by_a_reply_and_called_off_by_a_cure(
     scheduler: tuple[Any, InMemoryEventPublisher],
 ) -> None:
     context, publisher = scheduler
-    loan = large_loan("310115")
+    loan = large_loan(FIRST_DUE)
     await put(context, loan)
     await put(context, close(LATE))
     [proposed] = visit_events(publisher)
@@ -144,7 +120,7 @@ async def test_no_branch_for_the_loan_holds_the_visit_and_counts_it(
 ) -> None:
     context, publisher = scheduler
     before = REGISTRY.get_sample_value("scheduler_field_visits_total", {"what": "unplaced"}) or 0
-    await put(context, large_loan(None))
+    await put(context, large_loan(FIRST_DUE, region=None))
     await put(context, close(LATE))
     assert visit_events(publisher) == []
     assert not [

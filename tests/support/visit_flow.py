@@ -12,13 +12,16 @@ import aiohttp
 
 from sandbox.loanbook import Item, publish_items, sandbox_mobile
 from sandbox.people import LOCAL_DESK_TOKENS
-from shared.events import LoanOpened, RepaymentPosted, ScheduledInstalment
+from shared.events import RepaymentPosted
 from shared.testing.factories import contact_details, random_ref
 from tests.support.days import closes
 from tests.support.stack import ProviderStack
+from tests.support.visit_loan import large_loan
 
 #: A Monday the calendar knows officially; the notifier's clock starts at 09:00 on it.
 CLOCK_DAY: Final = date(2026, 11, 30)
+#: The large loan's first instalment: 81 days late on ``CLOCK_DAY``, late enough for a visit.
+FIRST_DUE: Final = date(2026, 9, 10)
 SUPERVISOR: Final = {"Authorization": f"Bearer {LOCAL_DESK_TOKENS['supervisor-1']['token']}"}
 
 
@@ -39,37 +42,16 @@ def states(found: list[dict[str, Any]]) -> list[tuple[int, str]]:
     return [(v["sequence"], v["state"]) for v in found]
 
 
-def large_loan(loan: str, debtor: str) -> LoanOpened:
-    """Three instalments of 40,800 due from September: 81 days late on ``CLOCK_DAY``."""
-    return LoanOpened(
-        event_id=random_ref("open"),
-        occurred_at=datetime(2026, 8, 10, 2, tzinfo=UTC),
-        loan_id=loan,
-        debtor_id=debtor,
-        account_number="6222020099990001",
-        product="personal-loan",
-        currency="CNY",
-        principal=Decimal(120000),
-        schedule=tuple(
-            ScheduledInstalment(
-                number=n + 1,
-                due_date=date(2026, 9 + n, 10),
-                principal=Decimal(40000),
-                interest=Decimal(800),
-            )
-            for n in range(3)
-        ),
-        region="310115",
-    )
-
-
 async def late_loan(system: ProviderStack, loan: str, debtor: str, n: int) -> None:
     """The borrower (reachable by SMS at the sandbox's number ``n``, in Chinese), the loan,
     and the day's close (on every partition: the scheduler sweeps a close's own partition)
     that finds it late enough for a visit."""
     details = contact_details(debtor, mobile=sandbox_mobile(n), locale="zh-CN", email=None)
     await publish_items(system.kafka, [Item("customer", details)])
-    await publish_items(system.kafka, [Item("loan", large_loan(loan, debtor)), *closes(CLOCK_DAY)])
+    await publish_items(
+        system.kafka,
+        [Item("loan", large_loan(FIRST_DUE, loan_id=loan, debtor_id=debtor)), *closes(CLOCK_DAY)],
+    )
 
 
 async def cure(system: ProviderStack, loan: str, debtor: str) -> None:
