@@ -3,59 +3,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 
-from sandbox.providers import Credentials, ProviderSandbox
+from sandbox.providers import ProviderSandbox
 from services.notifier.adapters.channels.errors import ProviderMisconfigured
 from services.notifier.adapters.channels.resilience import Resilient, RetryPolicy
 from services.notifier.adapters.channels.tencent import TencentSms, session_context
 from services.notifier.adapters.channels.twilio import TwilioSms
 from services.notifier.domain.model import DeliveryUncertain
-from services.notifier.domain.sends import code_of_key
-from services.notifier.domain.templates import Institution, Rendered, TemplateRegistry
-from shared.testing.factories import contact_request
 from tests.integration.test_provider_channels import sandbox_fault
+from tests.support.providers import CRED, message, sandbox, session, tencent_sms, twilio_sms
 
-CRED = Credentials()
-BANK = Institution.model_validate(
-    {"zh_cn": {"name": CRED.sign_name}, "en": {"name": CRED.sign_name}}
-)
+__all__ = ["sandbox", "session"]  # the fixtures: the provider sandbox, a session of short timeouts
 FAST = RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05, reconcile_after_s=0.05)
-SECRET = b"reconciliation-test-key"
 CN, US = "+8613800000021", "+14155550121"
 
 
-def message(key: str, locale: str = "zh-CN") -> Rendered:
-    """The message of send ``key``, carrying that send's verification code."""
-    code = code_of_key(SECRET, key)
-    return TemplateRegistry.load().render(contact_request(), "sms", locale, BANK, code)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[ProviderSandbox]:
-    server = await ProviderSandbox().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1.0)) as s:
-        yield s
-
-
 def tencent(sandbox: ProviderSandbox, session: aiohttp.ClientSession) -> TencentSms:
-    return TencentSms(
-        session,
-        endpoint=f"{sandbox.url}/tencent/",
-        secret_id=CRED.tencent_secret_id,
-        secret_key=CRED.tencent_secret_key,
-        sdk_app_id=CRED.tencent_app_id,
-        sign_name=CRED.sign_name,
-    )
+    return tencent_sms(session, f"{sandbox.url}/tencent/")
 
 
 def twilio(
@@ -64,16 +30,7 @@ def twilio(
     sender: dict[str, str] | None = None,
     page_size: int = 100,
 ) -> TwilioSms:
-    return TwilioSms(
-        session,
-        endpoint=f"{sandbox.url}/twilio",
-        account_sid=CRED.twilio_sid,
-        auth_token=CRED.twilio_token,
-        sender=sender or {"From": CRED.twilio_from},
-        status_callback=None,
-        verification_secret=SECRET,
-        page_size=page_size,
-    )
+    return twilio_sms(session, f"{sandbox.url}/twilio", sender, page_size)
 
 
 class TestTencentStatusPull:

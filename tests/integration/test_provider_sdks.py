@@ -22,7 +22,7 @@ from tencentcloud.sms.v20210111 import models, sms_client
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from sandbox.providers import Credentials, ProviderSandbox
+from sandbox.providers import ProviderSandbox
 from sandbox.providers.core import SandboxState
 from sandbox.providers.tencent import TencentApi
 from sandbox.smtp import free_port
@@ -30,26 +30,18 @@ from services.notifier.adapters.channels.signing import tc3_authorization, twili
 from services.notifier.adapters.channels.tencent import TencentSms, session_context
 from services.notifier.adapters.channels.twilio import TwilioSms
 from services.notifier.domain.sends import code_of_key
-from services.notifier.domain.templates import Institution, Rendered, TemplateRegistry
-from shared.testing.factories import contact_request
-
-CRED = Credentials()
-BANK = Institution.model_validate(
-    {"zh_cn": {"name": CRED.sign_name}, "en": {"name": CRED.sign_name}}
+from tests.support.providers import (
+    CRED,
+    SECRET,
+    message,
+    sandbox,
+    session,
+    tencent_sms,
+    twilio_sms,
 )
-SECRET = b"sdk-interop-key"
+
+__all__ = ["sandbox", "session"]  # the fixtures: the provider sandbox, a session of short timeouts
 CN, US = "+8613800000031", "+14155550131"
-
-
-def message(key: str, locale: str = "zh-CN") -> Rendered:
-    code = code_of_key(SECRET, key)
-    return TemplateRegistry.load().render(contact_request(), "sms", locale, BANK, code)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5.0)) as s:
-        yield s
 
 
 class TencentAtItsOwnPath:
@@ -88,14 +80,7 @@ def tencent_sdk(host: str) -> sms_client.SmsClient:
 
 
 def ours(host: str, session: aiohttp.ClientSession) -> TencentSms:
-    return TencentSms(
-        session,
-        endpoint=f"http://{host}/",
-        secret_id=CRED.tencent_secret_id,
-        secret_key=CRED.tencent_secret_key,
-        sdk_app_id=CRED.tencent_app_id,
-        sign_name=CRED.sign_name,
-    )
+    return tencent_sms(session, f"http://{host}/")
 
 
 def sdk_pull(host: str) -> list[dict[str, Any]]:
@@ -173,13 +158,6 @@ class TestTencentSdk:
         )
 
 
-@pytest.fixture
-async def sandbox() -> AsyncIterator[ProviderSandbox]:
-    server = await ProviderSandbox().start()
-    yield server
-    await server.stop()
-
-
 def twilio_sdk(sandbox: ProviderSandbox) -> Client:
     client = Client(CRED.twilio_sid, CRED.twilio_token)
     client.api.base_url = f"{sandbox.url}/twilio"
@@ -187,16 +165,8 @@ def twilio_sdk(sandbox: ProviderSandbox) -> Client:
 
 
 def our_twilio(sandbox: ProviderSandbox, session: aiohttp.ClientSession) -> TwilioSms:
-    return TwilioSms(
-        session,
-        endpoint=f"{sandbox.url}/twilio",
-        account_sid=CRED.twilio_sid,
-        auth_token=CRED.twilio_token,
-        sender={"MessagingServiceSid": CRED.twilio_messaging_service},
-        status_callback=None,
-        verification_secret=SECRET,
-        page_size=2,
-    )
+    service = {"MessagingServiceSid": CRED.twilio_messaging_service}
+    return twilio_sms(session, f"{sandbox.url}/twilio", service, page_size=2)
 
 
 class TestTwilioSdk:
