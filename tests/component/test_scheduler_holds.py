@@ -4,15 +4,12 @@ the desk's resolution, forwarded by the case-actions router, releases it."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from services.scheduler.app import build_app
-from services.scheduler.settings import Settings
 from shared.events import (
     BorrowerReplied,
     BusinessDayClosed,
@@ -21,13 +18,12 @@ from shared.events import (
     ContactWithdrawn,
     DisputeOpened,
     DisputeResolved,
-    Event,
     ResolveDispute,
-    encode,
 )
 from shared.testing.factories import overdue
 from shared.testing.memory import InMemoryEventPublisher
 from tests.support.faust import closing_spare_loops
+from tests.support.scheduler_app import put, ready_app
 
 REQUESTS, TASKS = "dunwell.contact-requests.v1", "dunwell.tasks.v1"
 COMMANDS = "dunwell.scheduler.loan-commands.v1"
@@ -41,16 +37,7 @@ def _no_spare_loops() -> Iterator[None]:
 @pytest.fixture
 async def app() -> tuple[Any, InMemoryEventPublisher]:
     publisher = InMemoryEventPublisher()
-    app = build_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
-    app.loop = asyncio.get_running_loop()
-    app.finalize()
-    app.flow_control.resume()
-    return app, publisher
-
-
-async def put(context: Any, event: Event) -> None:
-    record = encode(event, source="/test")
-    await context.put(value=record.value, key=record.key, headers=list(record.headers))
+    return ready_app(publisher), publisher
 
 
 def close(day: int) -> BusinessDayClosed:

@@ -3,7 +3,6 @@ proposed on the tasks topic with its notice, moved by a reply, called off by a c
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -12,21 +11,18 @@ from typing import Any
 import pytest
 from prometheus_client import REGISTRY
 
-from services.scheduler.app import build_app
-from services.scheduler.settings import Settings
 from shared.events import (
     BorrowerReplied,
     BusinessDayClosed,
     ContactRequested,
-    Event,
     RepaymentPosted,
     VisitCancelled,
     VisitProposed,
-    encode,
 )
 from shared.testing.factories import random_ref
 from shared.testing.memory import InMemoryEventPublisher
 from tests.support.faust import closing_spare_loops
+from tests.support.scheduler_app import put, ready_app
 from tests.support.visit_loan import large_loan
 
 REQUESTS, TASKS = "dunwell.contact-requests.v1", "dunwell.tasks.v1"
@@ -43,17 +39,8 @@ def _no_spare_loops() -> Iterator[None]:
 @pytest.fixture
 async def scheduler() -> AsyncIterator[tuple[Any, InMemoryEventPublisher]]:
     publisher = InMemoryEventPublisher()
-    app = build_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
-    app.loop = asyncio.get_running_loop()
-    app.finalize()
-    app.flow_control.resume()
-    async with app.agents["track-loans"].test_context() as context:
+    async with ready_app(publisher).agents["track-loans"].test_context() as context:
         yield context, publisher
-
-
-async def put(context: Any, event: Event) -> None:
-    record = encode(event, source="/test")
-    await context.put(value=record.value, key=record.key, headers=list(record.headers))
 
 
 def close(day: date) -> BusinessDayClosed:

@@ -4,10 +4,8 @@ desk's real application puts in the collections queue; an acknowledgement opens 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from aiohttp import web
@@ -22,14 +20,13 @@ from services.desk.settings import ApiToken
 from services.desk.settings import Settings as DeskSettings
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.replies import understand
-from services.scheduler.app import build_app
-from services.scheduler.settings import Settings
-from shared.events import AgentTaskOpened, BorrowerReplied, Event, ReplyIntent, encode
+from shared.events import AgentTaskOpened, BorrowerReplied, ReplyIntent, encode
 from shared.testing.factories import overdue
 from shared.testing.memory import InMemoryEventPublisher
 from shared.testing.source import InMemorySource
 from tests.polling import eventually
 from tests.support.faust import closing_spare_loops
+from tests.support.scheduler_app import put, ready_app
 
 TASKS = "dunwell.tasks.v1"
 Client = TestClient[web.Request, web.Application]
@@ -38,11 +35,6 @@ Client = TestClient[web.Request, web.Application]
 @pytest.fixture(autouse=True)
 def _no_spare_loops() -> Iterator[None]:
     yield from closing_spare_loops()
-
-
-async def put(context: Any, event: Event) -> None:
-    record = encode(event, source="/test")
-    await context.put(value=record.value, key=record.key, headers=list(record.headers))
 
 
 def reply(loan_id: str, debtor_id: str, text: str, n: int) -> BorrowerReplied:
@@ -60,10 +52,7 @@ def reply(loan_id: str, debtor_id: str, text: str, n: int) -> BorrowerReplied:
 
 async def tasks_after(*texts: str) -> tuple[list[BorrowerReplied], list[AgentTaskOpened]]:
     publisher = InMemoryEventPublisher()
-    app = build_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
-    app.loop = asyncio.get_running_loop()
-    app.finalize()
-    app.flow_control.resume()
+    app = ready_app(publisher)
     loan = overdue(due_date=date(2026, 3, 1))
     replies = [reply(loan.loan_id, str(loan.debtor_id), t, n) for n, t in enumerate(texts)]
     async with app.agents["track-loans"].test_context() as context:
