@@ -6,7 +6,6 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import quote_plus
@@ -14,7 +13,7 @@ from urllib.parse import quote_plus
 import aiohttp
 import pytest
 
-from sandbox.providers import Credentials, ProviderSandbox
+from sandbox.providers import ProviderSandbox
 from services.notifier.adapters.channels.aliyun import AliyunSms
 from services.notifier.adapters.channels.errors import (
     ProviderMisconfigured,
@@ -27,33 +26,15 @@ from services.notifier.adapters.channels.tencent import TencentSms
 from services.notifier.adapters.channels.twilio import TwilioSms
 from services.notifier.adapters.channels.wechat import TokenCache, WeChatTemplates
 from services.notifier.domain.model import SendLater
-from services.notifier.domain.templates import Institution, Rendered, TemplateRegistry
+from services.notifier.domain.templates import Rendered, TemplateRegistry
 from services.notifier.domain.wechat_copy import WeChatMessage
 from shared.testing.factories import contact_request
+from tests.support.providers import BANK, CRED, sandbox, sandbox_fault, session
+from tests.support.providers import sms as message
 
-CRED = Credentials()
-BANK = Institution.model_validate(
-    {"zh_cn": {"name": CRED.sign_name}, "en": {"name": CRED.sign_name}}
-)
+__all__ = ["sandbox", "session"]  # the fixtures: the provider sandbox, a session of short timeouts
 FAST = RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05, reconcile_after_s=0.05)
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
-
-
-def message(code: str = "ABCD2345", locale: str = "zh-CN") -> Rendered:
-    return TemplateRegistry.load().render(contact_request(), "sms", locale, BANK, code)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[ProviderSandbox]:
-    server = await ProviderSandbox().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1.0)) as s:
-        yield s
 
 
 def aliyun(sandbox: ProviderSandbox, session: aiohttp.ClientSession, **kw: str) -> AliyunSms:
@@ -318,19 +299,6 @@ class TestWeChat:
         client, _ = self.client(sandbox, session)
         with pytest.raises(RecipientRefused, match="40003"):
             await client.attempt("group@chatroom", self.wechat_message(), key="k", message_id="m")
-
-
-async def sandbox_fault(
-    sandbox: ProviderSandbox, provider: str, kind: str, *, count: int = 0, rate: float = 0.0
-) -> None:
-    async with (
-        aiohttp.ClientSession() as s,
-        s.post(
-            f"{sandbox.url}/_faults",
-            json={"provider": provider, "kind": kind, "count": count, "rate": rate},
-        ) as r,
-    ):
-        assert r.status == 200
 
 
 async def test_a_fault_switch_mixes_the_kinds_it_is_given(sandbox: ProviderSandbox) -> None:

@@ -12,8 +12,15 @@ from services.notifier.adapters.channels.resilience import Resilient, RetryPolic
 from services.notifier.adapters.channels.tencent import TencentSms, session_context
 from services.notifier.adapters.channels.twilio import TwilioSms
 from services.notifier.domain.model import DeliveryUncertain
-from tests.integration.test_provider_channels import sandbox_fault
-from tests.support.providers import CRED, message, sandbox, session, tencent_sms, twilio_sms
+from tests.support.providers import (
+    CRED,
+    message,
+    sandbox,
+    sandbox_fault,
+    session,
+    tencent_sms,
+    twilio_sms,
+)
 
 __all__ = ["sandbox", "session"]  # the fixtures: the provider sandbox, a session of short timeouts
 FAST = RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05, reconcile_after_s=0.05)

@@ -1,6 +1,7 @@
 """Our Tencent and Twilio SMS clients against the provider sandbox for the integration tests:
 the sandbox's credentials, the SMS a send renders (its verification code in it), the sandbox
-and an HTTP session as fixtures, and the clients pointed at a stand-in."""
+and an HTTP session as fixtures, the sandbox's faults switched on, and the clients pointed at a
+stand-in."""
 
 from __future__ import annotations
 
@@ -24,10 +25,14 @@ BANK = Institution.model_validate(
 SECRET = b"provider-test-key"
 
 
+def sms(code: str = "ABCD2345", locale: str = "zh-CN") -> Rendered:
+    """The bank's SMS to a borrower, carrying the verification code ``code``."""
+    return TemplateRegistry.load().render(contact_request(), "sms", locale, BANK, code)  # type: ignore[arg-type]
+
+
 def message(key: str, locale: str = "zh-CN") -> Rendered:
     """The SMS of send ``key``, carrying that send's verification code."""
-    code = code_of_key(SECRET, key)
-    return TemplateRegistry.load().render(contact_request(), "sms", locale, BANK, code)  # type: ignore[arg-type]
+    return sms(code_of_key(SECRET, key), locale)
 
 
 @pytest.fixture
@@ -44,6 +49,21 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
     fault) is a timeout, not a wait of a minute."""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1.0)) as s:
         yield s
+
+
+async def sandbox_fault(
+    sandbox: ProviderSandbox, provider: str, kind: str, *, count: int = 0, rate: float = 0.0
+) -> None:
+    """The sandbox told to fail ``provider``'s next ``count`` requests (or a share ``rate`` of
+    them) with ``kind`` (5xx, timeout, 429, a provider's error code)."""
+    async with (
+        aiohttp.ClientSession() as s,
+        s.post(
+            f"{sandbox.url}/_faults",
+            json={"provider": provider, "kind": kind, "count": count, "rate": rate},
+        ) as r,
+    ):
+        assert r.status == 200
 
 
 def tencent_sms(session: aiohttp.ClientSession, endpoint: str) -> TencentSms:
