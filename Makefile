@@ -13,12 +13,13 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export KAFKA_PORT ?= 19092
 
-.PHONY: help venv run test test-resilience test-image image image-tools bench lint typecheck unit browser tools kafka-up kafka-down postgres-up postgres-down clean
+.PHONY: help venv run test test-long test-resilience test-image image image-tools bench lint typecheck unit browser tools kafka-up kafka-down postgres-up postgres-down clean
 
 help:
 	@echo "make run        the whole system on a simulated loan book (Ctrl-C stops it)"
 	@echo "make test       lint, type checks and every test, on a real Kafka broker and PostgreSQL"
 	@echo "make unit       the tests that need no broker or database"
+	@echo "make test-long  the fault-injection scenarios, short profile (CI runs it after make test)"
 	@echo "make test-resilience   the long fault-injection suite (kills, broker and database"
 	@echo "                restarts, rebalances, provider faults; under an hour)"
 	@echo "make bench      the benchmarks, each beside its baseline (bench/results/latest.json)"
@@ -75,7 +76,12 @@ test-image: venv image-tools
 	$(INFRA) $(VENV)/bin/pytest tests/image
 
 test: lint typecheck tools
-	$(INFRA) $(VENV)/bin/pytest
+	$(INFRA) $(VENV)/bin/pytest -m "not long"
+
+# The tests marked long (tests/resilience's fault scenarios), on their short profile: about
+# 5 minutes, kept out of `make test` so that it stays under 20 minutes; CI runs both.
+test-long: venv
+	$(INFRA) $(VENV)/bin/pytest -m long
 
 # The long profile of tests/resilience (make test runs the short one); each scenario's figures
 # are appended to .local/resilience-long.jsonl and printed at the end.

@@ -39,7 +39,7 @@ Action = Callable[[], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Profile:
-    """How hard a run pushes: the short one is part of ``make test``, the long one is
+    """How hard a run pushes: the short one is ``make test-long``, the long one is
     ``make test-resilience``."""
 
     name: str

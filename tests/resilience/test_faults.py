@@ -2,8 +2,9 @@
 services with the provider sandbox and a real SMTP server, injects its faults at random
 moments, and ends with the exactly-once checks of ``checks.py``.
 
-The short profile runs in ``make test``; ``make test-resilience`` runs the long one (at least
-ten SIGKILLs per service, several broker and PostgreSQL restarts and rebalances).
+The short profile runs in ``make test-long`` (CI runs it after ``make test``);
+``make test-resilience`` runs the long one (at least ten SIGKILLs per service, several broker
+and PostgreSQL restarts and rebalances).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ PROFILE = chosen_profile()
 #: real time while the book replays weeks in a minute, so what is planned is still true when
 #: it is sent.
 START = run_date()
-pytestmark = [pytest.mark.broker, pytest.mark.timeout(PROFILE.settle_s + 1500)]
+pytestmark = [pytest.mark.broker, pytest.mark.long, pytest.mark.timeout(PROFILE.settle_s + 1500)]
 
 
 def book(run: Run, profile: Profile) -> list[Item]:
