@@ -13,7 +13,10 @@ from shared.events import Event, KafkaRecord
 
 
 class EventPublisher(Protocol):
-    """Publishes events and raw records; returns once the broker has acknowledged them."""
+    """Publishes events and raw records, each acknowledged by the broker before the source
+    offset that caused it is committed: most adapters return once it is acknowledged; the
+    scheduler's pipelined one returns at once and its commit gate awaits every acknowledgement
+    before any commit (timer, rebalance or shutdown)."""
 
     async def publish(self, topic: str, event: Event) -> None: ...
 
