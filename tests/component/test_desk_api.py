@@ -13,26 +13,17 @@ from aiohttp.test_utils import TestClient
 from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.app import build_app
 from services.desk.bootstrap import memory_deps
-from services.desk.settings import ApiToken, Settings
+from services.desk.settings import Settings
 from shared.events import Event, KafkaRecord, encode
 from shared.testing.memory import InMemoryEventPublisher
 from shared.testing.source import InMemorySource
 from tests.polling import eventually
 from tests.support.desk import OPENED, Loan
+from tests.support.desk_people import AGENT, FIELD, SUPERVISOR, TOKENS
 
 Client = TestClient[web.Request, web.Application]
-SETTINGS = Settings(
-    api_tokens={
-        "agent-7": ApiToken(token="agent-7-secret", role="agent", team="collections"),
-        "agent-3": ApiToken(token="agent-3-secret", role="agent", team="field"),
-        "sup-1": ApiToken(token="sup-secret", role="supervisor"),
-    },
-    gauge_interval_s=0.05,
-)
+SETTINGS = Settings(api_tokens=TOKENS, gauge_interval_s=0.05)
 TOPICS = SETTINGS.kafka.topics
-AGENT = {"Authorization": "Bearer agent-7-secret"}
-FIELD = {"Authorization": "Bearer agent-3-secret"}
-SUPERVISOR = {"Authorization": "Bearer sup-secret"}
 
 
 class Desk:

@@ -14,7 +14,6 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from sandbox.identity import IdentityProvider
 from sandbox.smtp import free_port
 from services.audit.app import build_app as audit_app
 from services.audit.bootstrap import memory_deps as audit_deps
@@ -25,13 +24,14 @@ from services.desk.adapters.audit_evidence import HttpEvidenceLog
 from services.desk.adapters.memory import InMemoryDeskStore
 from services.desk.app import build_app as desk_app
 from services.desk.bootstrap import memory_deps as desk_deps
-from services.desk.settings import ApiToken, Settings
+from services.desk.settings import Settings
 from shared.events import encode
 from shared.jwks import HttpKeySet
 from shared.testing.source import InMemorySource
 from tests.component.test_audit_api import CALL
 from tests.polling import eventually
 from tests.support.console import (
+    IDP,
     console_deps,
     console_settings,
     english_keys_or_words,
@@ -39,14 +39,10 @@ from tests.support.console import (
     sign_in,
 )
 from tests.support.desk import OPENED, Loan
+from tests.support.desk_people import AGENT, FIELD, TOKENS
 
 Client = TestClient[web.Request, web.Application]
-TOKENS = {
-    "agent-7": ApiToken(token="agent-7-secret", role="agent", team="collections"),
-    "agent-3": ApiToken(token="agent-3-secret", role="agent", team="field"),
-}
 DESK = Settings(api_tokens=TOKENS)
-IDP = IdentityProvider(issuer="https://idp.bank.example")
 AUDIT = AuditSettings(
     api_tokens={
         "crm": AuditToken(token="crm-secret", role="agent"),
@@ -54,8 +50,6 @@ AUDIT = AuditSettings(
     },
     checkpoint_interval_s=3600,
 )
-AGENT = {"Authorization": "Bearer agent-7-secret"}
-FIELD = {"Authorization": "Bearer agent-3-secret"}
 
 
 @dataclass

@@ -9,9 +9,10 @@ from datetime import date
 from prometheus_client import REGISTRY
 
 from shared.events import DisputeResolved, ResolveDispute
-from tests.component.test_desk_api import AGENT, SUPERVISOR, TOPICS, Desk, desk
+from tests.component.test_desk_api import TOPICS, Desk, desk
 from tests.polling import eventually
 from tests.support.desk import Loan
+from tests.support.desk_people import AGENT, SUPERVISOR
 
 __all__ = ["desk"]  # the fixture: the desk's app over memory deps
 

@@ -18,13 +18,13 @@ from services.desk.bootstrap import memory_deps
 from shared.events import ApplyCaseAction, Event, VisitOutcomeRecorded, encode
 from shared.testing.memory import InMemoryEventPublisher
 from shared.testing.source import InMemorySource
-from tests.component.test_desk_api import FIELD, SETTINGS, SUPERVISOR, TOPICS
+from tests.component.test_desk_api import SETTINGS, TOPICS
 from tests.polling import eventually
 from tests.support.desk import OPENED, Loan
+from tests.support.desk_people import AGENT, FIELD, SUPERVISOR
 from tests.support.visits import cancellation, proposal
 
 Client = TestClient[web.Request, web.Application]
-COLLECTIONS = {"Authorization": "Bearer agent-7-secret"}
 
 
 class Desk:
@@ -88,7 +88,7 @@ async def test_confirmed_only_on_delivery_then_the_field_teams_task(desk: Desk) 
     )
     listed = await desk.http.get(f"/v1/cases/{loan.loan_id}/visits", headers=FIELD)
     assert [v["visit_id"] for v in (await listed.json())["visits"]] == [visit_id]
-    other = await desk.http.get(f"/v1/visits/{visit_id}", headers=COLLECTIONS)
+    other = await desk.http.get(f"/v1/visits/{visit_id}", headers=AGENT)
     assert other.status == 403
 
 
