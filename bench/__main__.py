@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 
 from bench import (
     audit_bench,
@@ -13,7 +14,7 @@ from bench import (
     report,
     scheduler_bench,
 )
-from bench.common import record
+from bench.common import record, record_duration
 from bench.scheduler_bench import bootstrap
 from shared.kafka import delete_topics, list_topics
 from shared.settings import KafkaSettings
@@ -34,8 +35,10 @@ def main() -> int:
     before = set(asyncio.run(list_topics(settings))) if chosen else set()
     try:
         for name in chosen:
+            began = time.monotonic()
             figures = sections[name]()
             record(name, figures)
+            record_duration(name, time.monotonic() - began)
             for key, value in figures.items():
                 print(f"{name} {key}: {value}")
     finally:

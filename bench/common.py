@@ -76,6 +76,13 @@ def record(section: str, figures: dict[str, Any]) -> None:
     RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
+def record_duration(section: str, seconds: float) -> None:
+    """Note how long one section of ``make bench`` took (the report sums them)."""
+    document: dict[str, Any] = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    document.setdefault("durations_s", {})[section] = round(seconds, 1)
+    RESULTS.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
 def median_of(samples: Sequence[float], digits: int = 0) -> dict[str, Any]:
     """A figure measured several times: the median of the runs, with their range.
 

@@ -13,6 +13,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from bench.common import RESULTS
+from bench.targets import duration_rows, phase_rows, target_rows
 
 REPORT = RESULTS.parent / "report.md"
 PLOT = RESULTS.parent / "figures.png"
@@ -51,12 +52,17 @@ def markdown(document: dict[str, Any]) -> str:
         "Versions: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())) + ".",
         "The broker, PostgreSQL, the provider sandbox and the services share these cores.",
         "",
+        "## Issue 15's targets",
+        "",
+        *target_rows(document),
+        "",
         "## Throughput beside its baseline (same run)",
         "",
         "| service | figure | value | baseline | ratio |",
         "|---|---|---:|---:|---:|",
     ]
     lines += throughput_rows(document)
+    lines += book_and_durations(document)
     lines += ["", "## Latency", "", "| figure | p50 | p99 (max for lag) |", "|---|---:|---:|"]
     for label, p50, p99 in latencies(document):
         lines.append(f"| {label} | {p50:,.1f} ms | {p99:,.1f} ms |")
@@ -74,6 +80,24 @@ def markdown(document: dict[str, Any]) -> str:
         lines += [f"- {service} {name}: {json.dumps(figure)}" for service, name, figure in others]
     lines += ["", f"![throughput and latency]({PLOT.name})", ""]
     return "\n".join(lines)
+
+
+def book_and_durations(document: dict[str, Any]) -> list[str]:
+    """The end-to-end phases beside their services, and how long each section took."""
+    return [
+        "",
+        "## The book end to end, phase by phase",
+        "",
+        "Each phase of the end-to-end run (the directory and the book side by side, the"
+        " services' own first to last record) beside its service measured alone and that"
+        " figure's baseline, all in this run.",
+        "",
+        *phase_rows(document),
+        "",
+        "## Time each section took",
+        "",
+        *duration_rows(document),
+    ]
 
 
 def throughput_rows(document: dict[str, Any]) -> list[str]:
