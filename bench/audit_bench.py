@@ -27,10 +27,12 @@ from services.audit.domain.entries import NewEntry
 from services.audit.domain.rows import LeafRow
 from services.audit.handlers.checkpointer import Checkpointer
 from services.audit.handlers.evidence import EvidenceLog
+from services.audit.settings import Settings as AuditSettings
 from shared.database import create_engine
 from shared.service import periodic
 
-BATCH = 500
+BATCH = 500  # entries per transaction, the log's and the raw insert's
+POLL = AuditSettings.model_fields["batch_max"].default  # entries per append, as a poll gives
 PAYLOAD = (
     b'{"kind":"message_sent","channel":"email","provider":"smtp","reason":"' + b"x" * 300 + b'"}'
 )
@@ -54,20 +56,22 @@ def entries(batch: int, now: datetime) -> list[NewEntry]:
 async def open_log(path: Path) -> tuple[SqlAuditStore, EvidenceLog]:
     store = SqlAuditStore(create_engine(f"sqlite+aiosqlite:///{path}"))
     await store.migrate()
-    log = EvidenceLog(store, b"m" * 32, SystemClock())
+    log = EvidenceLog(store, b"m" * 32, SystemClock(), part=BATCH)
     await log.load()
     return store, log
 
 
 async def durable_appends(workdir: Path, total: int) -> tuple[float, list[LeafRow]]:
-    """Appends of ``total`` entries in batches of ``BATCH``, each durable before the next. The
-    entries are made before the clock starts, as the baseline's rows are."""
+    """Appends of ``total`` entries, ``POLL`` at a time as the service's polls give them, each
+    durable (in transactions of ``BATCH``) before the next. The entries are made before the
+    clock starts, as the baseline's rows are."""
     store, log = await open_log(workdir / "appends.db")
     now = datetime.now(UTC)
-    batches = [entries(batch, now) for batch in range(total // BATCH)]
+    made = [entry for batch in range(total // BATCH) for entry in entries(batch, now)]
+    polls = [made[start : start + POLL] for start in range(0, len(made), POLL)]
     started = time.perf_counter()
-    for batch in tqdm(batches, desc="audit: durable appends", unit="batch"):
-        await log.append(batch)
+    for poll in tqdm(polls, desc="audit: durable appends", unit="poll"):
+        await log.append(poll)
     elapsed = time.perf_counter() - started
     rows = await store.leaves_between(0, total)
     await store.close()
@@ -144,6 +148,7 @@ async def appends_beside_raw(workdir: Path, total: int, runs: int) -> dict[str, 
         raw,
         "raw sqlite3 insert of the same leaf and tree-node rows into the same schema",
         batch=BATCH,
+        poll=POLL,
         appends=total,
     )
 

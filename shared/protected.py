@@ -58,15 +58,24 @@ def strip_protected(document: Any) -> tuple[Any, int]:
     """The document without any key that names a protected attribute (at any depth), and how
     many keys were dropped."""
     if isinstance(document, dict):
-        kept, dropped = {}, 0
+        protected = _protected_among(tuple(document))
+        kept, dropped = {}, len(protected)
         for key, value in document.items():
-            if is_protected(str(key)):
-                dropped += 1
+            if key in protected:
                 continue
-            kept[key], inner = strip_protected(value)
-            dropped += inner
+            if isinstance(value, (dict, list)):  # a tuple: no union object built per key
+                value, inner = strip_protected(value)
+                dropped += inner
+            kept[key] = value
         return kept, dropped
     if isinstance(document, list):
         items = [strip_protected(item) for item in document]
         return [item for item, _ in items], sum(n for _, n in items)
     return document, 0
+
+
+@lru_cache(maxsize=4096)
+def _protected_among(keys: tuple[Any, ...]) -> frozenset[Any]:
+    """The keys of a document's object that name protected attributes (records of one kind
+    share their keys: judged once per set of keys)."""
+    return frozenset(key for key in keys if is_protected(str(key)))

@@ -68,7 +68,9 @@ async def _resources(
         log.warning("audit runs with development keys: set MASTER_KEY and SIGNING_KEY")
     async with AsyncExitStack() as stack:
         deps = given if given is not None else await stack.enter_async_context(build_deps(settings))
-        evidence = EvidenceLog(deps.store, settings.master_key_bytes(), deps.clock)
+        evidence = EvidenceLog(
+            deps.store, settings.master_key_bytes(), deps.clock, part=settings.append_part
+        )
         await evidence.load()
         checkpointer = _wire(app, settings, deps, evidence)
         health.readiness["database"] = deps.store.ping

@@ -98,7 +98,10 @@ class Settings(BaseServiceSettings, JwtSignIn):
     institution: PageInstitution = Field(default_factory=lambda: PageInstitution())
     #: Verification-page lookups per client address per minute.
     verify_rate_per_minute: int = Field(default=10, ge=1)
-    batch_max: int = Field(default=500, ge=1)
+    #: Records per poll, appended together (in transactions of ``append_part``, the next part
+    #: sealed while the one before it is written).
+    batch_max: int = Field(default=2000, ge=1)
+    append_part: int = Field(default=500, ge=1)
 
     @field_validator("master_key", "signing_key")
     @classmethod

@@ -1,4 +1,4 @@
-"""The writer's data keys: unwrapped once under the master key, new ones kept until durable."""
+"""The writer's data keys: unwrapped once under the master key, new ones dropped if not written."""
 
 from __future__ import annotations
 
@@ -57,8 +57,16 @@ class KeyRing:
         return ChainMap(new.ciphers, self._keys)
 
     def keep(self, new: NewKeys) -> None:
-        """Hold a batch's new keys once the batch that stores their wrapped form is durable."""
+        """Hold a batch's new keys (its next part seals with them too); :meth:`drop` them if
+        the batch that stores their wrapped form is not written."""
         self._keys.update(new.ciphers)
+
+    def drop(self, new: NewKeys) -> None:
+        """Let go of a batch's new keys kept before it was durable (its write failed); a key
+        the store holds after all is read back from it when next needed."""
+        for ref, key in new.ciphers.items():
+            if self._keys.get(ref) is key:
+                del self._keys[ref]
 
     def forget(self, ref: str) -> None:
         self._keys.pop(ref, None)

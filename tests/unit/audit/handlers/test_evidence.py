@@ -3,6 +3,7 @@ reloaded from the store after a failed write."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,9 @@ from services.audit.adapters.memory import InMemoryAuditStore, SettableClock
 from services.audit.domain import merkle
 from services.audit.domain.entries import decode_leaf
 from services.audit.domain.keyring import ContentErased
+from services.audit.domain.rows import AppendBatch
 from services.audit.handlers.evidence import EvidenceLog
+from shared.errors import RetryableError
 from tests.support.audit import new_entry
 
 MASTER = b"k" * 32
@@ -89,3 +92,42 @@ async def test_retention_erases_debtors_quiet_for_the_whole_period() -> None:
     clock.at += timedelta(days=800)
     await log.append([new_entry("b", "d2")])
     assert await log.erase_expired(clock.now(), timedelta(days=730)) == ["d1"]
+
+
+class FailingSecondWrite(InMemoryAuditStore):
+    """A store whose second append fails, and that records the tree size the log reported
+    while each append ran."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+        self.log: EvidenceLog | None = None
+        self.sizes_seen: list[int] = []
+
+    async def append(self, batch: AppendBatch) -> None:
+        self.writes += 1
+        assert self.log is not None
+        self.sizes_seen.append(self.log.size)
+        await asyncio.sleep(0)  # the next part is sealed meanwhile
+        if self.writes == 2:
+            raise RetryableError("store went away", defer_s=0)
+        await super().append(batch)
+
+
+async def test_a_long_append_is_written_in_parts_and_the_log_holds_only_durable_ones() -> None:
+    store = FailingSecondWrite()
+    log = store.log = EvidenceLog(store, MASTER, SettableClock(), part=2)
+    await log.load()
+    entries = [new_entry(f"e{i}", f"d{i % 3}", "l1") for i in range(5)]
+    with pytest.raises(RetryableError):
+        await log.append(entries)
+    assert store.sizes_seen == [0, 2]  # a checkpoint never signs a part still being written
+    assert (log.size, await store.size()) == (2, 2)  # the first part is durable, the log reloaded
+    assert await log.append(entries) == [0, 1, 2, 3, 4]  # the rest, no entry twice
+    assert store.sizes_seen[2:] == [2, 4]
+    leaves = [decode_leaf(r.leaf_data) for r in await store.leaves_between(0, 5)]
+    assert [x.prev_for_loan for x in leaves] == [None, 0, 1, 2, 3]
+    assert [x.prev_for_debtor for x in leaves] == [None, None, None, 0, 1]
+    assert log.root() == merkle.root([merkle.leaf_hash(r.leaf_data) for r in store.rows.values()])
+    opened = await log.open(await store.leaves_between(0, 5))
+    assert [o.plaintext for o in opened] == [b'{"kind": "message_sent"}'] * 5  # every key stored
