@@ -20,7 +20,9 @@ SWEEP_SECONDS: Final = Histogram(
     "Time to sweep one partition's loans.",
     buckets=(0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900),
 )
-LOANS_TRACKED: Final = Gauge("scheduler_loans_tracked", "Loans in this worker's tables.")
+LOANS_TRACKED: Final = Gauge(
+    "scheduler_loans_tracked", "Loans in this worker's tables, as of each partition's last sweep."
+)
 PROTECTED_DROPPED: Final = Counter(
     "scheduler_protected_fields_dropped",
     "Personal attributes removed from core-banking input before any decision.",

@@ -57,8 +57,14 @@ class Settings(BaseServiceSettings):
     #: before its topics were in its metadata (faust then ignores them: "Ignoring missing
     #: topic") rejoins once the refresh shows them, instead of after the client's 5 minutes.
     metadata_refresh_s: float = Field(default=10.0, ge=1, le=300)
-    #: How long the producer lets records gather into one batch.
+    #: How long the producer lets records gather into one batch. Nothing waits on a single
+    #: output (each commit waits for them all), so a longer linger costs only the commit.
     producer_linger_ms: int = Field(default=5, ge=0, le=1000)
+    #: The largest batch of one partition in one produce request (bytes; faust's default is
+    #: 16 KiB, about ten loan states of the changelog).
+    producer_max_batch_size: int = Field(default=16384, ge=1024, le=1_000_000)
+    #: Commit after this many records as well as on the timer (faust's ``broker_commit_every``).
+    commit_every: int = Field(default=10_000, ge=1)
     #: The contact strategy (YAML) and the bank's business calendar (YAML, the same file the
     #: notifier's gate reads: ``shared/calendars``, the ConfigMap ``dunwell-calendars``).
     strategy_file: Path = CONFIG / "strategy.yaml"

@@ -252,6 +252,39 @@ async def test_the_production_store_keeps_loans_on_disk(tmp_path: Any) -> None:
     assert len(publisher.events(REQUESTS)) == 1
 
 
+async def test_on_the_production_store_a_close_sweeps_its_own_partitions_loans(
+    tmp_path: Any,
+) -> None:
+    """RocksDB keeps a database per partition: the sweep reads the closed partition's alone."""
+    publisher = InMemoryEventPublisher()
+    settings = Settings(store="rocksdb://", datadir=str(tmp_path), sweep_at=None)
+    app = build_app(settings, publisher=publisher)
+    app.loop = asyncio.get_running_loop()
+    app.finalize()
+    app.flow_control.resume()
+    first, second = overdue(), overdue()
+    close = BusinessDayClosed(
+        event_id="cob-1",
+        occurred_at=datetime(2026, 3, 10, 12, tzinfo=UTC),
+        business_date=date(2026, 3, 10),
+    )
+    async with app.agents["track-loans"].test_context() as context:
+        for event, partition in ((first, 0), (second, 1), (close, 1)):
+            record = encode(event, source="/corebanking")
+            await context.put(
+                value=record.value,
+                key=record.key,
+                headers=list(record.headers),
+                partition=partition,
+            )
+    reminded = [
+        e.loan_id
+        for e in publisher.events(REQUESTS)
+        if isinstance(e, ContactRequested) and e.step == "early-reminder"
+    ]
+    assert reminded == [second.loan_id]
+
+
 async def test_a_reply_is_rekeyed_by_loan_onto_the_command_topic() -> None:
     publisher = InMemoryEventPublisher()
     app = build_app(Settings(store="memory://", sweep_at=None), publisher=publisher)

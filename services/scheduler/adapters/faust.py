@@ -12,6 +12,7 @@ from aiokafka.errors import KafkaError
 from faust.assignor import PartitionAssignor
 from faust.exceptions import ProducerSendError
 from faust.serializers import codecs
+from faust.stores.rocksdb import Store as RocksStore
 
 from services.scheduler.adapters.faust_commits import GatedApp
 from services.scheduler.domain.loan import Loan
@@ -81,7 +82,9 @@ def faust_app(settings: Settings, *, service: str) -> faust.App:
         topic_replication_factor=settings.topic_replication_factor,
         producer_acks=-1,
         producer_linger=settings.producer_linger_ms / 1000,
+        producer_max_batch_size=settings.producer_max_batch_size,
         broker_commit_interval=settings.commit_interval_s,
+        broker_commit_every=settings.commit_every,
         consumer_metadata_max_age_ms=int(settings.metadata_refresh_s * 1000),
         broker_session_timeout=settings.session_timeout_s,
         broker_heartbeat_interval=2.0,
@@ -137,6 +140,14 @@ class TableLoanStore:
         self._table[loan.loan_id] = loan
 
     def in_partition(self, partition: int) -> Iterator[Loan]:
+        """The partition's loans; on RocksDB read from that partition's database alone (the
+        store keeps one per partition: the whole table would decode every loan of the worker),
+        one at a time (a book of a million loans does not fit in memory as models)."""
+        store = getattr(self._table, "data", None)
+        if isinstance(store, RocksStore):
+            for value in store._visible_values(store._db_for_partition(partition)):
+                yield Loan.model_validate_json(value)
+            return
         for value in list(self._table.values()):
             loan = value if isinstance(value, Loan) else Loan.model_validate(value)
             if loan.partition == partition:

@@ -18,7 +18,6 @@ import faust
 from services.scheduler.handlers.route_case_actions import route_case_action
 from services.scheduler.handlers.route_replies import route_reply
 from services.scheduler.handlers.track_loans import SERVICE, handle_loan_record
-from services.scheduler.metrics import LOANS_TRACKED
 from services.scheduler.ports import Dependencies
 from shared import boundary
 from shared.service import Outcome, stop_for_bug
@@ -108,7 +107,6 @@ def add_agents(app: faust.App, deps: Dependencies, outcome: Outcome) -> None:
                 bug = await settle(record, track, deps)
             if bug is not None:
                 raise _stop_for(bug, record, outcome)
-            LOANS_TRACKED.set(len(deps.loans))
 
     async def route(record: StreamRecord) -> None:
         await route_reply(record, publisher=deps.publisher, topics=topics)

@@ -10,6 +10,7 @@ from services.scheduler.handlers.intake import decode_loan_record
 from services.scheduler.metrics import (
     BORROWER_UNKNOWN,
     FIELD_VISITS,
+    LOANS_TRACKED,
     REQUESTS_PUBLISHED,
     SWEEP_SECONDS,
     SWEPT,
@@ -104,17 +105,24 @@ async def sweep_partition(close: BusinessDayClosed, record: Record, ctx: Depende
     a sweep is idempotent by the loan's own state (each step fired once, each range entered
     once), so a close replayed after a crash decides nothing twice and needs no per-loan mark.
     """
-    started = time.monotonic()
-    loans = list(ctx.loans.in_partition(record.partition))
-    for loan in loans:
+    started, count = time.monotonic(), 0
+    for loan in ctx.loans.in_partition(record.partition):
+        count += 1
         swept = sweep(loan, close.business_date, ctx.plan)
         reminded = pre_due(swept.loan or loan, close, ctx.plan)
         decision = Decision(reminded.loan, (*swept.outputs, *reminded.outputs))
         if not decision.outputs and (decision.loan is loan or decision.loan == loan):
             continue
         await _commit(decision, ctx)
-    SWEPT.inc(len(loans))
+    SWEPT.inc(count)
     SWEEP_SECONDS.observe(time.monotonic() - started)
+    # Counted here, not per record: a RocksDB table counts its loans by reading every key.
+    _swept_counts[record.partition] = count
+    LOANS_TRACKED.set(sum(_swept_counts.values()))
+
+
+#: Loans per partition at its last sweep (this worker's share of the book).
+_swept_counts: dict[int, int] = {}
 
 
 RECENT_IDS = 64
