@@ -167,5 +167,5 @@ async def main(
         ),
         "sweep_share_of_time": median_of([r["sweep_share"] for r in runs_of], 3),
         "loans_swept_per_s": median_of([r["loans_swept_per_s"] for r in runs_of]),
-        "daily_close_through_the_agent": await scheduler_close.main(close_loans),
+        "daily_close_1m_loans": await scheduler_close.main(close_loans),
     }
