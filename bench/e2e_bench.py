@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from bench.common import MIN_RUNS, beside_baseline, median_of
 from bench.e2e_providers import ProvidersProcess
-from bench.e2e_watch import Phase, load_average, outcomes, stack_cpu, watch
+from bench.e2e_watch import Phase, book_phases, load_average, outcomes, stack_cpu, watch
 from bench.scheduler_bench import bootstrap
 from sandbox.loanbook import SOURCE, Item, simulated_book
 from sandbox.reference import expected_requests
@@ -36,7 +36,6 @@ from sandbox.stack import SERVICES, Stack, StackConfig, morning_of
 from shared.events import encode
 from shared.kafka import client_options, create_topics
 from shared.settings import KafkaSettings
-from shared.topics import Topics
 
 #: A Monday on which the cn pack is in force (2026-01-30 on): before it, the gate blocks
 #: every send ("the pack is not in force today"), as it must.
@@ -145,22 +144,6 @@ def _stack(kafka: KafkaSettings, workdir: Path) -> tuple[Stack, ProvidersProcess
 PARTITIONS = 4
 
 
-def _phases(topics: Topics, customers: int, loans: int, requests: int) -> list[Phase]:
-    """What the stack must take off the broker: the directory and the book side by side."""
-    return [
-        Phase("directory", "notifier", topics.customer_events, customers),
-        Phase("scheduler", "scheduler", topics.loan_events, loans),
-        Phase("notifier", "notifier", topics.contact_requests, requests),
-        Phase(
-            "audit",
-            "audit",
-            topics.interactions,
-            None,
-            follows=("notifier", "dunwell_events_published", topics.interactions),
-        ),
-    ]
-
-
 #: The three services a book goes through (the desk, people's console, is not on its path:
 #: run beside them it took a quarter of the stack's CPU reading the interactions).
 BOOK_SERVICES = ("audit", "notifier", "scheduler")
@@ -184,7 +167,7 @@ async def one_run(
     await create_topics(kafka, kafka.topics.all(), partitions=PARTITIONS)
     await publish_book(kafka, items)
     customers = sum(1 for i in items if i.kind == "customer")
-    phases = _phases(kafka.topics, customers, len(items) - customers, requests)
+    phases = book_phases(kafka.topics, customers, len(items) - customers, requests)
     stack, providers = _stack(kafka, workdir)
     try:
         load = load_average()

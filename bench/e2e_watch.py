@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tqdm import tqdm
 
 from sandbox.stack import Stack
+from shared.topics import Topics
 
 #: How often the services' counters are read (each read costs a service one /metrics page).
 POLL_S = 0.2
@@ -22,17 +23,25 @@ POLL_S = 0.2
 QUIET_S = 2.0
 
 
+#: A counter on a process's /metrics page: (process, counter, labels), its samples summed.
+Count = tuple[str, str, dict[str, str]]
+
+
 @dataclass
 class Phase:
-    """One service's share of the book: ``total`` records of ``topic`` taken by ``process``.
+    """One service's share of the book: ``total`` records of ``topic`` taken by ``process``
+    (or, with ``counted``, that counter's count).
 
-    ``total`` None: as many as ``follows`` has published (the audit of the interactions)."""
+    ``total`` None: as many as the ``follows`` counters add up to (the audit of the
+    interactions the notifier published); such a phase is done once every phase before it
+    is, its count has reached that sum and has not moved for ``QUIET_S``."""
 
     name: str
     process: str
     topic: str
     total: float | None
-    follows: tuple[str, str, str] | None = None  # (process, counter, topic)
+    follows: tuple[Count, ...] = ()
+    counted: Count | None = None
     first: float | None = None
     done: float | None = None
     count: float = 0.0
@@ -42,23 +51,59 @@ class Phase:
         self.target = self.total or 0.0
 
 
+def book_phases(topics: Topics, customers: int, loans: int, requests: int) -> list[Phase]:
+    """What the stack must take off the broker: the directory and the book side by side, then
+    every delivery receipt for the texts sent, then every interaction audited."""
+    sent = {"outcome": "sent"}
+    texts = tuple(
+        ("notifier", "notifier_messages", {"channel": c, **sent}) for c in ("sms", "wechat")
+    )
+    return [
+        Phase("directory", "notifier", topics.customer_events, customers),
+        Phase("scheduler", "scheduler", topics.loan_events, loans),
+        Phase("notifier", "notifier", topics.contact_requests, requests),
+        Phase(
+            "receipts",
+            "notifier",
+            "",
+            None,
+            follows=texts,
+            counted=("notifier", "notifier_callbacks", {"result": "accepted"}),
+        ),
+        Phase(
+            "audit",
+            "audit",
+            topics.interactions,
+            None,
+            follows=(("notifier", "dunwell_events_published", {"topic": topics.interactions}),),
+        ),
+    ]
+
+
 async def _read(stack: Stack, phase: Phase) -> None:
     """A phase's count and target now (left as they were while its process starts up)."""
     if stack.processes[phase.process].poll() is not None:
         raise RuntimeError(f"{phase.process} exited during the run")
     try:
-        phase.count = await stack.consumed(phase.process, phase.topic)
-        if phase.follows is not None:
-            process, counter, topic = phase.follows
-            phase.target = await stack.counted(process, counter, topic=topic)
+        if phase.counted is None:
+            phase.count = await stack.consumed(phase.process, phase.topic)
+        else:
+            phase.count = await stack.counted(
+                phase.counted[0], phase.counted[1], **phase.counted[2]
+            )
+        if phase.follows:
+            found = [
+                await stack.counted(p, counter, **labels) for p, counter, labels in phase.follows
+            ]
+            phase.target = sum(found)
     except (aiohttp.ClientError, TimeoutError):
         pass
 
 
-def _settled(phase: Phase, now: float, others_done: bool, last_change: float) -> bool:
-    if phase.follows is None:
+def _settled(phase: Phase, now: float, earlier_done: bool, last_change: float) -> bool:
+    if not phase.follows:
         return phase.count >= phase.target > 0
-    return others_done and phase.count >= phase.target > 0 and now - last_change >= QUIET_S
+    return earlier_done and phase.count >= phase.target > 0 and now - last_change >= QUIET_S
 
 
 async def watch(stack: Stack, phases: list[Phase], timeout_s: float = 1800) -> None:
@@ -77,9 +122,9 @@ async def watch(stack: Stack, phases: list[Phase], timeout_s: float = 1800) -> N
                     last_change[p.name] = now
                 if p.first is None and p.count > 0:
                     p.first = now
-            fixed = all(q.done is not None for q in phases if q.follows is None)
-            for p in phases:
-                if p.done is None and _settled(p, now, fixed, last_change[p.name]):
+            for n, p in enumerate(phases):
+                earlier = all(q.done is not None for q in phases[:n])
+                if p.done is None and _settled(p, now, earlier, last_change[p.name]):
                     p.done = last_change[p.name] if p.follows else now
             bar.update(int(sum(p.count for p in phases if p.total)) - bar.n)
             if now > deadline:

@@ -15,7 +15,7 @@ def run(book_s: float, doubled: int = 0, audited: float = 30.0) -> dict[str, Any
         Phase("directory", "notifier", "customers", 100),
         Phase("scheduler", "scheduler", "loans", 200),
         Phase("notifier", "notifier", "requests", 10),
-        Phase("audit", "audit", "interactions", None, follows=("notifier", "c", "t")),
+        Phase("audit", "audit", "interactions", None, follows=(("notifier", "c", {}),)),
     ]
     for n, p in enumerate(phases):
         p.first, p.done, p.count = 100.0 + n, 100.0 + book_s * (n + 1) / 4, p.total or audited
