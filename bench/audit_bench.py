@@ -156,10 +156,12 @@ async def appends_beside_raw(workdir: Path, total: int, runs: int) -> dict[str, 
 async def proof_latency(workdir: Path, leaves: int, samples: int) -> dict[str, float]:
     store, log = await open_log(workdir / "million.db")
     now = datetime.now(UTC)
-    for batch in tqdm(
-        range(leaves // BATCH), desc=f"audit: building {leaves:,} leaves", unit="batch"
+    per_poll = POLL // BATCH
+    for first in tqdm(
+        range(0, leaves // BATCH, per_poll), desc=f"audit: building {leaves:,} leaves", unit="poll"
     ):
-        await log.append(entries(batch, now))
+        last = min(first + per_poll, leaves // BATCH)
+        await log.append([e for batch in range(first, last) for e in entries(batch, now)])
     timings = []
     for n in tqdm(range(samples), desc="audit: inclusion proofs", unit="proof"):
         index = (n * 7919) % leaves
