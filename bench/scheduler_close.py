@@ -33,6 +33,8 @@ from shared.kafka import client_options, create_topics
 from shared.settings import KafkaSettings
 
 PARTITIONS = 4
+#: Where the worker's state goes (absolute: the worker may run from another directory).
+LOCAL = Path(__file__).resolve().parents[1] / ".local"
 
 
 async def template_states(loans: int, days: int) -> tuple[list[dict[str, Any]], date]:
@@ -123,7 +125,7 @@ async def main(loans: int = 1_000_000, templates: int = 2_000, days: int = 45) -
     loaded = time.monotonic()
     await load_changelog(kafka, changelog, states, loans)
     loaded = time.monotonic() - loaded
-    with tempfile.TemporaryDirectory(dir=".local") as tmp:
+    with tempfile.TemporaryDirectory(dir=LOCAL) as tmp:
         stack = Stack(
             StackConfig(
                 bootstrap_servers=kafka.bootstrap_servers,
