@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Final
+from functools import lru_cache
+from typing import Final, TypeVar
 
 from prometheus_client import Counter, Gauge, Histogram
+
+M = TypeVar("M", Counter, Gauge, Histogram)
+
+
+@lru_cache(maxsize=1024)
+def _child(metric: Counter | Gauge | Histogram, values: tuple[str, ...]) -> object:
+    return metric.labels(*values)
+
+
+def labelled(metric: M, *values: str) -> M:
+    """``metric.labels(*values)``, looked up once per label set (labels are few: channels,
+    providers, outcomes, rules; never a customer id)."""
+    found: M = _child(metric, values)  # type: ignore[assignment]
+    return found
+
 
 MESSAGES: Final = Counter(
     "notifier_messages",

@@ -14,6 +14,7 @@ from services.notifier.metrics import (
     PROVIDER_SECONDS,
     UNCERTAIN_OLDEST_AGE,
     UNCERTAIN_SENDS,
+    labelled,
 )
 from shared.events import Channel
 
@@ -22,17 +23,17 @@ class PrometheusSendObserver:
     """:class:`~services.notifier.ports.SendObserver` counting into the notifier's metrics."""
 
     def counted(self, channel: Channel, outcome: str) -> None:
-        MESSAGES.labels(channel, outcome).inc()
+        labelled(MESSAGES, channel, outcome).inc()
 
     def decided(self, channel: Channel, decision: Decision) -> None:
-        GATE_DECISIONS.labels(channel, decision.outcome.value.lower()).inc()
+        labelled(GATE_DECISIONS, channel, decision.outcome.value.lower()).inc()
 
     def rules_hit(self, rules: Sequence[str]) -> None:
         for rule in rules:
-            GATE_RULES.labels(rule).inc()
+            labelled(GATE_RULES, rule).inc()
 
     def provider_time(self, channel: Channel) -> AbstractContextManager[object]:
-        return PROVIDER_SECONDS.labels(channel).time()
+        return labelled(PROVIDER_SECONDS, channel).time()
 
     def backlog(self, waiting: int) -> None:
         DEFERRED_BACKLOG.set(waiting)

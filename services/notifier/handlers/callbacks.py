@@ -18,7 +18,7 @@ from services.notifier.domain.replies import Understood, understand
 from services.notifier.domain.sends import contact_point_id
 from services.notifier.handlers.callback_context import CallbackContext as CallbackContext
 from services.notifier.handlers.receipt_match import match_by_recipient
-from services.notifier.metrics import CALLBACKS_RECEIVED
+from services.notifier.metrics import CALLBACKS_RECEIVED, labelled
 from shared.events import BorrowerReplied, InteractionRecorded, derived_event_id
 
 
@@ -38,12 +38,12 @@ async def take_receipt(ctx: CallbackContext, provider: str, receipt: Receipt) ->
     if sent is None and ctx.settles is not None and await ctx.settles.next(ctx.settle_wait_s):
         sent = await _find(ctx, provider, receipt)  # its batch has settled meanwhile
     if sent is None:
-        CALLBACKS_RECEIVED.labels(provider, "unknown").inc()
+        labelled(CALLBACKS_RECEIVED, provider, "unknown").inc()
         raise ReceiptTooEarly(provider)
     if not await first_time(ctx, f"{provider}:receipt:{receipt.dedupe}"):
-        CALLBACKS_RECEIVED.labels(provider, "duplicate").inc()
+        labelled(CALLBACKS_RECEIVED, provider, "duplicate").inc()
         return
-    CALLBACKS_RECEIVED.labels(provider, "accepted").inc()
+    labelled(CALLBACKS_RECEIVED, provider, "accepted").inc()
     await ctx.publisher.publish(
         ctx.interactions_topic,
         InteractionRecorded(
@@ -76,13 +76,13 @@ async def first_time(ctx: CallbackContext, callback_key: str) -> bool:
 async def take_reply(ctx: CallbackContext, provider: str, reply: Reply) -> None:
     """A borrower's reply: opt-outs take effect at once; every reply goes to the scheduler."""
     if not await first_time(ctx, f"{provider}:reply:{reply.dedupe}"):
-        CALLBACKS_RECEIVED.labels(provider, "duplicate").inc()
+        labelled(CALLBACKS_RECEIVED, provider, "duplicate").inc()
         return
     debtor = await ctx.store.find_debtor(contact_point_id(reply.channel, reply.address))
     if debtor is None:
-        CALLBACKS_RECEIVED.labels(provider, "unknown").inc()
+        labelled(CALLBACKS_RECEIVED, provider, "unknown").inc()
         return
-    CALLBACKS_RECEIVED.labels(provider, "accepted").inc()
+    labelled(CALLBACKS_RECEIVED, provider, "accepted").inc()
     await answer_reply(ctx, provider, reply, debtor)
 
 

@@ -21,7 +21,7 @@ from services.notifier.adapters.channels.errors import (
 )
 from services.notifier.domain.model import Attempting, DeliveryUncertain, SendLater, no_record
 from services.notifier.domain.templates import Rendered
-from services.notifier.metrics import PROVIDER_CALLS
+from services.notifier.metrics import PROVIDER_CALLS, labelled
 from shared.errors import PermanentError, RetryableError
 
 log = logging.getLogger(__name__)
@@ -125,13 +125,13 @@ class Resilient:
         attempting: Attempting = no_record,
     ) -> tuple[str, str]:
         if self.breaker.is_open():
-            PROVIDER_CALLS.labels(self.provider, "circuit_open").inc()
+            labelled(PROVIDER_CALLS, self.provider, "circuit_open").inc()
             raise CircuitOpen(f"{self.provider}: circuit open")
         self._check_number(address)
         await attempting(self.provider)
         for attempt in range(self._policy.attempts):
             if self.breaker.is_open():
-                PROVIDER_CALLS.labels(self.provider, "circuit_open").inc()
+                labelled(PROVIDER_CALLS, self.provider, "circuit_open").inc()
                 raise CircuitOpen(f"{self.provider}: circuit open")
             found = await self._attempt(address, message, key, message_id, attempt)
             if found is not None:
@@ -147,22 +147,22 @@ class Resilient:
                 found = await self.client.attempt(address, message, key=key, message_id=message_id)
         except RetryableError as e:
             self.breaker.failure()
-            PROVIDER_CALLS.labels(self.provider, "retryable").inc()
+            labelled(PROVIDER_CALLS, self.provider, "retryable").inc()
             if attempt + 1 >= self._policy.attempts:
                 raise
             await self._sleep(backoff_s(self._policy, attempt, getattr(e, "retry_after_s", None)))
             return None
         except DeliveryUncertain:
             self.breaker.failure()
-            PROVIDER_CALLS.labels(self.provider, "uncertain").inc()
+            labelled(PROVIDER_CALLS, self.provider, "uncertain").inc()
             # None means the provider confirmed it has nothing: safe to try again.
             return await self._reconciled(address, key)
         except PermanentError:
             self.breaker.success()  # the provider answered; it refused this message
-            PROVIDER_CALLS.labels(self.provider, "refused").inc()
+            labelled(PROVIDER_CALLS, self.provider, "refused").inc()
             raise
         self.breaker.success()
-        PROVIDER_CALLS.labels(self.provider, "ok").inc()
+        labelled(PROVIDER_CALLS, self.provider, "ok").inc()
         return found
 
     def _check_number(self, address: str) -> None:
@@ -172,7 +172,7 @@ class Resilient:
         now = self._clock()
         last = self._last_to.get(address)
         if last is not None and now - last < self._per_number_s:
-            PROVIDER_CALLS.labels(self.provider, "number_limited").inc()
+            labelled(PROVIDER_CALLS, self.provider, "number_limited").inc()
             wait = timedelta(seconds=self._per_number_s - (now - last))
             raise SendLater(f"{self.provider}: same number again too soon", until=utc_now() + wait)
         if len(self._last_to) > 100_000:  # forget numbers whose interval is long over
@@ -185,15 +185,15 @@ class Resilient:
         try:
             found = await self.client.reconcile(address, key=key)
         except DeliveryUncertain:
-            PROVIDER_CALLS.labels(self.provider, "reconcile_unanswered").inc()
+            labelled(PROVIDER_CALLS, self.provider, "reconcile_unanswered").inc()
             raise
-        PROVIDER_CALLS.labels(self.provider, "reconciled").inc()
+        labelled(PROVIDER_CALLS, self.provider, "reconciled").inc()
         return found
 
     async def _reconciled(self, address: str, key: str) -> str | None:
         await self._sleep(self._policy.reconcile_after_s)
         found = await self.client.reconcile(address, key=key)  # may raise DeliveryUncertain
-        PROVIDER_CALLS.labels(self.provider, "reconciled").inc()
+        labelled(PROVIDER_CALLS, self.provider, "reconciled").inc()
         return found
 
 

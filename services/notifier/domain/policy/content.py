@@ -41,12 +41,29 @@ def _latin_lookalike(char: str) -> str:
     return char
 
 
+class _LookAlikes(dict[int, str]):
+    """Each character's Latin look-alike, found once per character (``str.translate`` reads
+    the characters seen before at C speed)."""
+
+    def __missing__(self, code: int) -> str:
+        found = _latin_lookalike(chr(code))
+        if len(self) < _LOOK_ALIKES_KEPT:
+            self[code] = found
+        return found
+
+
+#: Characters whose look-alike is kept (more than any text in the packs' scripts uses).
+_LOOK_ALIKES_KEPT = 65_536
+
+
+_LOOK_ALIKES = _LookAlikes()
+
+
 def normalise(text: str) -> str:
     """The text as the checks read it: NFKC, no invisibles, Latin look-alikes, case-folded."""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
-    text = "".join(_latin_lookalike(c) for c in text)
-    return text.casefold()
+    return text.translate(_LOOK_ALIKES).casefold()
 
 
 def squeeze(text: str) -> str:
@@ -67,7 +84,7 @@ def contains_term(text: str, term: str) -> bool:
 
 def sms_segments(text: str) -> int:
     """How many SMS segments ``text`` takes: GSM 7-bit 160/153, otherwise UCS-2 70/67."""
-    gsm = all(c in _GSM_BASIC for c in text)
+    gsm = _GSM_BASIC.issuperset(text)
     single, multi = (160, 153) if gsm else (70, 67)
     length = len(text.encode("utf-16-le")) // 2 if not gsm else len(text)
     return 1 if length <= single else math.ceil(length / multi)

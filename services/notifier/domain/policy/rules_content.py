@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,11 +39,37 @@ class _Text:
 squeezed_term = lru_cache(maxsize=16_384)(squeeze)
 
 
+#: Recent texts' content results, per pack: the content rules read the text, the channel, the
+#: recipient's role, the expected values and the attestation alone, never the clock, so a send
+#: judged again at the clock of its call (or a deferral) reuses its first judgement.
+_RECENT: OrderedDict[tuple[object, ...], tuple[Pack, tuple[RuleResult, ...]]] = OrderedDict()
+_RECENT_KEPT = 4096
+
+
 def content_results(pack: Pack, scenario: Scenario) -> Iterable[RuleResult]:
     """Every content rule of ``pack`` that the scenario's text breaks (none without a text)."""
     if scenario.text is None:
-        return
-    raw = scenario.text
+        return ()
+    key = (
+        id(pack),
+        scenario.text,
+        scenario.channel,
+        scenario.recipient.role,
+        tuple(sorted(scenario.expected.items())),
+        scenario.attested,
+    )
+    found = _RECENT.get(key)
+    if found is not None and found[0] is pack:  # (the pack held here: its id is not reused)
+        _RECENT.move_to_end(key)
+        return found[1]
+    results = tuple(_content_results(pack, scenario, scenario.text))
+    _RECENT[key] = (pack, results)
+    if len(_RECENT) > _RECENT_KEPT:
+        _RECENT.popitem(last=False)
+    return results
+
+
+def _content_results(pack: Pack, scenario: Scenario, raw: str) -> Iterable[RuleResult]:
     folded = normalise(raw)
     text = _Text(raw, unicodedata.normalize("NFKC", raw), folded, squeeze_normalised(folded))
     for recipient in pack.of_type(RecipientRule):

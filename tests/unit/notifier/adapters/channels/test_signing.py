@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
+
+import pytest
 
 from services.notifier.adapters.channels.signing import (
+    aliyun_encode,
     aliyun_signature,
     tc3_authorization,
     twilio_signature,
@@ -15,6 +19,23 @@ from tests.support.vectors import ALIYUN_EXAMPLE
 
 def test_aliyun_matches_the_documented_example() -> None:
     assert aliyun_signature(ALIYUN_EXAMPLE, "testSecret") == "zJDF+Lrzhj/ThnlvIToysFRq6t4="
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "SendSms",
+        "a b+c",
+        "~-_.",
+        "/&=%",
+        "【示例银行】逾期12天",
+        "\u00ff\U0001f600\n\t",
+        "".join(map(chr, range(1, 300))),
+    ],
+)
+def test_aliyun_encoding_is_rfc3986_percent_encoding_of_utf8(value: str) -> None:
+    assert aliyun_encode(value) == quote(value, safe="-_.~")
 
 
 def test_aliyun_signature_covers_every_parameter() -> None:

@@ -3,14 +3,18 @@ changes no decision: every decision equals the one worked out afresh."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
-from services.notifier.domain.policy import rules_content
+from services.notifier.domain.policy import content, rules_content
 from services.notifier.domain.policy.content import squeeze
 from services.notifier.domain.policy.engine import evaluate
 from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.rules import ContentBannedRule
+from services.notifier.domain.policy.scenario import Decision
 from tests.unit.notifier.domain.policy.support import scenario
+from tests.unit.notifier.domain.policy.test_content import EXPECTED, GOOD_EN, GOOD_ZH
 
 NOTICE = (
     "【示例银行】您尾号5678的贷款已逾期12天，应还金额2,120.00元，请于2027年3月10日前还款。退订回T"
@@ -40,7 +44,46 @@ def test_every_decision_equals_the_one_worked_out_afresh(
     kept = [evaluate([pack], scenario(at, text=t)) for t in corpus]
     kept_again = [evaluate([pack], scenario(at, text=t)) for t in corpus]
     monkeypatch.setattr(rules_content, "squeezed_term", squeeze)
+    monkeypatch.setattr(rules_content, "_RECENT_KEPT", 0)  # no text's results kept
+    rules_content._RECENT.clear()
     afresh = [evaluate([load_pack(pack_id)], scenario(at, text=t)) for t in corpus]
     assert kept == kept_again == afresh
+    assert not rules_content._RECENT
     assert len(corpus) > 30
     assert sum(d.outcome.value == "BLOCK" for d in afresh) >= len(corpus) // 2
+
+
+@pytest.mark.parametrize("pack_id", ["cn", "us"])
+def test_a_text_judged_again_at_another_clock_decides_as_afresh(
+    pack_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The content results kept from the claim's judgement are the clock's to reuse: judged
+    again at night, on a holiday, with an attestation, each decision is the fresh one."""
+    pack = load_pack(pack_id)
+    corpus = [GOOD_ZH, GOOD_EN, *texts(pack_id)]
+    times = ["2026-12-02T10:00:00+08:00", "2026-12-02T23:30:00+08:00", "2026-10-01T10:00:00+08:00"]
+
+    def judged() -> list[Decision]:
+        return [
+            evaluate([pack], scenario(at, text=t, channel="email", expected=e, attested=a))
+            for t in corpus
+            for at in times
+            for a in (False, True)
+            for e in (EXPECTED, EXPECTED | {"institution": "Example Bank"})
+        ]
+
+    kept = judged()
+    monkeypatch.setattr(rules_content, "_RECENT_KEPT", 0)
+    rules_content._RECENT.clear()
+    afresh = judged()
+    assert kept == afresh
+    assert {d.outcome.value for d in afresh} >= {"ALLOW", "DEFER", "BLOCK"}
+
+
+def test_normalising_through_the_kept_look_alikes_equals_one_character_at_a_time() -> None:
+    corpus = [*texts("cn"), *texts("us"), "\u0440\u0430\u0443\u0440\u0430l \uff21\u200b Ⅻ ﬁ ß"]
+    for text in corpus:
+        folded = unicodedata.normalize("NFKC", text)
+        folded = content._INVISIBLE.sub("", folded)
+        one_by_one = "".join(content._latin_lookalike(c) for c in folded).casefold()
+        assert content.normalise(text) == one_by_one
