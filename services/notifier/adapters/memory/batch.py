@@ -16,57 +16,27 @@ from services.notifier.domain.batch import (
     judge_in_order,
 )
 from services.notifier.domain.model import (
-    Deferral,
     DirectoryEntry,
     GateFacts,
     GateTicket,
     LedgerEntry,
-    SendStatus,
 )
 from services.notifier.domain.policy.scenario import Decision
+from services.notifier.ports import NotifierStore
 
 #: Before any contact: each claim's own window is applied by :func:`judge_in_order`.
 _EVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class _Store(Protocol):
-    """What the batch uses of the in-memory store."""
+class _Store(NotifierStore, Protocol):
+    """What the batch uses of the in-memory store beyond its ports."""
 
     ledger: dict[str, LedgerEntry]
     contacts: dict[str, tuple[datetime, DirectoryEntry]]
 
     def facts(self, debtor_id: str, since: datetime) -> GateFacts: ...
     def _act(self, ticket: GateTicket, decision: Decision) -> None: ...
-    async def undeliverable(self, debtor_id: str) -> frozenset[str]: ...
-    async def mark_attempt(self, key: str, provider: str) -> None: ...
-    async def first_time(self, callback_key: str, at: datetime) -> bool: ...
-    async def settle(
-        self,
-        key: str,
-        status: SendStatus,
-        provider_message_id: str | None = None,
-        provider: str | None = None,
-    ) -> None: ...
-    async def withdraw(
-        self,
-        debtor_id: str,
-        loan_id: str,
-        *,
-        episode: int | None = None,
-        purpose: str | None = None,
-        keep: str | None = None,
-        at: datetime | None = None,
-    ) -> list[Deferral]: ...
-    async def withdraw_kept(
-        self,
-        debtor_id: str,
-        loan_id: str,
-        *,
-        reason: str,
-        episode: int | None = None,
-        purpose: str | None = None,
-        keep: str | None = None,
-    ) -> int: ...
+    def _judged(self, claims: Sequence[Claim]) -> list[tuple[Decision, GateFacts] | None]: ...
 
 
 class InMemoryBatches:
@@ -91,13 +61,18 @@ class InMemoryBatches:
             await self.withdraw_kept(
                 s.debtor_id, s.loan_id, reason=s.reason, purpose=s.purpose, keep=s.keep
             )
-        # Judged and acted on with no await in between: atomic, as one transaction is.
+        return Claimed(withdrawn, self._judged(claims))
+
+    def _judged(self: _Store, claims: Sequence[Claim]) -> list[tuple[Decision, GateFacts] | None]:
+        """The in-memory gate's one judgement (a batch's claim, one send's ``decide``): each
+        claim judged in order, the earlier ones' reservations counted, and acted on, with no
+        await in between: atomic, as one transaction is."""
         taken = {c.ticket.key for c in claims if c.ticket.key in self.ledger}
         decided = judge_in_order(claims, taken, lambda debtor: self.facts(debtor, _EVER))
         for claim, outcome in zip(claims, decided, strict=True):
             if outcome is not None:
                 self._act(claim.ticket, outcome[0])
-        return Claimed(withdrawn, decided)
+        return decided
 
     async def mark_attempts(self: _Store, attempts: Sequence[tuple[str, str]]) -> None:
         for key, provider in attempts:

@@ -14,8 +14,9 @@ from services.notifier.adapters.memory.calls import InMemoryCalls
 from services.notifier.adapters.memory.email import InMemoryEmail
 from services.notifier.adapters.memory.review import InMemoryReviewSends
 from services.notifier.adapters.memory.uncertain import InMemoryUncertain
+from services.notifier.domain.batch import Claim
 from services.notifier.domain.calls import CallRecord
-from services.notifier.domain.gate import LEASE, history_since, ledger_status, reservation
+from services.notifier.domain.gate import LEASE, ledger_status, reservation
 from services.notifier.domain.model import (
     HOLD_CONTACT_POINT,
     HOLD_EXPIRED,
@@ -220,11 +221,11 @@ class InMemoryNotifierStore(
         async with self._locks[ticket.debtor_id]:
             if ticket.key in self.ledger:
                 raise AlreadyDecided(ticket.key)
-            facts = self.facts(ticket.debtor_id, history_since(ticket))
             await asyncio.sleep(0)  # let a racing worker interleave, as a database would
-            decision = judge(facts)
-            self._act(ticket, decision)
-            return decision
+            (outcome,) = self._judged([Claim(ticket, judge)])
+            if outcome is None:  # (judged and acted on with no await since the check)
+                raise AlreadyDecided(ticket.key)
+            return outcome[0]
 
     def _act(self, ticket: GateTicket, decision: Decision) -> None:
         if decision.outcome is Outcome.DEFER and decision.until is not None:
