@@ -47,30 +47,22 @@ def test_the_schedulers_day_caps_the_policy() -> None:
     assert due == shanghai(date(2026, 3, 6), 18)
 
 
-def test_a_visit_is_prepared_the_business_day_before() -> None:
+def visit_due(appointment: date) -> datetime:
+    """When the task of a field visit on ``appointment``, opened Wednesday 4 March 10:00, is due."""
     opened = shanghai(date(2026, 3, 4), 10)
-    due = due_at(
-        SlaPolicy(),
-        CN,
-        kind="field_visit",
-        opened_at=opened,
-        due_by=FAR,
-        appointment=date(2026, 3, 9),  # a Monday: prepared by Friday 6 March
+    policy = SlaPolicy()
+    return due_at(
+        policy, CN, kind="field_visit", opened_at=opened, due_by=FAR, appointment=appointment
     )
-    assert due == shanghai(date(2026, 3, 6), 18)
+
+
+def test_a_visit_is_prepared_the_business_day_before() -> None:
+    # A Monday: prepared by Friday 6 March.
+    assert visit_due(date(2026, 3, 9)) == shanghai(date(2026, 3, 6), 18)
 
 
 def test_a_visit_due_tomorrow_is_due_today_not_in_the_past() -> None:
-    opened = shanghai(date(2026, 3, 4), 10)
-    due = due_at(
-        SlaPolicy(),
-        CN,
-        kind="field_visit",
-        opened_at=opened,
-        due_by=FAR,
-        appointment=date(2026, 3, 4),
-    )
-    assert due == shanghai(date(2026, 3, 4), 18)
+    assert visit_due(date(2026, 3, 4)) == shanghai(date(2026, 3, 4), 18)
 
 
 def test_unknown_kinds_take_the_default_and_close_of_business_is_set() -> None:
