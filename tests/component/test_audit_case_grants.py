@@ -18,6 +18,7 @@ from services.audit.settings import ApiToken, Settings
 from shared.case_grants import GrantSigner
 from shared.jwks import StaticKeySet
 from tests.component.test_audit_api import CALL
+from tests.support.people import bearer
 
 Client = TestClient[web.Request, web.Application]
 DESK = GrantSigner.generated()
@@ -28,10 +29,6 @@ SETTINGS = Settings(
     },
     checkpoint_interval_s=3600,
 )
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def grant(loan_id: str = "l1", *, signer: GrantSigner = DESK, age_s: int = 0) -> dict[str, str]:

@@ -16,6 +16,7 @@ from services.audit.domain.entries import PLAINTEXT_READ_KIND
 from services.audit.settings import ApiToken, Settings
 from shared.jwks import StaticKeySet
 from tests.component.test_audit_api import CALL
+from tests.support.people import bearer
 
 Client = TestClient[web.Request, web.Application]
 IDP = IdentityProvider(issuer="https://idp.bank.example")
@@ -25,10 +26,6 @@ SETTINGS = Settings(
     api_tokens={"crm": ApiToken(token="crm-secret", role="agent")},
     checkpoint_interval_s=3600,
 )
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 COLLECTOR = bearer(IDP.token("agent-7", ["agent"], "collections"))

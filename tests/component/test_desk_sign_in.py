@@ -19,6 +19,7 @@ from shared.jwks import StaticKeySet
 from shared.testing.source import InMemorySource
 from tests.polling import eventually
 from tests.support.desk import Loan
+from tests.support.people import bearer
 
 Client = TestClient[web.Request, web.Application]
 IDP = IdentityProvider(issuer="https://idp.bank.example")
@@ -27,10 +28,6 @@ SETTINGS = Settings(
     jwt_issuer=IDP.issuer,
     api_tokens={"dev-1": ApiToken(token="dev-token", role="supervisor")},
 )
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 COLLECTOR = bearer(IDP.token("agent-7", ["agent"], "collections"))

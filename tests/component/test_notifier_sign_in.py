@@ -18,6 +18,7 @@ from services.notifier.settings import Settings
 from shared.jwks import StaticKeySet
 from shared.testing.factories import contact_details
 from tests.component.test_notifier_calls import ASK, NOON, REPORT
+from tests.support.people import bearer
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 IDP = IdentityProvider(issuer="https://idp.bank.example")
@@ -26,10 +27,6 @@ SETTINGS = Settings(
     jwks_url="https://idp.bank.example/jwks.json",
     jwt_issuer=IDP.issuer,
 )
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 AGENT_42 = bearer(IDP.token("agent-42", ["agent"], "collections"))
