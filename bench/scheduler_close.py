@@ -35,6 +35,9 @@ from shared.settings import KafkaSettings
 PARTITIONS = 4
 #: Where the worker's state goes (absolute: the worker may run from another directory).
 LOCAL = Path(__file__).resolve().parents[1] / ".local"
+#: How long the worker may take to recover the loans into its Table before the close is given
+#: up (the scheduler section's other figures are kept).
+RECOVERY_LIMIT_S = 420
 
 
 async def template_states(loans: int, days: int) -> tuple[list[dict[str, Any]], date]:
@@ -126,30 +129,38 @@ async def main(loans: int = 1_000_000, templates: int = 2_000, days: int = 45) -
     await load_changelog(kafka, changelog, states, loans)
     loaded = time.monotonic() - loaded
     with tempfile.TemporaryDirectory(dir=LOCAL) as tmp:
-        stack = Stack(
-            StackConfig(
-                bootstrap_servers=kafka.bootstrap_servers,
-                workdir=Path(tmp),
-                smtp_port=free_port(),
-                namespace=kafka.topic_namespace,
-                ports={s: free_port() for s in SERVICES},
-                log_level="WARNING",
-            )
-        )
+        stack = _stack(kafka, Path(tmp))
         started = time.monotonic()
         env = {"DUNWELL_SCHEDULER_APP_ID": app_id, "DUNWELL_SCHEDULER_STORE": "rocksdb://"}
         stack.start("scheduler", env)
+        about = {"loans": loans, "publishing_loans_s": round(loaded, 1), "store": "rocksdb://"}
         try:
-            await stack.wait_ready("scheduler", timeout_s=1800)
+            try:
+                await stack.wait_ready("scheduler", timeout_s=RECOVERY_LIMIT_S)
+            except TimeoutError:
+                # No figure rather than none of the section's: the report shows it not measured.
+                return about | {"not_measured": f"recovery over {RECOVERY_LIMIT_S} s"}
             recovered = time.monotonic() - started
-            return await _close(kafka, stack, day, loans) | {
-                "loans": loans,
-                "publishing_loans_s": round(loaded, 1),
-                "recovering_table_s": round(recovered, 1),
-                "store": "rocksdb://",
-            }
+            return (
+                await _close(kafka, stack, day, loans)
+                | about
+                | {"recovering_table_s": round(recovered, 1)}
+            )
         finally:
             stack.stop_all()
+
+
+def _stack(kafka: KafkaSettings, workdir: Path) -> Stack:
+    return Stack(
+        StackConfig(
+            bootstrap_servers=kafka.bootstrap_servers,
+            workdir=workdir,
+            smtp_port=free_port(),
+            namespace=kafka.topic_namespace,
+            ports={s: free_port() for s in SERVICES},
+            log_level="WARNING",
+        )
+    )
 
 
 async def _publish_closes(kafka: KafkaSettings, day: date) -> float:
