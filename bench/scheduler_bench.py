@@ -23,10 +23,8 @@ from tqdm import tqdm
 
 from bench import scheduler_close
 from bench.common import beside_baseline, median_of
-from bench.scheduler_book import book_items, sweeps
+from bench.scheduler_book import bench_stack, book_items, sweeps
 from bench.scheduler_book import bootstrap as bootstrap  # the other benchmarks take it from here
-from sandbox.smtp import free_port
-from sandbox.stack import SERVICES, Stack, StackConfig
 from shared.events import encode
 from shared.kafka import client_options, create_topics
 from shared.settings import KafkaSettings
@@ -41,16 +39,7 @@ async def scheduler_run(
     """One run of the real scheduler process over the whole book, under its own group and
     tables (``run``): events/s at steady state (from the first tenth of the book to its last
     record), that with the sweeps' own time left out, and the loans it swept per second."""
-    stack = Stack(
-        StackConfig(
-            bootstrap_servers=kafka.bootstrap_servers,
-            workdir=workdir,
-            smtp_port=free_port(),
-            namespace=kafka.topic_namespace,
-            ports={s: free_port() for s in SERVICES},
-            log_level="WARNING",
-        )
-    )
+    stack = bench_stack(kafka, workdir)
     stack.start("scheduler", {"DUNWELL_SCHEDULER_APP_ID": f"bench-scheduler-{run}"})
     try:
         await stack.wait_ready("scheduler", timeout_s=180)

@@ -5,13 +5,30 @@ from __future__ import annotations
 
 import os
 from datetime import date, timedelta
+from pathlib import Path
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox.loanbook import Item, simulated_book
-from sandbox.stack import Stack
+from sandbox.smtp import free_port
+from sandbox.stack import SERVICES, Stack, StackConfig
 from shared.events import BusinessDayClosed
+from shared.settings import KafkaSettings
+
+
+def bench_stack(kafka: KafkaSettings, workdir: Path) -> Stack:
+    """The services' stack on ``kafka``'s broker and namespace, quiet (warnings only)."""
+    return Stack(
+        StackConfig(
+            bootstrap_servers=kafka.bootstrap_servers,
+            workdir=workdir,
+            smtp_port=free_port(),
+            namespace=kafka.topic_namespace,
+            ports={s: free_port() for s in SERVICES},
+            log_level="WARNING",
+        )
+    )
 
 
 def bootstrap() -> str:

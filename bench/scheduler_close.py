@@ -22,9 +22,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from tqdm import tqdm
 
-from bench.scheduler_book import book_items, bootstrap, sweeps
-from sandbox.smtp import free_port
-from sandbox.stack import SERVICES, Stack, StackConfig
+from bench.scheduler_book import bench_stack, book_items, bootstrap, sweeps
+from sandbox.stack import Stack
 from services.scheduler.bootstrap import memory_deps
 from services.scheduler.entrypoints.consumers import StreamRecord
 from services.scheduler.handlers.track_loans import handle_loan_record
@@ -129,7 +128,7 @@ async def main(loans: int = 1_000_000, templates: int = 2_000, days: int = 45) -
     await load_changelog(kafka, changelog, states, loans)
     loaded = time.monotonic() - loaded
     with tempfile.TemporaryDirectory(dir=LOCAL) as tmp:
-        stack = _stack(kafka, Path(tmp))
+        stack = bench_stack(kafka, Path(tmp))
         started = time.monotonic()
         env = {"DUNWELL_SCHEDULER_APP_ID": app_id, "DUNWELL_SCHEDULER_STORE": "rocksdb://"}
         stack.start("scheduler", env)
@@ -148,19 +147,6 @@ async def main(loans: int = 1_000_000, templates: int = 2_000, days: int = 45) -
             )
         finally:
             stack.stop_all()
-
-
-def _stack(kafka: KafkaSettings, workdir: Path) -> Stack:
-    return Stack(
-        StackConfig(
-            bootstrap_servers=kafka.bootstrap_servers,
-            workdir=workdir,
-            smtp_port=free_port(),
-            namespace=kafka.topic_namespace,
-            ports={s: free_port() for s in SERVICES},
-            log_level="WARNING",
-        )
-    )
 
 
 async def _publish_closes(kafka: KafkaSettings, day: date) -> float:

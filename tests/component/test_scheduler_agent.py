@@ -33,6 +33,7 @@ from shared.testing.memory import InMemoryEventPublisher
 from shared.topics import dead_letter
 from tests.support.faust import closing_spare_loops
 from tests.support.fineract import client, loan_account, loan_key, period, repayment_due
+from tests.support.scheduler_app import ready_app
 
 REQUESTS, RANGES = "dunwell.contact-requests.v1", "dunwell.delinquency.v1"
 CUSTOMERS = "corebanking.customer-events.v1"
@@ -46,10 +47,7 @@ def _no_spare_loops() -> Iterator[None]:
 @pytest.fixture
 async def scheduler() -> AsyncIterator[tuple[Any, InMemoryEventPublisher]]:
     publisher = InMemoryEventPublisher()
-    app = build_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
-    app.loop = asyncio.get_running_loop()
-    app.finalize()
-    app.flow_control.resume()
+    app = ready_app(publisher)
     agent = app.agents["track-loans"]
     async with agent.test_context() as context:
         yield context, publisher
@@ -240,10 +238,7 @@ async def test_the_production_store_keeps_loans_on_disk(tmp_path: Any) -> None:
     """rocksdb:// (RocksDB through rocksdict), the store the scheduler runs with in production."""
     publisher = InMemoryEventPublisher()
     settings = Settings(store="rocksdb://", datadir=str(tmp_path), sweep_at=None)
-    app = build_app(settings, publisher=publisher)
-    app.loop = asyncio.get_running_loop()
-    app.finalize()
-    app.flow_control.resume()
+    app = ready_app(publisher, settings)
     async with app.agents["track-loans"].test_context() as context:
         await put(context, overdue())
         store = cast(Any, app.tables["loans"]).data
@@ -258,10 +253,7 @@ async def test_on_the_production_store_a_close_sweeps_its_own_partitions_loans(
     """RocksDB keeps a database per partition: the sweep reads the closed partition's alone."""
     publisher = InMemoryEventPublisher()
     settings = Settings(store="rocksdb://", datadir=str(tmp_path), sweep_at=None)
-    app = build_app(settings, publisher=publisher)
-    app.loop = asyncio.get_running_loop()
-    app.finalize()
-    app.flow_control.resume()
+    app = ready_app(publisher, settings)
     first, second = overdue(), overdue()
     close = BusinessDayClosed(
         event_id="cob-1",
@@ -287,10 +279,7 @@ async def test_on_the_production_store_a_close_sweeps_its_own_partitions_loans(
 
 async def test_a_reply_is_rekeyed_by_loan_onto_the_command_topic() -> None:
     publisher = InMemoryEventPublisher()
-    app = build_app(Settings(store="memory://", sweep_at=None), publisher=publisher)
-    app.loop = asyncio.get_running_loop()
-    app.finalize()
-    app.flow_control.resume()
+    app = ready_app(publisher)
     reply = BorrowerReplied(
         event_id="reply-1",
         occurred_at=datetime(2026, 3, 5, tzinfo=UTC),
