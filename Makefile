@@ -17,7 +17,7 @@ export KAFKA_PORT ?= 19092
 
 help:
 	@echo "make run        the whole system on a simulated loan book (Ctrl-C stops it)"
-	@echo "make test       lint, type checks and every test, on a real Kafka broker and PostgreSQL"
+	@echo "make test       lint, type checks and every test but the long ones (make test-long), on a real broker and PostgreSQL"
 	@echo "make unit       the tests that need no broker or database"
 	@echo "make test-long  the fault-injection scenarios, short profile (CI runs it after make test)"
 	@echo "make test-resilience   the long fault-injection suite (kills, broker and database"
