@@ -90,6 +90,13 @@ class SandboxState:
     #: Per provider, how long after a send its delivery status can be pulled (a carrier's
     #: report takes a while to reach Tencent: until then a status pull does not list it).
     status_delay_s: dict[str, float] = field(default_factory=dict)
+    #: Delivery reports are pushed in lists, as Aliyun's SmsReport and Tencent's status
+    #: callback carry a JSON array: those gathered within this many seconds of a list's first,
+    #: at most ``report_batch`` a push.
+    report_gather_s: float = 0.5
+    report_batch: int = 100
+    #: Reports gathered per callback URL, not pushed yet.
+    reports: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)  # noqa: S311 - fault injection, not security
@@ -149,6 +156,24 @@ class SandboxState:
         task = asyncio.create_task(coroutine)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    def report(self, url: str, item: dict[str, Any]) -> None:
+        """Push one delivery report to ``url`` with the others gathered meanwhile (a list)."""
+        waiting = self.reports.setdefault(url, [])
+        waiting.append(item)
+        if len(waiting) >= self.report_batch:
+            self._push(url)
+        elif len(waiting) == 1:
+            self.later(self._gathered(url))
+
+    async def _gathered(self, url: str) -> None:
+        await asyncio.sleep(self.report_gather_s)
+        self._push(url)
+
+    def _push(self, url: str) -> None:
+        items = self.reports.pop(url, [])
+        if items:
+            self.later(self.post(url, json=items))
 
     async def post(self, url: str, **kwargs: Any) -> None:
         """Deliver a callback, retrying while the notifier does not answer 2xx, as providers

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -39,6 +40,7 @@ from services.notifier.handlers.deferrals import dispatch_due
 from services.notifier.handlers.directory import DirectoryBuffer, record_contact_details_batch
 from services.notifier.handlers.email_replies import InboundMailContext
 from services.notifier.handlers.grouping import Grouped
+from services.notifier.handlers.receipts import take_early_until
 from services.notifier.handlers.reconciliation import reconcile_due
 from services.notifier.settings import Settings
 from shared.calendars.monitoring import watch_calendar
@@ -46,7 +48,7 @@ from shared.consumer import ConsumeLoop
 from shared.errors import ConfigurationError
 from shared.health import Health, add_ops_routes
 from shared.ports import Record
-from shared.service import consumer_context, periodic, watch
+from shared.service import Step, consumer_context, periodic, watch
 from shared.web import retryable_as_503
 
 DEPS: Final = web.AppKey("deps", Deps)
@@ -92,9 +94,7 @@ def build_app(settings: Settings, deps: Deps | None = None) -> web.Application:
         return send_context(settings, deps, packs, templates, bank)
 
     app.cleanup_ctx.append(_resources(settings, deps, health, packs, sending))
-    app.cleanup_ctx.append(_dispatcher(settings))
-    app.cleanup_ctx.append(_reconciler(settings))
-    app.cleanup_ctx.append(_call_releaser(settings))
+    app.cleanup_ctx.extend(_jobs(settings))
     app.cleanup_ctx.append(_inbound_mail(settings))
     app.cleanup_ctx.append(consumer_context(_consume(settings), health, settings.shutdown_grace_s))
     return app
@@ -179,6 +179,7 @@ def _resources(
                 verification_secret=settings.verification_secret.get_secret_value().encode(),
                 first_times=Grouped(deps.store.first_times, name="callbacks-seen"),
                 settles=app[BATCHER].settles,
+                wake=app[BATCHER].settles.wake,
             )
             links = unsubscribe_links(settings)
             app[UNSUBSCRIBE] = UnsubscribeApi(app[CALLBACKS], links.keys, settings.institution)
@@ -197,64 +198,49 @@ def _deps(settings: Settings, given: Deps | None) -> AbstractAsyncContextManager
     return build_deps(settings) if given is None else nullcontext(given)
 
 
-def _dispatcher(settings: Settings) -> Context:
-    """The deferral dispatcher: due sends go out when they are allowed."""
+def _job(name: str, run: Callable[[web.Application, asyncio.Event], Awaitable[None]]) -> Context:
+    """A job for the app's lifetime, told to stop (and awaited) at shutdown."""
 
-    async def dispatcher(app: web.Application) -> AsyncIterator[None]:
-        ctx, stop = app[SENDING], asyncio.Event()
-        job = periodic(
+    async def job(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = watch(app, asyncio.ensure_future(run(app, stop)))
+        task.set_name(name)
+        yield
+        stop.set()
+        await asyncio.wait({task})  # (a periodic job lets a running step finish within grace)
+
+    return job
+
+
+def _jobs(settings: Settings) -> list[Context]:
+    """The deferral dispatcher (due sends go out when they are allowed); the reconciler
+    (uncertain sends' providers asked again, with backoff, a batch a run); unused call
+    reservations released at expiry (asks release them lazily too); receipts that came before
+    their sends were settled, taken once the sends are known."""
+    grace = settings.shutdown_grace_s
+
+    def every(name: str, interval_s: float, step: Callable[[web.Application], Step]) -> Context:
+        return _job(name, lambda app, stop: periodic(name, interval_s, step(app), stop, grace))
+
+    poll = settings.early_receipt_poll_s
+    return [
+        every(
             "deferral dispatcher",
             settings.deferral_poll_s,
-            lambda: dispatch_due(ctx),
-            stop,
-            settings.shutdown_grace_s,
-        )
-        task = watch(app, asyncio.create_task(job, name="deferral-dispatcher"))
-        yield
-        stop.set()
-        await asyncio.wait({task})  # (the job lets a running step finish within the grace)
-
-    return dispatcher
-
-
-def _reconciler(settings: Settings) -> Context:
-    """The reconciler: uncertain sends' providers asked again, with backoff, a batch a run."""
-
-    async def reconciler(app: web.Application) -> AsyncIterator[None]:
-        ctx, stop = app[SENDING], asyncio.Event()
-        job = periodic(
+            lambda a: partial(dispatch_due, a[SENDING]),
+        ),
+        every(
             "reconciler",
             settings.reconcile_poll_s,
-            lambda: reconcile_due(ctx, limit=settings.reconcile_batch),
-            stop,
-            settings.shutdown_grace_s,
-        )
-        task = watch(app, asyncio.create_task(job, name="reconciler"))
-        yield
-        stop.set()
-        await asyncio.wait({task})
-
-    return reconciler
-
-
-def _call_releaser(settings: Settings) -> Context:
-    """Call reservations unused by their expiry are released (asks release them lazily too)."""
-
-    async def releaser(app: web.Application) -> AsyncIterator[None]:
-        ctx, stop = app[CALLS].ctx, asyncio.Event()
-        job = periodic(
-            "call reservation release",
+            lambda a: partial(reconcile_due, a[SENDING], limit=settings.reconcile_batch),
+        ),
+        every(
+            "call releaser",
             settings.call_release_poll_s,
-            lambda: release_expired(ctx),
-            stop,
-            settings.shutdown_grace_s,
-        )
-        task = watch(app, asyncio.create_task(job, name="call-releaser"))
-        yield
-        stop.set()
-        await asyncio.wait({task})
-
-    return releaser
+            lambda a: partial(release_expired, a[CALLS].ctx),
+        ),
+        _job("early receipts", lambda app, stop: take_early_until(app[CALLBACKS], stop, poll)),
+    ]
 
 
 def _inbound_mail(settings: Settings) -> Context:

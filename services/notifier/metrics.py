@@ -51,6 +51,10 @@ UNCERTAIN_OLDEST_AGE: Final = Gauge(
     "notifier_uncertain_oldest_age_seconds",
     "How long the oldest uncertain send has waited to be reconciled (0: none waits).",
 )
+EARLY_RECEIPTS: Final = Gauge(
+    "notifier_early_receipts",
+    "Receipts kept because they came before the ledger knew their send (taken once it does).",
+)
 PROVIDER_SECONDS: Final = Histogram(
     "notifier_provider_request_duration_seconds",
     "Time the channel took to accept a message, retries and failover included.",
@@ -65,7 +69,8 @@ PROVIDER_CALLS: Final = Counter(
 )
 CALLBACKS_RECEIVED: Final = Counter(
     "notifier_callbacks",
-    "Provider callbacks received, by provider and result (accepted, duplicate, rejected).",
+    "Provider callbacks received, by provider and result (accepted, duplicate, rejected, "
+    "early: a receipt kept until its send is settled, unknown).",
     ["provider", "result"],
 )
 CALL_DECISIONS: Final = Counter(

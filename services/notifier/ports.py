@@ -11,7 +11,7 @@ from services.notifier.domain.batch import Claim, Claimed, Lookup, Settlement, S
 from services.notifier.domain.call_effects import CallEffects
 from services.notifier.domain.calls import CallRecord, CallReport, CallTicket
 from services.notifier.domain.email_inbound import ArrivedMail, KeptMail
-from services.notifier.domain.inbound import CallbackRequest, Inbound
+from services.notifier.domain.inbound import CallbackRequest, EarlyReceipt, Inbound
 from services.notifier.domain.model import (
     Attempting,
     Deferral,
@@ -80,11 +80,10 @@ class SendLedger(Protocol):
     ) -> None:
         """Record what became of a claimed send; a SENT send's reservation becomes a contact."""
 
-    async def release(self, key: str) -> None:
-        """Drop a PENDING claim and its reservation: the provider certainly did not act on it."""
-
-    async def mark_attempt(self, key: str, provider: str) -> None:
-        """Note, before calling it, which provider a PENDING send is being handed to."""
+    # Drop a PENDING claim and its reservation (the provider certainly did not act on it);
+    # note, before calling it, which provider a PENDING send is being handed to.
+    async def release(self, key: str) -> None: ...
+    async def mark_attempt(self, key: str, provider: str) -> None: ...
 
     # Uncertain sends kept for the reconciler until settled; due ones are leased a while.
     async def keep_uncertain(self, send: UncertainSend) -> None: ...
@@ -105,11 +104,9 @@ class SendBatches(SendLedger, Protocol):
         applied as ``withdraw`` and ``withdraw_kept`` would, then each claim judged in order
         and acted on as ``decide`` would, the batch's earlier reservations counted."""
 
-    async def mark_attempts(self, attempts: Sequence[tuple[str, str]]) -> None:
-        """``mark_attempt`` for each (key, provider), in one transaction."""
-
-    async def settle_many(self, settlements: Sequence[Settlement]) -> None:
-        """``settle`` for each, in one transaction."""
+    # mark_attempt for each (key, provider); settle for each: each list in one transaction.
+    async def mark_attempts(self, attempts: Sequence[tuple[str, str]]) -> None: ...
+    async def settle_many(self, settlements: Sequence[Settlement]) -> None: ...
 
 
 class GateStore(HoldStore, Protocol):
@@ -170,21 +167,24 @@ class GateStore(HoldStore, Protocol):
 
 
 class CallbackStore(Protocol):
-    # The send a provider's id (or our out-id) names; a debtor's sends no provider id names.
+    # The send a provider's id (or our out-id) names; of several ids, each a send carries to
+    # that send (one look-up for a list of receipts); a debtor's sends no provider id names.
     async def find_send(self, provider_message_ids: list[str]) -> SentMessage | None: ...
+    async def find_sends(self, ids: Collection[str]) -> dict[str, SentMessage]: ...
     async def unnamed_sends(self, debtor_id: str, channel: Channel) -> list[SentMessage]: ...
-
-    async def find_debtor(self, point_id: str) -> str | None:
-        """The debtor a contact point (by :func:`contact_point_id`) belongs to."""
-
-    async def latest_loan(self, debtor_id: str) -> str | None:
-        """The loan of the most recent send to the debtor (what a reply most likely answers)."""
-
-    async def first_time(self, callback_key: str, at: datetime) -> bool:
-        """Remember a callback; False when it was seen before (a replay or a retry)."""
-
-    # Each (callback key, time) remembered as ``first_time`` does, all in one commit.
+    # The debtor a contact point (by contact_point_id) belongs to; the loan of the most recent
+    # send to the debtor (what a reply most likely answers).
+    async def find_debtor(self, point_id: str) -> str | None: ...
+    async def latest_loan(self, debtor_id: str) -> str | None: ...
+    # Remember a callback (False when seen before: a replay, a retry); many in one commit.
+    async def first_time(self, callback_key: str, at: datetime) -> bool: ...
     async def first_times(self, seen: Sequence[tuple[str, datetime]]) -> list[bool]: ...
+    # Receipts that overtook their sends kept (in one commit; one kept already stays); those
+    # a send in the ledger now carries an id of, oldest first; taken: seen, no longer kept.
+    async def keep_early(self, receipts: Sequence[EarlyReceipt]) -> None: ...
+    async def early_matched(self, limit: int) -> list[tuple[EarlyReceipt, SentMessage]]: ...
+    async def forget_early(self, callback_keys: Sequence[str], at: datetime) -> None: ...
+    async def early_count(self) -> int: ...
 
     # Email points that bounced for good (a DSN, 5.x.x); mail kept for a person. Once each.
     async def mark_undeliverable(self, debtor_id: str, point_id: str, at: datetime) -> bool: ...

@@ -46,6 +46,10 @@ class Settings(BaseServiceSettings, JwtSignIn):
     send_concurrency: int = 16
     #: How often the deferral dispatcher looks for sends that are now allowed.
     deferral_poll_s: float = 5.0
+    #: How often receipts kept because they came before their sends were settled are looked
+    #: at again (besides after every batch's settle): a send settled another way (one by one,
+    #: recovered, reconciled) has its receipt taken within this.
+    early_receipt_poll_s: float = 2.0
     #: A send whose contact point is not known yet is held, re-checked this often and at once
     #: when the debtor's contact details arrive; after ``max_hold_h`` it is blocked (and counted)
     #: and parked for an operator's re-drive: shorter than the strategy's pay-by window, so a

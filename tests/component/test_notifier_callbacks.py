@@ -20,6 +20,7 @@ from services.notifier.domain.policy.loading import load_pack
 from services.notifier.domain.policy.scenario import Decision, Outcome
 from services.notifier.entrypoints.callbacks import CALLBACKS, callback_routes
 from services.notifier.handlers.callbacks import CallbackContext
+from services.notifier.handlers.receipts import take_early
 from services.notifier.metrics import CALLBACKS_RECEIVED
 from services.notifier.settings import Settings
 from shared.events import BorrowerReplied, InteractionRecorded
@@ -121,18 +122,35 @@ class TestAliyun:
         assert "not JSON" in (await r.json())["error"]
 
 
-async def test_a_receipt_that_overtakes_the_send_is_asked_again_and_then_taken(
+async def test_a_receipt_that_overtakes_the_send_is_kept_and_taken_once_it_settles(
     f: Fixture, aiohttp_client: ClientFactory
 ) -> None:
     client = await aiohttp_client(f.app())
     batch = [{"biz_id": "901^x", "success": True, "err_code": "DELIVERED", "report_time": "t"}]
     early = await client.post("/v1/callbacks/aliyun/path-secret/report", json=batch)
-    assert early.status == 503  # the provider retries
+    assert early.status == 200  # kept: the provider is not asked to retry
     assert f.interactions() == []
     await f.sent("req-5|sms", "901^x", "aliyun")
+    await take_early(client.app[CALLBACKS])  # as after the send's batch settles
+    assert [i.kind for i in f.interactions()] == ["delivery_reported"]
     again = await client.post("/v1/callbacks/aliyun/path-secret/report", json=batch)
     assert again.status == 200
-    assert [i.kind for i in f.interactions()] == ["delivery_reported"]
+    assert [i.kind for i in f.interactions()] == ["delivery_reported"]  # taken once
+
+
+async def test_a_list_of_receipts_is_taken_in_one_request(
+    f: Fixture, aiohttp_client: ClientFactory
+) -> None:
+    for n in range(3):
+        await f.sent(f"req-l{n}|sms", f"90{n}^l", "aliyun")
+    client = await aiohttp_client(f.app())
+    batch = [
+        {"biz_id": f"90{n}^l", "success": True, "err_code": "DELIVERED", "report_time": "t"}
+        for n in (0, 1, 2, 1)
+    ]
+    r = await client.post("/v1/callbacks/aliyun/path-secret/report", json=batch)
+    assert r.status == 200
+    assert sorted(i.request_id or "" for i in f.interactions()) == ["req-l0", "req-l1", "req-l2"]
 
 
 class TestReplies:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from shared.events import Channel
 
@@ -45,6 +46,25 @@ class Receipt:
     recipient: tuple[Channel, str] | None = None
     #: The provider says the message did not arrive (blocked, refused, failed).
     failed: bool = False
+
+
+@dataclass(frozen=True)
+class EarlyReceipt:
+    """A receipt that came before the ledger knew its send (it overtook the provider's answer
+    to the send): kept, answered 2xx, and taken once a settled send carries one of its ids."""
+
+    provider: str
+    receipt: Receipt
+    at: datetime
+
+    @property
+    def key(self) -> str:
+        """What the receipt is remembered by once taken (as every receipt is)."""
+        return receipt_key(self.provider, self.receipt)
+
+
+def receipt_key(provider: str, receipt: Receipt) -> str:
+    return f"{provider}:receipt:{receipt.dedupe}"
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,7 @@ class Batch:
         finally:
             self._lanes.settles.ended()
         await asyncio.gather(*(after() for after in self._after))
+        self._lanes.settles.wake.set()
         bugs = [
             o for o in outcomes if isinstance(o, BaseException) and not isinstance(o, Exception)
         ]

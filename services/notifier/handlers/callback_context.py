@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from services.notifier.domain.policy.pack import Pack
@@ -30,3 +31,5 @@ class CallbackContext:
     settles: Settles | None = None
     #: How long such a receipt waits before it is refused for now (the provider retries).
     settle_wait_s: float = 2.0
+    #: Set when a send was settled (or a receipt kept): kept receipts are looked at again.
+    wake: asyncio.Event = field(default_factory=asyncio.Event)

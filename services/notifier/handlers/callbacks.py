@@ -13,64 +13,12 @@ from typing import Final
 
 from services.notifier.domain.freshness import local_today
 from services.notifier.domain.inbound import Receipt, Reply
-from services.notifier.domain.model import SentMessage
 from services.notifier.domain.replies import Understood, understand
 from services.notifier.domain.sends import contact_point_id
 from services.notifier.handlers.callback_context import CallbackContext as CallbackContext
-from services.notifier.handlers.receipt_match import match_by_recipient
+from services.notifier.handlers.receipts import first_time, take_receipts
 from services.notifier.metrics import CALLBACKS_RECEIVED, labelled
 from shared.events import BorrowerReplied, InteractionRecorded, derived_event_id
-
-
-class ReceiptTooEarly(Exception):
-    """A receipt for a send whose ledger row does not carry the provider's id yet."""
-
-
-async def take_receipt(ctx: CallbackContext, provider: str, receipt: Receipt) -> None:
-    """A delivery report becomes an interaction on the send it belongs to.
-
-    A receipt can overtake the provider's own answer to the send (the ledger learns the
-    provider's id from that answer): it is then refused for now, unmarked, and the provider's
-    retry finds the send. Raises :class:`ReceiptTooEarly`.
-    """
-    ids = list(receipt.ids)
-    sent = await _find(ctx, provider, receipt)
-    if sent is None and ctx.settles is not None and await ctx.settles.next(ctx.settle_wait_s):
-        sent = await _find(ctx, provider, receipt)  # its batch has settled meanwhile
-    if sent is None:
-        labelled(CALLBACKS_RECEIVED, provider, "unknown").inc()
-        raise ReceiptTooEarly(provider)
-    if not await first_time(ctx, f"{provider}:receipt:{receipt.dedupe}"):
-        labelled(CALLBACKS_RECEIVED, provider, "duplicate").inc()
-        return
-    labelled(CALLBACKS_RECEIVED, provider, "accepted").inc()
-    await ctx.publisher.publish(
-        ctx.interactions_topic,
-        InteractionRecorded(
-            event_id=derived_event_id(provider, "receipt", receipt.dedupe),
-            occurred_at=ctx.clock(),
-            debtor_id=sent.debtor_id,
-            loan_id=sent.loan_id,
-            request_id=sent.key.rpartition("|")[0],
-            channel=sent.channel,
-            kind="delivery_reported",
-            provider=provider,
-            provider_message_id=ids[0][:256],
-            reason=receipt.status[:500],
-        ),
-    )
-
-
-async def _find(ctx: CallbackContext, provider: str, receipt: Receipt) -> SentMessage | None:
-    sent = await ctx.store.find_send([i for i in receipt.ids if i])
-    return sent or await match_by_recipient(ctx, provider, receipt)
-
-
-async def first_time(ctx: CallbackContext, callback_key: str) -> bool:
-    """Remember a callback (group-committed when the context says so); False when seen."""
-    if ctx.first_times is None:
-        return await ctx.store.first_time(callback_key, ctx.clock())
-    return await ctx.first_times.submit((callback_key, ctx.clock()))
 
 
 async def take_reply(ctx: CallbackContext, provider: str, reply: Reply) -> None:
@@ -174,15 +122,11 @@ def _reply_interaction(
 async def take_callback(
     ctx: CallbackContext, provider: str, items: Sequence[Receipt | Reply]
 ) -> int:
-    """Take every receipt and reply in order; how many receipts came too early (the provider
-    is asked to send those again)."""
-    early = 0
+    """Take every receipt (the list at once: :func:`take_receipts`) and every reply in order;
+    how many receipts came too early to tell (the provider is asked to send those again)."""
+    receipts = [item for item in items if isinstance(item, Receipt)]
+    early = await take_receipts(ctx, provider, receipts) if receipts else 0
     for item in items:
         if isinstance(item, Reply):
             await take_reply(ctx, provider, item)
-            continue
-        try:
-            await take_receipt(ctx, provider, item)
-        except ReceiptTooEarly:
-            early += 1
     return early

@@ -78,6 +78,9 @@ class Settles:
     def __init__(self) -> None:
         self._open = 0
         self._settled = asyncio.Event()
+        #: Set once a batch's settle is durable and its interactions published: receipts that
+        #: came before their sends were known are taken then.
+        self.wake = asyncio.Event()
 
     def begun(self) -> None:
         self._open += 1

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from services.notifier.adapters.memory.batch import InMemoryBatches
 from services.notifier.adapters.memory.calls import InMemoryCalls
+from services.notifier.adapters.memory.early import InMemoryEarlyReceipts
 from services.notifier.adapters.memory.email import InMemoryEmail
 from services.notifier.adapters.memory.review import InMemoryReviewSends
 from services.notifier.adapters.memory.uncertain import InMemoryUncertain
@@ -43,7 +44,12 @@ def _identity(ticket: GateTicket) -> tuple[str, str, int, str]:
 
 
 class InMemoryNotifierStore(
-    InMemoryCalls, InMemoryReviewSends, InMemoryEmail, InMemoryUncertain, InMemoryBatches
+    InMemoryCalls,
+    InMemoryReviewSends,
+    InMemoryEmail,
+    InMemoryUncertain,
+    InMemoryBatches,
+    InMemoryEarlyReceipts,
 ):
     """The whole :class:`~services.notifier.ports.NotifierStore` in dictionaries."""
 
@@ -64,6 +70,7 @@ class InMemoryNotifierStore(
         self.calls: dict[str, CallRecord] = {}
         self.kept_sends: dict[str, KeptSend] = {}
         InMemoryEmail.__init__(self)
+        InMemoryEarlyReceipts.__init__(self)
         self.debt_holds: dict[str, tuple[str, Hold, bool]] = {}
         self.uncertain: dict[str, UncertainSend] = {}
 
@@ -88,6 +95,14 @@ class InMemoryNotifierStore(
                 debtor, loan, channel = self.sends[entry.key]
                 return SentMessage(entry.key, debtor, loan, channel)
         return None
+
+    async def find_sends(self, ids: Collection[str]) -> dict[str, SentMessage]:
+        found = {}
+        for entry in self.ledger.values():
+            if entry.provider_message_id and entry.provider_message_id in ids:
+                debtor, loan, channel = self.sends[entry.key]
+                found[entry.provider_message_id] = SentMessage(entry.key, debtor, loan, channel)
+        return found
 
     async def latest_loan(self, debtor_id: str) -> str | None:
         loans = [loan for d, loan, _ in self.sends.values() if d == debtor_id and loan]

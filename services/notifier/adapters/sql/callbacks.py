@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from services.notifier.adapters.sql.base import SqlBase
 from services.notifier.adapters.sql.schema import (
@@ -19,6 +19,15 @@ from services.notifier.domain.model import (
 )
 from shared.database import as_utc
 from shared.events import Channel
+
+#: The sends a list of provider ids names (one look-up for a list of receipts).
+_SENDS = select(
+    send_ledger.c.provider_message_id,
+    send_ledger.c.send_key,
+    send_ledger.c.debtor_id,
+    send_ledger.c.loan_id,
+    send_ledger.c.channel,
+).where(send_ledger.c.provider_message_id.in_(bindparam("ids", expanding=True)))
 
 
 class SqlCallbacks(SqlBase):
@@ -45,6 +54,17 @@ class SqlCallbacks(SqlBase):
         if row is None:
             return None
         return SentMessage(row.send_key, row.debtor_id, row.loan_id, row.channel)
+
+    async def find_sends(self, ids: Collection[str]) -> dict[str, SentMessage]:
+        wanted = list({i for i in ids if i})
+        if not wanted:
+            return {}
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(_SENDS, {"ids": wanted})).all()
+        return {
+            r.provider_message_id: SentMessage(r.send_key, r.debtor_id, r.loan_id, r.channel)
+            for r in rows
+        }
 
     async def latest_loan(self, debtor_id: str) -> str | None:
         async with self._engine.connect() as conn:

@@ -105,6 +105,21 @@ callbacks_seen = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
+#: Receipts that overtook their sends (the ledger learns the provider's id from its answer to
+#: the send), kept until a settled send carries one of their ids.
+early_receipts = Table(
+    "notifier_early_receipts",
+    metadata,
+    Column("callback_key", String(300), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("first_id", String(256), nullable=False, index=True),
+    Column("second_id", String(256), index=True),
+    Column("status", Text, nullable=False),
+    Column("dedupe", Text, nullable=False),
+    Column("failed", Boolean, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+)
+
 #: Calls asked for at the pre-call gate (one per caller's idempotency key): the decision, the
 #: reservation's expiry while it is unused, and the outcome once it is reported.
 calls = Table(

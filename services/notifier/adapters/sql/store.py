@@ -7,6 +7,7 @@ from services.notifier.adapters.sql.callbacks import SqlCallbacks
 from services.notifier.adapters.sql.calls import SqlCalls
 from services.notifier.adapters.sql.deferrals import SqlDeferrals
 from services.notifier.adapters.sql.directory import SqlDirectory
+from services.notifier.adapters.sql.early import SqlEarlyReceipts
 from services.notifier.adapters.sql.email import SqlEmail
 from services.notifier.adapters.sql.gate import SqlGate
 from services.notifier.adapters.sql.holds import SqlHolds
@@ -19,6 +20,7 @@ class SqlNotifierStore(
     SqlBatch,
     SqlDirectory,
     SqlCallbacks,
+    SqlEarlyReceipts,
     SqlLedger,
     SqlGate,
     SqlDeferrals,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -18,7 +16,6 @@ from services.notifier.handlers.callbacks import (
     kept_words,
     take_callback,
 )
-from services.notifier.handlers.grouping import Grouped, Settles
 from shared.events import BorrowerReplied, InteractionRecorded
 from shared.testing.memory import InMemoryEventPublisher
 
@@ -46,14 +43,16 @@ def published(ctx: CallbackContext, topic: str) -> list[object]:
     return list(ctx.publisher.events(topic))
 
 
-async def test_receipts_are_taken_once_and_early_ones_counted() -> None:
+async def test_receipts_are_taken_once_and_an_early_one_kept_until_its_send_is_known() -> None:
     ctx = await context()
     delivered = Receipt(ids=("SM1",), status="delivered", dedupe="SM1:delivered")
     unknown = Receipt(ids=("SM9", ""), status="delivered", dedupe="SM9:delivered")
-    assert await take_callback(ctx, "twilio", [delivered, unknown, delivered]) == 1
+    assert await take_callback(ctx, "twilio", [delivered, unknown, delivered]) == 0
     [receipt] = published(ctx, "interactions")
     assert isinstance(receipt, InteractionRecorded)
     assert (receipt.request_id, receipt.provider_message_id) == ("req-1", "SM1")
+    assert await ctx.store.early_count() == 1  # kept, not refused for a retry
+    assert ctx.wake.is_set()
 
 
 async def test_an_opt_out_stops_the_channel_and_an_unknown_number_changes_nothing() -> None:
@@ -111,28 +110,6 @@ async def test_a_reply_with_no_known_loan_is_kept_and_said_so() -> None:
     [interaction] = published(ctx, "interactions")
     assert isinstance(interaction, InteractionRecorded)
     assert interaction.reason == "intent: complaint; read by: complaint.report; no known loan"
-
-
-async def test_a_receipt_that_overtook_its_send_s_settle_waits_for_it() -> None:
-    ctx = await context()
-    settles = Settles()
-    ctx = replace(ctx, settles=settles, first_times=Grouped(ctx.store.first_times))
-    ticket = GateTicket("req-2|sms", "d1", "loan-1", "sms", "cp", NOW, b"")
-    await ctx.store.decide(ticket, lambda _: Decision(outcome=Outcome.ALLOW))
-    early = Receipt(ids=("SM2",), status="delivered", dedupe="SM2:delivered")
-    settles.begun()  # the send's batch is between its claim and its settle
-    taking = asyncio.create_task(take_callback(ctx, "twilio", [early]))
-    await asyncio.sleep(0.05)
-    assert not taking.done()  # waiting, not refused
-    await ctx.store.settle("req-2|sms", SendStatus.SENT, "SM2", "twilio")
-    settles.ended()
-    assert await taking == 0  # taken: no retry asked for
-    [receipt] = published(ctx, "interactions")
-    assert isinstance(receipt, InteractionRecorded)
-    assert receipt.request_id == "req-2"
-    # With no batch under way, an unknown receipt is refused for now at once.
-    unknown = Receipt(ids=("SM9",), status="delivered", dedupe="SM9:delivered")
-    assert await asyncio.wait_for(take_callback(ctx, "twilio", [unknown]), 1) == 1
 
 
 async def test_a_reply_carries_the_borrowers_words_for_the_evidence_log_alone() -> None:
