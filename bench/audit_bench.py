@@ -18,6 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tqdm import tqdm
 
+from bench.audit_postgres import postgres_beside_raw
 from bench.common import MIN_RUNS, beside_baseline, record
 from services.audit.adapters.clock import SystemClock
 from services.audit.adapters.file_witness import FileWitness
@@ -53,19 +54,22 @@ def entries(batch: int, now: datetime) -> list[NewEntry]:
     ]
 
 
-async def open_log(path: Path) -> tuple[SqlAuditStore, EvidenceLog]:
-    store = SqlAuditStore(create_engine(f"sqlite+aiosqlite:///{path}"))
+async def open_log(path: Path | str) -> tuple[SqlAuditStore, EvidenceLog]:
+    """The log on SQLite at ``path``, or on the database at a URL."""
+    url = path if isinstance(path, str) else f"sqlite+aiosqlite:///{path}"
+    store = SqlAuditStore(create_engine(url))
     await store.migrate()
     log = EvidenceLog(store, b"m" * 32, SystemClock(), part=BATCH)
     await log.load()
     return store, log
 
 
-async def durable_appends(workdir: Path, total: int) -> tuple[float, list[LeafRow]]:
+async def durable_appends(where: Path | str, total: int) -> tuple[float, list[LeafRow]]:
     """Appends of ``total`` entries, ``POLL`` at a time as the service's polls give them, each
-    durable (in transactions of ``BATCH``) before the next. The entries are made before the
-    clock starts, as the baseline's rows are."""
-    store, log = await open_log(workdir / "appends.db")
+    durable (in transactions of ``BATCH``) before the next, into the log at ``where`` (a
+    SQLite file, or a database's URL). The entries are made before the clock starts, as the
+    baseline's rows are."""
+    store, log = await open_log(where)
     now = datetime.now(UTC)
     made = [entry for batch in range(total // BATCH) for entry in entries(batch, now)]
     polls = [made[start : start + POLL] for start in range(0, len(made), POLL)]
@@ -140,7 +144,7 @@ async def appends_beside_raw(workdir: Path, total: int, runs: int) -> dict[str, 
     for run in range(runs):
         rundir = workdir / f"run{run}"
         rundir.mkdir()
-        rate, rows = await durable_appends(rundir, total)
+        rate, rows = await durable_appends(rundir / "appends.db", total)
         durable.append(rate)
         raw.append(await raw_batched_insert(rundir, rows))
     return beside_baseline(
@@ -217,10 +221,14 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(dir=".local") as tmp:
         workdir = Path(tmp)
         appends = await appends_beside_raw(workdir, args.appends, args.runs)
+        postgres = await postgres_beside_raw(
+            durable_appends, args.postgres_appends, args.runs, batch=BATCH, poll=POLL
+        )
         proofs = await proof_latency(workdir, args.leaves, 1000)
         lag = await checkpoint_lag(workdir, 10, 2000)
     return {
         "durable_appends_per_s": appends,
+        "postgres_durable_appends_per_s": postgres,
         "inclusion_proof_latency": {k: round(v, 3) for k, v in proofs.items()},
         "checkpoint_lag": {k: round(v, 3) for k, v in lag.items()},
     }
@@ -229,6 +237,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--appends", type=int, default=100_000)
+    parser.add_argument("--postgres-appends", type=int, default=50_000)
     parser.add_argument("--leaves", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=MIN_RUNS)
     return parser.parse_args(argv)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -56,10 +56,12 @@ class AiokafkaSource:
         await self._consumer.stop()
 
     async def getmany(
-        self, timeout_s: float, max_records: int
+        self, timeout_s: float, max_records: int, partitions: Collection[Partition] = ()
     ) -> Mapping[Partition, Sequence[KafkaConsumerRecord]]:
         batches = await self._consumer.getmany(
-            timeout_ms=int(timeout_s * 1000), max_records=max_records
+            *(TopicPartition(*tp) for tp in partitions),
+            timeout_ms=int(timeout_s * 1000),
+            max_records=max_records,
         )
         return {Partition(tp.topic, tp.partition): records for tp, records in batches.items()}
 

@@ -6,7 +6,7 @@ Protocols only: the aiokafka adapters live in :mod:`shared.kafka` and
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import NamedTuple, Protocol, TypeVar
 
 from shared.events import Event, KafkaRecord
@@ -78,9 +78,10 @@ class EventSource(Protocol[R_co]):
         """Leave the group and close the connection."""
 
     async def getmany(
-        self, timeout_s: float, max_records: int
+        self, timeout_s: float, max_records: int, partitions: Collection[Partition] = ()
     ) -> Mapping[Partition, Sequence[R_co]]:
-        """Up to ``max_records`` records, each partition's in order; empty after ``timeout_s``."""
+        """Up to ``max_records`` records, each partition's in order; empty after ``timeout_s``.
+        Only from ``partitions`` (assigned ones) when given."""
 
     def seek(self, partition: Partition, offset: int) -> None:
         """Read ``partition`` from ``offset`` again on the next :meth:`getmany`."""

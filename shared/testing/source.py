@@ -95,7 +95,7 @@ class InMemorySource:
         self._positions = {tp: self.committed.get(tp, 0) for tp in self._assigned}
 
     async def getmany(
-        self, timeout_s: float, max_records: int
+        self, timeout_s: float, max_records: int, partitions: Collection[Partition] = ()
     ) -> Mapping[Partition, Sequence[InMemoryRecord]]:
         if not self._waiting():
             self._arrived.clear()
@@ -103,6 +103,8 @@ class InMemorySource:
                 await asyncio.wait_for(self._arrived.wait(), timeout_s)
         batches: dict[Partition, list[InMemoryRecord]] = {}
         for tp in sorted(self._assigned):
+            if partitions and tp not in partitions:
+                continue
             if max_records <= 0:
                 break
             taken = self._logs.get(tp, [])[self._positions[tp] :][:max_records]

@@ -226,3 +226,51 @@ async def test_keys_go_side_by_side_each_in_order_and_a_retry_redelivers_the_bat
         assert seen == [r.event_id for r in requests if r.debtor_id == debtor]
     assert peak[0] > 1  # different debtors were handled side by side
     assert failed_once == {requests[7].event_id}
+
+
+async def test_a_poll_of_staged_records_takes_more_of_them_each_partition_in_order(
+    kafka: KafkaSettings, publisher: KafkaEventPublisher
+) -> None:
+    staged, other = kafka.topics.customer_events, kafka.topics.contact_requests
+    group = f"g-{secrets.token_hex(3)}"
+    details = [contact_request(debtor_id=f"d{n % 6}") for n in range(60)]
+    for event in details:
+        await publisher.publish(staged, event)
+    requests = [contact_request(debtor_id="r1") for _ in range(5)]
+    for event in requests:
+        await publisher.publish(other, event)
+    held: list[str] = []
+    flushes: list[list[str]] = []
+    taken: list[str] = []
+
+    async def handler(record: ConsumerRecord[bytes, bytes]) -> None:
+        event = decode(record.value, list(record.headers))
+        (held if record.topic == staged else taken).append(event.event_id)
+
+    async def flush() -> None:
+        flushes.append(list(held))
+        held.clear()
+
+    config = ConsumerConfig(
+        service="test",
+        group_id=group,
+        topics=(staged, other),
+        max_batch=4,
+        staged_topics=(staged,),
+        staged_max_batch=40,
+    )
+    source = AiokafkaSource(kafka, group_id=group, service="test")
+    loop = ConsumeLoop(source, config, handler, publisher, flush=flush)
+    await loop.start()
+    await run_until(
+        loop, lambda: sum(map(len, flushes)) == len(details) and len(taken) == len(requests)
+    )
+    assert max(map(len, flushes)) > 4  # topped up beyond max_batch
+    assert all(len(f) <= 40 for f in flushes)
+    by_debtor: dict[str, list[str]] = {}
+    for event_id in (e for f in flushes for e in f):
+        debtor = next(d.debtor_id for d in details if d.event_id == event_id)
+        by_debtor.setdefault(debtor, []).append(event_id)
+    for debtor, seen in by_debtor.items():  # a debtor's records share a partition: in order
+        assert seen == [d.event_id for d in details if d.debtor_id == debtor]
+    assert taken == [r.event_id for r in requests]

@@ -32,6 +32,9 @@ from shared.topics import Topics
 #: Records one poll brings, all in flight at once (each key's in order): its contact requests
 #: are sent as one batch (:class:`SendBatcher`), which bounds the provider calls itself.
 POLL_BATCH: Final = 200
+#: Contact details one poll takes at most (one directory transaction for them all: its commit,
+#: the pages it writes, shared by five times the records of a :data:`POLL_BATCH`).
+DIRECTORY_BATCH: Final = 1000
 
 
 def consumer_config(
@@ -48,6 +51,7 @@ def consumer_config(
         max_batch=POLL_BATCH,
         # Contact details are staged and written once per poll (DirectoryBuffer).
         staged_topics=(topics.customer_events,),
+        staged_max_batch=DIRECTORY_BATCH,
     )
 
 

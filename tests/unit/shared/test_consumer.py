@@ -273,6 +273,45 @@ class TestFlushPerPoll:
         assert b"d" in flushed[0]
 
 
+class TestLargerStagedPolls:
+    """A poll with staged records takes more of them, up to ``staged_max_batch``, in one
+    flush; the other topics keep ``max_batch``."""
+
+    async def test_staged_records_fill_one_flush_and_the_others_keep_their_bound(self) -> None:
+        f = Fixture(partitions=2)
+        other = "ns.dunwell.customer-events.v1"
+        for n in range(7):
+            for p in (0, 1):
+                record = KafkaRecord(key=b"k", value=f"d{p}-{n}".encode(), headers=())
+                f.source.append(other, record, partition=p)
+        add(f.source, b"r0", b"r1", b"r2", b"r3", b"r4")
+        flushed: list[list[bytes]] = []
+
+        async def flush() -> None:
+            flushed.append([v for v in f.seen if v.startswith(b"d")])
+            f.seen.clear()
+
+        loop = f.loop(
+            f.record,
+            flush=flush,
+            topics=(other, TOPIC),
+            staged_topics=(other,),
+            max_batch=3,
+            staged_max_batch=10,
+        )
+        async with f.running(loop):
+            await until(lambda: sum(len(b) for b in flushed) == 14)
+            await until(lambda: f.source.committed.get(P0) == 5)
+        # The first poll's three staged records topped up to ten, the next took the rest.
+        assert [len(b) for b in flushed] == [10, 4]
+        for p in (0, 1):
+            mine = [v for b in flushed for v in b if v.startswith(f"d{p}-".encode())]
+            assert mine == [f"d{p}-{n}".encode() for n in range(7)]  # each partition in order
+        requests = [c for c in f.source.commits if c[0] == P0]
+        assert requests == [(P0, 3), (P0, 5)]  # the other topic: three a poll, as before
+        assert f.source.committed[Partition(other, 0)] == 7
+
+
 class TestBug:
     async def test_a_bug_stops_the_loop_uncommitted_and_is_never_retried(self, f: Fixture) -> None:
         add(f.source, b"a", b"b")

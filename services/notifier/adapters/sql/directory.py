@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import fields
 from datetime import datetime
 from functools import cache
 from typing import Any
 
+import orjson
 from sqlalchemy import select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifier.adapters.sql.base import SqlBase
@@ -31,31 +31,33 @@ from services.notifier.domain.sends import points_of
 _CHUNK = 500  # debtors per IN (...)
 
 
-_FIELDS = tuple(f.name for f in fields(DirectoryEntry))
+def _consent_json(value: object) -> Any:
+    """What orjson does not know itself: a consent, as JSON."""
+    if isinstance(value, Consent):
+        return value.model_dump(mode="json")
+    raise TypeError(type(value).__name__)
 
 
 def _entry_json(entry: DirectoryEntry) -> str:
-    """The entry as stored: its fields by name (``dataclasses.asdict``'s deep copy, without
-    its cost), the time zones as a list, each consent as JSON."""
-    data = {name: getattr(entry, name) for name in _FIELDS}
-    data["timezones"] = list(entry.timezones)
-    data["consents"] = [c.model_dump(mode="json") for c in entry.consents]
-    return json.dumps(data)
+    """The entry as stored: its fields by name, the time zones as a list, each consent as
+    JSON (orjson writes the dataclass itself: a few µs, against ~10 for ``json.dumps``)."""
+    return orjson.dumps(entry, default=_consent_json).decode()
 
 
 def _entry(text: str) -> DirectoryEntry:
-    data = json.loads(text)
+    data = orjson.loads(text)
     data["timezones"] = tuple(data["timezones"])
     data["consents"] = tuple(Consent.model_validate(c) for c in data["consents"])
     return DirectoryEntry(**data)
 
 
-#: The batch upserts of entries (an older one never wins) and of contact points: the same
-#: statements on SQLite and PostgreSQL, in SQLite's parameter style.
+#: The batch's upsert of entries (an older one never wins), saying which rows it wrote, and
+#: the upsert of contact points: the same statements on SQLite and PostgreSQL, in SQLite's
+#: parameter style. Rows an older entry would have overwritten are not returned.
 _UPSERT_ENTRIES = (
-    "INSERT INTO notifier_directory (debtor_id, entry, as_of) VALUES (?, ?, ?) "
+    "INSERT INTO notifier_directory (debtor_id, entry, as_of) VALUES {values} "
     "ON CONFLICT (debtor_id) DO UPDATE SET entry = excluded.entry, as_of = excluded.as_of "
-    "WHERE notifier_directory.as_of < excluded.as_of"
+    "WHERE notifier_directory.as_of < excluded.as_of RETURNING debtor_id"
 )
 _UPSERT_POINTS = (
     "INSERT INTO notifier_directory_points (point_id, debtor_id) VALUES (?, ?) "
@@ -64,11 +66,15 @@ _UPSERT_POINTS = (
 
 
 @cache
-def _upserts(paramstyle: str) -> tuple[str, str]:
-    """The two upserts in the driver's parameter style."""
-    if paramstyle == "qmark":
-        return _UPSERT_ENTRIES, _UPSERT_POINTS
-    return _UPSERT_ENTRIES.replace("?", "%s"), _UPSERT_POINTS.replace("?", "%s")
+def _upsert_entries_sql(count: int, paramstyle: str) -> str:
+    """The upsert of ``count`` entries in one statement, in the driver's parameter style."""
+    sql = _UPSERT_ENTRIES.format(values=", ".join("(?, ?, ?)" for _ in range(count)))
+    return sql if paramstyle == "qmark" else sql.replace("?", "%s")
+
+
+@cache
+def _upsert_points_sql(paramstyle: str) -> str:
+    return _UPSERT_POINTS if paramstyle == "qmark" else _UPSERT_POINTS.replace("?", "%s")
 
 
 class SqlDirectory(SqlBase):
@@ -98,30 +104,24 @@ class SqlDirectory(SqlBase):
 
     async def upsert_many(self, updates: Sequence[DirectoryUpdate]) -> None:
         """One transaction: every debtor's newest entry written where it is newer than the
-        stored one, read back to see where it won, the winners' contact points, then every
-        debtor's held sends made due. Prebuilt statements, the rows to the driver's executemany
-        as tuples (SQLAlchemy's per-row processing cost more than the database's work)."""
-        newest = {u.entry.debtor_id: (u, _entry_json(u.entry)) for u in newest_per_debtor(updates)}
+        stored one (one upsert per chunk, returning where it won), the winners' contact
+        points, then every debtor's held sends made due. Prebuilt statements, the rows to the
+        driver as tuples (SQLAlchemy's per-row processing cost more than the database's work);
+        everything but the database's work is done before the writer's turn."""
+        newest = newest_per_debtor(updates)
         if not newest:
             return
-        dialect = self._engine.dialect
-        entries_sql, points_sql = _upserts(dialect.paramstyle)
-        stamp: Callable[[datetime], Any] = directory.c.as_of.type.bind_processor(dialect) or (
-            lambda at: at
-        )
-        rows = [(debtor, text, stamp(u.as_of)) for debtor, (u, text) in newest.items()]
+        stamp = _stamp(self._engine.dialect)
+        rows = [(u.entry.debtor_id, _entry_json(u.entry), stamp(u.as_of)) for u in newest]
+        points = {u.entry.debtor_id: points_of(u.entry) for u in newest}
         async with self._guard() as conn:
-            await conn.exec_driver_sql(entries_sql, rows)  # a write first: the write lock
-            kept = await _stored(conn, list(newest))
-            points = {
-                point: debtor
-                for debtor, (u, text) in newest.items()
-                if kept.get(debtor) == text
-                for point in points_of(u.entry)
-            }
-            if points:
-                await conn.exec_driver_sql(points_sql, list(points.items()))
-            await release_holds_in(conn, newest)
+            won = await _upsert_entries(conn, rows)
+            # In batch order: of two winners sharing a point, the later one keeps it.
+            links = {p: debtor for debtor, ps in points.items() if debtor in won for p in ps}
+            if links:
+                sql = _upsert_points_sql(conn.dialect.paramstyle)
+                await conn.exec_driver_sql(sql, list(links.items()))
+            await release_holds_in(conn, points)
 
     async def get(self, debtor_id: str) -> DirectoryEntry | None:
         async with self._engine.connect() as conn:
@@ -133,20 +133,18 @@ class SqlDirectory(SqlBase):
         return None if text is None else _entry(text)
 
 
-@cache
-def _stored_sql(count: int, paramstyle: str) -> str:
-    """The stored entries of ``count`` debtors, in the driver's parameter style."""
-    mark = "?" if paramstyle == "qmark" else "%s"
-    marks = ", ".join(mark for _ in range(count))
-    return f"SELECT debtor_id, entry FROM notifier_directory WHERE debtor_id IN ({marks})"  # noqa: S608
+def _stamp(dialect: Dialect) -> Callable[[datetime], Any]:
+    """A time as the driver takes it for the directory's ``as_of``."""
+    return directory.c.as_of.type.bind_processor(dialect) or (lambda at: at)
 
 
-async def _stored(conn: AsyncConnection, debtor_ids: list[str]) -> dict[str, str]:
-    """The stored entry (its JSON) of each debtor: one prebuilt query per chunk."""
-    found: dict[str, str] = {}
+async def _upsert_entries(conn: AsyncConnection, rows: list[tuple[Any, ...]]) -> set[str]:
+    """Upsert the entries' rows (one per debtor); the debtors whose row was written."""
+    won: set[str] = set()
     paramstyle = conn.dialect.paramstyle
-    for start in range(0, len(debtor_ids), _CHUNK):
-        chunk = tuple(debtor_ids[start : start + _CHUNK])
-        rows: Any = await conn.exec_driver_sql(_stored_sql(len(chunk), paramstyle), chunk)
-        found.update({debtor: text for debtor, text in rows})
-    return found
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        flat = tuple(value for row in chunk for value in row)
+        found: Any = await conn.exec_driver_sql(_upsert_entries_sql(len(chunk), paramstyle), flat)
+        won.update(debtor for (debtor,) in found)
+    return won
