@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,20 +25,17 @@ from aiokafka import AIOKafkaProducer
 from tqdm import tqdm
 
 from bench.common import MIN_RUNS, beside_baseline, median_of
-from bench.e2e_providers import ProvidersProcess
+
+# START: the book's first day (bench.directory_bench takes it from here too).
+from bench.e2e_stack import START as START
+from bench.e2e_stack import WORKERS, book_stack, start_book_services
 from bench.e2e_watch import Phase, book_phases, load_average, outcomes, stack_cpu, watch
 from bench.scheduler_bench import bootstrap
 from sandbox.loanbook import SOURCE, Item, simulated_book
 from sandbox.reference import expected_requests
-from sandbox.smtp import free_port
-from sandbox.stack import SERVICES, Stack, StackConfig, morning_of
 from shared.events import encode
 from shared.kafka import client_options, create_topics
 from shared.settings import KafkaSettings
-
-#: A Monday on which the cn pack is in force (2026-01-30 on): before it, the gate blocks
-#: every send ("the pack is not in force today"), as it must.
-START = date(2026, 3, 2)
 
 
 async def publish_book(kafka: KafkaSettings, items: list[Item]) -> None:
@@ -113,49 +109,8 @@ async def until(
     return time.monotonic()
 
 
-#: The providers' own rate limits are not what is measured: the buckets are opened wide.
-WIDE_OPEN = {
-    "DUNWELL_NOTIFIER_ALIYUN__RATE_PER_S": "100000",
-    "DUNWELL_NOTIFIER_WECHAT__RATE_PER_S": "100000",
-}
-
-
-def _stack(kafka: KafkaSettings, workdir: Path) -> tuple[Stack, ProvidersProcess]:
-    """The stack, and the providers and inbox it sends to in a process of their own (in the
-    driver's interpreter they took a share of its GIL: 0.27 s a text, 0.38 s an email)."""
-    ports = {s: free_port() for s in SERVICES}
-    providers = ProvidersProcess(callback_base=f"http://127.0.0.1:{ports['notifier']}").start()
-    config = StackConfig(
-        bootstrap_servers=kafka.bootstrap_servers,
-        workdir=workdir,
-        smtp_port=providers.smtp_port,
-        namespace=kafka.topic_namespace,
-        ports=ports,
-        log_level="WARNING",
-        providers_url=providers.url,
-        # The clock starts on the book's first morning: what is planned is still true
-        # when it is sent (the book replays weeks while the clock runs minutes).
-        notifier_clock_start=morning_of(START),
-    )
-    return Stack(config), providers
-
-
 #: The book's topics' partitions: as many as a bank gives its workers on two cores and more.
 PARTITIONS = 4
-
-
-#: The three services a book goes through (the desk, people's console, is not on its path:
-#: run beside them it took a quarter of the stack's CPU reading the interactions).
-BOOK_SERVICES = ("audit", "notifier", "scheduler")
-
-
-def _start(stack: Stack) -> None:
-    """The book's services, the notifier with the providers' buckets opened wide and its start-up
-    catch-up off: contact details go through its consume loop beside the requests, as they
-    would on a morning when core banking's changes and the book arrive together."""
-    for service in BOOK_SERVICES:
-        extra = {**WIDE_OPEN, "DUNWELL_NOTIFIER_DIRECTORY_CATCH_UP_S": "0"}
-        stack.start(service, extra if service == "notifier" else None)
 
 
 async def one_run(
@@ -168,10 +123,10 @@ async def one_run(
     await publish_book(kafka, items)
     customers = sum(1 for i in items if i.kind == "customer")
     phases = book_phases(kafka.topics, customers, len(items) - customers, requests)
-    stack, providers = _stack(kafka, workdir)
+    stack, providers = book_stack(kafka, workdir)
     try:
         load = load_average()
-        _start(stack)
+        start_book_services(stack)
         await watch(stack, phases)
         cpu = {**stack_cpu(stack), "load_average_before": load, "after": load_average()}
         by_outcome = await outcomes(stack)
@@ -189,6 +144,8 @@ def run_figures(
     began = min(p.first or 0.0 for p in phases)
     ended = max(p.done or 0.0 for p in phases)
     audit = next(p for p in phases if p.name == "audit")
+    notifier = next(p for p in phases if p.name == "notifier")
+    receipts = next((p for p in phases if p.name == "receipts"), None)
     return {
         "book_s": ended - began,
         "phases": {
@@ -200,6 +157,9 @@ def run_figures(
             for p in phases
         },
         "cpu_s": cpu,
+        "cpu_s_at_done": {p.name: p.cpu for p in phases},
+        "sends_per_s": len(messages) / ((notifier.done or 0.0) - (notifier.first or 0.0)),
+        "receipts_missing": receipts.missing if receipts else 0.0,
         "outcomes": by_outcome,
         "messages": len(messages),
         "doubled": len(messages) - len(set(messages)),
@@ -252,6 +212,10 @@ def figures(
         }
         for name in SERVICE_FIGURES
     }
+    # The notifier's figure alone is of texts (one send a request); a book's request is a text
+    # and an email: its sends/s are what compare.
+    phases["notifier"]["sends_per_s"] = median_of([r["sends_per_s"] for r in runs])
+    phases["notifier"]["sends"] = runs[0]["messages"]
     whole = [r["book_s"] for r in runs]
     return {
         "book_seconds": {**median_of(whole, 1), "loans": loans, "target_s": 60},
@@ -263,16 +227,24 @@ def figures(
             what="the whole book, directory included, first record taken to last audited",
         ),
         "phase_rates": phases,
-        "book_outcomes": {
-            "contact_requests": requests,
-            "messages_delivered": [r["messages"] for r in runs],
-            "messages_doubled": [r["doubled"] for r in runs],
-            "interactions_published": [r["interactions"] for r in runs],
-            "interactions_audited": [r["audited"] for r in runs],
-            "sends_by_outcome": [r["outcomes"] for r in runs],
-            "all_sent": all(set(r["outcomes"]) == {"sent"} for r in runs),
-            "nothing_doubled": all(r["doubled"] == 0 for r in runs),
-            "every_interaction_audited": all(r["audited"] == r["interactions"] for r in runs),
-        },
+        "book_outcomes": book_outcomes(runs, requests),
         "cpu_seconds_per_process": [r["cpu_s"] for r in runs],
+        "cpu_seconds_at_each_phase_done": [r["cpu_s_at_done"] for r in runs],
+        "workers": WORKERS,
+    }
+
+
+def book_outcomes(runs: list[dict[str, Any]], requests: int) -> dict[str, Any]:
+    """The book's checks: every send sent, nothing twice, every interaction audited."""
+    return {
+        "contact_requests": requests,
+        "messages_delivered": [r["messages"] for r in runs],
+        "messages_doubled": [r["doubled"] for r in runs],
+        "interactions_published": [r["interactions"] for r in runs],
+        "interactions_audited": [r["audited"] for r in runs],
+        "sends_by_outcome": [r["outcomes"] for r in runs],
+        "receipts_missing": [r["receipts_missing"] for r in runs],
+        "all_sent": all(set(r["outcomes"]) == {"sent"} for r in runs),
+        "nothing_doubled": all(r["doubled"] == 0 for r in runs),
+        "every_interaction_audited": all(r["audited"] == r["interactions"] for r in runs),
     }

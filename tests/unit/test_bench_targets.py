@@ -102,3 +102,18 @@ def test_each_phase_is_set_beside_its_service_alone_and_that_figures_baseline() 
     directory = next(r for r in rows if r.startswith("| directory "))
     assert "not in this run" in directory
     assert targets.duration_rows(document)[2:] == ["| scheduler | 10.0 |", "| audit | 5.0 |"]
+
+
+def test_the_notifier_phase_is_set_beside_its_service_in_sends_as_well() -> None:
+    document = copy.deepcopy(DOCUMENT)
+    document["benchmarks"]["notifier"] = {"sqlite_msgs_per_s": {"value": 5, "baseline": 10}}
+    document["benchmarks"]["e2e"] = e2e_bench.figures(
+        [run(40.0), run(50.0), run(80.0)], [9e4] * 3, 10, 100, 310
+    )
+    rows = targets.phase_rows(document)
+    sends = next(r for r in rows if r.startswith("| notifier, sends "))
+    # 20 sends from the notifier's first request (102 s) to its last, 37.5 s in (median).
+    assert sends == (
+        "| notifier, sends | 20 | 1 [0 to 1] | 37.5 | 5 (`notifier sqlite_msgs_per_s`) | 10"
+        " | 0.100 |"
+    )
