@@ -13,7 +13,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import TypeVar
+
+from prometheus_client import Histogram
 
 from shared.deadletter import dead_letter_record
 from shared.errors import PermanentError, RetryableError
@@ -114,6 +117,10 @@ def observe_lag(service: str, record: Record) -> None:
     :param record: the record; a timestamp of 0 (unknown) is not counted.
     """
     if record.timestamp > 0:
-        CONSUMER_LAG_SECONDS.labels(service, record.topic).observe(
-            max(0.0, time.time() - record.timestamp / 1000)
-        )
+        _lag(service, record.topic).observe(max(0.0, time.time() - record.timestamp / 1000))
+
+
+@cache
+def _lag(service: str, topic: str) -> Histogram:
+    """The lag's series of a topic (looked up once: ``labels`` costs more than observing)."""
+    return CONSUMER_LAG_SECONDS.labels(service, topic)

@@ -74,6 +74,22 @@ def strip_protected(document: Any) -> tuple[Any, int]:
     return document, 0
 
 
+def has_protected(document: Any) -> bool:
+    """Whether any key of the document, at any depth, names a protected attribute: the
+    common answer (no) without building the copy :func:`strip_protected` makes."""
+    if isinstance(document, dict):
+        if _protected_among(tuple(document)):
+            return True
+        for value in document.values():
+            if isinstance(value, (dict, list)) and has_protected(value):
+                return True
+    elif isinstance(document, list):
+        for item in document:
+            if isinstance(item, (dict, list)) and has_protected(item):
+                return True
+    return False
+
+
 @lru_cache(maxsize=4096)
 def _protected_among(keys: tuple[Any, ...]) -> frozenset[Any]:
     """The keys of a document's object that name protected attributes (records of one kind

@@ -25,6 +25,17 @@ def test_extra_and_protected_fields_are_left_out_and_counted() -> None:
     assert tolerated == Tolerated(protected=2, unknown=1)
 
 
+def test_a_protected_field_inside_a_known_one_is_left_out_and_counted() -> None:
+    record = encode(contact_details("debtor-1", mobile="+8613800000001"), source="/corebanking")
+    document = json.loads(record.value)
+    consent = {"channel": "sms", "until": "2026-12-31T00:00:00Z", "evidence": "rec-1"}
+    document["consents"] = [{**consent, "maritalStatus": "married"}]
+    event, tolerated = decode_customer_event(json.dumps(document).encode(), record.headers)
+    assert isinstance(event, ContactDetailsChanged)
+    assert [c.evidence for c in event.consents] == ["rec-1"]
+    assert tolerated == Tolerated(protected=1, unknown=0)
+
+
 def test_details_as_sent_by_dunwell_decode_with_nothing_left_out() -> None:
     value, headers = with_fields()
     _, tolerated = decode_customer_event(value, headers)

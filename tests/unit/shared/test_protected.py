@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.protected import is_protected, strip_protected
+from shared.protected import has_protected, is_protected, strip_protected
 
 
 @pytest.mark.parametrize(
@@ -24,3 +24,20 @@ def test_ordinary_names(key: str) -> None:
 def test_dropped_at_any_depth_and_counted() -> None:
     document = {"gender": "F", "loan": {"age": 40, "amount": 1}, "list": [{"occupation": "x"}]}
     assert strip_protected(document) == ({"loan": {"amount": 1}, "list": [{}]}, 3)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"gender": "F"},
+        {"loan": {"age": 40}},
+        {"list": [1, {"inner": [{"dateOfBirth": "1980-01-01"}]}]},
+        [{"occupation": "x"}],
+        {"loan": {"amount": 1}, "list": [{}], "tags": ["gender"]},  # a value, not a key
+        {"agency": "a", "agent_id": 1},
+        "gender",
+        [],
+    ],
+)
+def test_has_protected_agrees_with_what_strip_protected_drops(document: object) -> None:
+    assert has_protected(document) == (strip_protected(document)[1] > 0)
