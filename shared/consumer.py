@@ -20,8 +20,8 @@ from typing import Generic
 from prometheus_client import Counter, Histogram
 
 from shared import boundary
-from shared.errors import RetryableError
-from shared.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
+from shared.errors import PartitionsLost, RetryableError
+from shared.metrics import COMMITS_REFUSED, EVENTS_CONSUMED, HANDLER_SECONDS
 from shared.ports import EventPublisher, EventSource, Partition, R
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ class ConsumeLoop(Generic[R]):
         finally:
             if done is not None:
                 # The next offset to read, as Kafka expects.
-                await self._source.commit({tp: done})
+                await self._commit({tp: done})
 
     async def _handle_staged(
         self, batches: Mapping[Partition, Sequence[R]], flush: Callable[[], Awaitable[None]]
@@ -207,7 +207,17 @@ class ConsumeLoop(Generic[R]):
         except RetryableError as e:
             await self._retry({tp: rs[0].offset for tp, rs in batches.items()}, e)
             return
-        await self._source.commit({tp: rs[-1].offset + 1 for tp, rs in batches.items()})
+        await self._commit({tp: rs[-1].offset + 1 for tp, rs in batches.items()})
+
+    async def _commit(self, offsets: Mapping[Partition, int]) -> None:
+        """Commit, unless the group has meanwhile given the partitions to another member: the
+        effects are durable and idempotent, so the new owner reading them again is safe."""
+        try:
+            await self._source.commit(offsets)
+        except PartitionsLost:
+            log.warning("commit refused: the group gave these partitions to another member")
+            for tp in offsets:
+                COMMITS_REFUSED.labels(self._config.service, tp.topic).inc()
 
     async def _retry(self, positions: Mapping[Partition, int], error: RetryableError) -> None:
         """Read each partition again from ``positions`` after the error's pause."""

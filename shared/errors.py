@@ -30,5 +30,11 @@ class InvalidEvent(PermanentError):
     reason_code = "invalid_event"
 
 
+class PartitionsLost(ServiceError):
+    """The group gave this member's partitions to another (it missed its heartbeats or a
+    rebalance) before their offsets were committed. Nothing to undo: the effects are durable
+    and idempotent, and the partitions' new owner reads the uncommitted records again."""
+
+
 class ConfigurationError(ServiceError):
     """Settings or loaded configuration files are wrong: the process must not start."""

@@ -7,7 +7,9 @@ from typing import Any, TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import CommitFailedError
 
+from shared.errors import PartitionsLost
 from shared.kafka import client_options
 from shared.ports import OnRevoked, Partition
 from shared.settings import KafkaSettings
@@ -69,7 +71,11 @@ class AiokafkaSource:
         self._consumer.seek(TopicPartition(*partition), offset)
 
     async def commit(self, offsets: Mapping[Partition, int]) -> None:
-        await self._consumer.commit({TopicPartition(*tp): n for tp, n in offsets.items()})
+        try:
+            await self._consumer.commit({TopicPartition(*tp): n for tp, n in offsets.items()})
+        except CommitFailedError as e:
+            # aiokafka rejoins the group on the next poll; the new owner reads these again.
+            raise PartitionsLost(str(e)) from e
 
     def assignment(self) -> frozenset[Partition]:
         return frozenset(Partition(tp.topic, tp.partition) for tp in self._consumer.assignment())

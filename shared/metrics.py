@@ -14,6 +14,11 @@ EVENTS_CONSUMED: Final = Counter(
     "Records taken from Kafka, by what became of them.",
     ["service", "topic", "outcome"],  # outcome: processed | dead_lettered | retried
 )
+COMMITS_REFUSED: Final = Counter(
+    "dunwell_commits_refused",
+    "Offset commits the group refused because the partitions had been given to another member.",
+    ["service", "topic"],
+)
 DEAD_LETTERS: Final = Counter(
     "dunwell_dead_letters",
     "Records sent to a dead-letter topic, by bounded reason code.",

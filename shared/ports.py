@@ -87,7 +87,10 @@ class EventSource(Protocol[R_co]):
         """Read ``partition`` from ``offset`` again on the next :meth:`getmany`."""
 
     async def commit(self, offsets: Mapping[Partition, int]) -> None:
-        """Commit the next offset to read, per partition."""
+        """Commit the next offset to read, per partition.
+
+        :raises PartitionsLost: the group has given a partition to another member meanwhile.
+        """
 
     def assignment(self) -> frozenset[Partition]:
         """The partitions this member holds right now."""

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from shared.errors import PartitionsLost
 from shared.events import Event, KafkaRecord, encode
 from shared.ports import OnRevoked, Partition
 
@@ -45,6 +46,7 @@ class InMemorySource:
         self._positions: dict[Partition, int] = {}
         self._assigned: frozenset[Partition] = frozenset()
         self._on_revoked: OnRevoked = _nothing_revoked
+        self._lost: frozenset[Partition] = frozenset()
         self._arrived = asyncio.Event()
         #: The committed offset (the next one to read) of each partition.
         self.committed: dict[Partition, int] = {}
@@ -89,6 +91,13 @@ class InMemorySource:
         await self._on_revoked()
         self._assign(keep)
 
+    def drop(self) -> None:
+        """The group gives every partition to another member without asking the loop, as when
+        this one misses its heartbeats; they come back (from their committed offsets) at the
+        next poll, as when the member rejoins."""
+        self._lost = self._assigned
+        self._assigned = frozenset()
+
     def _assign(self, partitions: Iterable[Partition]) -> None:
         self._assigned = frozenset(partitions)
         # A newly assigned partition is read from its committed offset, as Kafka does.
@@ -97,6 +106,9 @@ class InMemorySource:
     async def getmany(
         self, timeout_s: float, max_records: int, partitions: Collection[Partition] = ()
     ) -> Mapping[Partition, Sequence[InMemoryRecord]]:
+        if self._lost:
+            self._assign(self._lost)
+            self._lost = frozenset()
         if not self._waiting():
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):
@@ -123,6 +135,8 @@ class InMemorySource:
         self._positions[partition] = offset
 
     async def commit(self, offsets: Mapping[Partition, int]) -> None:
+        if lost := self._lost.intersection(offsets):
+            raise PartitionsLost(f"{sorted(lost)} were given to another member")
         for tp, offset in offsets.items():
             if tp not in self._assigned:
                 raise RuntimeError(f"commit of {tp}, which is not assigned to this member")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -13,10 +15,11 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from shared import deadletter
 from shared.consumer import ConsumeLoop, ConsumerConfig
-from shared.errors import RetryableError
+from shared.errors import PartitionsLost, RetryableError
 from shared.events import ContactRequested, KafkaRecord, decode, encode
 from shared.kafka import KafkaEventPublisher, client_options
 from shared.kafka_source import AiokafkaSource, KafkaConsumerRecord
+from shared.ports import Partition
 from shared.settings import KafkaSettings
 from shared.testing.factories import contact_request
 from shared.topics import dead_letter
@@ -274,3 +277,52 @@ async def test_a_poll_of_staged_records_takes_more_of_them_each_partition_in_ord
     for debtor, seen in by_debtor.items():  # a debtor's records share a partition: in order
         assert seen == [d.event_id for d in details if d.debtor_id == debtor]
     assert taken == [r.event_id for r in requests]
+
+
+async def test_a_commit_after_the_group_gave_the_partitions_away_raises_partitions_lost(
+    kafka: KafkaSettings, publisher: KafkaEventPublisher
+) -> None:
+    """A member that misses its heartbeats (its loop held up past the session timeout) while
+    another joins loses its partitions; its late commit is refused as PartitionsLost, which
+    the consume loop takes in its stride, and the member reads again after rejoining."""
+    topic, group = kafka.topics.contact_requests, f"g-{secrets.token_hex(3)}"
+    for debtor in ("d7", "d8", "d9"):
+        await publisher.publish(topic, contact_request(debtor_id=debtor))
+    late = AiokafkaSource(kafka, group_id=group, service="test")
+    await late.start([topic], _nothing)
+    leave = threading.Event()
+    other = threading.Thread(
+        target=asyncio.run, args=(_join_and_hold(kafka, group, leave),), daemon=True
+    )
+    try:
+        held: dict[Partition, int] = {}
+        async with asyncio.timeout(30):
+            while not held:
+                polled = await late.getmany(0.5, 100)
+                held = {tp: rs[-1].offset + 1 for tp, rs in polled.items()}
+        other.start()
+        time.sleep(13)  # noqa: ASYNC251 - the loop held up: no heartbeats past the session timeout
+        with pytest.raises(PartitionsLost):
+            await late.commit(held)
+        async with asyncio.timeout(30):
+            while not await late.getmany(0.5, 100):
+                pass  # rejoined: the uncommitted records come round again
+    finally:
+        leave.set()
+        await late.stop()
+    other.join(30)
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _join_and_hold(kafka: KafkaSettings, group: str, done: threading.Event) -> None:
+    """A second member: joins the group, polls (taking partitions) until told to leave."""
+    source = AiokafkaSource(kafka, group_id=group, service="test-other")
+    await source.start([kafka.topics.contact_requests], _nothing)
+    try:
+        while not done.is_set():
+            await source.getmany(0.2, 100)
+    finally:
+        await source.stop()

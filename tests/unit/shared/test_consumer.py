@@ -16,6 +16,7 @@ from shared import deadletter
 from shared.consumer import ConsumeLoop, ConsumerConfig
 from shared.errors import InvalidEvent, RetryableError
 from shared.events import KafkaRecord
+from shared.metrics import COMMITS_REFUSED
 from shared.ports import Partition
 from shared.testing.memory import InMemoryEventPublisher
 from shared.testing.source import InMemoryRecord, InMemorySource
@@ -415,6 +416,34 @@ class TestRebalance:
             add(f.source, b"b")
             await until(lambda: f.source.committed.get(P0) == 2)
         assert f.seen == [b"a", b"b"]
+
+    @pytest.mark.parametrize("staged", [False, True], ids=["per_partition", "group_commit"])
+    async def test_a_commit_refused_after_losing_the_partitions_reads_them_again_and_runs_on(
+        self, f: Fixture, staged: bool
+    ) -> None:
+        add(f.source, b"a", b"b")
+        flushes: list[int] = []
+
+        async def flush() -> None:
+            flushes.append(len(f.seen))
+
+        async def dropped_mid_batch(r: InMemoryRecord) -> None:
+            await f.record(r)
+            if len(f.seen) == 1:
+                f.source.drop()  # the member missed its heartbeats while handling
+
+        refused = COMMITS_REFUSED.labels("test", TOPIC)
+        before = refused._value.get()
+        async with f.running(f.loop(dropped_mid_batch, flush if staged else None)) as task:
+            await until(lambda: f.source.committed.get(P0) == 2)
+            add(f.source, b"c")
+            await until(lambda: f.source.committed.get(P0) == 3)
+            assert not task.done()
+        # Nothing was committed by the refused commit; its records came round again.
+        assert f.seen == [b"a", b"b", b"a", b"b", b"c"]
+        assert f.source.commits == [(P0, 2), (P0, 3)]
+        assert refused._value.get() == before + 1
+        assert bool(flushes) is staged
 
 
 class TestHealth:
