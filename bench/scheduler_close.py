@@ -24,7 +24,9 @@ from tqdm import tqdm
 
 from bench.scheduler_book import bench_stack, book_items, bootstrap, sweeps
 from sandbox.stack import Stack
+from services.scheduler.adapters import loan_codec
 from services.scheduler.bootstrap import memory_deps
+from services.scheduler.domain.loan import Loan
 from services.scheduler.entrypoints.consumers import StreamRecord
 from services.scheduler.handlers.track_loans import handle_loan_record
 from shared.events import BusinessDayClosed, encode
@@ -39,7 +41,7 @@ LOCAL = Path(__file__).resolve().parents[1] / ".local"
 RECOVERY_LIMIT_S = 420
 
 
-async def template_states(loans: int, days: int) -> tuple[list[dict[str, Any]], date]:
+async def template_states(loans: int, days: int) -> tuple[list[Loan], date]:
     """Loan states after a simulated book's days (a close every day) but the last, and that
     last business date (the close to time)."""
     deps = memory_deps()
@@ -62,14 +64,12 @@ async def template_states(loans: int, days: int) -> tuple[list[dict[str, Any]], 
             ),
             deps,
         )
-    states = [orjson.loads(loan.model_dump_json()) for loan in deps.loans.loans.values()]  # type: ignore[attr-defined]
-    return states, last
+    return list(deps.loans.loans.values()), last  # type: ignore[attr-defined]
 
 
-async def load_changelog(
-    kafka: KafkaSettings, topic: str, states: list[dict[str, Any]], n: int
-) -> None:
-    """``n`` loans on the Table's changelog (key and value as the Table writes them)."""
+async def load_changelog(kafka: KafkaSettings, topic: str, states: list[Loan], n: int) -> None:
+    """``n`` loans on the Table's changelog (key and value as the Table writes them: the
+    value in the Table's compact form, ``loan_codec``)."""
     producer = AIOKafkaProducer(
         **client_options(kafka), acks=1, linger_ms=20, max_batch_size=1_000_000
     )
@@ -77,13 +77,16 @@ async def load_changelog(
     try:
         pending: list[Any] = []
         for number in tqdm(range(n), desc="scheduler close: loading loans", unit="loan"):
-            state = dict(states[number % len(states)])
-            state["loan_id"] = f"{state['loan_id']}-{number}"
-            state["partition"] = number % PARTITIONS
-            key = orjson.dumps(state["loan_id"])
+            template = states[number % len(states)]
+            state = template.model_copy(
+                update={"loan_id": f"{template.loan_id}-{number}", "partition": number % PARTITIONS}
+            )
             pending.append(
                 await producer.send(
-                    topic, orjson.dumps(state), key=key, partition=number % PARTITIONS
+                    topic,
+                    loan_codec.dumps(state),
+                    key=orjson.dumps(state.loan_id),
+                    partition=number % PARTITIONS,
                 )
             )
             if len(pending) >= 20_000:

@@ -14,6 +14,7 @@ from faust.exceptions import ProducerSendError
 from faust.serializers import codecs
 from faust.stores.rocksdb import Store as RocksStore
 
+from services.scheduler.adapters import loan_codec
 from services.scheduler.adapters.faust_commits import GatedApp
 from services.scheduler.domain.loan import Loan
 from services.scheduler.settings import Settings
@@ -100,17 +101,15 @@ def faust_app(settings: Settings, *, service: str) -> faust.App:
 
 
 class LoanCodec(codecs.Codec):
-    """The loan Table's values: a :class:`Loan` in memory, its JSON on the changelog and disk.
-
-    The JSON is the one the Table wrote before (the model's JSON form), so a changelog written
-    by an earlier version recovers as it is; no model is rebuilt on every read.
-    """
+    """The loan Table's values: a :class:`Loan` in memory, its compact form (``loan_codec``)
+    on the changelog and disk; a value the Table wrote before (the model's JSON) still reads,
+    so a changelog written by an earlier version recovers as it is."""
 
     def _dumps(self, s: Any) -> bytes:
-        return bytes(s.__pydantic_serializer__.to_json(s))
+        return loan_codec.dumps(s)
 
     def _loads(self, s: bytes) -> Any:
-        return Loan.model_validate_json(s)
+        return loan_codec.loads(s)
 
 
 def loan_table(app: faust.App, partitions: int) -> Any:
@@ -146,7 +145,7 @@ class TableLoanStore:
         store = getattr(self._table, "data", None)
         if isinstance(store, RocksStore):
             for value in store._visible_values(store._db_for_partition(partition)):
-                yield Loan.model_validate_json(value)
+                yield loan_codec.loads(value)
             return
         for value in list(self._table.values()):
             loan = value if isinstance(value, Loan) else Loan.model_validate(value)

@@ -1,0 +1,195 @@
+"""The loan Table's bytes: a loan as a compact, versioned array; the earlier JSON still read.
+
+A stored value is ``[2, loan_id, debtor_id, …]``: the fields of :class:`Loan` in a fixed order,
+amounts as Decimal strings (exact), dates in ISO form, an instalment as one array of its fields.
+It is about a third of the model's JSON (no field names), and it is read back without pydantic's
+validation: every value in it was written by :func:`dumps` from a validated :class:`Loan`, so
+each field is rebuilt as the type the model holds (``Decimal``, ``date``, ``frozenset``, …) and
+the models are made with their fields as given (the equivalent of ``model_construct`` with every
+field, without its per-field bookkeeping; a test holds each state equal to the validated one).
+
+Values written before this format (the model's JSON: an object, starting ``{``) are validated
+as they always were, so a Table stored by an earlier version survives the upgrade; a version
+this code does not know is refused (``ValueError``), never guessed at.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+import orjson
+from pydantic import BaseModel
+
+from services.scheduler.domain.loan import (
+    BookedVisit,
+    Instalment,
+    Loan,
+    OpenDispute,
+    Pause,
+    Promise,
+)
+
+VERSION: Final = 2
+_ZERO: Final = Decimal(0)
+_day = date.fromisoformat
+_M = TypeVar("_M", bound=BaseModel)
+_new = object.__new__
+_set = object.__setattr__
+
+
+def dumps(loan: Loan) -> bytes:
+    """The compact form of ``loan`` (deterministic: equal loans, equal bytes)."""
+    return orjson.dumps(
+        [
+            VERSION,
+            loan.loan_id,
+            loan.debtor_id,
+            loan.account_masked,
+            loan.product,
+            loan.currency,
+            [_instalment(i) for i in loan.instalments],
+            str(loan.paid_total),
+            [[p.start, p.end] for p in loan.pauses],
+            _promise(loan.promise),
+            loan.hold_until,
+            [[d.dispute_id, d.category, d.opened_on] for d in loan.disputes],
+            loan.status,
+            loan.episode,
+            loan.in_episode,
+            sorted(loan.fired),
+            loan.range_id,
+            loan.partition,
+            loan.applied,
+            loan.recent_ids,
+            loan.requests_withdrawn,
+            loan.region,
+            _visit(loan.visit),
+        ]
+    )
+
+
+def loads(value: bytes) -> Loan:
+    """The loan ``value`` holds, in either form.
+
+    :raises ValueError: a compact value of a version this code does not read.
+    :raises pydantic.ValidationError: an earlier JSON value that is not a loan.
+    """
+    if value[:1] == b"{":
+        return Loan.model_validate_json(value)
+    fields = orjson.loads(value)
+    if not isinstance(fields, list) or not fields or fields[0] != VERSION:
+        version = fields[0] if isinstance(fields, list) and fields else None
+        raise ValueError(f"a loan state of unknown version {version!r}")
+    return _loan(fields)
+
+
+def _instalment(i: Instalment) -> list[Any]:
+    return [
+        i.number,
+        i.due_date,
+        str(i.principal),
+        str(i.interest),
+        str(i.fees),
+        str(i.penalties),
+        str(i.paid_principal),
+        str(i.paid_interest),
+        str(i.paid_fees),
+        str(i.paid_penalties),
+    ]
+
+
+def _promise(p: Promise | None) -> list[Any] | None:
+    return None if p is None else [str(p.amount), p.by, str(p.paid_before)]
+
+
+def _visit(v: BookedVisit | None) -> list[Any] | None:
+    return None if v is None else [v.visit_id, v.sequence, v.starts_at, v.branch_id]
+
+
+def _loan(f: list[Any]) -> Loan:
+    return _built(
+        Loan,
+        {
+            "loan_id": f[1],
+            "debtor_id": f[2],
+            "account_masked": f[3],
+            "product": f[4],
+            "currency": f[5],
+            "instalments": tuple(_instalment_of(i) for i in f[6]),
+            "paid_total": _amount(f[7]),
+            "pauses": tuple(
+                _built(Pause, {"start": _day(s), "end": None if e is None else _day(e)})
+                for s, e in f[8]
+            ),
+            "promise": None if f[9] is None else _promise_of(f[9]),
+            "hold_until": None if f[10] is None else _day(f[10]),
+            "disputes": tuple(
+                _built(OpenDispute, {"dispute_id": i, "category": c, "opened_on": _day(o)})
+                for i, c, o in f[11]
+            ),
+            "status": f[12],
+            "episode": f[13],
+            "in_episode": f[14],
+            "fired": frozenset(f[15]),
+            "range_id": f[16],
+            "partition": f[17],
+            "applied": f[18],
+            "recent_ids": tuple(f[19]),
+            "requests_withdrawn": f[20],
+            "region": f[21],
+            "visit": None if f[22] is None else _visit_of(f[22]),
+        },
+    )
+
+
+def _instalment_of(f: list[Any]) -> Instalment:
+    return _built(
+        Instalment,
+        {
+            "number": f[0],
+            "due_date": _day(f[1]),
+            "principal": _amount(f[2]),
+            "interest": _amount(f[3]),
+            "fees": _amount(f[4]),
+            "penalties": _amount(f[5]),
+            "paid_principal": _amount(f[6]),
+            "paid_interest": _amount(f[7]),
+            "paid_fees": _amount(f[8]),
+            "paid_penalties": _amount(f[9]),
+        },
+    )
+
+
+def _promise_of(f: list[Any]) -> Promise:
+    return _built(
+        Promise, {"amount": _amount(f[0]), "by": _day(f[1]), "paid_before": _amount(f[2])}
+    )
+
+
+def _visit_of(f: list[Any]) -> BookedVisit:
+    return _built(
+        BookedVisit,
+        {
+            "visit_id": f[0],
+            "sequence": f[1],
+            "starts_at": datetime.fromisoformat(f[2]),
+            "branch_id": f[3],
+        },
+    )
+
+
+def _amount(text: str) -> Decimal:
+    # Most parts of most instalments are nothing owed or nothing paid: one shared zero.
+    return _ZERO if text == "0" else Decimal(text)
+
+
+def _built(model: type[_M], values: dict[str, Any]) -> _M:
+    """``model`` holding ``values`` (every field, each already of its type), unvalidated."""
+    built = _new(model)
+    _set(built, "__dict__", values)
+    _set(built, "__pydantic_fields_set__", set(values))
+    _set(built, "__pydantic_extra__", None)
+    _set(built, "__pydantic_private__", None)
+    return built
