@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import orjson
-from pydantic import BaseModel
 
 from services.scheduler.domain.loan import (
     BookedVisit,
@@ -30,13 +29,11 @@ from services.scheduler.domain.loan import (
     Pause,
     Promise,
 )
+from services.scheduler.domain.state import built
 
 VERSION: Final = 2
 _ZERO: Final = Decimal(0)
 _day = date.fromisoformat
-_M = TypeVar("_M", bound=BaseModel)
-_new = object.__new__
-_set = object.__setattr__
 
 
 def dumps(loan: Loan) -> bytes:
@@ -109,7 +106,7 @@ def _visit(v: BookedVisit | None) -> list[Any] | None:
 
 
 def _loan(f: list[Any]) -> Loan:
-    return _built(
+    return built(
         Loan,
         {
             "loan_id": f[1],
@@ -120,13 +117,13 @@ def _loan(f: list[Any]) -> Loan:
             "instalments": tuple(_instalment_of(i) for i in f[6]),
             "paid_total": _amount(f[7]),
             "pauses": tuple(
-                _built(Pause, {"start": _day(s), "end": None if e is None else _day(e)})
+                built(Pause, {"start": _day(s), "end": None if e is None else _day(e)})
                 for s, e in f[8]
             ),
             "promise": None if f[9] is None else _promise_of(f[9]),
             "hold_until": None if f[10] is None else _day(f[10]),
             "disputes": tuple(
-                _built(OpenDispute, {"dispute_id": i, "category": c, "opened_on": _day(o)})
+                built(OpenDispute, {"dispute_id": i, "category": c, "opened_on": _day(o)})
                 for i, c, o in f[11]
             ),
             "status": f[12],
@@ -145,7 +142,7 @@ def _loan(f: list[Any]) -> Loan:
 
 
 def _instalment_of(f: list[Any]) -> Instalment:
-    return _built(
+    return built(
         Instalment,
         {
             "number": f[0],
@@ -163,13 +160,11 @@ def _instalment_of(f: list[Any]) -> Instalment:
 
 
 def _promise_of(f: list[Any]) -> Promise:
-    return _built(
-        Promise, {"amount": _amount(f[0]), "by": _day(f[1]), "paid_before": _amount(f[2])}
-    )
+    return built(Promise, {"amount": _amount(f[0]), "by": _day(f[1]), "paid_before": _amount(f[2])})
 
 
 def _visit_of(f: list[Any]) -> BookedVisit:
-    return _built(
+    return built(
         BookedVisit,
         {
             "visit_id": f[0],
@@ -183,13 +178,3 @@ def _visit_of(f: list[Any]) -> BookedVisit:
 def _amount(text: str) -> Decimal:
     # Most parts of most instalments are nothing owed or nothing paid: one shared zero.
     return _ZERO if text == "0" else Decimal(text)
-
-
-def _built(model: type[_M], values: dict[str, Any]) -> _M:
-    """``model`` holding ``values`` (every field, each already of its type), unvalidated."""
-    built = _new(model)
-    _set(built, "__dict__", values)
-    _set(built, "__pydantic_fields_set__", set(values))
-    _set(built, "__pydantic_extra__", None)
-    _set(built, "__pydantic_private__", None)
-    return built

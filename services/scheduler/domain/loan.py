@@ -1,6 +1,6 @@
 """A loan as the scheduler tracks it: schedule, payments, arrears, days past due, pauses.
 
-Pure: no I/O. The state is a frozen pydantic model so that the faust table can keep it as JSON.
+Pure: no I/O. The state is frozen pydantic models (``state.State``), kept by the faust table.
 """
 
 from __future__ import annotations
@@ -11,19 +11,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
 from services.scheduler.domain.calendar import BusinessCalendar
+from services.scheduler.domain.state import State
 from shared.events import DebtStatement, ScheduledInstalment
 
 ZERO = Decimal(0)
 PARTS = ("penalties", "fees", "interest", "principal")  # the order payments settle them
 
 
-class Instalment(BaseModel):
+class Instalment(State):
     """One instalment: what fell due and what has been paid of each part."""
-
-    model_config = ConfigDict(frozen=True)
 
     number: int
     due_date: date
@@ -54,10 +53,8 @@ class Instalment(BaseModel):
         )
 
 
-class Pause(BaseModel):
+class Pause(State):
     """An agreed extension: no ageing, no escalation from ``start`` to ``end`` (inclusive)."""
-
-    model_config = ConfigDict(frozen=True)
 
     start: date
     end: date | None = None
@@ -66,30 +63,24 @@ class Pause(BaseModel):
         return self.start <= day and (self.end is None or day <= self.end)
 
 
-class Promise(BaseModel):
+class Promise(State):
     """A borrower's promise to pay ``amount`` by ``by``; ``paid_before`` is what was paid then."""
-
-    model_config = ConfigDict(frozen=True)
 
     amount: Decimal
     by: date
     paid_before: Decimal
 
 
-class OpenDispute(BaseModel):
+class OpenDispute(State):
     """A dispute or complaint about the loan, open until the desk resolves it."""
-
-    model_config = ConfigDict(frozen=True)
 
     dispute_id: str
     category: Literal["dispute", "complaint"]
     opened_on: date
 
 
-class BookedVisit(BaseModel):
+class BookedVisit(State):
     """The field visit slot last proposed in this episode (the desk tracks its notice)."""
-
-    model_config = ConfigDict(frozen=True)
 
     visit_id: str
     sequence: int
@@ -97,10 +88,8 @@ class BookedVisit(BaseModel):
     branch_id: str
 
 
-class Loan(BaseModel):
+class Loan(State):
     """Everything the scheduler remembers about one loan."""
-
-    model_config = ConfigDict(frozen=True)
 
     loan_id: str
     #: None until the core system names the borrower (Fineract's overdue events name only the
@@ -123,7 +112,7 @@ class Loan(BaseModel):
     range_id: str | None = None
     partition: int = 0
     #: The last source offset applied, per topic: a record replayed after a crash is skipped.
-    applied: dict[str, int] = {}
+    applied: dict[str, int] = Field(default_factory=dict)
     #: Ids of the latest events applied: a duplicate sent by the source is skipped.
     recent_ids: tuple[str, ...] = ()
     #: Every contact request published so far was followed by a withdrawal (nothing is left for
@@ -204,13 +193,16 @@ def allocate(instalments: Sequence[Instalment], amount: Decimal) -> tuple[Instal
     Anything left after the last instalment is an overpayment the bank refunds or holds."""
     settled: list[Instalment] = []
     for instalment in instalments:
+        if amount <= 0:  # nothing left to settle: the rest as they are
+            settled.append(instalment)
+            continue
         changes: dict[str, Decimal] = {}
         for part in PARTS:
             take = min(amount, instalment.owed(part))
             if take > 0:
                 changes[f"paid_{part}"] = Decimal(getattr(instalment, f"paid_{part}")) + take
                 amount -= take
-        settled.append(instalment.model_copy(update=changes))
+        settled.append(instalment.model_copy(update=changes) if changes else instalment)
     return tuple(settled)
 
 
@@ -239,13 +231,22 @@ class LoanView:
 
     @classmethod
     def of(cls, loan: Loan, as_of: date, calendar: BusinessCalendar) -> LoanView:
-        overdue = tuple(past_due(loan, as_of, calendar))
+        # One pass, each instalment's outstanding worked out once: the same sums, in the same
+        # order, as past_due, arrears and remaining_balance.
+        overdue: list[Instalment] = []
+        arrears = balance = ZERO
+        for i in loan.instalments:
+            owed = i.outstanding
+            balance += owed
+            if i.due_date < as_of and owed > 0 and calendar.roll_forward(i.due_date) < as_of:
+                overdue.append(i)
+                arrears += owed
         return cls(
             as_of=as_of,
-            overdue=overdue,
-            arrears=sum((i.outstanding for i in overdue), ZERO),
+            overdue=tuple(overdue),
+            arrears=arrears,
             days_past_due=_days_past_due(overdue, loan.pauses, as_of, calendar),
-            balance=remaining_balance(loan),
+            balance=balance,
             paid=loan.paid_total,
             currency=loan.currency,
         )
