@@ -75,7 +75,7 @@ def build_deps(
     :param publisher: replaces faust's producer (component tests, no broker).
     :param on_commit_failure: called when a commit must be refused (an output unacknowledged).
     """
-    table = loan_table(app, settings.topic_partitions)
+    table = loan_table(app, settings.topic_partitions, compact=settings.state_format == "compact")
     gate = app.commit_gate if isinstance(app, GatedApp) else OpenGate()
     if isinstance(app, GatedApp) and on_commit_failure is not None:
         app.commit_gate.on_failure = on_commit_failure

@@ -51,6 +51,10 @@ class Settings(BaseServiceSettings):
     #: the idempotent producer, acknowledged before the state is written (deterministic ids:
     #: republished after a crash, deduped downstream).
     processing_guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
+    #: How the loan Table writes each loan's state: ``compact`` (a versioned array, a third of
+    #: the JSON) or ``json`` (the model's JSON, which versions before the compact form read:
+    #: set it while an upgrade may still be rolled back). Both forms are read either way.
+    state_format: Literal["compact", "json"] = "compact"
     #: How often the source offsets commit (with exactly_once: each partition's transaction).
     commit_interval_s: float = Field(default=2.8, gt=0, le=600)
     #: How often the consumer refreshes its topic metadata. A worker whose group was assigned

@@ -103,21 +103,29 @@ def faust_app(settings: Settings, *, service: str) -> faust.App:
 class LoanCodec(codecs.Codec):
     """The loan Table's values: a :class:`Loan` in memory, its compact form (``loan_codec``)
     on the changelog and disk; a value the Table wrote before (the model's JSON) still reads,
-    so a changelog written by an earlier version recovers as it is."""
+    so a changelog written by an earlier version recovers as it is.
+
+    :param compact: False writes the model's JSON, which versions before the compact form
+        read too (the first step of an upgrade that may need rolling back).
+    """
+
+    def __init__(self, compact: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._compact = compact
 
     def _dumps(self, s: Any) -> bytes:
-        return loan_codec.dumps(s)
+        return loan_codec.dumps(s) if self._compact else bytes(s.__pydantic_serializer__.to_json(s))
 
     def _loads(self, s: bytes) -> Any:
         return loan_codec.loads(s)
 
 
-def loan_table(app: faust.App, partitions: int) -> Any:
+def loan_table(app: faust.App, partitions: int, *, compact: bool = True) -> Any:
     """The ``loans`` Table, its values :class:`Loan` models (:class:`LoanCodec`)."""
     table: Any = app.Table("loans", default=None, partitions=partitions)
     # faust's Table takes its serializer from a faust Model type only; its store and changelog
     # topic are made on first use, after this.
-    table.value_serializer = LoanCodec()
+    table.value_serializer = LoanCodec(compact)
     return table
 
 
@@ -179,6 +187,7 @@ class FaustEventPublisher:
         self._service = service
         self._source = f"/dunwell/{service}"
         self._pending: list[tuple[asyncio.Future[Any], str]] = []
+        self._counters: dict[str, Any] = {}
 
     def _producer(self) -> Any:
         """The app's plain producer (not faust's TransactionManager)."""
@@ -213,4 +222,11 @@ class FaustEventPublisher:
                     raise RetryableError(f"publish to {topic} failed: {type(result).__name__}")
                 if isinstance(result, BaseException):
                     raise result
-                EVENTS_PUBLISHED.labels(self._service, topic).inc()
+                self._published(topic).inc()
+
+    def _published(self, topic: str) -> Any:
+        """The published-records counter's child for ``topic`` (looked up once per topic)."""
+        child = self._counters.get(topic)
+        if child is None:
+            child = self._counters[topic] = EVENTS_PUBLISHED.labels(self._service, topic)
+        return child

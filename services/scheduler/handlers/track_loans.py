@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from functools import cache
+from typing import Any
 
 from services.scheduler.domain.loan import Loan
 from services.scheduler.domain.planner import Decision, LoanInput, apply, pre_due, sweep
@@ -78,7 +80,13 @@ async def handle_loan_record(record: Record, ctx: Dependencies) -> None:
             await ctx.publisher.publish(destination(event, ctx.topics), event)
         elif event.loan_id and not await _apply(event, event.loan_id, record, position, ctx):
             outcome = "duplicate"
-    EVENTS_CONSUMED.labels(SERVICE, record.topic, outcome).inc()
+    _consumed(record.topic, outcome).inc()
+
+
+@cache
+def _consumed(topic: str, outcome: str) -> Any:
+    """The consumed-records counter's child (looked up once per label set, not per record)."""
+    return EVENTS_CONSUMED.labels(SERVICE, topic, outcome)
 
 
 async def _apply(
@@ -154,12 +162,17 @@ async def _commit(decision: Decision, ctx: Dependencies) -> None:
     for output in decision.outputs:
         await ctx.publisher.publish(destination(output, ctx.topics), output)
         if isinstance(output, ContactRequested):
-            REQUESTS_PUBLISHED.labels(output.template_id).inc()
+            _requested(output.template_id).inc()
         elif isinstance(output, ContactWithdrawn):
             WITHDRAWALS.labels(output.reason).inc()
         count_visit(output)
     if decision.loan is not None:
         ctx.loans.put(decision.loan)
+
+
+@cache
+def _requested(template_id: str) -> Any:
+    return REQUESTS_PUBLISHED.labels(template_id)
 
 
 def count_visit(output: Event) -> None:

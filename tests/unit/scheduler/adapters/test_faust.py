@@ -22,6 +22,7 @@ from services.scheduler.adapters.faust import (
     TableLoanStore,
     broker_options,
     faust_app,
+    loan_table,
 )
 from services.scheduler.domain.loan import Loan
 from services.scheduler.settings import Settings
@@ -172,6 +173,15 @@ class TestLoanCodec:
         assert written == loan_codec.dumps(loan)
         before = json.dumps(loan.model_dump(mode="json")).encode()  # faust's json codec
         assert LoanCodec().loads(before) == loan == LoanCodec().loads(written)
+
+    def test_the_json_form_stays_writable_for_an_upgrade_that_may_be_rolled_back(self) -> None:
+        loan = Loan(loan_id="l1", debtor_id="d1", account_masked="*", product="p", currency="CNY")
+        written = LoanCodec(compact=False).dumps(loan)
+        assert json.loads(written) == loan.model_dump(mode="json")  # what earlier versions read
+        assert LoanCodec().loads(written) == loan
+        assert Settings().state_format == "compact"
+        table = loan_table(faust_app(Settings(), service="scheduler"), 4, compact=False)
+        assert table.value_serializer.dumps(loan) == written
 
 
 def test_brokers_and_scram_credentials_for_faust() -> None:
