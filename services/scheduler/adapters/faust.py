@@ -141,7 +141,7 @@ class TableLoanStore:
 
     def get(self, loan_id: str) -> Loan | None:
         found = self._table.get(loan_id)
-        return found if found is None or isinstance(found, Loan) else Loan.model_validate(found)
+        return None if found is None else loan_codec.parsed(found)
 
     def put(self, loan: Loan) -> None:
         self._table[loan.loan_id] = loan
@@ -156,7 +156,7 @@ class TableLoanStore:
                 yield loan_codec.loads(value)
             return
         for value in list(self._table.values()):
-            loan = value if isinstance(value, Loan) else Loan.model_validate(value)
+            loan = loan_codec.parsed(value)
             if loan.partition == partition:
                 yield loan
 

@@ -157,6 +157,14 @@ class TestTableLoanStore:
         assert list(store.in_partition(0)) == [loan]
 
 
+def test_a_value_recovered_in_the_compact_form_is_read_as_a_loan() -> None:
+    """faust's recovery of a memory Table hands over each changelog value parsed as JSON."""
+    loan = Loan(loan_id="l1", debtor_id="d1", account_masked="*", product="p", currency="CNY")
+    store = TableLoanStore({"l1": json.loads(loan_codec.dumps(loan))})
+    assert store.get("l1") == loan
+    assert list(store.in_partition(0)) == [loan]
+
+
 class TestLoanCodec:
     def test_the_changelog_holds_the_compact_form_and_reads_the_json_written_before(self) -> None:
         loan = Loan(

@@ -227,3 +227,12 @@ def test_an_unknown_version_is_refused() -> None:
         loan_codec.loads(b'"L1"')
     with pytest.raises(ValidationError):
         loan_codec.loads(b'{"loan_id": "L1"}')
+
+
+def test_a_value_parsed_before_it_reaches_the_store_reads_the_same() -> None:
+    for loan in (_everything(), *_book_states(20, 30)):
+        _same(loan_codec.parsed(orjson.loads(loan_codec.dumps(loan))), loan)
+        _same(loan_codec.parsed(orjson.loads(loan.model_dump_json())), loan)
+        assert loan_codec.parsed(loan) is loan
+    with pytest.raises(ValueError, match="unknown version 1"):
+        loan_codec.parsed([1, "L1"])
