@@ -32,6 +32,7 @@ class _Text:
     legible: str  # NFKC: what the borrower reads
     folded: str  # normalised for matching evasions
     squeezed: str  # normalised, without spaces or punctuation between characters
+    figures: str  # legible, figures without thousands separators (what amounts match in)
 
 
 #: A pack's banned terms as the check reads them: the same few hundred constants on every
@@ -71,7 +72,8 @@ def content_results(pack: Pack, scenario: Scenario) -> Iterable[RuleResult]:
 
 def _content_results(pack: Pack, scenario: Scenario, raw: str) -> Iterable[RuleResult]:
     folded = normalise(raw)
-    text = _Text(raw, unicodedata.normalize("NFKC", raw), folded, squeeze_normalised(folded))
+    legible = unicodedata.normalize("NFKC", raw)
+    text = _Text(raw, legible, folded, squeeze_normalised(folded), _ungrouped(legible))
     for recipient in pack.of_type(RecipientRule):
         yield from _third_party(pack, recipient, scenario, text)
     for required in pack.of_type(ContentRequiredRule):
@@ -108,7 +110,7 @@ def _required(
             yield RuleResult(rule.id, Outcome.BLOCK, f"required element missing: {name}")
             continue
         value = scenario.expected.get(element.expected or "")
-        if value is not None and _ungrouped(value) not in _ungrouped(text.legible):
+        if value is not None and _ungrouped(value) not in text.figures:
             yield RuleResult(rule.id, Outcome.BLOCK, f"{name} does not match the debt")
 
 
