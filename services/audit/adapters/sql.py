@@ -21,6 +21,7 @@ from services.audit.adapters.schema import (
 )
 from services.audit.adapters.sql_bulk import insert_rows
 from services.audit.adapters.sql_rows import (
+    KNOWN_IDS_ANY,
     chunks,
     code_values,
     key_rows,
@@ -92,9 +93,12 @@ class SqlAuditStore:
         if not event_ids:
             return found
         async with self._engine.connect() as conn:
+            if self._mark == "%s":  # PostgreSQL
+                rows: Any = await conn.exec_driver_sql(KNOWN_IDS_ANY, (list(event_ids),))
+                return {event_id: int(index) for event_id, index in rows}
             for chunk in chunks(event_ids):
                 query = known_ids_sql(len(chunk), self._mark)
-                rows: Any = await conn.exec_driver_sql(query, tuple(chunk))
+                rows = await conn.exec_driver_sql(query, tuple(chunk))
                 found.update({event_id: int(index) for event_id, index in rows})
         return found
 

@@ -58,6 +58,11 @@ def known_ids_sql(count: int, placeholder: str) -> str:
     return f"SELECT event_id, leaf_index FROM audit_leaves WHERE event_id IN ({marks})"  # noqa: S608
 
 
+#: The event ids asked that the log holds, on PostgreSQL: one array parameter (the driver
+#: parses a statement longer than 4 KiB, as a 500-key IN list is, again on every call).
+KNOWN_IDS_ANY = "SELECT event_id, leaf_index FROM audit_leaves WHERE event_id = ANY(%s)"
+
+
 def code_values(c: CodeRow) -> dict[str, Any]:
     return {
         "code": c.code,
