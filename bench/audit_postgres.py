@@ -1,7 +1,8 @@
 """The audit's durable appends on PostgreSQL, the production store, beside their fair raw
-insert: the same leaf and tree-node rows written with psycopg's COPY (as the log's store
-writes them) into the log's own schema (its migrations: the same indexes), in transactions of
-the same size, on a fresh database each; no sealing, hashing, chain look-ups or dedupe."""
+insert: the same leaf and tree-node rows written with psycopg's binary COPY (as the log's
+store writes them) into the log's own schema (its migrations: the same indexes), in
+transactions of the same size, on a fresh database each; no sealing, hashing, chain look-ups
+or dedupe."""
 
 from __future__ import annotations
 
@@ -15,12 +16,16 @@ from sqlalchemy.engine import make_url
 
 from bench.common import beside_baseline
 from bench.notifier_bench import fresh_postgres_database
+from services.audit.adapters import schema
 from services.audit.adapters.sql import SqlAuditStore
+from services.audit.adapters.sql_bulk import copy_types
 from services.audit.domain.rows import LeafRow
 from shared.database import create_engine
 
 Nodes = dict[int, list[tuple[int, int, bytes]]]
 
+#: As the log's store writes them: binary COPY (``services.audit.adapters.sql_bulk``).
+BINARY = "FROM STDIN (FORMAT BINARY)"
 LEAF_COLUMNS = "leaf_index, event_id, kind, debtor_id, loan_id, leaf_data, ciphertext, recorded_at"
 
 
@@ -49,7 +54,7 @@ async def postgres_beside_raw(
     return beside_baseline(
         durable,
         raw,
-        "raw psycopg COPY of the same leaf and tree-node rows into the same schema",
+        "raw psycopg binary COPY of the same leaf and tree-node rows into the same schema",
         batch=batch,
         poll=poll,
         appends=total,
@@ -77,7 +82,7 @@ def stored_nodes(url: str, batch: int) -> Nodes:
 
 def raw_copy(url: str, rows: list[LeafRow], nodes: Nodes, batch: int) -> float:
     """Rows/s of the raw insert: per transaction ``batch`` leaves and their batch's nodes,
-    each table one COPY, committed (durable) before the next."""
+    each table one binary COPY, committed (durable) before the next."""
     leaves = [
         (
             r.index,
@@ -95,12 +100,14 @@ def raw_copy(url: str, rows: list[LeafRow], nodes: Nodes, batch: int) -> float:
         started = time.perf_counter()
         for number, start in enumerate(range(0, len(leaves), batch)):
             with db.transaction(), db.cursor() as cursor:
-                with cursor.copy(f"COPY audit_leaves ({LEAF_COLUMNS}) FROM STDIN") as copy:
+                with cursor.copy(f"COPY audit_leaves ({LEAF_COLUMNS}) {BINARY}") as copy:
+                    copy.set_types(copy_types(schema.leaves))
                     for leaf in leaves[start : start + batch]:
                         copy.write_row(leaf)
                 with cursor.copy(
-                    "COPY audit_tree_nodes (level, node_index, hash) FROM STDIN"
+                    f"COPY audit_tree_nodes (level, node_index, hash) {BINARY}"
                 ) as copy:
+                    copy.set_types(copy_types(schema.nodes))
                     for node in nodes.get(number, []):
                         copy.write_row(node)
         elapsed = time.perf_counter() - started
