@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from shared.kafka import client_options
@@ -21,9 +23,7 @@ async def read_topic(
     )
     await consumer.start()
     try:
-        cluster = await consumer._client.fetch_all_metadata()
-        partitions = cluster.partitions_for_topic(topic) or set()
-        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        assigned = [TopicPartition(topic, p) for p in sorted(await _partitions(consumer, topic))]
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
         ends = await consumer.end_offsets(assigned)
@@ -34,3 +34,14 @@ async def read_topic(
         return found
     finally:
         await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str, timeout_s: float = 15) -> set[int]:
+    """The topic's partitions, asked again while a broker under load answers with metadata that
+    does not list them yet (the topic itself exists: the tests create theirs first)."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            cluster = await consumer._client.fetch_all_metadata()
+            if partitions := cluster.partitions_for_topic(topic):
+                return set(partitions)
+            await asyncio.sleep(0.2)
