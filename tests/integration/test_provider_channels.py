@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-from dataclasses import replace
-from datetime import UTC, datetime
-from urllib.parse import quote_plus
-
 import aiohttp
 import pytest
 
@@ -21,20 +13,13 @@ from services.notifier.adapters.channels.errors import (
     RecipientRefused,
 )
 from services.notifier.adapters.channels.resilience import Failover, Resilient, RetryPolicy
-from services.notifier.adapters.channels.signing import aliyun_signature, tc3_authorization
 from services.notifier.adapters.channels.tencent import TencentSms
 from services.notifier.adapters.channels.twilio import TwilioSms
-from services.notifier.adapters.channels.wechat import TokenCache, WeChatTemplates
-from services.notifier.domain.model import SendLater
-from services.notifier.domain.templates import Rendered, TemplateRegistry
-from services.notifier.domain.wechat_copy import WeChatMessage
-from shared.testing.factories import contact_request
-from tests.support.providers import BANK, CRED, sandbox, sandbox_fault, session
+from tests.support.providers import CRED, sandbox, sandbox_fault, session
 from tests.support.providers import sms as message
 
 __all__ = ["sandbox", "session"]  # the fixtures: the provider sandbox, a session of short timeouts
 FAST = RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05, reconcile_after_s=0.05)
-OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 
 
 def aliyun(sandbox: ProviderSandbox, session: aiohttp.ClientSession, **kw: str) -> AliyunSms:
@@ -216,183 +201,4 @@ class TestFailover:
         )
         with pytest.raises(ProviderUnavailable):
             await client.send("+8613800000003", message(), key="r5|sms", message_id="m")
-        assert sandbox.state.received == []
-
-
-class TestWeChat:
-    def client(
-        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
-    ) -> tuple[WeChatTemplates, TokenCache]:
-        tokens = TokenCache(
-            session,
-            endpoint=f"{sandbox.url}/wechat",
-            app_id=CRED.wechat_app_id,
-            app_secret=CRED.wechat_secret,
-        )
-        return WeChatTemplates(
-            session, tokens, endpoint=f"{sandbox.url}/wechat", link_url=None
-        ), tokens
-
-    def wechat_message(self, kind: WeChatMessage = "template") -> Rendered:
-        return TemplateRegistry.load().render(
-            contact_request(), "wechat", "zh-CN", BANK, "WXCODE23", kind
-        )
-
-    @pytest.mark.parametrize("kind", ["template", "subscribe"])
-    async def test_the_phone_shows_exactly_the_text_the_gate_judged(
-        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession, kind: WeChatMessage
-    ) -> None:
-        client, _ = self.client(sandbox, session)
-        message = self.wechat_message(kind)
-        found = await client.attempt(OPENID, message, key="r1|wechat", message_id="m")
-        [shown] = sandbox.state.received
-        assert shown.text == message.body  # WeChat fills its approved copy with our fields
-        assert shown.code == "WXCODE23"
-        # A subscribe message is answered without an id: it is known by our key until its
-        # send-finished push names it.
-        assert (found == "r1|wechat") is (kind == "subscribe")
-        assert found == "r1|wechat" or found.isdigit()
-
-    async def test_a_subscribe_field_wechat_would_refuse_is_refused_as_misconfigured(
-        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
-    ) -> None:
-        client, _ = self.client(sandbox, session)
-        good = self.wechat_message("subscribe")
-        bad = replace(good, wechat_fields=good.wechat_fields | {"amount3": "1,234.50元"})
-        with pytest.raises(ProviderMisconfigured, match="47003"):
-            await client.attempt(OPENID, bad, key="r2|wechat", message_id="m")
-        assert sandbox.state.received == []
-
-    async def test_the_token_is_fetched_once_and_shared(
-        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
-    ) -> None:
-        client, tokens = self.client(sandbox, session)
-        for i in range(3):
-            await client.attempt(OPENID, self.wechat_message(), key=f"k{i}", message_id="m")
-        assert tokens.refreshes == 1
-        assert len(sandbox.state.received) == 3
-
-    async def test_an_expired_token_is_refreshed_and_the_send_retried(
-        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
-    ) -> None:
-        client, tokens = self.client(sandbox, session)
-        await client.attempt(OPENID, self.wechat_message(), key="k1", message_id="m")
-        await sandbox_fault(sandbox, "wechat", "42001", count=1)
-        await client.attempt(OPENID, self.wechat_message(), key="k2", message_id="m")
-        assert tokens.refreshes == 2
-        assert len(sandbox.state.received) == 2
-
-    async def test_the_daily_quota_defers_to_the_next_china_midnight(
-        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
-    ) -> None:
-        client, _ = self.client(sandbox, session)
-        client._clock = lambda: datetime(2026, 3, 4, 14, 0, tzinfo=UTC)  # 22:00 in Shanghai
-        await sandbox_fault(sandbox, "wechat", "45009", count=1)
-        with pytest.raises(SendLater) as deferred:
-            await client.attempt(OPENID, self.wechat_message(), key="k", message_id="m")
-        assert deferred.value.until == datetime(2026, 3, 4, 16, 0, tzinfo=UTC)
-        assert sandbox.state.received == []
-
-    async def test_a_group_or_unknown_recipient_is_refused(
-        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
-    ) -> None:
-        client, _ = self.client(sandbox, session)
-        with pytest.raises(RecipientRefused, match="40003"):
-            await client.attempt("group@chatroom", self.wechat_message(), key="k", message_id="m")
-
-
-async def test_a_fault_switch_mixes_the_kinds_it_is_given(sandbox: ProviderSandbox) -> None:
-    async with aiohttp.ClientSession() as s:
-        async with s.post(
-            f"{sandbox.url}/_faults",
-            json={"provider": "aliyun", "kinds": ["5xx", "timeout", "429"], "count": 60},
-        ) as r:
-            assert r.status == 200
-        async with s.post(f"{sandbox.url}/_faults", json={"provider": "aliyun", "kinds": []}) as r:
-            assert r.status == 400
-    chosen = {sandbox.state.fault("aliyun") for _ in range(60)}
-    assert chosen == {"5xx", "timeout", "429"}
-    assert sandbox.state.fault("aliyun") is None  # the count is spent
-
-
-def naive_aliyun_signature(params: dict[str, str], secret: str) -> str:
-    """Aliyun's scheme with plain form encoding: the regression the fake must catch."""
-    canonical = "&".join(
-        f"{quote_plus(k)}={quote_plus(v, safe='*~')}" for k, v in sorted(params.items())
-    )
-    to_sign = f"GET&%2F&{quote_plus(canonical)}".encode()
-    digest = hmac.new(f"{secret}&".encode(), to_sign, hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
-
-
-class TestTheFakesCheckSignaturesThemselves:
-    """The fakes verify with their own code: a request our signing got wrong is refused."""
-
-    def aliyun_query(self) -> dict[str, str]:
-        return {
-            "AccessKeyId": CRED.aliyun_key_id,
-            "Action": "QuerySendDetails",
-            "Format": "JSON",
-            "PhoneNumber": "13800000001",
-            "SendDate": datetime.now(UTC).strftime("%Y%m%d"),
-            "PageSize": "10",
-            "CurrentPage": "1",
-            "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": f"nonce-{datetime.now(UTC).timestamp()}",
-            "SignatureVersion": "1.0",
-            "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Version": "2017-05-25",
-            "OutId": "a b*c~d",  # every character the special encoding treats apart
-        }
-
-    async def aliyun_code(
-        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession, query: dict[str, str]
-    ) -> str:
-        async with session.get(f"{sandbox.url}/aliyun/", params=query) as r:
-            return str(json.loads(await r.text())["Code"])
-
-    async def test_aliyun_takes_our_signature_and_refuses_a_tampered_or_misencoded_one(
-        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
-    ) -> None:
-        query = self.aliyun_query()
-        signed = query | {"Signature": aliyun_signature(query, CRED.aliyun_secret)}
-        assert await self.aliyun_code(sandbox, session, signed) == "OK"
-        tampered = self.aliyun_query()
-        tampered |= {"Signature": aliyun_signature(tampered, CRED.aliyun_secret)}
-        tampered["PageSize"] = "50"
-        assert await self.aliyun_code(sandbox, session, tampered) == "SignatureDoesNotMatch"
-        # A signer that forgot the special encoding (a space as "+", "*" and "~" as they come).
-        query = self.aliyun_query()
-        wrong = naive_aliyun_signature(query, CRED.aliyun_secret)
-        assert wrong != aliyun_signature(query, CRED.aliyun_secret)
-        assert await self.aliyun_code(sandbox, session, query | {"Signature": wrong}) == (
-            "SignatureDoesNotMatch"
-        )
-
-    async def test_tencent_refuses_a_signature_over_another_body(
-        self, sandbox: ProviderSandbox, session: aiohttp.ClientSession
-    ) -> None:
-        now = int(datetime.now(UTC).timestamp())
-        host = sandbox.url.removeprefix("http://")
-        signed_for = b'{"PhoneNumberSet": ["+8613800000002"]}'
-        header = tc3_authorization(
-            secret_id=CRED.tencent_secret_id,
-            secret_key=CRED.tencent_secret_key,
-            service="sms",
-            host=host,
-            timestamp=now,
-            date=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d"),
-            payload=signed_for,
-        )
-        headers = {
-            "Authorization": header,
-            "Content-Type": "application/json; charset=utf-8",
-            "Host": host,
-            "X-TC-Action": "SendSms",
-            "X-TC-Timestamp": str(now),
-        }
-        sent = b'{"PhoneNumberSet": ["+8613800000009"]}'
-        async with session.post(f"{sandbox.url}/tencent/", data=sent, headers=headers) as r:
-            error = json.loads(await r.text())["Response"]["Error"]["Code"]
-        assert error == "AuthFailure.SignatureFailure"
         assert sandbox.state.received == []
