@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Final
+from typing import Annotated, Final, TypeVar
 
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
 from cloudevents.core.exceptions import BaseCloudEventException
@@ -101,6 +101,7 @@ DunwellEvent = (
 AnyEvent = Annotated[CoreBankingEvent | DunwellEvent, Field(discriminator="type")]
 _ADAPTER: Final[TypeAdapter[AnyEvent]] = TypeAdapter(AnyEvent)
 _FORMAT: Final = JSONFormat()
+E = TypeVar("E", bound=Event)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,18 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> AnyEven
         event = _ADAPTER.validate_json(value)
     except ValidationError as e:
         raise InvalidEvent(_summarise(e)) from e
-    if ce_id != event.event_id or ce_type != event.type:
+    return _named(event, ce_id, ce_type)
+
+
+def identified(event: E, headers: Sequence[tuple[str, bytes]]) -> E:
+    """An event already validated from a record's value, once its CloudEvents headers are
+    checked as :func:`decode` checks them (valid, naming this event); raises
+    :class:`InvalidEvent` with :func:`decode`'s reasons."""
+    return _named(event, *cloudevent_identity(headers))
+
+
+def _named(event: E, ce_id: str, ce_type: str) -> E:
+    if ce_id != event.event_id or ce_type != getattr(event, "type"):  # noqa: B009
         raise InvalidEvent("ce_id/ce_type headers do not match the event body")
     return event
 
@@ -274,5 +286,6 @@ __all__ = [
     "decode",
     "derived_event_id",
     "encode",
+    "identified",
     "parse_event",
 ]
