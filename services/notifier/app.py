@@ -222,7 +222,7 @@ def _jobs(settings: Settings) -> list[Context]:
     def every(name: str, interval_s: float, step: Callable[[web.Application], Step]) -> Context:
         return _job(name, lambda app, stop: periodic(name, interval_s, step(app), stop, grace))
 
-    poll = settings.early_receipt_poll_s
+    poll, expiry = settings.early_receipt_poll_s, timedelta(hours=settings.early_receipt_expiry_h)
     return [
         every(
             "deferral dispatcher",
@@ -239,7 +239,10 @@ def _jobs(settings: Settings) -> list[Context]:
             settings.call_release_poll_s,
             lambda a: partial(release_expired, a[CALLS].ctx),
         ),
-        _job("early receipts", lambda app, stop: take_early_until(app[CALLBACKS], stop, poll)),
+        _job(
+            "early receipts",
+            lambda app, stop: take_early_until(app[CALLBACKS], stop, poll, expiry),
+        ),
     ]
 
 

@@ -55,6 +55,16 @@ EARLY_RECEIPTS: Final = Gauge(
     "notifier_early_receipts",
     "Receipts kept because they came before the ledger knew their send (taken once it does).",
 )
+EARLY_OLDEST_AGE: Final = Gauge(
+    "notifier_early_receipt_oldest_age_seconds",
+    "How long the oldest kept receipt has waited for a settled send to carry its id (0: none).",
+)
+EARLY_EXPIRED: Final = Counter(
+    "notifier_early_receipts_expired",
+    "Kept receipts no settled send took within the expiry, handed to the evidence log as dead "
+    "letters (reason receipt_unmatched), by provider.",
+    ["provider"],
+)
 PROVIDER_SECONDS: Final = Histogram(
     "notifier_provider_request_duration_seconds",
     "Time the channel took to accept a message, retries and failover included.",

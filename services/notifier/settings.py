@@ -50,6 +50,9 @@ class Settings(BaseServiceSettings, JwtSignIn):
     #: at again (besides after every batch's settle): a send settled another way (one by one,
     #: recovered, reconciled) has its receipt taken within this.
     early_receipt_poll_s: float = 2.0
+    #: A kept receipt that no settled send has taken after this long is handed to the evidence
+    #: log (dead-lettered with the reason ``receipt_unmatched``, counted) and forgotten.
+    early_receipt_expiry_h: float = 24.0
     #: A send whose contact point is not known yet is held, re-checked this often and at once
     #: when the debtor's contact details arrive; after ``max_hold_h`` it is blocked (and counted)
     #: and parked for an operator's re-drive: shorter than the strategy's pay-by window, so a

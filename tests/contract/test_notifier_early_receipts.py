@@ -87,3 +87,32 @@ async def test_a_kept_receipt_outlives_a_restart_between_it_and_the_settle(
     [(kept, sent)] = await restarted.early_matched(10)
     assert (kept.key, sent.key) == ("aliyun:receipt:biz-6:t", "e6|sms")
     await after.dispose()
+
+
+async def test_the_oldest_kept_receipt_and_those_no_send_names_past_a_time(
+    store: NotifierStore,
+) -> None:
+    assert await store.early_oldest() is None
+    assert await store.early_expired(NOW + timedelta(days=1), 10) == []
+    await store.decide(ticket("e7|sms"), lambda _: ALLOW)
+    await store.settle("e7|sms", SendStatus.SENT, "biz-7", "aliyun")
+    named, lone, other, young = (
+        early("biz-7", at_s=5),  # its send is settled: taken, never expired
+        early("biz-8", "out-8", at_s=10),
+        early("biz-7", provider="tencent", at_s=20),  # the id of another provider's send
+        early("biz-9", at_s=3600),
+    )
+    await store.keep_early([young, other, lone, named])
+    assert await store.early_oldest() == NOW + timedelta(seconds=5)
+    before = NOW + timedelta(seconds=60)
+    expired = await store.early_expired(before, 10)
+    assert [(e.key, e.provider, tuple(filter(None, e.receipt.ids))) for e in expired] == [
+        ("aliyun:receipt:biz-8:t", "aliyun", ("biz-8", "out-8")),
+        ("tencent:receipt:biz-7:t", "tencent", ("biz-7",)),
+    ]  # oldest first
+    assert expired[0].at == NOW + timedelta(seconds=10)
+    assert [e.key for e in await store.early_expired(before, 1)] == [lone.key]
+    await store.forget_early([e.key for e in expired], NOW)
+    assert await store.early_expired(before, 10) == []
+    assert await store.early_count() == 2
+    assert await store.early_oldest() == NOW + timedelta(seconds=5)

@@ -16,12 +16,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 
 from services.notifier.domain.inbound import EarlyReceipt, Receipt, receipt_key
 from services.notifier.domain.model import SentMessage
 from services.notifier.handlers.callback_context import CallbackContext
+from services.notifier.handlers.early_expiry import EXPIRY_PASS, expire_early
 from services.notifier.handlers.receipt_match import match_by_recipient
-from services.notifier.metrics import CALLBACKS_RECEIVED, EARLY_RECEIPTS, labelled
+from services.notifier.metrics import (
+    CALLBACKS_RECEIVED,
+    EARLY_OLDEST_AGE,
+    EARLY_RECEIPTS,
+    labelled,
+)
 from shared.errors import RetryableError
 from shared.events import InteractionRecorded, derived_event_id
 
@@ -119,18 +126,30 @@ async def take_early(ctx: CallbackContext, limit: int = EARLY_PASS) -> int:
     return len(matched)
 
 
-async def take_early_until(ctx: CallbackContext, stop: asyncio.Event, poll_s: float) -> None:
+async def take_early_until(
+    ctx: CallbackContext, stop: asyncio.Event, poll_s: float, expiry: timedelta | None = None
+) -> None:
     """Until ``stop``: kept receipts taken whenever a settle wakes the context, and every
-    ``poll_s`` seconds; the gauge of those still kept set after each pass."""
+    ``poll_s`` seconds; those kept longer than ``expiry`` that no send names handed to the
+    evidence log (:mod:`.early_expiry`); the gauges of those still kept set after each pass."""
     while not stop.is_set():
         ctx.wake.clear()
         try:
             while await take_early(ctx) == EARLY_PASS:
                 pass
-            EARLY_RECEIPTS.set(await ctx.store.early_count())
+            while expiry is not None and await expire_early(ctx, expiry) == EXPIRY_PASS:
+                pass
+            await _gauges(ctx)
         except RetryableError as e:
             log.warning("early receipts deferred", extra={"error": str(e)})
         await _woken(ctx.wake, stop, poll_s)
+
+
+async def _gauges(ctx: CallbackContext) -> None:
+    EARLY_RECEIPTS.set(await ctx.store.early_count())
+    oldest = await ctx.store.early_oldest()
+    age = 0.0 if oldest is None else (ctx.clock() - oldest).total_seconds()
+    EARLY_OLDEST_AGE.set(max(0.0, age))
 
 
 async def _woken(wake: asyncio.Event, stop: asyncio.Event, timeout_s: float) -> None:

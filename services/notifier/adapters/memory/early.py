@@ -46,3 +46,15 @@ class InMemoryEarlyReceipts:
 
     async def early_count(self) -> int:
         return len(self.early)
+
+    async def early_oldest(self) -> datetime | None:
+        return min((e.at for e in self.early.values()), default=None)
+
+    async def early_expired(self, before: datetime, limit: int) -> list[EarlyReceipt]:
+        named = {(e.provider, e.provider_message_id) for e in self.ledger.values()}
+        kept = sorted(self.early.values(), key=lambda e: e.at)
+        return [
+            e
+            for e in kept
+            if e.at < before and not any((e.provider, i) in named for i in e.receipt.ids if i)
+        ][:limit]

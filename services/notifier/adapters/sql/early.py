@@ -1,6 +1,8 @@
 """Receipts that overtook their sends, in SQL: kept, matched to the ledger, forgotten once taken.
 
-Every statement is built once; a list of receipts is one commit each way.
+Every statement is built once; a list of receipts is one commit each way. A receipt kept
+longer than the notifier's expiry, that no send in the ledger names, is read back to be handed
+to the evidence log (:mod:`services.notifier.handlers.early_expiry`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, exists, func, or_, select
 from sqlalchemy.engine import Row
 
 from services.notifier.adapters.sql.base import SqlBase
@@ -34,6 +36,20 @@ _FORGET: Final = delete(early_receipts).where(
     _E.callback_key.in_(bindparam("keys", expanding=True))
 )
 _COUNT: Final = select(func.count()).select_from(early_receipts)
+_OLDEST: Final = select(func.min(_E.at))
+#: Kept before ``before`` and named by no send of their provider in the ledger, oldest first.
+_EXPIRED: Final = (
+    select(early_receipts)
+    .where(_E.at < bindparam("before"))
+    .where(
+        ~exists().where(
+            _L.provider == _E.provider,
+            or_(_L.provider_message_id == _E.first_id, _L.provider_message_id == _E.second_id),
+        )
+    )
+    .order_by(_E.at)
+    .limit(bindparam("limit"))
+)
 
 
 def _row(early: EarlyReceipt) -> dict[str, Any]:
@@ -50,11 +66,15 @@ def _row(early: EarlyReceipt) -> dict[str, Any]:
     }
 
 
-def _early(row: Row[Any]) -> tuple[EarlyReceipt, SentMessage]:
+def _kept(row: Row[Any]) -> EarlyReceipt:
     ids = (row.first_id,) if row.second_id is None else (row.first_id, row.second_id)
     receipt = Receipt(ids=ids, status=row.status, dedupe=row.dedupe, failed=row.failed)
+    return EarlyReceipt(row.provider, receipt, as_utc(row.at))
+
+
+def _early(row: Row[Any]) -> tuple[EarlyReceipt, SentMessage]:
     sent = SentMessage(row.send_key, row.debtor_id, row.loan_id, row.channel)
-    return EarlyReceipt(row.provider, receipt, as_utc(row.at)), sent
+    return _kept(row), sent
 
 
 class SqlEarlyReceipts(SqlBase):
@@ -92,3 +112,13 @@ class SqlEarlyReceipts(SqlBase):
     async def early_count(self) -> int:
         async with self._engine.connect() as conn:
             return int((await conn.execute(_COUNT)).scalar_one())
+
+    async def early_oldest(self) -> datetime | None:
+        async with self._engine.connect() as conn:
+            oldest = (await conn.execute(_OLDEST)).scalar_one()
+        return None if oldest is None else as_utc(oldest)
+
+    async def early_expired(self, before: datetime, limit: int) -> list[EarlyReceipt]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(_EXPIRED, {"before": before, "limit": limit})).all()
+        return [_kept(row) for row in rows]
