@@ -29,7 +29,15 @@ from bench.common import MIN_RUNS, beside_baseline, median_of
 # START: the book's first day (bench.directory_bench takes it from here too).
 from bench.e2e_stack import START as START
 from bench.e2e_stack import WORKERS, book_stack, start_book_services
-from bench.e2e_watch import Phase, book_phases, load_average, outcomes, stack_cpu, watch
+from bench.e2e_watch import (
+    Phase,
+    book_phases,
+    load_average,
+    outcomes,
+    sent_by_process,
+    stack_cpu,
+    watch,
+)
 from bench.scheduler_bench import bootstrap
 from sandbox.loanbook import SOURCE, Item, simulated_book
 from sandbox.reference import expected_requests
@@ -114,11 +122,16 @@ PARTITIONS = 4
 
 
 async def one_run(
-    kafka: KafkaSettings, items: list[Item], requests: int, workdir: Path
+    kafka: KafkaSettings,
+    items: list[Item],
+    requests: int,
+    workdir: Path,
+    workers: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """One morning: the whole book already on the broker (core banking's overnight batch),
     then the services started; from the first record any of them takes to the last
-    interaction audited. Each phase's first and last record, the sends, each process's CPU."""
+    interaction audited. Each phase's first and last record, the sends, each process's CPU.
+    ``workers``: how many processes of each service (``WORKERS`` unless given)."""
     await create_topics(kafka, kafka.topics.all(), partitions=PARTITIONS)
     await publish_book(kafka, items)
     customers = sum(1 for i in items if i.kind == "customer")
@@ -126,15 +139,16 @@ async def one_run(
     stack, providers = book_stack(kafka, workdir)
     try:
         load = load_average()
-        start_book_services(stack)
+        start_book_services(stack, workers)
         await watch(stack, phases)
         cpu = {**stack_cpu(stack), "load_average_before": load, "after": load_average()}
         by_outcome = await outcomes(stack)
+        by_process = await sent_by_process(stack)
         messages = await asyncio.to_thread(providers.messages)
     finally:
         stack.stop_all()
         providers.stop()
-    return run_figures(phases, cpu, by_outcome, messages)
+    return {**run_figures(phases, cpu, by_outcome, messages), "sent_by_process": by_process}
 
 
 def run_figures(

@@ -55,15 +55,17 @@ def book_stack(kafka: KafkaSettings, workdir: Path) -> tuple[Stack, ProvidersPro
 WORKERS = {"audit": 1, "notifier": 1, "scheduler": 1}
 
 
-def start_book_services(stack: Stack) -> None:
+def start_book_services(stack: Stack, workers: dict[str, int] | None = None) -> None:
     """The book's services, the notifier with the providers' buckets opened wide and its start-up
     catch-up off: contact details go through its consume loop beside the requests, as they
     would on a morning when core banking's changes and the book arrive together. Several
-    notifiers share one PostgreSQL database (the production store), one alone SQLite."""
+    notifiers share one PostgreSQL database (the production store), one alone SQLite.
+    ``workers``: how many processes of each service (``WORKERS`` unless given)."""
+    workers = workers or WORKERS
     notifier = {**WIDE_OPEN, "DUNWELL_NOTIFIER_DIRECTORY_CATCH_UP_S": "0"}
-    if WORKERS["notifier"] > 1:
+    if workers["notifier"] > 1:
         notifier["DUNWELL_NOTIFIER_DATABASE_URL"] = fresh_postgres_database()
-    for service, count in WORKERS.items():
+    for service, count in workers.items():
         stack.start(service, notifier if service == "notifier" else None)
         for n in range(2, count + 1):
             name, port = f"{service}-{n}", free_port()

@@ -248,3 +248,15 @@ async def outcomes(stack: Stack) -> dict[str, int]:
                 if value:
                     found[key] = found.get(key, 0) + int(value)
     return found
+
+
+async def sent_by_process(stack: Stack) -> dict[str, int]:
+    """How many sends each notifier process made (how the work was shared)."""
+    found: dict[str, int] = {}
+    async with aiohttp.ClientSession() as session:
+        for name in processes_of(stack, "notifier"):
+            url = f"http://127.0.0.1:{stack.ports[name]}/metrics"
+            async with session.get(url) as response:
+                samples = counters_of(await response.text(), {"notifier_messages"})
+            found[name] = int(sum(v for _, labels, v in samples if labels["outcome"] == "sent"))
+    return found

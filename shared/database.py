@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, select
+from sqlalchemy import Connection, event, select, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -103,13 +103,22 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+#: The PostgreSQL advisory lock a migration holds (any 64-bit key no other code takes):
+#: processes starting together on one database (a Deployment's replicas, a rolling update)
+#: migrate one after the other; the later ones find the schema at head and change nothing.
+MIGRATION_LOCK = 0x44756E77656C6C  # "Dunwell"
+
+
 async def migrate(engine: AsyncEngine, script_location: Path) -> None:
-    """Apply a service's Alembic migrations up to head, on the service's own engine.
+    """Apply a service's Alembic migrations up to head, on the service's own engine; on
+    PostgreSQL under an advisory lock held to the migration's commit (``MIGRATION_LOCK``).
 
     :param script_location: the service's ``migrations`` folder (``env.py`` and ``versions``).
     """
 
     def upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config = Config()
         config.set_main_option("script_location", str(script_location))
         config.attributes["connection"] = connection
