@@ -16,10 +16,11 @@ from faust.stores.rocksdb import Store as RocksStore
 
 from services.scheduler.adapters import loan_codec
 from services.scheduler.adapters.faust_commits import GatedApp
+from services.scheduler.adapters.records import RecordEncoder
 from services.scheduler.domain.loan import Loan
 from services.scheduler.settings import Settings
 from shared.errors import RetryableError
-from shared.events import Event, KafkaRecord, encode
+from shared.events import Event, KafkaRecord
 from shared.logging import logging_config
 from shared.metrics import EVENTS_PUBLISHED
 from shared.settings import KafkaSettings
@@ -185,7 +186,7 @@ class FaustEventPublisher:
     def __init__(self, app: faust.App, *, service: str) -> None:
         self._app = app
         self._service = service
-        self._source = f"/dunwell/{service}"
+        self._encode = RecordEncoder(f"/dunwell/{service}")
         self._pending: list[tuple[asyncio.Future[Any], str]] = []
         self._counters: dict[str, Any] = {}
 
@@ -194,7 +195,7 @@ class FaustEventPublisher:
         return self._app.producer
 
     async def publish(self, topic: str, event: Event) -> None:
-        await self.publish_record(topic, encode(event, source=self._source))
+        await self.publish_record(topic, self._encode(event))
 
     async def publish_record(
         self, topic: str, record: KafkaRecord, partition: int | None = None

@@ -23,7 +23,16 @@ from shared.events import (
     derived_event_id,
 )
 
-__all__ = ["Context", "Decision", "as_of", "evaluate", "holding", "note_published", "pre_due"]
+__all__ = [
+    "Context",
+    "Decision",
+    "as_of",
+    "evaluate",
+    "holding",
+    "note_published",
+    "pre_due",
+    "unchanged_by",
+]
 
 
 def evaluate(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event, ...]]:
@@ -41,6 +50,29 @@ def evaluate(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event
     loan, steps = _due_steps(loan, view, ctx)
     loan, visit = due_visit(loan, view, ctx)
     return loan, (*outputs, *steps, *visit)
+
+
+def unchanged_by(loan: L.Loan, day: date, ctx: Context) -> bool:
+    """True when the close of ``day`` certainly leaves ``loan`` as it is and calls for nothing:
+    :func:`evaluate` and :func:`pre_due` would both hand back this very loan and no output.
+
+    Most loans of a book, on most days, are such: closed, or not in an episode with nothing
+    overdue and no reminder due. Telling that needs neither the day's view of the loan nor its
+    sums beyond the instalments already due. False means only "cannot tell cheaply": the sweep
+    then decides in full (a loan in an episode, or with a promise, always is).
+    """
+    if loan.status != "active" or loan.debtor_id is None:
+        return True  # nothing is decided for it (evaluate and pre_due return it as it is)
+    if loan.in_episode or loan.promise is not None:
+        return False
+    reminders = () if loan.disputes else tuple(r.days_before for r in ctx.strategy.pre_due)
+    for i in loan.instalments:
+        gap = (i.due_date - day).days
+        if gap in reminders:
+            return False  # a courtesy reminder may be due today
+        if gap < 0 and i.outstanding > 0 and ctx.calendar.roll_forward(i.due_date) < day:
+            return False  # overdue: an episode may open
+    return True
 
 
 def pre_due(loan: L.Loan, event: InstalmentDue | BusinessDayClosed, ctx: Context) -> Decision:

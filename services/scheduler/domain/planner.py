@@ -12,7 +12,7 @@ from decimal import Decimal
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
 from services.scheduler.domain.case_actions import on_case_input
 from services.scheduler.domain.context import LOAN_INPUTS, Context, Decision, LoanInput, as_of
-from services.scheduler.domain.decisions import evaluate, note_published, pre_due
+from services.scheduler.domain.decisions import evaluate, note_published, pre_due, unchanged_by
 from services.scheduler.domain.visits import cancel
 from services.scheduler.domain.withdrawals import withdrawals
 from shared.events import (
@@ -32,7 +32,16 @@ from shared.events import (
 )
 from shared.redaction import mask_account
 
-__all__ = ["LOAN_INPUTS", "Context", "Decision", "LoanInput", "apply", "pre_due", "sweep"]
+__all__ = [
+    "LOAN_INPUTS",
+    "Context",
+    "Decision",
+    "LoanInput",
+    "apply",
+    "pre_due",
+    "sweep",
+    "unchanged_by",
+]
 
 
 def apply(loan: L.Loan | None, event: LoanInput, ctx: Context, partition: int = 0) -> Decision:

@@ -7,7 +7,14 @@ from functools import cache
 from typing import Any
 
 from services.scheduler.domain.loan import Loan
-from services.scheduler.domain.planner import Decision, LoanInput, apply, pre_due, sweep
+from services.scheduler.domain.planner import (
+    Decision,
+    LoanInput,
+    apply,
+    pre_due,
+    sweep,
+    unchanged_by,
+)
 from services.scheduler.handlers.intake import decode_loan_record
 from services.scheduler.metrics import (
     BORROWER_UNKNOWN,
@@ -113,10 +120,12 @@ async def sweep_partition(close: BusinessDayClosed, record: Record, ctx: Depende
     a sweep is idempotent by the loan's own state (each step fired once, each range entered
     once), so a close replayed after a crash decides nothing twice and needs no per-loan mark.
     """
-    started, count = time.monotonic(), 0
+    started, count, day = time.monotonic(), 0, close.business_date
     for loan in ctx.loans.in_partition(record.partition):
         count += 1
-        swept = sweep(loan, close.business_date, ctx.plan)
+        if unchanged_by(loan, day, ctx.plan):
+            continue  # most loans: nothing due, nothing overdue (tells it without the sums)
+        swept = sweep(loan, day, ctx.plan)
         reminded = pre_due(swept.loan or loan, close, ctx.plan)
         decision = Decision(reminded.loan, (*swept.outputs, *reminded.outputs))
         if not decision.outputs and (decision.loan is loan or decision.loan == loan):
