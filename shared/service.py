@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -185,5 +186,9 @@ def run(app: web.Application, *, host: str, port: int) -> int:
     :param port: port to bind.
     """
     app.setdefault(outcome_key, Outcome())
+    # What the imports and the application made lives as long as the process: frozen out of
+    # the cyclic collector's way, so its full collections walk only what the service makes as
+    # it runs (they cost the directory's ingest about a third of its CPU a record).
+    gc.freeze()
     web.run_app(app, host=host, port=port, print=None, handle_signals=True, access_log=None)
     return 1 if app[outcome_key].failed else 0

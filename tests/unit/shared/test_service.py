@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
+from aiohttp import web
 
 from shared.errors import RetryableError
-from shared.service import periodic
+from shared.service import periodic, run
 
 
 async def until(*, steps: list[int], count: int) -> None:
@@ -101,3 +103,16 @@ class TestPeriodic:
 
         await asyncio.wait_for(periodic("send", 3600, step, stop, grace_s=0.01), 1)
         assert cancelled == [True]
+
+
+def test_a_service_freezes_what_it_made_before_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full collections then walk only what the service makes as it runs."""
+    served: list[int] = []
+    monkeypatch.setattr(web, "run_app", lambda *_, **__: served.append(gc.get_freeze_count()))
+    gc.unfreeze()
+    try:
+        assert run(web.Application(), host="127.0.0.1", port=0) == 0
+    finally:
+        gc.unfreeze()
+    assert len(served) == 1
+    assert served[0] > 1000  # the imports' objects, at least
