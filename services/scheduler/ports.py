@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from services.scheduler.domain.context import Context
+from services.scheduler.domain.decisions import SweepView
 from services.scheduler.domain.loan import Loan
 from services.scheduler.domain.translation import Translated
 from shared.ports import EventPublisher
@@ -21,8 +22,12 @@ class LoanStore(Protocol):
 
     def put(self, loan: Loan) -> None: ...
 
-    def in_partition(self, partition: int) -> Iterator[Loan]:
-        """The loans whose events arrive on ``partition`` (the sweep's share of the book)."""
+    def in_partition(
+        self, partition: int, skip: Callable[[SweepView], bool] | None = None
+    ) -> Iterator[Loan]:
+        """The loans whose events arrive on ``partition`` (the sweep's share of the book), but
+        those ``skip`` leaves out: it is asked once of every loan of the partition, on as little
+        of the loan as the store can read (a store of bytes need not rebuild a skipped loan)."""
         ...
 
     def __len__(self) -> int: ...

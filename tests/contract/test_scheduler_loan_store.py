@@ -11,6 +11,7 @@ import pytest
 
 from services.scheduler.adapters.faust import TableLoanStore
 from services.scheduler.adapters.memory import InMemoryLoanStore
+from services.scheduler.domain.decisions import SweepView
 from services.scheduler.domain.loan import Loan
 from services.scheduler.ports import LoanStore
 
@@ -68,3 +69,17 @@ async def test_the_sweep_may_write_while_it_walks_a_partition(store: LoanStore) 
     for found in store.in_partition(0):
         store.put(found.model_copy(update={"episode": 1}))
     assert all(x.episode == 1 for x in store.in_partition(0))
+
+
+async def test_a_skipped_loan_is_asked_about_once_and_left_out(store: LoanStore) -> None:
+    for n in range(6):
+        store.put(loan(f"l{n}", partition=n % 2, episode=n))
+    asked: list[str] = []
+
+    def skip(view: SweepView) -> bool:
+        asked.append(str(view.debtor_id))
+        return view.debtor_id == "debtor-l2"
+
+    assert sorted(x.loan_id for x in store.in_partition(0, skip)) == ["l0", "l4"]
+    assert sorted(asked) == ["debtor-l0", "debtor-l2", "debtor-l4"]  # each of the partition, once
+    assert sorted(x.loan_id for x in store.in_partition(0, lambda _: False)) == ["l0", "l2", "l4"]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import faust
@@ -17,6 +17,7 @@ from faust.stores.rocksdb import Store as RocksStore
 from services.scheduler.adapters import loan_codec
 from services.scheduler.adapters.faust_commits import GatedApp
 from services.scheduler.adapters.records import RecordEncoder
+from services.scheduler.domain.decisions import SweepView
 from services.scheduler.domain.loan import Loan
 from services.scheduler.settings import Settings
 from shared.errors import RetryableError
@@ -147,18 +148,23 @@ class TableLoanStore:
     def put(self, loan: Loan) -> None:
         self._table[loan.loan_id] = loan
 
-    def in_partition(self, partition: int) -> Iterator[Loan]:
+    def in_partition(
+        self, partition: int, skip: Callable[[SweepView], bool] | None = None
+    ) -> Iterator[Loan]:
         """The partition's loans; on RocksDB read from that partition's database alone (the
         store keeps one per partition: the whole table would decode every loan of the worker),
-        one at a time (a book of a million loans does not fit in memory as models)."""
+        one at a time (a book of a million loans does not fit in memory as models), each
+        rebuilt only when ``skip`` has not left it out on its stored form alone."""
         store = getattr(self._table, "data", None)
         if isinstance(store, RocksStore):
             for value in store._visible_values(store._db_for_partition(partition)):
-                yield loan_codec.loads(value)
+                found = loan_codec.stored(value)
+                if skip is None or not skip(found):
+                    yield found.loan() if isinstance(found, loan_codec.StoredLoan) else found
             return
         for value in list(self._table.values()):
             loan = loan_codec.parsed(value)
-            if loan.partition == partition:
+            if loan.partition == partition and (skip is None or not skip(loan)):
                 yield loan
 
     def __len__(self) -> int:

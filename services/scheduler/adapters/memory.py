@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 
+from services.scheduler.domain.decisions import SweepView
 from services.scheduler.domain.loan import Loan
 
 
@@ -20,8 +21,11 @@ class InMemoryLoanStore:
     def put(self, loan: Loan) -> None:
         self.loans[loan.loan_id] = loan
 
-    def in_partition(self, partition: int) -> Iterator[Loan]:
-        yield from [loan for loan in self.loans.values() if loan.partition == partition]
+    def in_partition(
+        self, partition: int, skip: Callable[[SweepView], bool] | None = None
+    ) -> Iterator[Loan]:
+        mine = [loan for loan in self.loans.values() if loan.partition == partition]
+        yield from (loan for loan in mine if skip is None or not skip(loan))
 
     def __len__(self) -> int:
         return len(self.loans)

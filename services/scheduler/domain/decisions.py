@@ -4,8 +4,10 @@ field visits and pre-due reminders. Pure; every output id derives from loan, epi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence, Sized
 from datetime import date
+from decimal import Decimal
+from typing import Protocol
 
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
 from services.scheduler.domain.context import Context, Decision, as_of, stamp
@@ -26,6 +28,7 @@ from shared.events import (
 __all__ = [
     "Context",
     "Decision",
+    "SweepView",
     "as_of",
     "evaluate",
     "holding",
@@ -52,7 +55,40 @@ def evaluate(loan: L.Loan, day: date, ctx: Context) -> tuple[L.Loan, tuple[Event
     return loan, (*outputs, *steps, *visit)
 
 
-def unchanged_by(loan: L.Loan, day: date, ctx: Context) -> bool:
+class DueView(Protocol):
+    """What the sweep's shortcut reads of an instalment."""
+
+    @property
+    def due_date(self) -> date: ...
+
+    @property
+    def outstanding(self) -> Decimal: ...
+
+
+class SweepView(Protocol):
+    """What the sweep's shortcut reads of a loan: a :class:`~.loan.Loan` is one, and a store
+    may hand over a lighter one, read from its bytes only as far as this."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def debtor_id(self) -> str | None: ...
+
+    @property
+    def in_episode(self) -> bool: ...
+
+    @property
+    def promise(self) -> object: ...
+
+    @property
+    def disputes(self) -> Sized: ...
+
+    @property
+    def instalments(self) -> Sequence[DueView]: ...
+
+
+def unchanged_by(loan: SweepView, day: date, ctx: Context) -> bool:
     """True when the close of ``day`` certainly leaves ``loan`` as it is and calls for nothing:
     :func:`evaluate` and :func:`pre_due` would both hand back this very loan and no output.
 
@@ -65,7 +101,7 @@ def unchanged_by(loan: L.Loan, day: date, ctx: Context) -> bool:
         return True  # nothing is decided for it (evaluate and pre_due return it as it is)
     if loan.in_episode or loan.promise is not None:
         return False
-    reminders = () if loan.disputes else tuple(r.days_before for r in ctx.strategy.pre_due)
+    reminders = () if len(loan.disputes) else tuple(r.days_before for r in ctx.strategy.pre_due)
     for i in loan.instalments:
         gap = (i.due_date - day).days
         if gap in reminders:

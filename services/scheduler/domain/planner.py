@@ -12,7 +12,13 @@ from decimal import Decimal
 from services.scheduler.domain import loan as L  # noqa: N812 - the loan module's vocabulary, qualified
 from services.scheduler.domain.case_actions import on_case_input
 from services.scheduler.domain.context import LOAN_INPUTS, Context, Decision, LoanInput, as_of
-from services.scheduler.domain.decisions import evaluate, note_published, pre_due, unchanged_by
+from services.scheduler.domain.decisions import (
+    SweepView,
+    evaluate,
+    note_published,
+    pre_due,
+    unchanged_by,
+)
 from services.scheduler.domain.visits import cancel
 from services.scheduler.domain.withdrawals import withdrawals
 from shared.events import (
@@ -37,6 +43,7 @@ __all__ = [
     "Context",
     "Decision",
     "LoanInput",
+    "SweepView",
     "apply",
     "pre_due",
     "sweep",

@@ -10,6 +10,7 @@ from services.scheduler.domain.loan import Loan
 from services.scheduler.domain.planner import (
     Decision,
     LoanInput,
+    SweepView,
     apply,
     pre_due,
     sweep,
@@ -121,10 +122,14 @@ async def sweep_partition(close: BusinessDayClosed, record: Record, ctx: Depende
     once), so a close replayed after a crash decides nothing twice and needs no per-loan mark.
     """
     started, count, day = time.monotonic(), 0, close.business_date
-    for loan in ctx.loans.in_partition(record.partition):
+
+    def unchanged(loan: SweepView) -> bool:
+        # Most loans: nothing due, nothing overdue (told without the sums, or the whole loan).
+        nonlocal count
         count += 1
-        if unchanged_by(loan, day, ctx.plan):
-            continue  # most loans: nothing due, nothing overdue (tells it without the sums)
+        return unchanged_by(loan, day, ctx.plan)
+
+    for loan in ctx.loans.in_partition(record.partition, unchanged):
         swept = sweep(loan, day, ctx.plan)
         reminded = pre_due(swept.loan or loan, close, ctx.plan)
         decision = Decision(reminded.loan, (*swept.outputs, *reminded.outputs))
