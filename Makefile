@@ -12,12 +12,17 @@ INFRA := deploy/local/with-infra.sh
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 export KAFKA_PORT ?= 19092
+# make test's pytest processes (pytest-xdist, a test file to a process, the files in their
+# collection order so that the many short unit tests come last and fill the tail);
+# PYTEST_WORKERS=0 runs every test in one process, serially.
+PYTEST_WORKERS ?= 2
 
 .PHONY: help venv run test test-long test-resilience test-image image image-tools bench lint typecheck unit browser tools kafka-up kafka-down postgres-up postgres-down clean
 
 help:
 	@echo "make run        the whole system on a simulated loan book (Ctrl-C stops it)"
 	@echo "make test       lint, type checks and every test but the long ones (make test-long), on a real broker and PostgreSQL"
+	@echo "                (PYTEST_WORKERS=2 processes by default; PYTEST_WORKERS=0: one, serially)"
 	@echo "make unit       the tests that need no broker or database"
 	@echo "make test-long  the fault-injection scenarios, short profile (CI runs it after make test)"
 	@echo "make test-resilience   the long fault-injection suite (kills, broker and database"
@@ -76,7 +81,7 @@ test-image: venv image-tools
 	$(INFRA) $(VENV)/bin/pytest tests/image
 
 test: lint typecheck tools
-	$(INFRA) $(VENV)/bin/pytest -m "not long"
+	$(INFRA) $(VENV)/bin/pytest -m "not long" -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The tests marked long (tests/resilience's fault scenarios), on their short profile: about
 # 5 minutes, kept out of `make test` so that it stays under 20 minutes; CI runs both.

@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy
@@ -20,6 +21,26 @@ from shared.settings import KafkaSettings
 #: calendar is still provisional. ``DUNWELL_TEST_DATE=2027-02-10 make test`` runs them across
 #: the Spring Festival.
 os.environ.setdefault("DUNWELL_TEST_DATE", "2027-01-04")
+
+
+#: Test files that share something outside their own temporary directories, each set run in
+#: one pytest-xdist worker: the image's tests build and run the one image of .local/image.
+_ONE_WORKER = ("tests/image/",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` (``make test``), each of ``_ONE_WORKER`` kept to one worker."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling  # type: ignore[import-untyped]
+
+    class ByFile(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((d for d in _ONE_WORKER if path.startswith(d)), path)
+
+    return ByFile(config, log)
 
 
 def broker_address() -> str:
@@ -62,18 +83,29 @@ async def kafka(broker: str) -> AsyncIterator[KafkaSettings]:
     await delete_topics(settings, in_namespace(settings.topic_namespace))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def topics_swept() -> Iterator[None]:
-    """Delete every topic the session created, at its end: a local broker that keeps every
-    test's partitions runs out of open files after a few runs."""
-    address = broker_address()
-    if not _reachable(address):
-        yield
+_TOPICS_BEFORE = pytest.StashKey[set[str]]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Note the broker's topics before the run (in the one process that leads it: with
+    pytest-xdist, the controller, whose session ends after every worker's)."""
+    config = session.config
+    if hasattr(config, "workerinput") or config.option.collectonly:
         return
-    settings = KafkaSettings(bootstrap_servers=address)
-    before = set(asyncio.run(list_topics(settings)))
-    yield
+    address = broker_address()
     if _reachable(address):
+        settings = KafkaSettings(bootstrap_servers=address)
+        config.stash[_TOPICS_BEFORE] = set(asyncio.run(list_topics(settings)))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Delete every topic the run created, at its end: a local broker that keeps every
+    test's partitions runs out of open files after a few runs. Not in a worker: another
+    worker's tests may still be using theirs."""
+    before = session.config.stash.get(_TOPICS_BEFORE, None)
+    address = broker_address()
+    if before is not None and _reachable(address):
+        settings = KafkaSettings(bootstrap_servers=address)
         asyncio.run(delete_topics(settings, lambda name: name not in before))
 
 

@@ -14,6 +14,7 @@ from sandbox.smtp import SmtpInbox, free_port
 from sandbox.stack import SERVICES, Stack, StackConfig
 from shared.kafka import create_topics
 from shared.settings import KafkaSettings
+from tests.support.stack import stop_together
 
 
 @dataclass
@@ -46,6 +47,6 @@ def system(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
         asyncio.run(stack.start_all())
         yield System(stack, inbox, kafka)
     finally:
-        codes = stack.stop_all()
+        codes = stop_together(stack)
         inbox.stop()
     assert codes == {service: 0 for service in SERVICES}, "a service did not stop cleanly"

@@ -76,16 +76,14 @@ async def test_sigkill_during_ingestion_loses_and_doubles_nothing(
     await publisher.start()
     events = interactions()
     try:
-        for event in events:
-            await publisher.publish(kafka.topics.interactions, event)
-            if event is events[EVENTS // 3]:
-                await eventually(lambda: _some(stack), 60)
-                stack.kill("audit")  # SIGKILL mid-ingestion: no shutdown work at all
-                stack.start("audit")
-                await stack.wait_ready("audit")
+        await _publish(publisher, kafka, events[: EVENTS // 3 + 1])
+        await eventually(lambda: _some(stack), 60)
+        stack.kill("audit")  # SIGKILL mid-ingestion: no shutdown work at all
+        stack.start("audit")
+        await stack.wait_ready("audit")
+        await _publish(publisher, kafka, events[EVENTS // 3 + 1 :])
         # Each event published twice more (a producer retry, a replay): still once in the log.
-        for event in events[:200]:
-            await publisher.publish(kafka.topics.interactions, event)
+        await _publish(publisher, kafka, events[:200])
     finally:
         await publisher.aclose()
     await eventually(lambda: _size_is(stack, EVENTS), 120)
@@ -104,6 +102,13 @@ async def test_sigkill_during_ingestion_loses_and_doubles_nothing(
         assert await self_check(store, keys, witness) == []
     finally:
         await store.close()
+
+
+async def _publish(
+    publisher: KafkaEventPublisher, kafka: KafkaSettings, events: list[InteractionRecorded]
+) -> None:
+    """Publish ``events`` without waiting for each acknowledgement before the next send."""
+    await asyncio.gather(*(publisher.publish(kafka.topics.interactions, e) for e in events))
 
 
 async def _some(stack: Stack) -> bool:

@@ -29,6 +29,7 @@ from shared.testing.factories import contact_details, contact_request, random_re
 from tests.e2e.conftest import System
 from tests.polling import eventually
 from tests.support.review import COURT_TEMPLATE, court_templates
+from tests.support.stack import stop_together
 
 pytestmark = pytest.mark.broker
 SECRET = b"local-development-only"
@@ -64,7 +65,7 @@ def system(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
         asyncio.run(stack.start_all())
         yield System(stack, inbox, kafka)
     finally:
-        codes = stack.stop_all()
+        codes = stop_together(stack)
         inbox.stop()
     assert codes == {service: 0 for service in SERVICES}, "a service did not stop cleanly"
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case
 
 from sandbox.stack import Stack
-from tests.support.stack import isolated_stack
+from tests.support.stack import isolated_stack, stop_together
 
 
 def fuzz(examples: int) -> settings:
@@ -37,7 +37,7 @@ def running(broker: str, workdir: Path, prefix: str, *services: str) -> Iterator
             asyncio.run(stack.wait_ready(service, timeout_s=150))
         yield stack
     finally:
-        codes = stack.stop_all()
+        codes = stop_together(stack)
     assert set(codes.values()) == {0}, f"a service did not stop cleanly: {codes}"
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import signal
+import subprocess
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +21,23 @@ from sandbox.smtp import SmtpInbox, free_port
 from sandbox.stack import SERVICES, Stack, StackConfig
 from shared.kafka import create_topics
 from shared.settings import KafkaSettings
+
+
+def stop_together(stack: Stack, timeout_s: float = 30.0) -> dict[str, int]:
+    """Stop every process of ``stack`` at once: SIGTERM to each, then wait for all (each does
+    its own orderly shutdown; none waits for another's, as ``Stack.stop_all`` has them do).
+    One still running after ``timeout_s`` is killed; returns the exit codes by name."""
+    running = [p for p in stack.processes.values() if p.poll() is None]
+    for process in running:
+        process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    for process in running:
+        try:
+            process.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return {name: stack.stop(name) for name in stack.processes}  # (all exited: closes the logs)
 
 
 def isolated_stack(broker: str, workdir: Path, prefix: str) -> tuple[Stack, KafkaSettings]:
@@ -107,7 +127,7 @@ def provider_stack(
         asyncio.run(stack.start_all())
         yield ProviderStack(stack, inbox, providers, kafka)
     finally:
-        codes = stack.stop_all()
+        codes = stop_together(stack)
         inbox.stop()
         providers.stop()
     assert codes == {service: 0 for service in SERVICES}, "a service did not stop cleanly"
