@@ -31,6 +31,7 @@ from services.notifier.entrypoints.email_unsubscribe import (
     unsubscribe_routes,
 )
 from services.notifier.entrypoints.http import document_routes
+from services.notifier.entrypoints.overlap import consume_loop
 from services.notifier.entrypoints.sign_in import SignIn
 from services.notifier.handlers.batcher import SendBatcher
 from services.notifier.handlers.callbacks import CallbackContext
@@ -167,7 +168,9 @@ def _resources(
     async def resources(app: web.Application) -> AsyncIterator[None]:
         async with _deps(settings, given) as deps:
             app[DEPS], app[SENDING] = deps, sending(deps)
-            app[BATCHER] = SendBatcher(app[SENDING], concurrency=settings.send_concurrency)
+            app[BATCHER] = SendBatcher(
+                app[SENDING], concurrency=settings.send_concurrency, overlap=settings.poll_overlap
+            )
             topics = settings.kafka.topics
             app[CALLBACKS] = CallbackContext(
                 store=deps.store,
@@ -281,7 +284,8 @@ def _consume(settings: Settings) -> Callable[[web.Application], Awaitable[Consum
         async def handle(record: Record) -> None:
             await dispatch(record, ctx, topics, directory, app[BATCHER])
 
-        loop = ConsumeLoop(deps.source, config, handle, deps.publisher, flush=directory.flush)
+        flush, overlap = directory.flush, settings.poll_overlap
+        loop = consume_loop(deps.source, config, handle, deps.publisher, flush, overlap)
         await loop.start()
         return loop
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import AwareDatetime, SecretStr, model_validator
+from pydantic import AwareDatetime, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.notifier.adapters.channels.aliyun import AliyunSettings
@@ -44,6 +44,10 @@ class Settings(BaseServiceSettings, JwtSignIn):
     templates_file: str | None = None
     #: Debtors handled side by side within a partition (one debtor's requests stay in order).
     send_concurrency: int = 16
+    #: Polls of contact requests under way at once: the next is claimed and called while the
+    #: one before it finishes (each debtor's requests still in order, offsets in poll order).
+    #: 1: one poll after another.
+    poll_overlap: int = Field(default=2, ge=1, le=4)
     #: How often the deferral dispatcher looks for sends that are now allowed.
     deferral_poll_s: float = 5.0
     #: How often receipts kept because they came before their sends were settled are looked

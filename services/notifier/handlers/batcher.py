@@ -16,7 +16,9 @@ from shared.events import ContactRequested
 class SendBatcher:
     """Contact requests handled side by side (a poll's records) sent as batches."""
 
-    def __init__(self, ctx: SendContext, *, concurrency: int, max_size: int = 500) -> None:
+    def __init__(
+        self, ctx: SendContext, *, concurrency: int, max_size: int = 500, overlap: int = 1
+    ) -> None:
         self.ctx = ctx
         self.lanes = Lanes(
             ctx,
@@ -28,8 +30,10 @@ class SendBatcher:
         self.settles = self.lanes.settles
         #: Other records' handlers under way at once (requests are batched, not bounded).
         self.others = asyncio.Semaphore(concurrency)
+        #: With ``overlap``, the next poll's batch is claimed and called while the one before
+        #: it finishes (a debtor's next request is submitted only once its last is done).
         self._requests: Grouped[ContactRequested, None] = Grouped(
-            self._rounds, max_size=max_size, name="send-batch"
+            self._rounds, max_size=max_size, name="send-batch", overlap=overlap
         )
 
     async def send(self, request: ContactRequested) -> None:

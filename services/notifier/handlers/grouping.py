@@ -22,14 +22,19 @@ Run = Callable[[Sequence[T]], Awaitable[Sequence[U | BaseException]]]
 
 
 class Grouped(Generic[T, U]):
-    """Concurrent :meth:`submit` calls run as batches of ``run``, one batch at a time."""
+    """Concurrent :meth:`submit` calls run as batches of ``run``, one batch at a time, or up
+    to ``overlap`` at once (the next gathered while the ones before it run)."""
 
-    def __init__(self, run: Run[T, U], *, max_size: int = 500, name: str = "batch") -> None:
+    def __init__(
+        self, run: Run[T, U], *, max_size: int = 500, name: str = "batch", overlap: int = 1
+    ) -> None:
         self._run = run
         self._max = max_size
         self._name = name
         self._waiting: list[tuple[T, asyncio.Future[U]]] = []
         self._worker: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(overlap) if overlap > 1 else None
+        self._running: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: T) -> U:
         """``item``'s result from the batch it joins (its error raised here)."""
@@ -41,12 +46,27 @@ class Grouped(Generic[T, U]):
 
     async def _drain(self) -> None:
         while self._waiting:
+            if self._slots is not None:
+                await self._slots.acquire()  # callers keep joining while the batches run
             seen = -1
             while seen != len(self._waiting) and len(self._waiting) < self._max:
                 seen = len(self._waiting)
                 await asyncio.sleep(0)  # let the callers released with this one join
             batch, self._waiting = self._waiting[: self._max], self._waiting[self._max :]
+            if self._slots is None:
+                await self._one(batch)
+            else:
+                task = asyncio.create_task(self._freed(batch, self._slots), name=self._name)
+                self._running.add(task)
+                task.add_done_callback(self._running.discard)
+
+    async def _freed(
+        self, batch: list[tuple[T, asyncio.Future[U]]], slots: asyncio.Semaphore
+    ) -> None:
+        try:
             await self._one(batch)
+        finally:
+            slots.release()
 
     async def _one(self, batch: list[tuple[T, asyncio.Future[U]]]) -> None:
         try:
