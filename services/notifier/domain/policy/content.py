@@ -61,9 +61,12 @@ _LOOK_ALIKES = _LookAlikes()
 
 def normalise(text: str) -> str:
     """The text as the checks read it: NFKC, no invisibles, Latin look-alikes, case-folded."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
-    return text.translate(_LOOK_ALIKES).casefold()
+    return normalise_legible(unicodedata.normalize("NFKC", text))
+
+
+def normalise_legible(legible: str) -> str:
+    """:func:`normalise` of a text already in NFKC (what the borrower reads)."""
+    return _INVISIBLE.sub("", legible).translate(_LOOK_ALIKES).casefold()
 
 
 def squeeze(text: str) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from services.notifier.domain.policy.content import (
-    normalise,
+    normalise_legible,
     sms_segments,
     squeeze,
     squeeze_normalised,
@@ -71,8 +71,8 @@ def content_results(pack: Pack, scenario: Scenario) -> Iterable[RuleResult]:
 
 
 def _content_results(pack: Pack, scenario: Scenario, raw: str) -> Iterable[RuleResult]:
-    folded = normalise(raw)
     legible = unicodedata.normalize("NFKC", raw)
+    folded = normalise_legible(legible)  # normalise(raw), its NFKC done once
     text = _Text(raw, legible, folded, squeeze_normalised(folded), _ungrouped(legible))
     for recipient in pack.of_type(RecipientRule):
         yield from _third_party(pack, recipient, scenario, text)
@@ -123,13 +123,46 @@ def _ungrouped(text: str) -> str:
     return _GROUPING.sub("", text)
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """A banned rule's terms as the check reads them, and one expression that finds any."""
+
+    rule: ContentBannedRule
+    terms: tuple[tuple[str, str, str], ...]  # category, term, the term squeezed
+    any: re.Pattern[str] | None
+
+
+#: Each banned rule's terms, prepared once (by the rule's id; the rule held: its id is not
+#: reused while it is kept).
+_PREPARED: dict[int, _Terms] = {}
+
+
+def _prepared(rule: ContentBannedRule) -> _Terms:
+    found = _PREPARED.get(id(rule))
+    if found is not None and found.rule is rule:
+        return found
+    terms = tuple(
+        (category, term, wanted)
+        for category, listed in rule.terms.items()
+        for term in listed
+        if (wanted := squeezed_term(term))
+    )
+    longest = sorted({w for _, _, w in terms}, key=len, reverse=True)
+    found = _Terms(rule, terms, re.compile("|".join(map(re.escape, longest))) if terms else None)
+    if len(_PREPARED) < 1024:
+        _PREPARED[id(rule)] = found
+    return found
+
+
 def _banned(
     pack: Pack, rule: ContentBannedRule, scenario: Scenario, text: _Text
 ) -> Iterable[RuleResult]:
-    for category, terms in rule.terms.items():
-        for term in terms:
-            wanted = squeezed_term(term)
-            if not wanted or wanted not in text.squeezed:
+    prepared = _prepared(rule)
+    # One pass finds whether any term is in the text (most texts have none); only then is
+    # each term looked for, in the rule's order, as before.
+    if prepared.any is not None and prepared.any.search(text.squeezed):
+        for category, term, wanted in prepared.terms:
+            if wanted not in text.squeezed:
                 continue
             if term not in rule.attestation_terms:
                 yield RuleResult(rule.id, Outcome.BLOCK, f"banned {category}: '{term}'")

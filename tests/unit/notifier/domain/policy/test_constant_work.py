@@ -87,3 +87,24 @@ def test_normalising_through_the_kept_look_alikes_equals_one_character_at_a_time
         folded = content._INVISIBLE.sub("", folded)
         one_by_one = "".join(content._latin_lookalike(c) for c in folded).casefold()
         assert content.normalise(text) == one_by_one
+
+
+@pytest.mark.parametrize("pack_id", ["cn", "us"])
+def test_the_one_pass_over_banned_terms_finds_a_term_exactly_when_one_is_there(
+    pack_id: str,
+) -> None:
+    """The expression made of a rule's terms finds one in a text if and only if one of them
+    is in it (then each is looked for as before)."""
+    pack = load_pack(pack_id)
+    found = 0
+    for rule in pack.of_type(ContentBannedRule):
+        prepared = rules_content._prepared(rule)
+        assert prepared.any is not None
+        wanted = [squeeze(t) for terms in rule.terms.values() for t in terms if squeeze(t)]
+        assert [w for _, _, w in prepared.terms] == wanted  # in the rule's order
+        for text in texts(pack_id):
+            squeezed = content.squeeze(text)
+            there = any(w in squeezed for w in wanted)
+            assert (prepared.any.search(squeezed) is not None) is there
+            found += there
+    assert found > 30
