@@ -15,8 +15,9 @@ from shared.service import run
 
 
 async def _frozen(app: web.Application) -> None:
-    """Once started, everything made so far (modules, packs, templates, clients) is left out
-    of the collector's passes: each send's garbage is all it walks."""
+    """Once started, what the start-up made too (packs, templates, look-alike tables, clients)
+    is left out of the collector's passes (:func:`shared.service.run` freezes what the imports
+    made, before the start-up): each send's garbage is what it walks."""
     gc.collect()
     gc.freeze()
 
