@@ -109,7 +109,12 @@ async def test_a_call_step_is_asked_made_reported_and_closes_its_task(
     async def queued() -> bool:
         return await call_task() is not None
 
+    async def details_taken() -> bool:  # by the notifier, whose gate reads them
+        topic = system.kafka.topics.customer_events
+        return await system.stack.consumed("notifier", topic) >= 1
+
     await eventually(queued, timeout_s=240)
+    await eventually(details_taken, timeout_s=60)
     task = await call_task()
     assert task is not None
     assert (task["kind"], task["purpose"], task["step"]) == ("call", "reminder", "early-call")
