@@ -3,7 +3,6 @@ earlier JSON values still read, an unknown version refused."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,7 +11,6 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
-from sandbox.loanbook import simulated_book
 from services.scheduler.adapters import loan_codec
 from services.scheduler.bootstrap import memory_deps
 from services.scheduler.domain.loan import (
@@ -23,33 +21,14 @@ from services.scheduler.domain.loan import (
     Pause,
     Promise,
 )
-from services.scheduler.entrypoints.consumers import StreamRecord
-from services.scheduler.handlers.track_loans import handle_loan_record
-from shared.events import encode
+from tests.support.scheduler_book import run_book
 
 
 def _book_states(loans: int = 120, days: int = 50) -> list[Loan]:
     """Loan states as the scheduler leaves them: a simulated book through its own handler."""
     deps = memory_deps()
 
-    async def run() -> None:
-        book = simulated_book(loans, days=days, run="codec", start=date(2026, 3, 2))
-        for offset, item in enumerate(i for i in book if i.kind in ("loan", "close")):
-            record = encode(item.event, source="/corebanking/simulator")
-            await handle_loan_record(
-                StreamRecord(
-                    "loans",
-                    item.partition or 0,
-                    offset,
-                    record.key,
-                    record.value,
-                    record.headers,
-                    0,
-                ),
-                deps,
-            )
-
-    asyncio.run(run())
+    run_book(deps, loans, days, "codec")
     return list(deps.loans.loans.values())  # type: ignore[attr-defined]
 
 

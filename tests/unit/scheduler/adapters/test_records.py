@@ -3,20 +3,17 @@ refuses."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from cloudevents.core.exceptions import CloudEventValidationError
 
-from sandbox.loanbook import simulated_book
 from services.scheduler.adapters.records import RecordEncoder
 from services.scheduler.bootstrap import memory_deps
-from services.scheduler.entrypoints.consumers import StreamRecord
-from services.scheduler.handlers.track_loans import handle_loan_record
 from shared.events import AnyEvent, BusinessDayClosed, ContactDetailsChanged, encode
 from shared.testing.factories import overdue
 from shared.testing.memory import InMemoryEventPublisher
+from tests.support.scheduler_book import run_book
 
 SOURCE = "/dunwell/scheduler"
 
@@ -26,24 +23,7 @@ def _book_outputs() -> list[AnyEvent]:
     publisher = InMemoryEventPublisher(source=SOURCE)
     deps = memory_deps(publisher=publisher)
 
-    async def run() -> None:
-        book = simulated_book(60, days=60, run="records", start=date(2026, 3, 2))
-        for offset, item in enumerate(i for i in book if i.kind in ("loan", "close")):
-            record = encode(item.event, source="/corebanking/simulator")
-            await handle_loan_record(
-                StreamRecord(
-                    "loans",
-                    item.partition or 0,
-                    offset,
-                    record.key,
-                    record.value,
-                    record.headers,
-                    0,
-                ),
-                deps,
-            )
-
-    asyncio.run(run())
+    run_book(deps, 60, 60, "records")
     return [event for topic in publisher.records for event in publisher.events(topic)]
 
 

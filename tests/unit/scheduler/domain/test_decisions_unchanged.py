@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-from sandbox.loanbook import simulated_book
+from sandbox.loanbook import Item
 from services.scheduler.adapters import loan_codec
 from services.scheduler.bootstrap import memory_deps
 from services.scheduler.domain.decisions import evaluate, pre_due, unchanged_by
 from services.scheduler.domain.loan import Loan, OpenDispute, Promise
-from services.scheduler.entrypoints.consumers import StreamRecord
-from services.scheduler.handlers.track_loans import handle_loan_record
-from shared.events import BusinessDayClosed, encode
+from shared.events import BusinessDayClosed
+from tests.support.scheduler_book import run_book
 from tests.unit.scheduler.support import CONTEXT, opened
 
 
@@ -21,26 +19,11 @@ def _states_over_a_book() -> list[Loan]:
     deps = memory_deps(plan=CONTEXT)
     seen: list[Loan] = []
 
-    async def run() -> None:
-        book = simulated_book(120, days=70, run="unchanged", start=date(2026, 3, 2))
-        for offset, item in enumerate(i for i in book if i.kind in ("loan", "close")):
-            if isinstance(item.event, BusinessDayClosed) and item.partition == 0:
-                seen.extend(deps.loans.loans.values())  # type: ignore[attr-defined]
-            record = encode(item.event, source="/corebanking/simulator")
-            await handle_loan_record(
-                StreamRecord(
-                    "loans",
-                    item.partition or 0,
-                    offset,
-                    record.key,
-                    record.value,
-                    record.headers,
-                    0,
-                ),
-                deps,
-            )
+    def look(item: Item) -> None:
+        if isinstance(item.event, BusinessDayClosed) and item.partition == 0:
+            seen.extend(deps.loans.loans.values())  # type: ignore[attr-defined]
 
-    asyncio.run(run())
+    run_book(deps, 120, 70, "unchanged", before=look)
     return seen
 
 

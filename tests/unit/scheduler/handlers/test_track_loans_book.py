@@ -9,20 +9,15 @@ change: then take it again from the code before the change being checked.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Callable, Iterator
-from datetime import date
 
-from sandbox.loanbook import simulated_book
 from services.scheduler.adapters import loan_codec
 from services.scheduler.bootstrap import memory_deps
 from services.scheduler.domain.decisions import SweepView
 from services.scheduler.domain.loan import Loan
-from services.scheduler.entrypoints.consumers import StreamRecord
-from services.scheduler.handlers.track_loans import handle_loan_record
-from shared.events import encode
 from shared.testing.memory import InMemoryEventPublisher
+from tests.support.scheduler_book import run_book
 
 BOOK_DIGEST = "d9854f4e7e1083db016a35b7723dae3645d1231a190757ad2596d1625a390f46"
 
@@ -61,24 +56,7 @@ def _book_digest(loans: int = 200, days: int = 70) -> tuple[str, int]:
     store, publisher = BytesLoanStore(), InMemoryEventPublisher(source="/dunwell/scheduler")
     deps = memory_deps(loans=store, publisher=publisher)
 
-    async def run() -> None:
-        book = simulated_book(loans, days=days, run="digest", start=date(2026, 3, 2))
-        for offset, item in enumerate(i for i in book if i.kind in ("loan", "close")):
-            record = encode(item.event, source="/corebanking/simulator")
-            await handle_loan_record(
-                StreamRecord(
-                    "corebanking.loan-events.v1",
-                    item.partition or 0,
-                    offset,
-                    record.key,
-                    record.value,
-                    record.headers,
-                    0,
-                ),
-                deps,
-            )
-
-    asyncio.run(run())
+    run_book(deps, loans, days, "digest", topic="corebanking.loan-events.v1")
     digest, published = hashlib.sha256(), 0
     for topic in sorted(publisher.records):
         for kafka_record in publisher.records[topic]:
