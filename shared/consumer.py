@@ -243,12 +243,7 @@ class ConsumeLoop(Generic[R]):
         outcomes = await asyncio.gather(
             *(in_order(g) for g in groups.values()), return_exceptions=True
         )
-        failures = [o for o in outcomes if isinstance(o, BaseException)]
-        bugs = [f for f in failures if not isinstance(f, RetryableError)]
-        if bugs:
-            raise bugs[0]
-        if failures:
-            raise failures[0]
+        raise_first_failure(outcomes)
 
     async def _handle_one(self, record: R) -> None:
         service, topic = self._config.service, record.topic
@@ -263,6 +258,17 @@ class ConsumeLoop(Generic[R]):
                 case boundary.Retry(error) | boundary.Bug(error):
                     # The partition's batch seeks back (retry) or the service stops (bug).
                     raise error
+
+
+def raise_first_failure(outcomes: Sequence[object]) -> None:
+    """Of record groups handled side by side (``gather(..., return_exceptions=True)``): the
+    first bug raised before any retryable failure, so that a bug is never retried as transient."""
+    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    bugs = [f for f in failures if not isinstance(f, RetryableError)]
+    if bugs:
+        raise bugs[0]
+    if failures:
+        raise failures[0]
 
 
 @cache

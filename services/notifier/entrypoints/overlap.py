@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from shared.consumer import ConsumeLoop, ConsumerConfig
+from shared.consumer import ConsumeLoop, ConsumerConfig, raise_first_failure
 from shared.errors import RetryableError
 from shared.ports import EventPublisher, EventSource, Partition, R
 
@@ -183,12 +183,7 @@ class OverlappedConsumeLoop(ConsumeLoop[R]):
         outcomes = await asyncio.gather(
             *(in_turn(k, g) for k, g in groups.items()), return_exceptions=True
         )
-        failures = [o for o in outcomes if isinstance(o, BaseException)]
-        bugs = [f for f in failures if not isinstance(f, RetryableError)]
-        if bugs:
-            raise bugs[0]
-        if failures:
-            raise failures[0]
+        raise_first_failure(outcomes)
 
     async def _handle_staged(
         self, batches: Mapping[Partition, Sequence[R]], flush: Callable[[], Awaitable[None]]
