@@ -14,7 +14,7 @@ from sandbox.smtp import SmtpInbox, free_port
 from sandbox.stack import SERVICES, Stack, StackConfig
 from shared.kafka import create_topics
 from shared.settings import KafkaSettings
-from tests.support.stack import stop_together
+from tests.support.stack import assert_stopped_cleanly, stop_together
 
 
 @dataclass
@@ -49,4 +49,4 @@ def system(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
     finally:
         codes = stop_together(stack)
         inbox.stop()
-    assert codes == {service: 0 for service in SERVICES}, "a service did not stop cleanly"
+    assert_stopped_cleanly(stack, codes)

@@ -29,7 +29,7 @@ from shared.testing.factories import contact_details, contact_request, random_re
 from tests.e2e.conftest import System
 from tests.polling import eventually
 from tests.support.review import COURT_TEMPLATE, court_templates
-from tests.support.stack import stop_together
+from tests.support.stack import assert_stopped_cleanly, stop_together
 
 pytestmark = pytest.mark.broker
 SECRET = b"local-development-only"
@@ -67,7 +67,7 @@ def system(broker: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sy
     finally:
         codes = stop_together(stack)
         inbox.stop()
-    assert codes == {service: 0 for service in SERVICES}, "a service did not stop cleanly"
+    assert_stopped_cleanly(stack, codes)
 
 
 def request_of(debtor: str, **fields: Any) -> ContactRequested:

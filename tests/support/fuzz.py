@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case
 
 from sandbox.stack import Stack
-from tests.support.stack import isolated_stack, stop_together
+from tests.support.stack import assert_stopped_cleanly, isolated_stack, stop_together
 
 
 def fuzz(examples: int) -> settings:
@@ -38,7 +38,7 @@ def running(broker: str, workdir: Path, prefix: str, *services: str) -> Iterator
         yield stack
     finally:
         codes = stop_together(stack)
-    assert set(codes.values()) == {0}, f"a service did not stop cleanly: {codes}"
+    assert_stopped_cleanly(stack, codes)
 
 
 def never_5xx(case: Case[Any], stack: Stack, service: str, headers: dict[str, str]) -> None:

@@ -40,6 +40,22 @@ def stop_together(stack: Stack, timeout_s: float = 30.0) -> dict[str, int]:
     return {name: stack.stop(name) for name in stack.processes}  # (all exited: closes the logs)
 
 
+def assert_stopped_cleanly(stack: Stack, codes: dict[str, int], tail_lines: int = 40) -> None:
+    """Every process exited 0; otherwise fail with the codes and the last ``tail_lines`` of
+    each failed process's log (what a CI run's output must show to be diagnosed from)."""
+    failed = {name: code for name, code in codes.items() if code != 0}
+    if not failed:
+        return
+    tails = []
+    for name in failed:
+        try:
+            lines = stack.log_text(name).splitlines()[-tail_lines:]
+        except OSError as error:
+            lines = [f"(no log: {error})"]
+        tails.append(f"--- {name} exited {failed[name]}; its log ends:\n" + "\n".join(lines))
+    raise AssertionError(f"a service did not stop cleanly: {codes}\n" + "\n".join(tails))
+
+
 def isolated_stack(broker: str, workdir: Path, prefix: str) -> tuple[Stack, KafkaSettings]:
     """A stack (nothing started yet) whose topics, four partitions each, nobody else uses."""
     namespace = f"{prefix}{secrets.token_hex(3)}"
@@ -130,4 +146,4 @@ def provider_stack(
         codes = stop_together(stack)
         inbox.stop()
         providers.stop()
-    assert codes == {service: 0 for service in SERVICES}, "a service did not stop cleanly"
+    assert_stopped_cleanly(stack, codes)
