@@ -21,6 +21,7 @@ from sandbox.loanbook import Item, simulated_book
 from sandbox.stack import SERVICES, run_date
 from tests.resilience.checks import Verdict, gather
 from tests.resilience.harness import ROOT, Action, Profile, Run, Store, chosen_profile
+from tests.support.stack import assert_stopped_cleanly
 
 PROFILE = chosen_profile()
 #: The book starts on the run's date (DUNWELL_TEST_DATE, 2027-01-04 by default, so the short
@@ -69,7 +70,7 @@ async def conclude(run: Run, items: list[Item], scenario: str, began: float) -> 
     final = await gather(run, items, self_checked=True)
     record(scenario, run, final, time.monotonic() - began)
     assert verdict.complete(), verdict.problems()
-    assert set(codes.values()) == {0}, f"a service did not stop cleanly: {codes}"
+    assert_stopped_cleanly(run.stack, codes, expected=())
     assert final.problems() == []
     assert final.outcomes["message_sent"] > 0, "nothing was sent: the run proved nothing"
     return final

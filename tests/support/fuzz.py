@@ -38,7 +38,7 @@ def running(broker: str, workdir: Path, prefix: str, *services: str) -> Iterator
         yield stack
     finally:
         codes = stop_together(stack)
-    assert_stopped_cleanly(stack, codes)
+    assert_stopped_cleanly(stack, codes, expected=services)
 
 
 def never_5xx(case: Case[Any], stack: Stack, service: str, headers: dict[str, str]) -> None:

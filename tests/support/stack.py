@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +40,19 @@ def stop_together(stack: Stack, timeout_s: float = 30.0) -> dict[str, int]:
     return {name: stack.stop(name) for name in stack.processes}  # (all exited: closes the logs)
 
 
-def assert_stopped_cleanly(stack: Stack, codes: dict[str, int], tail_lines: int = 40) -> None:
-    """Every process exited 0; otherwise fail with the codes and the last ``tail_lines`` of
-    each failed process's log (what a CI run's output must show to be diagnosed from)."""
+def assert_stopped_cleanly(
+    stack: Stack,
+    codes: dict[str, int],
+    expected: Collection[str] = SERVICES,
+    tail_lines: int = 40,
+) -> None:
+    """Every process of ``expected`` (and any other) exited 0; otherwise fail with the codes
+    and the last ``tail_lines`` of each failed process's log (what a CI run's output must show
+    to be diagnosed from)."""
+    missing = sorted(set(expected) - set(codes))
     failed = {name: code for name, code in codes.items() if code != 0}
+    if missing:
+        raise AssertionError(f"no exit code for {missing}: {codes}")
     if not failed:
         return
     tails = []

@@ -16,7 +16,12 @@ def a_stack(workdir: Path) -> Stack:
 
 
 def test_clean_exits_pass(tmp_path: Path) -> None:
-    assert_stopped_cleanly(a_stack(tmp_path), {"audit": 0, "scheduler": 0})
+    assert_stopped_cleanly(a_stack(tmp_path), {"audit": 0, "scheduler": 0}, ("audit",))
+
+
+def test_an_expected_service_without_an_exit_code_fails(tmp_path: Path) -> None:
+    with pytest.raises(AssertionError, match="no exit code for \\['desk'\\]"):
+        assert_stopped_cleanly(a_stack(tmp_path), {"audit": 0}, ("audit", "desk"))
 
 
 def test_a_failed_exit_reports_the_end_of_its_own_log_only(tmp_path: Path) -> None:
@@ -24,7 +29,7 @@ def test_a_failed_exit_reports_the_end_of_its_own_log_only(tmp_path: Path) -> No
     (tmp_path / "scheduler.log").write_text("\n".join(lines) + "\n")
     (tmp_path / "audit.log").write_text("audit's own line\n")
     with pytest.raises(AssertionError) as failure:
-        assert_stopped_cleanly(a_stack(tmp_path), {"audit": 0, "scheduler": 1}, tail_lines=5)
+        assert_stopped_cleanly(a_stack(tmp_path), {"audit": 0, "scheduler": 1}, (), tail_lines=5)
     report = str(failure.value)
     assert "'scheduler': 1" in report
     assert "--- scheduler exited 1" in report
@@ -35,4 +40,4 @@ def test_a_failed_exit_reports_the_end_of_its_own_log_only(tmp_path: Path) -> No
 
 def test_a_missing_log_is_said_not_raised(tmp_path: Path) -> None:
     with pytest.raises(AssertionError, match="no log"):
-        assert_stopped_cleanly(a_stack(tmp_path), {"desk": -9})
+        assert_stopped_cleanly(a_stack(tmp_path), {"desk": -9}, ())
