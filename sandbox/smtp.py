@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mailbox
+import os
 import random
 import smtplib
 import socket
@@ -81,11 +82,43 @@ class InboxHandler:
             return len(self._peers)
 
 
+#: Where :func:`free_port` picks from unless ``DUNWELL_PORT_POOL`` ("low-high") says: below
+#: Linux's default ephemeral range (32768-60999), so no outgoing connection (a Kafka client's,
+#: an HTTP client's) can take a port between its pick and the service's bind.
+PORT_POOL = (20000, 32768)
+_picked: list[int] = []
+
+
+def port_pool() -> tuple[int, int]:
+    """The ports :func:`free_port` picks from (``low`` included, ``high`` not)."""
+    given = os.environ.get("DUNWELL_PORT_POOL")
+    if not given:
+        return PORT_POOL
+    low, high = (int(part) for part in given.split("-"))
+    return low, high
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, from :func:`port_pool`.
+
+    Each call of a process goes on from its last pick (starting at a random port), so a port
+    handed out and not bound yet is not handed out again; a port something listens on is
+    skipped. A port bound to 0 instead would come from the ephemeral range, where any outgoing
+    connection may take it before the service binds it ("address already in use").
+    """
+    low, high = port_pool()
+    size = high - low
+    start = _picked[-1] + 1 - low if _picked else random.randrange(size)  # noqa: S311
+    for step in range(size):
+        port = low + (start + step) % size
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _picked[:] = [port]
+        return port
+    raise RuntimeError(f"no free port on 127.0.0.1 in {low}-{high}")
 
 
 def _open_maildir(path: Path) -> mailbox.Maildir:

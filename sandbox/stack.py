@@ -62,9 +62,8 @@ class StackConfig:
     log_level: str = "INFO"
     #: Run each service as a container of this image (see sandbox.containers), not a process.
     image: str | None = None
-    #: The notifier's gate clock starts here: 09:00 in Shanghai on ``DUNWELL_TEST_DATE``
-    #: (tests pin it, by default to a 2027 date) or today, so demos and tests behave the same
-    #: at any hour.
+    #: The notifier's gate clock starts here: 09:00 in Shanghai on ``DUNWELL_TEST_DATE`` (tests
+    #: pin it, by default to a 2027 date) or today: demos and tests behave the same at any hour.
     notifier_clock_start: str = field(default_factory=lambda: morning_of(run_date()))
     #: The provider sandbox (SMS and WeChat); None leaves the notifier with email only.
     providers_url: str | None = None
@@ -99,6 +98,7 @@ class StackConfig:
             env.update(self._notifier_env(prefix))
         if service == "scheduler":
             env[prefix + "DATADIR"] = str(self.workdir / "scheduler")
+            env[prefix + "SWEEP_AT"] = ""  # no timer's close: the local books close their days
         if service == "desk":
             env.update(desk_env(prefix, self.ports["audit"]))
             gate = (self.ports["notifier"], LOCAL_DIALLER_TOKEN)

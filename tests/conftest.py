@@ -23,6 +23,24 @@ from shared.settings import KafkaSettings
 os.environ.setdefault("DUNWELL_TEST_DATE", "2027-01-04")
 
 
+def _worker_port_pool() -> None:
+    """Each pytest-xdist worker picks its ports (``sandbox.smtp.free_port``) from its own slice
+    of the pool, so two workers never hand the same port to two services at once."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0") or 0)
+    if not worker.startswith("gw") or count < 1 or "DUNWELL_PORT_POOL" in os.environ:
+        return
+    from sandbox.smtp import PORT_POOL
+
+    low, high = PORT_POOL
+    size = (high - low) // count
+    first = low + int(worker[2:]) * size
+    os.environ["DUNWELL_PORT_POOL"] = f"{first}-{first + size}"
+
+
+_worker_port_pool()
+
+
 #: Test files that share something outside their own temporary directories, each set run in
 #: one pytest-xdist worker: the image's tests build and run the one image of .local/image.
 _ONE_WORKER = ("tests/image/",)

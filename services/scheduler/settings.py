@@ -6,7 +6,7 @@ from datetime import time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.calendars import CALENDARS_DIR
@@ -80,3 +80,9 @@ class Settings(BaseServiceSettings):
     sweep_at: time | None = time(18, 0)
     #: What Fineract's clients do not say (``DUNWELL_SCHEDULER_FINERACT__REGION`` …).
     fineract: FineractClients = FineractClients()
+
+    @field_validator("sweep_at", mode="before")
+    @classmethod
+    def _empty_is_no_sweep(cls, value: object) -> object:
+        """``SWEEP_AT=`` (empty) turns the timer off: only core banking's closes sweep."""
+        return None if isinstance(value, str) and not value.strip() else value

@@ -30,6 +30,7 @@ from tests.browser.test_console import LAPTOP, fits, sign_in
 from tests.e2e.test_walking_skeleton import recent_overdue
 from tests.polling import eventually
 from tests.support.kafka import read_topic
+from tests.support.stack import assert_stopped_cleanly
 
 pytestmark = [pytest.mark.broker, pytest.mark.browser]
 SUPERVISOR = {"Authorization": f"Bearer {LOCAL_DESK_TOKENS['supervisor-1']['token']}"}
@@ -58,7 +59,7 @@ async def stack(broker: str, tmp_path: Path) -> AsyncIterator[tuple[Stack, Kafka
     finally:
         codes = await asyncio.to_thread(running.stop_all)
         identity.stop()
-    assert codes == {"scheduler": 0, "desk": 0}
+    assert_stopped_cleanly(running, codes, expected=("scheduler", "desk"))
 
 
 async def desk_get(stack: Stack, path: str) -> Any:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+
+from sandbox.smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = "deploy/local/postgres/postgres.sh"
@@ -23,13 +24,6 @@ def run(program: str, *args: str, **options: Any) -> subprocess.CompletedProcess
     return subprocess.run([binary, *args], capture_output=True, text=True, **options)  # noqa: S603
 
 
-def free_port() -> int:
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port != 15432:  # the one `make test` uses
-            return port
 
 
 def have_postgres() -> bool:

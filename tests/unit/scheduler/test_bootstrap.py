@@ -6,6 +6,7 @@ it would make one nobody closes."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import time
 
 import pytest
 
@@ -53,3 +54,10 @@ async def test_the_app_has_its_agents_and_the_daily_close_when_asked_for() -> No
     with_close = build_app(Settings(store="memory://"))
     # The daily close is faust's only app task here (a timer on the leader).
     assert (len(without._app_tasks), len(with_close._app_tasks)) == (0, 1)
+
+
+def test_an_empty_sweep_at_turns_the_timer_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DUNWELL_SCHEDULER_SWEEP_AT", "")
+    assert Settings().sweep_at is None
+    monkeypatch.setenv("DUNWELL_SCHEDULER_SWEEP_AT", "17:30")
+    assert Settings().sweep_at == time(17, 30)
