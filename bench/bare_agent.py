@@ -54,7 +54,11 @@ def main(
                 print(json.dumps({"events": count - skip, "seconds": elapsed}), flush=True)
                 os.kill(os.getpid(), signal.SIGTERM)
 
-    faust.Worker(app, loglevel="WARNING").execute_from_commandline()
+    worker = faust.Worker(app, loglevel="WARNING")
+    # As the scheduler's worker: no terminal spinner, which at WARNING would set the root
+    # logger to DEBUG and have every debug call of faust build a record for it.
+    worker.spinner = None
+    worker.execute_from_commandline()
 
 
 if __name__ == "__main__":

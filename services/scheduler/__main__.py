@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import sys
 
-import faust
-
 from services.scheduler.app import build_app
+from services.scheduler.bootstrap import worker as scheduler_worker
 from services.scheduler.settings import Settings
-from shared.logging import logging_config
 from shared.service import Outcome
 
 
@@ -16,11 +14,7 @@ def main() -> int:
     settings = Settings()
     outcome = Outcome()
     app = build_app(settings, outcome)
-    worker = faust.Worker(
-        app,
-        loglevel=settings.log_level,
-        logging_config=logging_config("scheduler", settings.log_level),
-    )
+    worker = scheduler_worker(app, settings)
     code = 0
     try:
         worker.execute_from_commandline()  # runs until SIGTERM/SIGINT, then raises SystemExit

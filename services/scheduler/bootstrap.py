@@ -20,6 +20,7 @@ from services.scheduler.adapters.faust import (
     loan_table,
 )
 from services.scheduler.adapters.faust_commits import GatedApp
+from services.scheduler.adapters.faust_worker import Worker
 from services.scheduler.adapters.fineract.clients import ClientDefaults
 from services.scheduler.adapters.fineract.translate import translate as fineract_translate
 from services.scheduler.adapters.memory import InMemoryLoanStore, OpenGate
@@ -31,6 +32,7 @@ from services.scheduler.ports import LoanStore, RecordGate, TranslateAvro
 from services.scheduler.settings import Settings
 from shared.calendars import load_calendar
 from shared.calendars.monitoring import watch_calendar
+from shared.logging import logging_config
 from shared.ports import EventPublisher
 from shared.testing.memory import InMemoryEventPublisher
 from shared.topics import Topics
@@ -51,6 +53,12 @@ class Deps:
 def application(settings: Settings) -> faust.App:
     """The scheduler's faust app (nothing connects until a worker starts it)."""
     return faust_app(settings, service=SERVICE)
+
+
+def worker(app: faust.App, settings: Settings) -> faust.Worker:
+    """The worker that runs ``app``: its logs as redacted JSON lines at the configured level."""
+    level = settings.log_level
+    return Worker(app, loglevel=level, logging_config=logging_config(SERVICE, level))
 
 
 def plan_context(settings: Settings) -> Context:

@@ -70,11 +70,13 @@ def contact_point_id(channel: Channel, address: str) -> str:
 
 def points_of(entry: DirectoryEntry) -> list[str]:
     """The contact-point ids of every address in a directory entry."""
-    channels: tuple[Channel, ...] = ("sms", "email", "wechat")
+    addresses: tuple[tuple[Channel, str | None], ...] = (
+        ("sms", entry.mobile),
+        ("email", entry.email),
+        ("wechat", entry.wechat_openid),
+    )
     return [
-        contact_point_id(channel, address)
-        for channel in channels
-        if (address := entry.address(channel)) is not None
+        contact_point_id(channel, address) for channel, address in addresses if address is not None
     ]
 
 

@@ -78,6 +78,13 @@ async def dispatch(
     if isinstance(event, ContactRequested) and record.topic == topics.contact_requests:
         await (batcher.send(event) if batcher else send_contact_request(event, ctx))
         return
+    if (
+        directory is not None
+        and isinstance(event, ContactDetailsChanged)
+        and record.topic == topics.customer_events
+    ):
+        directory.stage(event)  # in memory, for the loop's flush: no handler's slot taken
+        return
     async with batcher.others if batcher else nullcontext():
         await _dispatch_other(event, record, ctx, topics, directory)
 

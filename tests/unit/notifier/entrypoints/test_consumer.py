@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from services.notifier.entrypoints.consumer import consumer_config, dispatch
+from services.notifier.handlers.batcher import SendBatcher
 from services.notifier.handlers.directory import DirectoryBuffer
 from shared.errors import InvalidEvent
 from shared.events import Event, encode
@@ -40,6 +43,19 @@ async def test_contact_details_are_staged_for_the_loops_flush_when_it_has_one(
     await directory.flush()
     assert (await f.store.get("debtor-1")) is not None
     assert directory.staged == []
+
+
+async def test_staging_contact_details_takes_none_of_the_handlers_slots(f: Fixture) -> None:
+    """Staging is in memory: it goes on while every slot of the other handlers is taken."""
+    batcher = SendBatcher(f.ctx, concurrency=1)
+    directory = DirectoryBuffer(f.store)
+    details = contact_details("debtor-1")
+    async with batcher.others:  # the only slot, held
+        await asyncio.wait_for(
+            dispatch(record(TOPICS.customer_events, details), f.ctx, TOPICS, directory, batcher),
+            timeout=1,
+        )
+    assert directory.staged == [details]
 
 
 async def test_a_contact_request_is_sent(f: Fixture) -> None:
