@@ -8,7 +8,7 @@ import asyncio
 import secrets
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -27,14 +27,6 @@ from tests.polling import eventually
 
 pytestmark = pytest.mark.broker
 Handler = Callable[[ConsumerRecord[bytes, bytes]], Awaitable[None]]
-
-
-@pytest.fixture
-async def publisher(kafka: KafkaSettings) -> AsyncIterator[KafkaEventPublisher]:
-    producer = KafkaEventPublisher(kafka, service="test")
-    await producer.start()
-    yield producer
-    await producer.aclose()
 
 
 KafkaLoop = ConsumeLoop[KafkaConsumerRecord]

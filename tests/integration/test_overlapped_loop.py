@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -25,14 +24,6 @@ from tests.polling import eventually
 
 pytestmark = pytest.mark.broker
 COUNT, DEBTORS = 300, 20
-
-
-@pytest.fixture
-async def publisher(kafka: KafkaSettings) -> AsyncIterator[KafkaEventPublisher]:
-    producer = KafkaEventPublisher(kafka, service="test")
-    await producer.start()
-    yield producer
-    await producer.aclose()
 
 
 async def committed(kafka: KafkaSettings, group: str, partitions: list[Partition]) -> int:

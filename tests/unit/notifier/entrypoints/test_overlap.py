@@ -77,15 +77,22 @@ async def test_the_next_poll_is_handled_while_the_one_before_finishes_and_commit
     await stopped(loop, task)
 
 
-async def test_a_key_s_record_in_the_next_poll_waits_for_the_one_before_it() -> None:
-    source = InMemorySource()
-    handler = Gated(b"a1")
+async def _a1_held_in_its_poll(
+    source: InMemorySource, handler: Gated
+) -> tuple[OverlappedConsumeLoop[InMemoryRecord], asyncio.Task[None]]:
+    """Key a's records a1 and a2 and key b's b1, a poll each; running until a1 is started."""
     add(source, b"a", b"a1")
     add(source, b"a", b"a2")
     add(source, b"b", b"b1")
     loop = overlapped(source, handler, max_batch=1)
     task = await running(loop)
     await until(lambda: b"a1" in handler.started)
+    return loop, task
+
+
+async def test_a_key_s_record_in_the_next_poll_waits_for_the_one_before_it() -> None:
+    source, handler = InMemorySource(), Gated(b"a1")
+    loop, task = await _a1_held_in_its_poll(source, handler)
     await asyncio.sleep(0.05)
     assert b"a2" not in handler.started  # its key's record before it is not done
     handler.gates[b"a1"].set()
@@ -97,15 +104,9 @@ async def test_a_key_s_record_in_the_next_poll_waits_for_the_one_before_it() -> 
 async def test_a_failed_record_is_read_again_before_its_key_s_next_one_and_nothing_skipped() -> (
     None
 ):
-    source = InMemorySource()
-    handler = Gated(b"a1")
+    source, handler = InMemorySource(), Gated(b"a1")
     handler.fail_once.add(b"a1")
-    add(source, b"a", b"a1")
-    add(source, b"a", b"a2")
-    add(source, b"b", b"b1")
-    loop = overlapped(source, handler, max_batch=1)
-    task = await running(loop)
-    await until(lambda: b"a1" in handler.started)
+    loop, task = await _a1_held_in_its_poll(source, handler)
     await asyncio.sleep(0.02)
     handler.gates[b"a1"].set()  # a1 fails: its poll is read again
     await until(lambda: source.committed.get(P0) == 3)
