@@ -68,6 +68,27 @@ class RememberingAssignor(PartitionAssignor):
         return int(getattr(self, "_seen", {})[topic])
 
 
+class LoanTable(faust.Table[str, Any]):
+    """faust's Table, comparing its changelog's partitions with its source's only once the
+    consumer's metadata knows both.
+
+    faust makes that check once, on a table's first write, from the consumer's metadata
+    snapshot. A changelog topic created a moment earlier (a namespace's first start) can be in
+    that snapshot with no partitions yet: faust took the 0 for the topic's size, raised
+    ``PartitionsMismatch`` on the first record and stopped the worker. A topic always has a
+    partition, so 0 is metadata not yet seen: the check waits for the next write with a real
+    count, and a real mismatch still raises.
+    """
+
+    def _verify_source_topic_partitions(self, source_topic: str) -> None:
+        counts = self.app.consumer.topic_partitions
+        if source_topic not in self._verified_source_topics_for_partitions and not (
+            counts(source_topic) and counts(self.changelog_topic_name)
+        ):
+            return
+        super()._verify_source_topic_partitions(source_topic)
+
+
 def faust_app(settings: Settings, *, service: str) -> faust.App:
     """The scheduler's faust app; nothing connects until a worker starts it."""
     suffix = f"-{settings.kafka.topic_namespace}" if settings.kafka.topic_namespace else ""
@@ -79,6 +100,7 @@ def faust_app(settings: Settings, *, service: str) -> faust.App:
         autodiscover=False,
         processing_guarantee=settings.processing_guarantee,
         PartitionAssignor=RememberingAssignor,
+        Table=LoanTable,
         consumer_auto_offset_reset="earliest",
         consumer_group_instance_id=settings.kafka.group_instance_id,
         topic_partitions=settings.topic_partitions,

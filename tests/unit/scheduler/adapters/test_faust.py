@@ -12,12 +12,13 @@ from typing import Any
 import faust
 import pytest
 from aiokafka.errors import KafkaTimeoutError, NotLeaderForPartitionError
-from faust.exceptions import ProducerSendError
+from faust.exceptions import PartitionsMismatch, ProducerSendError
 
 from services.scheduler.adapters import loan_codec
 from services.scheduler.adapters.faust import (
     FaustEventPublisher,
     LoanCodec,
+    LoanTable,
     RememberingAssignor,
     TableLoanStore,
     broker_options,
@@ -216,3 +217,26 @@ def test_the_assignor_keeps_a_revoked_topics_group() -> None:
     assert assignor.group_for_topic("replies") == 1
     with pytest.raises(KeyError):
         assignor.group_for_topic("never-seen")
+
+
+def test_the_table_checks_its_changelog_partitions_once_the_metadata_knows_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A changelog created a moment before the first record is in the consumer's metadata with
+    no partitions yet: no check then (faust raised PartitionsMismatch and stopped the worker);
+    the next write with a real count checks, and a real mismatch still raises."""
+    app = faust_app(Settings(), service="scheduler")
+    table = loan_table(app, 4)
+    assert isinstance(table, LoanTable)
+    known = {"loans-in": 4, table.changelog_topic_name: 0}
+    monkeypatch.setattr(app.consumer, "topic_partitions", known.get)
+    table._verify_source_topic_partitions("loans-in")
+    assert "loans-in" not in table._verified_source_topics_for_partitions
+    known[table.changelog_topic_name] = 3
+    with pytest.raises(PartitionsMismatch):
+        table._verify_source_topic_partitions("loans-in")
+    known[table.changelog_topic_name] = 4
+    table._verify_source_topic_partitions("loans-in")
+    assert "loans-in" in table._verified_source_topics_for_partitions
+    known[table.changelog_topic_name] = 3  # checked once, as faust does
+    table._verify_source_topic_partitions("loans-in")
