@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import mailbox
 import os
 import random
@@ -38,6 +39,9 @@ class InboxHandler:
         self.fault_kinds: tuple[str, ...] = ()
         self._rng = random.Random(11)  # noqa: S311 - fault injection, not security
         self._peers: set[object] = set()
+        #: How long each DATA waits before its reply: a relay's queue write and the network's
+        #: round trip, which a relay across a bank's network takes and a loopback one does not.
+        self.reply_delay_s = 0.0
 
     def inject(self, rate: float, *kinds: str) -> None:
         """Answer a share ``rate`` of messages with a fault: an SMTP reply such as
@@ -47,6 +51,8 @@ class InboxHandler:
             self.fault_rate, self.fault_kinds = rate, kinds
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        if self.reply_delay_s:
+            await asyncio.sleep(self.reply_delay_s)
         with self._lock:
             refusal, self.refuse_next = self.refuse_next, None
             if refusal is None and self.fault_kinds and self._rng.random() < self.fault_rate:

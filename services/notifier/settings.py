@@ -75,6 +75,11 @@ class Settings(BaseServiceSettings, JwtSignIn):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_s: float = 30.0
+    #: SMTP sessions kept open to the relay, each carrying one message at a time (SMTP runs
+    #: one transaction per connection): emails go out this many side by side, the sessions
+    #: opened only as sends overlap. A relay serves many at once (Postfix runs up to
+    #: ``default_process_limit`` = 100 smtpd processes, postfix.org/rate.html).
+    smtp_sessions: int = Field(default=4, ge=1, le=64)
     #: CA bundle that signs the SMTP relay's certificate (default: the system's trust store).
     smtp_ca_file: str | None = None
     mail_from: str = EXAMPLE_MAIL_FROM

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import ssl
 from collections.abc import AsyncIterator, Iterator
@@ -111,6 +112,47 @@ async def test_one_connection_carries_many_messages(inbox: SmtpInbox) -> None:
     assert len(inbox.messages()) == 3
     assert inbox.handler.sessions == 1
     await mailer.aclose()
+
+
+async def test_overlapping_sends_go_side_by_side_on_at_most_the_sessions_set(
+    inbox: SmtpInbox,
+) -> None:
+    """Eight emails at once on four sessions: four connections, each carrying two; a session
+    that broke is reopened by the next send that takes it, the others untouched."""
+    mailer = SmtpMailer(Settings(smtp_port=inbox.port, smtp_timeout_s=5, smtp_sessions=4))
+    try:
+        await asyncio.gather(
+            *(
+                mailer.send(f"d{i}@borrower.example", MESSAGE, key=f"r{i}", message_id=f"m{i}")
+                for i in range(8)
+            )
+        )
+        assert len(inbox.messages()) == 8
+        assert inbox.handler.sessions == 4
+        inbox.handler.refuse_next = "drop"
+        with pytest.raises(DeliveryUncertain):
+            await mailer.send("d8@borrower.example", MESSAGE, key="r8", message_id="m8")
+        for i in range(9, 12):  # one after another: the session used last, reopened once
+            await mailer.send(f"d{i}@borrower.example", MESSAGE, key=f"r{i}", message_id=f"m{i}")
+        assert len(inbox.messages()) == 12
+        assert inbox.handler.sessions == 5
+    finally:
+        await mailer.aclose()
+
+
+async def test_one_session_carries_overlapping_sends_one_after_another(inbox: SmtpInbox) -> None:
+    mailer = SmtpMailer(Settings(smtp_port=inbox.port, smtp_timeout_s=5, smtp_sessions=1))
+    try:
+        await asyncio.gather(
+            *(
+                mailer.send(f"d{i}@borrower.example", MESSAGE, key=f"r{i}", message_id=f"m{i}")
+                for i in range(5)
+            )
+        )
+    finally:
+        await mailer.aclose()
+    assert len(inbox.messages()) == 5
+    assert inbox.handler.sessions == 1
 
 
 async def test_a_connection_closed_by_the_server_is_reopened(inbox: SmtpInbox) -> None:
