@@ -36,8 +36,11 @@ $(UV):
 	$(PYTHON) -m venv $(BOOTSTRAP)
 	$(BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Dependencies compiled to bytecode at install: where PYTHONDONTWRITEBYTECODE is set (this
+# machine, many CI runners), every process would otherwise compile them again (about 3 s of
+# CPU a service's start, measured 2026-12-03).
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	$(UV) sync --frozen --all-extras --compile-bytecode --python $(PYTHON)
 	touch $@
 
 venv: $(VENV)/.synced
