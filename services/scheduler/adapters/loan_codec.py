@@ -1,7 +1,9 @@
 """The loan Table's bytes: a loan as a compact, versioned array; the earlier JSON still read.
 
 A stored value is ``[2, loan_id, debtor_id, …]``: the fields of :class:`Loan` in a fixed order,
-amounts as Decimal strings (exact), dates in ISO form, an instalment as one array of its fields.
+amounts as Decimal strings (exact), dates in ISO form, an instalment as one array of its fields;
+a field added later goes at the end, written only once set (``evaluated_on``): earlier versions
+read such a value and leave out what they do not know, this one reads theirs with it unset.
 It is about a third of the model's JSON (no field names), and it is read back without pydantic's
 validation: every value in it was written by :func:`dumps` from a validated :class:`Loan`, so
 each field is rebuilt as the type the model holds (``Decimal``, ``date``, ``frozenset``, …) and
@@ -38,33 +40,36 @@ _day = date.fromisoformat
 
 def dumps(loan: Loan) -> bytes:
     """The compact form of ``loan`` (deterministic: equal loans, equal bytes)."""
-    return orjson.dumps(
-        [
-            VERSION,
-            loan.loan_id,
-            loan.debtor_id,
-            loan.account_masked,
-            loan.product,
-            loan.currency,
-            [_instalment(i) for i in loan.instalments],
-            str(loan.paid_total),
-            [[p.start, p.end] for p in loan.pauses],
-            _promise(loan.promise),
-            loan.hold_until,
-            [[d.dispute_id, d.category, d.opened_on] for d in loan.disputes],
-            loan.status,
-            loan.episode,
-            loan.in_episode,
-            sorted(loan.fired),
-            loan.range_id,
-            loan.partition,
-            loan.applied,
-            loan.recent_ids,
-            loan.requests_withdrawn,
-            loan.region,
-            _visit(loan.visit),
-        ]
-    )
+    fields = [
+        VERSION,
+        loan.loan_id,
+        loan.debtor_id,
+        loan.account_masked,
+        loan.product,
+        loan.currency,
+        [_instalment(i) for i in loan.instalments],
+        str(loan.paid_total),
+        [[p.start, p.end] for p in loan.pauses],
+        _promise(loan.promise),
+        loan.hold_until,
+        [[d.dispute_id, d.category, d.opened_on] for d in loan.disputes],
+        loan.status,
+        loan.episode,
+        loan.in_episode,
+        sorted(loan.fired),
+        loan.range_id,
+        loan.partition,
+        loan.applied,
+        loan.recent_ids,
+        loan.requests_withdrawn,
+        loan.region,
+        _visit(loan.visit),
+    ]
+    # Fields added to version 2 later, at its end, each only once set: a loan without them
+    # is the bytes it always was, and a version that knows fewer reads what it knows.
+    if loan.evaluated_on is not None:
+        fields.append(loan.evaluated_on)
+    return orjson.dumps(fields)
 
 
 def loads(value: bytes) -> Loan:
@@ -230,6 +235,7 @@ def _loan(f: list[Any]) -> Loan:
             "requests_withdrawn": f[20],
             "region": f[21],
             "visit": None if f[22] is None else _visit_of(f[22]),
+            "evaluated_on": _day(f[23]) if len(f) > 23 else None,
         },
     )
 

@@ -123,6 +123,11 @@ class Loan(State):
     region: str | None = None
     #: The episode's field visit, while one is proposed or confirmed.
     visit: BookedVisit | None = None
+    #: The latest business date the loan was judged as of (its range, steps and visit): a loan is
+    #: never judged as of an earlier day again, so a close of business replayed for a past day
+    #: or a repayment value-dated back does not move it back a range. Unset in state stored
+    #: before it was kept (and on loans no day has changed): such a loan is judged as the day says.
+    evaluated_on: date | None = None
 
     @property
     def borrower(self) -> str:

@@ -60,7 +60,10 @@ def apply(loan: L.Loan | None, event: LoanInput, ctx: Context, partition: int = 
     if isinstance(event, BorrowerReplied | ApplyCaseAction | ResolveDispute):
         updated, replies = on_case_input(updated, event, day, ctx)
         outputs = (*outputs, *replies)
-    evaluated, more = evaluate(updated, day, ctx)
+    judged = judged_on(day, updated)
+    evaluated, more = evaluate(updated, judged, ctx)
+    if evaluated.evaluated_on != judged:
+        evaluated = evaluated.model_copy(update={"evaluated_on": judged})
     if loan is not None:
         # Ahead of what is decided afresh: a withdrawal covers only requests published before it
         # (so not the message telling the borrower their visit is off, published after it).
@@ -72,9 +75,24 @@ def apply(loan: L.Loan | None, event: LoanInput, ctx: Context, partition: int = 
 
 
 def sweep(loan: L.Loan, day: date, ctx: Context) -> Decision:
-    """The daily sweep at close of business: age the loan and fire what became due."""
-    evaluated, outputs = evaluate(loan, day, ctx)
+    """The daily sweep at close of business: age the loan and fire what became due.
+
+    A loan the day changes remembers the day it was judged as of; one it leaves as it was is
+    not written again, and still remembers the last day that changed it: since then no day
+    has, so judging it again as of that day decides nothing new either."""
+    judged = judged_on(day, loan)
+    evaluated, outputs = evaluate(loan, judged, ctx)
+    if outputs or (evaluated is not loan and evaluated != loan):
+        evaluated = evaluated.model_copy(update={"evaluated_on": judged})
     return Decision(note_published(evaluated, outputs), outputs)
+
+
+def judged_on(day: date, loan: L.Loan) -> date:
+    """The day ``loan`` is judged as of for an input speaking for ``day``: never earlier than a
+    day it was already judged as of (time does not run back for a loan: a close replayed for
+    a past day, or a repayment value-dated back, is judged as of the latest day known)."""
+    known = loan.evaluated_on
+    return day if known is None or day >= known else known
 
 
 def _update(

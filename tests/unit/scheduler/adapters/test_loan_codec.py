@@ -73,6 +73,7 @@ def _everything() -> Loan:
             starts_at=datetime(2026, 4, 7, 9, 30, 0, 1500, tzinfo=ZoneInfo("Asia/Shanghai")),
             branch_id="b-7",
         ),
+        evaluated_on=date(2026, 4, 1),
     )
 
 
@@ -197,6 +198,23 @@ def test_a_compact_value_of_this_version_keeps_reading() -> None:
     _same(loan_codec.loads(stored), expected)
     assert loan_codec.dumps(expected) == stored
     assert orjson.loads(stored)[0] == loan_codec.VERSION
+
+
+def test_a_field_added_at_the_end_reads_here_and_is_left_out_by_earlier_readers() -> None:
+    """Version 2 with the day the loan was last judged as of at its end: this version reads it;
+    an earlier one reads the 23 fields it knows (its reader never looks past them)."""
+    earlier = (
+        b'[2,"L1","D1","****0001","personal-loan","CNY",[[1,"2026-01-18","1933.25","101.75",'
+        b'"0","0","0","0","0","0"]],"0",[],null,null,[],"active",1,true,'
+        b'[],"early",2,{"loans":824},["e1"],false,"310115",null'
+    )
+    read = loan_codec.loads(earlier + b',"2026-02-03"]')
+    assert read.evaluated_on == date(2026, 2, 3)
+    assert loan_codec.dumps(read) == earlier + b',"2026-02-03"]'
+    before = loan_codec.loads(earlier + b"]")
+    assert before.evaluated_on is None
+    assert before == read.model_copy(update={"evaluated_on": None})
+    assert loan_codec.dumps(before) == earlier + b"]"
 
 
 def test_an_unknown_version_is_refused() -> None:
