@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.notifier.domain.codes import clean_code, first_window
 from services.notifier.domain.model import DirectoryEntry, GateFacts
 from services.notifier.domain.policy.scenario import Scenario
 from services.notifier.domain.templates import Institution, Rendered, request_dates
@@ -30,9 +29,16 @@ def verification_code(secret: bytes, request_id: str, channel: Channel) -> str:
 
 
 def code_of_key(secret: bytes, key: str) -> str:
-    """The verification code of the send whose ledger key is ``key`` (see :func:`send_key`)."""
-    digest = hmac.new(secret, key.encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest)[:8].decode()
+    """The verification code of the send whose ledger key is ``key`` (see :func:`send_key`):
+    eight base32 characters of an HMAC of the key that spell no avoided word (see codes)."""
+    return clean_code(secret, key)
+
+
+def codes_of_key(secret: bytes, key: str) -> tuple[str, ...]:
+    """Every code the send of ``key`` may carry: its code and, where that differs, the one
+    versions before clean codes gave it (a send made then may still be reconciled now)."""
+    code, first = clean_code(secret, key), first_window(secret, key)
+    return (code,) if code == first else (code, first)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from services.notifier.domain.inbound import (
     same,
 )
 from services.notifier.domain.model import DeliveryUncertain
-from services.notifier.domain.sends import code_of_key
+from services.notifier.domain.sends import codes_of_key
 from services.notifier.domain.templates import Rendered
 
 #: Twilio error codes for recipients that cannot or will not receive (Twilio error dictionary).
@@ -135,13 +135,14 @@ class TwilioSms:
         StatusCallback URL nor any field we set but ``Body`` (Message resource,
         https://www.twilio.com/docs/messaging/api/message-resource). Our body carries the
         send's verification code, an HMAC of our ledger key (one per request and channel), so
-        a listed message with that code is ours. Found: its SID. Not found proves nothing (a
+        a listed message with that code (or the code versions before clean codes gave the
+        send) is ours. Found: its SID. Not found proves nothing (a
         message still queued has no DateSent yet), so the send stays uncertain and is asked
         about again later; never resent blindly.
         """
         if not self._secret:
             raise DeliveryUncertain("twilio: no verification key to recognise our messages by")
-        code = code_of_key(self._secret, key)
+        codes = codes_of_key(self._secret, key)
         since = (self._clock() - LIST_LOOKBACK).strftime("%Y-%m-%d")
         url: str | None = self._url
         params: dict[str, str] | None = {
@@ -154,7 +155,8 @@ class TwilioSms:
                 break
             page = await self._page(url, params)
             for item in page.get("messages") or []:
-                if code in str(item.get("body") or "") and item.get("sid"):
+                body = str(item.get("body") or "")
+                if any(code in body for code in codes) and item.get("sid"):
                     return str(item["sid"])
             next_uri = page.get("next_page_uri")
             url, params = (self._base + str(next_uri), None) if next_uri else (None, None)
