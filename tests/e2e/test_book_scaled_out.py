@@ -1,4 +1,4 @@
-"""A book through two notifier processes on one PostgreSQL database, as a bank scales out.
+"""A book scaled out: two notifier processes on one PostgreSQL database, two scheduler workers.
 
 The providers push every delivery receipt to the first notifier (as a load balancer may),
 so the receipts of the second one's sends arrive where the send is not known yet: they are
@@ -46,4 +46,26 @@ def test_two_notifiers_on_one_database_take_every_receipt_once(
     assert set(run["sent_by_process"]) == {"notifier", "notifier-2"}
     assert run["doubled"] == 0
     assert run["receipts_missing"] == 0
+    assert run["audited"] == run["interactions"] > 0
+
+
+def test_two_scheduler_workers_request_every_contact_once(
+    broker: str, postgres: str, tmp_path: Path
+) -> None:
+    """The book as ``make bench`` runs it: two scheduler workers share its four partitions
+    (each worker's table holds its own loans; a rebalance at the second's start moves some)."""
+    namespace = f"twosched{secrets.token_hex(3)}"
+    kafka = KafkaSettings(bootstrap_servers=broker, topic_namespace=namespace)
+    items = list(simulated_book(LOANS, days=1, run=namespace, start=START))
+    requests = len(expected_requests(items))
+    try:
+        run = asyncio.run(
+            one_run(kafka, items, requests, tmp_path, {"audit": 1, "notifier": 1, "scheduler": 2})
+        )
+    finally:
+        asyncio.run(delete_topics(kafka, in_namespace(namespace)))
+    assert set(run["outcomes"]) == {"sent"}, run["outcomes"]
+    # Every request the reference planner makes of the book, each sent once by text and email.
+    assert run["messages"] == run["outcomes"]["sent"] == 2 * requests
+    assert run["doubled"] == 0
     assert run["audited"] == run["interactions"] > 0
